@@ -1,0 +1,57 @@
+//! The application's shared state, built once at start for the server, the CLI and tests.
+use crate::auth::Authenticator;
+use crate::config::Config;
+use crate::domain::day::{SharedClock, SystemClock};
+use crate::domain::geo::Boundaries;
+use crate::domain::kommune::KommuneIndex;
+use crate::store::{self, StatementCounter};
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub clock: SharedClock,
+    pub kommuner: Arc<KommuneIndex>,
+    pub auth: Arc<Authenticator>,
+    pub statements: StatementCounter,
+}
+
+/// The kommuner and their boundaries from the shipped reference data.
+pub fn kommune_index() -> anyhow::Result<KommuneIndex> {
+    let rows = store::kommune::reference_rows()?;
+    let boundaries = Boundaries::from_geojson(store::kommune::KOMMUNER_GEOJSON).map_err(anyhow::Error::msg)?;
+    Ok(KommuneIndex::new(rows.into_iter().map(|r| (r.kode, r.navn)), boundaries))
+}
+
+impl AppState {
+    /// Connects, migrates, loads the reference data and, for an empty database when so
+    /// configured, the demo data.
+    pub async fn init(config: Config, clock: Option<SharedClock>) -> anyhow::Result<AppState> {
+        let statements = StatementCounter::default();
+        let db = store::connect(&config.database_url, &statements).await?;
+        store::migrate(&db).await?;
+        store::kommune::ensure_reference(&db).await?;
+        let state = AppState {
+            auth: Arc::new(Authenticator::from_config(&config)?),
+            db,
+            config: Arc::new(config),
+            clock: clock.unwrap_or_else(|| Arc::new(SystemClock)),
+            kommuner: Arc::new(kommune_index()?),
+            statements,
+        };
+        if state.config.seed_if_empty && store::enhed::count(&state.db).await? == 0 {
+            let report = crate::seed::seed(&state).await?;
+            tracing::info!(
+                created = report.created,
+                warnings = report.warnings.len(),
+                "demodata indlæst (plejecentre fra Plejehjemsoversigten og fiktive helhedsplejeenheder)"
+            );
+            for w in &report.warnings {
+                tracing::debug!("{w}");
+            }
+        }
+        Ok(state)
+    }
+}

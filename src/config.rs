@@ -1,0 +1,64 @@
+//! Configuration: one struct, from flags and environment (see the README's table).
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// The development key used for tokens made by `plejeoverblik token` when
+/// `PLEJEOVERBLIK_DEV_KEY` is not set. It is public on purpose: development tokens are only
+/// accepted when `--dev-tokens` is given, and never in production.
+pub const DEFAULT_DEV_KEY: &str = "plejeoverblik-udviklingsnoegle-kun-til-udvikling";
+pub const DEV_ISSUER: &str = "plejeoverblik-dev";
+pub const DEV_AUDIENCE: &str = "plejeoverblik";
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub bind: SocketAddr,
+    pub database_url: String,
+    /// Accept HS256 development tokens signed with `dev_key`.
+    pub dev_tokens: bool,
+    pub dev_key: String,
+    /// JWKS or PEM file with the identity provider's public keys.
+    pub auth_keys: Option<PathBuf>,
+    pub auth_issuer: Option<String>,
+    pub auth_audience: Option<String>,
+    pub claim_cvr: String,
+    pub claim_roles: String,
+    /// R14: how long a lock lasts.
+    pub lock_ttl_minutes: i64,
+    /// Seed the demo data when the database is empty on start.
+    pub seed_if_empty: bool,
+    pub introspection: bool,
+    pub max_depth: usize,
+    pub max_complexity: usize,
+    pub max_body_bytes: usize,
+    pub request_timeout_secs: u64,
+    pub cors_origins: Vec<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: default_database_url(),
+            dev_tokens: false,
+            dev_key: DEFAULT_DEV_KEY.to_string(),
+            auth_keys: None,
+            auth_issuer: None,
+            auth_audience: None,
+            claim_cvr: "cvr".into(),
+            claim_roles: "roles".into(),
+            lock_ttl_minutes: 8 * 60,
+            seed_if_empty: true,
+            introspection: true,
+            max_depth: 12,
+            max_complexity: 5_000,
+            max_body_bytes: 256 * 1024,
+            request_timeout_secs: 30,
+            cors_origins: Vec::new(),
+        }
+    }
+}
+
+/// The embedded default: a SQLite file in the working directory, created on first start.
+pub fn default_database_url() -> String {
+    "sqlite://plejeoverblik.db?mode=rwc".to_string()
+}

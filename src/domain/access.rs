@@ -1,0 +1,319 @@
+//! The access policy (DOMAIN.md's access table and R26), in one place. Resolver guards ask
+//! `allows`/`decide`; list queries ask `sl_scope` which rows a viewer may see.
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Role {
+    Driftsoverenskomstansvarlig,
+    Redaktoer,
+    Administrator,
+}
+
+impl Role {
+    /// Parses a role name case-insensitively; accepts the Danish spellings with and without ø.
+    pub fn parse(s: &str) -> Option<Role> {
+        let f = crate::domain::text::fold(s.trim()).replace(['_', '-', ' '], "");
+        match f.as_str() {
+            "driftsoverenskomstansvarlig" => Some(Role::Driftsoverenskomstansvarlig),
+            "redaktoer" | "redaktor" => Some(Role::Redaktoer),
+            "administrator" | "admin" => Some(Role::Administrator),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Driftsoverenskomstansvarlig => "DRIFTSOVERENSKOMSTANSVARLIG",
+            Role::Redaktoer => "REDAKTOER",
+            Role::Administrator => "ADMINISTRATOR",
+        }
+    }
+}
+
+/// Who is calling: from a verified token (SEB), or anonymous.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Viewer {
+    pub subject: Option<String>,
+    pub name: Option<String>,
+    pub cvr: Option<String>,
+    pub roles: Vec<Role>,
+}
+
+impl Viewer {
+    pub fn anonymous() -> Self {
+        Self::default()
+    }
+
+    pub fn is_authenticated(&self) -> bool {
+        self.subject.is_some()
+    }
+
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.has(Role::Administrator)
+    }
+
+    fn cvr_is(&self, cvr: Option<&str>) -> bool {
+        matches!((self.cvr.as_deref(), cvr), (Some(a), Some(b)) if a == b)
+    }
+
+    pub fn roles_text(&self) -> String {
+        self.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
+    }
+}
+
+/// What a serviceleverance is, for deciding access: its aftalepart's CVR and its enhed's owner.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SlFacts {
+    pub aftalepart_cvr: String,
+    pub enhed_ejer_cvr: Option<String>,
+}
+
+/// Operations on serviceleverancer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SlAction {
+    Read,
+    Create,
+    Lock,
+    Update,
+    SetBeskrivelse,
+    CheckIn,
+    Delete,
+    Restore,
+    ForceUnlock,
+}
+
+impl SlAction {
+    pub const ALL: [SlAction; 9] = [
+        SlAction::Read,
+        SlAction::Create,
+        SlAction::Lock,
+        SlAction::Update,
+        SlAction::SetBeskrivelse,
+        SlAction::CheckIn,
+        SlAction::Delete,
+        SlAction::Restore,
+        SlAction::ForceUnlock,
+    ];
+}
+
+/// The outcome of asking the policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    /// No token where one is needed.
+    Unauthenticated,
+    /// The item does not exist for this viewer (R26).
+    NotFound,
+    /// The viewer sees the item but may not do this to it.
+    Forbidden,
+}
+
+/// The kommune side: a driftsoverenskomstansvarlig of the aftalepart.
+fn is_aftalepart_user(v: &Viewer, f: &SlFacts) -> bool {
+    v.has(Role::Driftsoverenskomstansvarlig) && v.cvr_is(Some(&f.aftalepart_cvr))
+}
+
+/// The provider side: a redaktør of the enhed's owner.
+fn is_enhed_redaktoer(v: &Viewer, f: &SlFacts) -> bool {
+    v.has(Role::Redaktoer) && v.cvr_is(f.enhed_ejer_cvr.as_deref())
+}
+
+/// May `v` see the serviceleverance at all? (access table, row "list/read").
+pub fn can_see(v: &Viewer, f: &SlFacts) -> bool {
+    v.is_admin() || is_aftalepart_user(v, f) || is_enhed_redaktoer(v, f)
+}
+
+/// The whole decision for one action on one existing serviceleverance.
+pub fn decide(v: &Viewer, action: SlAction, f: &SlFacts) -> Decision {
+    if !v.is_authenticated() {
+        return Decision::Unauthenticated;
+    }
+    if !can_see(v, f) {
+        return Decision::NotFound;
+    }
+    if v.is_admin() {
+        return Decision::Allow;
+    }
+    let kommune = is_aftalepart_user(v, f);
+    let redaktoer = is_enhed_redaktoer(v, f);
+    let allowed = match action {
+        SlAction::Read => true,
+        SlAction::Create | SlAction::Update | SlAction::Delete | SlAction::Restore => kommune,
+        SlAction::Lock | SlAction::CheckIn => kommune || redaktoer,
+        SlAction::SetBeskrivelse => redaktoer,
+        SlAction::ForceUnlock => false,
+    };
+    if allowed {
+        Decision::Allow
+    } else {
+        Decision::Forbidden
+    }
+}
+
+/// May `v` create a serviceleverance with the kommune whose CVR is `aftalepart_cvr`?
+pub fn decide_create(v: &Viewer, aftalepart_cvr: &str) -> Decision {
+    if !v.is_authenticated() {
+        Decision::Unauthenticated
+    } else if v.is_admin() || (v.has(Role::Driftsoverenskomstansvarlig) && v.cvr_is(Some(aftalepart_cvr))) {
+        Decision::Allow
+    } else {
+        Decision::Forbidden
+    }
+}
+
+/// Administrator-only operations: FRIPLEJEBOLIG (R3), enheder and kommune admin, import,
+/// audit log (R16, R19), force-unlock (R14).
+pub fn decide_admin(v: &Viewer) -> Decision {
+    if !v.is_authenticated() {
+        Decision::Unauthenticated
+    } else if v.is_admin() {
+        Decision::Allow
+    } else {
+        Decision::Forbidden
+    }
+}
+
+/// May `v` edit the general description and contact data of an enhed owned by `ejer_cvr` (R19)?
+pub fn decide_enhed_edit(v: &Viewer, ejer_cvr: &str) -> Decision {
+    if !v.is_authenticated() {
+        Decision::Unauthenticated
+    } else if v.is_admin() || (v.has(Role::Redaktoer) && v.cvr_is(Some(ejer_cvr))) {
+        Decision::Allow
+    } else {
+        Decision::Forbidden
+    }
+}
+
+/// May `v` search enheder for the agreement form (R18)? Any editor role.
+pub fn decide_find_enheder(v: &Viewer) -> Decision {
+    if !v.is_authenticated() {
+        Decision::Unauthenticated
+    } else if v.roles.is_empty() {
+        Decision::Forbidden
+    } else {
+        Decision::Allow
+    }
+}
+
+/// Which serviceleverancer a list query may return to `v` (R26): the union of these.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SlScope {
+    pub all: bool,
+    /// Those whose aftalepart has this CVR.
+    pub aftalepart_cvr: Option<String>,
+    /// Those whose enhed is owned by this CVR.
+    pub enhed_ejer_cvr: Option<String>,
+}
+
+impl SlScope {
+    pub fn is_empty(&self) -> bool {
+        !self.all && self.aftalepart_cvr.is_none() && self.enhed_ejer_cvr.is_none()
+    }
+}
+
+pub fn sl_scope(v: &Viewer) -> SlScope {
+    if !v.is_authenticated() {
+        return SlScope::default();
+    }
+    if v.is_admin() {
+        return SlScope { all: true, ..Default::default() };
+    }
+    SlScope {
+        all: false,
+        aftalepart_cvr: v.has(Role::Driftsoverenskomstansvarlig).then(|| v.cvr.clone()).flatten(),
+        enhed_ejer_cvr: v.has(Role::Redaktoer).then(|| v.cvr.clone()).flatten(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn viewer(role: Option<Role>, cvr: &str) -> Viewer {
+        Viewer {
+            subject: role.map(|_| "u".to_string()),
+            name: None,
+            cvr: Some(cvr.to_string()),
+            roles: role.into_iter().collect(),
+        }
+    }
+
+    const KOMMUNE: &str = "11111111";
+    const EJER: &str = "22222222";
+    const OTHER: &str = "33333333";
+
+    fn facts() -> SlFacts {
+        SlFacts { aftalepart_cvr: KOMMUNE.into(), enhed_ejer_cvr: Some(EJER.into()) }
+    }
+
+    /// The access table of DOMAIN.md, walked in full: every action x every role x own/foreign CVR
+    /// x anonymous (R26: foreign items are NOT_FOUND, not FORBIDDEN).
+    #[test]
+    fn access_matrix_r26() {
+        use Decision::*;
+        use SlAction::*;
+        let f = facts();
+        for action in SlAction::ALL {
+            assert_eq!(decide(&Viewer::anonymous(), action, &f), Unauthenticated, "{action:?}");
+            let expect_kommune = match action {
+                Read | Create | Lock | Update | CheckIn | Delete | Restore => Allow,
+                SetBeskrivelse | ForceUnlock => Forbidden,
+            };
+            let d = Role::Driftsoverenskomstansvarlig;
+            assert_eq!(decide(&viewer(Some(d), KOMMUNE), action, &f), expect_kommune, "kommune {action:?}");
+            assert_eq!(decide(&viewer(Some(d), OTHER), action, &f), NotFound, "foreign kommune {action:?}");
+            // A kommune user whose CVR happens to own the enhed still is no redaktør.
+            assert_eq!(decide(&viewer(Some(d), EJER), action, &f), NotFound, "kommune as owner {action:?}");
+            let expect_red = match action {
+                Read | Lock | SetBeskrivelse | CheckIn => Allow,
+                _ => Forbidden,
+            };
+            let r = Role::Redaktoer;
+            assert_eq!(decide(&viewer(Some(r), EJER), action, &f), expect_red, "redaktør {action:?}");
+            assert_eq!(decide(&viewer(Some(r), OTHER), action, &f), NotFound, "foreign redaktør {action:?}");
+            assert_eq!(decide(&viewer(Some(r), KOMMUNE), action, &f), NotFound, "redaktør of kommune {action:?}");
+            let a = Role::Administrator;
+            assert_eq!(decide(&viewer(Some(a), OTHER), action, &f), Allow, "admin {action:?}");
+        }
+    }
+
+    #[test]
+    fn admin_only_operations() {
+        assert_eq!(decide_admin(&Viewer::anonymous()), Decision::Unauthenticated);
+        assert_eq!(decide_admin(&viewer(Some(Role::Driftsoverenskomstansvarlig), KOMMUNE)), Decision::Forbidden);
+        assert_eq!(decide_admin(&viewer(Some(Role::Redaktoer), EJER)), Decision::Forbidden);
+        assert_eq!(decide_admin(&viewer(Some(Role::Administrator), OTHER)), Decision::Allow);
+    }
+
+    #[test]
+    fn create_only_for_own_kommune() {
+        let d = Role::Driftsoverenskomstansvarlig;
+        assert_eq!(decide_create(&viewer(Some(d), KOMMUNE), KOMMUNE), Decision::Allow);
+        assert_eq!(decide_create(&viewer(Some(d), OTHER), KOMMUNE), Decision::Forbidden);
+        assert_eq!(decide_create(&viewer(Some(Role::Redaktoer), KOMMUNE), KOMMUNE), Decision::Forbidden);
+        assert_eq!(decide_create(&Viewer::anonymous(), KOMMUNE), Decision::Unauthenticated);
+    }
+
+    #[test]
+    fn scopes_follow_roles() {
+        assert!(sl_scope(&Viewer::anonymous()).is_empty());
+        let s = sl_scope(&viewer(Some(Role::Driftsoverenskomstansvarlig), KOMMUNE));
+        assert_eq!(s.aftalepart_cvr.as_deref(), Some(KOMMUNE));
+        assert_eq!(s.enhed_ejer_cvr, None);
+        let s = sl_scope(&viewer(Some(Role::Redaktoer), EJER));
+        assert_eq!(s.enhed_ejer_cvr.as_deref(), Some(EJER));
+        assert!(sl_scope(&viewer(Some(Role::Administrator), OTHER)).all);
+    }
+
+    #[test]
+    fn role_names_are_case_insensitive() {
+        assert_eq!(Role::parse("redaktør"), Some(Role::Redaktoer));
+        assert_eq!(Role::parse("REDAKTOER"), Some(Role::Redaktoer));
+        assert_eq!(Role::parse("DriftsOverenskomstAnsvarlig"), Some(Role::Driftsoverenskomstansvarlig));
+        assert_eq!(Role::parse("administrator"), Some(Role::Administrator));
+        assert_eq!(Role::parse("borger"), None);
+    }
+}

@@ -1,0 +1,315 @@
+//! Types of the admin side: serviceleverancer with locks, issues and versions; the viewer; the
+//! audit log. Reachable only through queries and mutations that ask the access policy.
+use super::loaders::{EnhedLoader, KommuneLoader, SiblingLoader};
+use super::types::{Enhed, Issue, Kommune};
+use super::{db_err, state};
+use crate::domain::day::copenhagen_day;
+use crate::domain::lock::{self, Lock};
+use crate::domain::serviceleverance::{self as rules, EnhedFacts, EnhedKind, Fields, IssueContext, SlType};
+use crate::error::{AppError, GqlResult};
+use crate::store::{self, serviceleverance::Serviceleverance as SlRow};
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, Object, SimpleObject, ID};
+use chrono::{DateTime, NaiveDate, Utc};
+use std::sync::Arc;
+
+/// Who holds a lock, since when and until when (R14).
+#[derive(SimpleObject, Clone)]
+pub struct Laas {
+    /// The holder's subject (user id).
+    pub subject: String,
+    /// The holder's display name.
+    pub navn: Option<String>,
+    /// When the lock was taken.
+    pub since: DateTime<Utc>,
+    /// When the lock expires by itself.
+    pub until: DateTime<Utc>,
+}
+
+impl From<Lock> for Laas {
+    fn from(l: Lock) -> Self {
+        Laas { subject: l.subject, navn: l.name, since: l.since, until: l.expires }
+    }
+}
+
+pub fn lock_of(m: &SlRow) -> Option<Lock> {
+    Lock::from_parts(m.lock_subject.as_ref(), m.lock_name.as_ref(), m.lock_since, m.lock_expires_ms)
+}
+
+/// The enhed facts the rules need, through the request's loader.
+pub async fn enhed_facts(ctx: &Context<'_>, enhed_id: Option<&String>) -> GqlResult<Option<EnhedFacts>> {
+    let Some(id) = enhed_id else { return Ok(None) };
+    let e = ctx.data_unchecked::<DataLoader<EnhedLoader>>().load_one(id.clone()).await.map_err(db_err)?;
+    Ok(e.and_then(|e| EnhedKind::parse(&e.kind).map(|kind| EnhedFacts { kind, ejer_cvr: e.ejer_cvr.clone() })))
+}
+
+pub async fn kommune_cvr(ctx: &Context<'_>, kode: &str) -> GqlResult<String> {
+    let k = ctx.data_unchecked::<DataLoader<KommuneLoader>>().load_one(kode.to_string()).await.map_err(db_err)?;
+    Ok(k.map(|k| k.cvr.clone()).unwrap_or_default())
+}
+
+/// A serviceleverance as its kommune and the enhed's redaktør see it.
+pub struct Serviceleverance(pub Arc<SlRow>);
+
+#[Object]
+impl Serviceleverance {
+    /// The id.
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+    /// A descriptive name (R2).
+    async fn navn(&self) -> &str {
+        &self.0.navn
+    }
+    /// The kommune that is the party of the agreement (R1).
+    async fn aftalepart(&self, ctx: &Context<'_>) -> GqlResult<Option<Kommune>> {
+        let l = ctx.data_unchecked::<DataLoader<KommuneLoader>>();
+        Ok(l.load_one(self.0.aftalepart_kode.clone()).await.map_err(db_err)?.map(Kommune))
+    }
+    /// The enhed the agreement is about.
+    async fn enhed(&self, ctx: &Context<'_>) -> GqlResult<Option<Enhed>> {
+        let Some(id) = &self.0.enhed_id else { return Ok(None) };
+        Ok(super::types::load_enhed(ctx, id).await?.map(Enhed))
+    }
+    /// The kommune's own id of the agreement.
+    async fn aftaleidentifikation(&self) -> Option<&str> {
+        self.0.aftaleidentifikation.as_deref()
+    }
+    /// The type.
+    #[graphql(name = "type")]
+    async fn sl_type(&self) -> Option<SlType> {
+        self.0.r#type.as_deref().and_then(SlType::parse)
+    }
+    /// The provider's description (R4); written by the enhed owner's redaktør.
+    async fn beskrivelse(&self) -> Option<&str> {
+        self.0.beskrivelse.as_deref()
+    }
+    /// First day in force.
+    async fn startdato(&self) -> Option<NaiveDate> {
+        self.0.startdato
+    }
+    /// Last day in force; empty when open-ended.
+    async fn slutdato(&self) -> Option<NaiveDate> {
+        self.0.slutdato
+    }
+    /// The number of the latest version (R13).
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// The lock in force, if any (R14).
+    async fn laas(&self, ctx: &Context<'_>) -> Option<Laas> {
+        lock::active(lock_of(&self.0), state(ctx).clock.now()).map(Laas::from)
+    }
+    /// Validation issues (R10): errors first, then warnings (R9).
+    async fn issues(&self, ctx: &Context<'_>) -> GqlResult<Vec<Issue>> {
+        let f = store::serviceleverance::fields(&self.0);
+        let facts = enhed_facts(ctx, f.enhed_id.as_ref()).await?;
+        let cvr = kommune_cvr(ctx, &self.0.aftalepart_kode).await?;
+        let overlaps = match &f.enhed_id {
+            Some(e) => ctx
+                .data_unchecked::<DataLoader<SiblingLoader>>()
+                .load_one((self.0.aftalepart_kode.clone(), e.clone()))
+                .await
+                .map_err(db_err)?
+                .unwrap_or_default()
+                .iter()
+                .any(|o| o.id != self.0.id && rules::periods_overlap((o.startdato, o.slutdato), (f.startdato, f.slutdato))),
+            None => false,
+        };
+        let today = copenhagen_day(state(ctx).clock.now());
+        let ictx = IssueContext { enhed: facts.as_ref(), aftalepart_cvr: &cvr, today, overlaps_other: overlaps };
+        Ok(rules::issues(&f, &ictx).into_iter().map(Issue::from).collect())
+    }
+    /// Is it shown in the public search today (R10, R20)?
+    async fn is_public(&self, ctx: &Context<'_>) -> GqlResult<bool> {
+        Ok(self.not_public(ctx).await?.is_none())
+    }
+    /// Why it is not public today; empty when it is.
+    async fn not_public_reason(&self, ctx: &Context<'_>) -> GqlResult<Option<String>> {
+        self.not_public(ctx).await
+    }
+    /// Soft-deleted at (R8).
+    async fn deleted_at(&self) -> Option<DateTime<Utc>> {
+        self.0.deleted_at
+    }
+    /// Created at.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// Last saved at.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// Version history, newest first (R15).
+    async fn versions(&self, ctx: &Context<'_>) -> GqlResult<Vec<Version>> {
+        let rows = store::serviceleverance::versions(&state(ctx).db, &self.0.id).await.map_err(AppError::from)?;
+        Ok(rows.into_iter().map(Version).collect())
+    }
+    /// The number of versions (R15).
+    async fn version_count(&self) -> i32 {
+        self.0.version
+    }
+    /// One version's snapshot (R15).
+    async fn version_by_number(&self, ctx: &Context<'_>, nummer: i32) -> GqlResult<Option<Version>> {
+        let v = store::serviceleverance::version(&state(ctx).db, &self.0.id, nummer).await.map_err(AppError::from)?;
+        Ok(v.map(Version))
+    }
+}
+
+impl Serviceleverance {
+    async fn not_public(&self, ctx: &Context<'_>) -> GqlResult<Option<String>> {
+        let f = store::serviceleverance::fields(&self.0);
+        let facts = enhed_facts(ctx, f.enhed_id.as_ref()).await?;
+        let today = copenhagen_day(state(ctx).clock.now());
+        Ok(rules::not_public_reason(&f, facts.as_ref(), self.0.deleted_at.is_some(), today))
+    }
+}
+
+/// The fields of a version (R13).
+#[derive(SimpleObject)]
+pub struct Snapshot {
+    pub navn: String,
+    pub enhed_id: Option<String>,
+    pub aftaleidentifikation: Option<String>,
+    #[graphql(name = "type")]
+    pub sl_type: Option<SlType>,
+    pub beskrivelse: Option<String>,
+    pub startdato: Option<NaiveDate>,
+    pub slutdato: Option<NaiveDate>,
+}
+
+impl From<Fields> for Snapshot {
+    fn from(f: Fields) -> Self {
+        Snapshot {
+            navn: f.navn,
+            enhed_id: f.enhed_id,
+            aftaleidentifikation: f.aftaleidentifikation,
+            sl_type: f.sl_type,
+            beskrivelse: f.beskrivelse,
+            startdato: f.startdato,
+            slutdato: f.slutdato,
+        }
+    }
+}
+
+/// A recorded version (R13).
+pub struct Version(pub store::serviceleverance::Version);
+
+#[Object]
+impl Version {
+    /// 1, 2, 3 ...
+    async fn nummer(&self) -> i32 {
+        self.0.nummer
+    }
+    /// The author's subject.
+    async fn author(&self) -> &str {
+        &self.0.author_subject
+    }
+    /// The author's display name.
+    async fn author_name(&self) -> Option<&str> {
+        self.0.author_name.as_deref()
+    }
+    /// When it was recorded.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// The check-in comment.
+    async fn kommentar(&self) -> Option<&str> {
+        self.0.kommentar.as_deref()
+    }
+    /// The full snapshot of the fields.
+    async fn snapshot(&self) -> GqlResult<Snapshot> {
+        let f: Fields = serde_json::from_str(&self.0.snapshot).map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok(f.into())
+    }
+}
+
+/// Who the caller is.
+pub struct ViewerObj(pub crate::domain::access::Viewer);
+
+#[Object(name = "Viewer")]
+impl ViewerObj {
+    /// False for anonymous callers.
+    async fn authenticated(&self) -> bool {
+        self.0.is_authenticated()
+    }
+    /// The subject (user id) of the token.
+    async fn subject(&self) -> Option<&str> {
+        self.0.subject.as_deref()
+    }
+    /// Display name.
+    async fn name(&self) -> Option<&str> {
+        self.0.name.as_deref()
+    }
+    /// The CVR of the caller's organisation.
+    async fn cvr(&self) -> Option<&str> {
+        self.0.cvr.as_deref()
+    }
+    /// Roles: DRIFTSOVERENSKOMSTANSVARLIG, REDAKTOER, ADMINISTRATOR.
+    async fn roles(&self) -> Vec<&'static str> {
+        self.0.roles.iter().map(|r| r.as_str()).collect()
+    }
+    /// The kommune behind the CVR, when it is a kommune's.
+    async fn kommune(&self, ctx: &Context<'_>) -> GqlResult<Option<Kommune>> {
+        let Some(cvr) = &self.0.cvr else { return Ok(None) };
+        let k = store::kommune::by_cvr(&state(ctx).db, cvr).await.map_err(AppError::from)?;
+        Ok(k.map(|k| Kommune(Arc::new(k))))
+    }
+    /// The enheder the caller's organisation owns (a redaktør's organisation).
+    async fn enheder(&self, ctx: &Context<'_>) -> GqlResult<Vec<Enhed>> {
+        let Some(cvr) = &self.0.cvr else { return Ok(Vec::new()) };
+        let rows = store::enhed::by_owner(&state(ctx).db, cvr).await.map_err(AppError::from)?;
+        Ok(rows.into_iter().map(|e| Enhed(Arc::new(e))).collect())
+    }
+}
+
+/// An entry of the audit log (R16).
+pub struct AuditEntry(pub store::audit::AuditEntry);
+
+#[Object]
+impl AuditEntry {
+    /// Sequence number.
+    async fn id(&self) -> i64 {
+        self.0.id
+    }
+    /// When.
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+    /// Who: subject.
+    async fn actor_subject(&self) -> &str {
+        &self.0.actor_subject
+    }
+    /// Who: display name.
+    async fn actor_name(&self) -> Option<&str> {
+        self.0.actor_name.as_deref()
+    }
+    /// Who: CVR.
+    async fn actor_cvr(&self) -> Option<&str> {
+        self.0.actor_cvr.as_deref()
+    }
+    /// Who: roles, comma separated.
+    async fn actor_roles(&self) -> &str {
+        &self.0.actor_roles
+    }
+    /// What: the mutation, e.g. updateServiceleverance.
+    async fn action(&self) -> &str {
+        &self.0.action
+    }
+    /// The entity type, e.g. Serviceleverance.
+    async fn entity_type(&self) -> &str {
+        &self.0.entity_type
+    }
+    /// The entity's id.
+    async fn entity_id(&self) -> &str {
+        &self.0.entity_id
+    }
+    /// The fields before, as JSON.
+    async fn before(&self) -> Option<async_graphql::Json<serde_json::Value>> {
+        self.0.before.as_deref().and_then(|s| serde_json::from_str(s).ok()).map(async_graphql::Json)
+    }
+    /// The fields after, as JSON.
+    async fn after(&self) -> Option<async_graphql::Json<serde_json::Value>> {
+        self.0.after.as_deref().and_then(|s| serde_json::from_str(s).ok()).map(async_graphql::Json)
+    }
+}

@@ -1,0 +1,120 @@
+//! DataLoaders, made per request so that nothing is cached across requests. Each turns the
+//! keys of one request into one SQL statement (no N+1).
+use crate::store::{self, enhed::Enhed, kommune::Kommune, serviceleverance::Serviceleverance};
+use async_graphql::dataloader::{DataLoader, Loader};
+use chrono::NaiveDate;
+use sea_orm::{DatabaseConnection, DbErr};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+pub type LoadResult<K, V> = Result<HashMap<K, V>, Arc<DbErr>>;
+
+pub struct EnhedLoader(pub DatabaseConnection);
+pub struct KommuneLoader(pub DatabaseConnection);
+pub struct SlLoader(pub DatabaseConnection);
+/// Public offers per (kommune, kind) on a day: key (kode, day) -> (plejeenheder, helhedsplejeenheder).
+pub struct TilbudLoader(pub DatabaseConnection);
+/// Kommuner that offer an enhed on a day: key (enhed id, day) -> kommune koder.
+pub struct OfferingLoader(pub DatabaseConnection);
+
+impl Loader<String> for EnhedLoader {
+    type Value = Arc<Enhed>;
+    type Error = Arc<DbErr>;
+    async fn load(&self, keys: &[String]) -> LoadResult<String, Self::Value> {
+        let rows = store::enhed::by_ids(&self.0, keys).await?;
+        Ok(rows.into_iter().map(|e| (e.id.clone(), Arc::new(e))).collect())
+    }
+}
+
+impl Loader<String> for KommuneLoader {
+    type Value = Arc<Kommune>;
+    type Error = Arc<DbErr>;
+    async fn load(&self, keys: &[String]) -> LoadResult<String, Self::Value> {
+        let rows = store::kommune::by_kodes(&self.0, keys).await?;
+        Ok(rows.into_iter().map(|k| (k.kode.clone(), Arc::new(k))).collect())
+    }
+}
+
+impl Loader<String> for SlLoader {
+    type Value = Arc<Serviceleverance>;
+    type Error = Arc<DbErr>;
+    async fn load(&self, keys: &[String]) -> LoadResult<String, Self::Value> {
+        let rows = store::serviceleverance::by_ids(&self.0, keys).await?;
+        Ok(rows.into_iter().map(|s| (s.id.clone(), Arc::new(s))).collect())
+    }
+}
+
+impl Loader<(String, NaiveDate)> for TilbudLoader {
+    type Value = (i64, i64);
+    type Error = Arc<DbErr>;
+    async fn load(&self, keys: &[(String, NaiveDate)]) -> LoadResult<(String, NaiveDate), Self::Value> {
+        let mut days: Vec<NaiveDate> = keys.iter().map(|k| k.1).collect();
+        days.sort();
+        days.dedup();
+        let mut out: HashMap<(String, NaiveDate), (i64, i64)> = keys.iter().map(|k| (k.clone(), (0, 0))).collect();
+        for day in days {
+            for (kode, kind, n) in store::serviceleverance::public_counts(&self.0, day).await? {
+                if let Some(v) = out.get_mut(&(kode, day)) {
+                    if kind == "PLEJEENHED" {
+                        v.0 = n;
+                    } else {
+                        v.1 = n;
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Loader<(String, NaiveDate)> for OfferingLoader {
+    type Value = Vec<String>;
+    type Error = Arc<DbErr>;
+    async fn load(&self, keys: &[(String, NaiveDate)]) -> LoadResult<(String, NaiveDate), Self::Value> {
+        let mut by_day: HashMap<NaiveDate, Vec<String>> = HashMap::new();
+        for (id, d) in keys {
+            by_day.entry(*d).or_default().push(id.clone());
+        }
+        let mut out: HashMap<(String, NaiveDate), Vec<String>> = keys.iter().map(|k| (k.clone(), Vec::new())).collect();
+        for (day, ids) in by_day {
+            for (enhed, kode) in store::serviceleverance::offering_kommuner(&self.0, &ids, day).await? {
+                if let Some(v) = out.get_mut(&(enhed, day)) {
+                    v.push(kode);
+                }
+            }
+        }
+        for v in out.values_mut() {
+            v.sort();
+            v.dedup();
+        }
+        Ok(out)
+    }
+}
+
+/// All loaders of one request.
+pub fn per_request(db: &DatabaseConnection, req: async_graphql::Request) -> async_graphql::Request {
+    req.data(DataLoader::new(EnhedLoader(db.clone()), tokio::spawn))
+        .data(DataLoader::new(KommuneLoader(db.clone()), tokio::spawn))
+        .data(DataLoader::new(SlLoader(db.clone()), tokio::spawn))
+        .data(DataLoader::new(TilbudLoader(db.clone()), tokio::spawn))
+        .data(DataLoader::new(OfferingLoader(db.clone()), tokio::spawn))
+        .data(DataLoader::new(SiblingLoader(db.clone()), tokio::spawn))
+}
+
+/// The live agreements between a kommune and an enhed (for R9's overlap warning).
+pub struct SiblingLoader(pub DatabaseConnection);
+
+impl Loader<(String, String)> for SiblingLoader {
+    type Value = Vec<Arc<Serviceleverance>>;
+    type Error = Arc<DbErr>;
+    async fn load(&self, keys: &[(String, String)]) -> LoadResult<(String, String), Self::Value> {
+        let rows = store::serviceleverance::siblings(&self.0, keys).await?;
+        let mut out: HashMap<(String, String), Vec<Arc<Serviceleverance>>> = HashMap::new();
+        for r in rows {
+            if let Some(e) = r.enhed_id.clone() {
+                out.entry((r.aftalepart_kode.clone(), e)).or_default().push(Arc::new(r));
+            }
+        }
+        Ok(out)
+    }
+}

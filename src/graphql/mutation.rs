@@ -1,0 +1,675 @@
+//! The admin side (R1-R19, R25-R27): scoped queries and the guarded mutations. Each resolver
+//! asks the access policy (`domain::access`), applies the domain rules, writes through the
+//! store in one transaction with its audit entry (R16), and returns the fresh item.
+use super::admin_types::{enhed_facts, lock_of, AuditEntry, Serviceleverance, ViewerObj};
+use super::types::{Enhed, Issue};
+use super::{state, viewer};
+use crate::app::AppState;
+use crate::domain::access::{self, Decision, SlAction, SlFacts, Viewer};
+use crate::domain::lock;
+use crate::domain::serviceleverance::{self as rules, EnhedKind, Fields, SlType};
+use crate::error::{AppError, AppResult, GqlResult};
+use crate::store::audit::{self, AuditEvent, AuditFilter};
+use crate::store::serviceleverance::{self as sl_store, Actor, ListFilter, NewSl, Serviceleverance as SlRow};
+use crate::store::{self, enhed::Enhed as EnhedRow};
+use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::{Context, InputObject, MaybeUndefined, Object, SimpleObject, ID};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::{Duration, NaiveDate};
+use sea_orm::TransactionTrait;
+use std::sync::Arc;
+
+const WHAT: &str = "Serviceleverancen";
+
+/// Totals of an admin list.
+#[derive(SimpleObject)]
+pub struct ListTotals {
+    /// The number of items in all pages.
+    pub total_count: i64,
+}
+
+pub type SlConnection = Connection<String, Serviceleverance, ListTotals, EmptyFields>;
+pub type AuditConnection = Connection<String, AuditEntry, ListTotals, EmptyFields>;
+
+/// Offset cursors for admin lists (opaque to clients).
+fn offset_cursor(n: u64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("o:{n}"))
+}
+
+fn parse_offset(after: Option<&str>) -> AppResult<u64> {
+    let Some(a) = after else { return Ok(0) };
+    let raw = URL_SAFE_NO_PAD.decode(a).ok().and_then(|b| String::from_utf8(b).ok());
+    raw.as_deref()
+        .and_then(|r| r.strip_prefix("o:"))
+        .and_then(|n| n.parse::<u64>().ok())
+        .map(|n| n + 1)
+        .ok_or_else(|| AppError::validation("after", "Ugyldig cursor."))
+}
+
+fn list_size(first: Option<i32>) -> AppResult<u64> {
+    match first.unwrap_or(20) {
+        n @ 0..=100 => Ok(n as u64),
+        _ => Err(AppError::validation("first", "first skal være mellem 0 og 100.")),
+    }
+}
+
+fn parse_id(id: &ID) -> AppResult<String> {
+    let s = id.as_str().trim();
+    if s.is_empty() || s.len() > 64 || s.contains('\0') {
+        return Err(AppError::not_found(WHAT));
+    }
+    Ok(s.to_string())
+}
+
+fn actor(v: &Viewer) -> Actor<'_> {
+    Actor { subject: v.subject.as_deref().unwrap_or(""), name: v.name.as_deref() }
+}
+
+/// The facts the policy needs about an agreement.
+async fn facts_of(st: &AppState, m: &SlRow) -> AppResult<(SlFacts, Option<EnhedRow>)> {
+    let kommune = store::kommune::by_kode(&st.db, &m.aftalepart_kode).await?;
+    let enhed = match &m.enhed_id {
+        Some(id) => store::enhed::by_id(&st.db, id).await?,
+        None => None,
+    };
+    let facts = SlFacts {
+        aftalepart_cvr: kommune.map(|k| k.cvr).unwrap_or_default(),
+        enhed_ejer_cvr: enhed.as_ref().map(|e| e.ejer_cvr.clone()),
+    };
+    Ok((facts, enhed))
+}
+
+/// Loads an agreement the viewer may act on (R26: what one may not see does not exist).
+async fn load_for(st: &AppState, v: &Viewer, id: &ID, action: SlAction) -> AppResult<(SlRow, Option<EnhedRow>)> {
+    if !v.is_authenticated() {
+        return Err(AppError::Unauthenticated("Du skal være logget ind.".into()));
+    }
+    let id = parse_id(id)?;
+    let m = sl_store::by_id(&st.db, &id).await?.ok_or_else(|| AppError::not_found(WHAT))?;
+    let (facts, enhed) = facts_of(st, &m).await?;
+    if m.deleted_at.is_some() && !matches!(action, SlAction::Read) {
+        return Err(AppError::check(if access::can_see(v, &facts) { Decision::NotFound } else { Decision::NotFound }, WHAT).unwrap_err());
+    }
+    AppError::check(access::decide(v, action, &facts), WHAT)?;
+    Ok((m, enhed))
+}
+
+fn enhed_facts_of(e: Option<&EnhedRow>) -> Option<rules::EnhedFacts> {
+    e.and_then(|e| EnhedKind::parse(&e.kind).map(|kind| rules::EnhedFacts { kind, ejer_cvr: e.ejer_cvr.clone() }))
+}
+
+/// R12: refuses unless the viewer holds a live lock; LOCKED says who holds it.
+fn require_lock(st: &AppState, m: &SlRow, v: &Viewer) -> AppResult<()> {
+    let now = st.clock.now();
+    let l = lock_of(m);
+    let subject = v.subject.as_deref().unwrap_or("");
+    if lock::holds(l.as_ref(), subject, now) {
+        return Ok(());
+    }
+    match lock::active(l, now) {
+        Some(other) => Err(AppError::Locked {
+            holder: other.name.clone().unwrap_or(other.subject.clone()),
+            since: other.since,
+            until: other.expires,
+        }),
+        None => Err(AppError::NotLocked("Du skal låse dette element, før du kan rette i det.".into())),
+    }
+}
+
+fn json_of(m: &SlRow) -> serde_json::Value {
+    serde_json::to_value(sl_store::fields(m)).unwrap_or(serde_json::Value::Null)
+}
+
+/// A save of new fields by the lock holder, with its audit entry, in one transaction.
+async fn save_fields(st: &AppState, v: &Viewer, m: &SlRow, f: &Fields, action: &str) -> AppResult<Arc<SlRow>> {
+    let enhed = match &f.enhed_id {
+        Some(id) => Some(store::enhed::by_id(&st.db, id).await?.ok_or_else(|| AppError::validation("enhedId", "Den valgte enhed findes ikke."))?),
+        None => None,
+    };
+    let facts = enhed_facts_of(enhed.as_ref());
+    let has_errors = !rules::errors(f, facts.as_ref()).is_empty();
+    let now = st.clock.now();
+    let txn = st.db.begin().await?;
+    if !sl_store::save(&txn, &m.id, f, has_errors, &actor(v), now).await? {
+        txn.rollback().await?;
+        let fresh = sl_store::by_id(&st.db, &m.id).await?.ok_or_else(|| AppError::not_found(WHAT))?;
+        require_lock(st, &fresh, v)?;
+        return Err(AppError::Conflict("Serviceleverancen blev ændret samtidig. Prøv igen.".into()));
+    }
+    let after = serde_json::to_value(f).unwrap_or_default();
+    audit::record(&txn, v, AuditEvent { action, entity_type: "Serviceleverance", entity_id: &m.id, before: Some(json_of(m)), after: Some(after) }, now).await?;
+    txn.commit().await?;
+    reload(st, &m.id).await
+}
+
+async fn reload(st: &AppState, id: &str) -> AppResult<Arc<SlRow>> {
+    Ok(Arc::new(sl_store::by_id(&st.db, id).await?.ok_or_else(|| AppError::not_found(WHAT))?))
+}
+
+fn text_field(field: &'static str, label: &str, v: MaybeUndefined<String>, current: Option<String>) -> AppResult<Option<String>> {
+    match v {
+        MaybeUndefined::Undefined => Ok(current),
+        MaybeUndefined::Null => Ok(None),
+        MaybeUndefined::Value(s) => rules::validate_short_text(field, label, Some(&s)).map_err(|e| AppError::Validation(vec![e])),
+    }
+}
+
+fn enhed_id_field(v: MaybeUndefined<String>, current: Option<String>) -> AppResult<Option<String>> {
+    match v {
+        MaybeUndefined::Undefined => Ok(current),
+        MaybeUndefined::Null => Ok(None),
+        MaybeUndefined::Value(s) if s.trim().is_empty() => Ok(None),
+        MaybeUndefined::Value(s) if s.len() > 64 || s.contains('\0') => Err(AppError::validation("enhedId", "Den valgte enhed findes ikke.")),
+        MaybeUndefined::Value(s) => Ok(Some(s.trim().to_string())),
+    }
+}
+
+fn opt<T>(v: MaybeUndefined<T>, current: Option<T>) -> Option<T> {
+    match v {
+        MaybeUndefined::Undefined => current,
+        MaybeUndefined::Null => None,
+        MaybeUndefined::Value(x) => Some(x),
+    }
+}
+
+/// Fields of a new serviceleverance (R2). Only navn is required; the rest may follow.
+#[derive(InputObject)]
+pub struct CreateServiceleveranceInput {
+    /// 1-200 characters; æøå allowed.
+    pub navn: String,
+    /// The enhed the agreement is about.
+    pub enhed_id: Option<String>,
+    /// The kommune's own id of the agreement.
+    pub aftaleidentifikation: Option<String>,
+    /// DRIFTSOVERENSKOMST, MYNDIGHEDSPRODUKTION or LOKALPLEJEHJEM (FRIPLEJEBOLIG: administrators).
+    #[graphql(name = "type")]
+    pub sl_type: Option<SlType>,
+    /// First day in force.
+    pub startdato: Option<NaiveDate>,
+    /// Last day in force (on or after startdato).
+    pub slutdato: Option<NaiveDate>,
+    /// Administrators only: the kommune (kode) that is the party. Others get their own kommune.
+    pub aftalepart_kode: Option<String>,
+}
+
+/// A partial update: omitted fields are kept, null clears.
+#[derive(InputObject)]
+pub struct UpdateServiceleveranceInput {
+    pub navn: Option<String>,
+    pub enhed_id: MaybeUndefined<String>,
+    pub aftaleidentifikation: MaybeUndefined<String>,
+    #[graphql(name = "type")]
+    pub sl_type: MaybeUndefined<SlType>,
+    pub startdato: MaybeUndefined<NaiveDate>,
+    pub slutdato: MaybeUndefined<NaiveDate>,
+}
+
+/// Fields of an enhed (R17) for administrators.
+#[derive(InputObject)]
+pub struct EnhedInput {
+    pub kind: Option<EnhedKind>,
+    pub navn: Option<String>,
+    pub ejer_cvr: Option<String>,
+    pub sor_kode: MaybeUndefined<String>,
+    pub vejnavn: MaybeUndefined<String>,
+    pub postnummer: MaybeUndefined<String>,
+    pub by: MaybeUndefined<String>,
+    pub lat: MaybeUndefined<f64>,
+    pub lon: MaybeUndefined<f64>,
+    /// Used only when the location lies outside all known kommune boundaries or is missing.
+    pub kommune_kode: MaybeUndefined<String>,
+    pub beskrivelse: MaybeUndefined<String>,
+    pub telefon: MaybeUndefined<String>,
+    pub email: MaybeUndefined<String>,
+    pub web: MaybeUndefined<String>,
+    pub boligtype: MaybeUndefined<crate::domain::serviceleverance::Boligtype>,
+    pub antal_boliger: MaybeUndefined<i32>,
+}
+
+#[derive(Default)]
+pub struct AdminQuery;
+
+#[Object]
+impl AdminQuery {
+    /// Who am I: subject, name, CVR, roles and the kommune behind the CVR.
+    async fn viewer(&self, ctx: &Context<'_>) -> ViewerObj {
+        ViewerObj(viewer(ctx).clone())
+    }
+
+    /// The serviceleverancer the caller may see (R26): a kommune's own, a redaktør's about its
+    /// own enheder, all for administrators. Sorted by name.
+    #[allow(clippy::too_many_arguments)]
+    async fn serviceleverancer(
+        &self,
+        ctx: &Context<'_>,
+        kind: Option<EnhedKind>,
+        #[graphql(name = "type")] sl_type: Option<SlType>,
+        active_on: Option<NaiveDate>,
+        has_errors: Option<bool>,
+        locked: Option<bool>,
+        #[graphql(desc = "Text in navn or aftaleidentifikation.")] text: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<SlConnection> {
+        let st = state(ctx);
+        let v = viewer(ctx);
+        if !v.is_authenticated() {
+            return Err(AppError::Unauthenticated("Du skal være logget ind.".into()).into());
+        }
+        let scope = access::sl_scope(v);
+        let kode = match &scope.aftalepart_cvr {
+            Some(cvr) => store::kommune::by_cvr(&st.db, cvr).await.map_err(AppError::from)?.map(|k| k.kode),
+            None => None,
+        };
+        if text.as_ref().is_some_and(|t| t.chars().count() > 200) {
+            return Err(AppError::validation("text", "text må højst være 200 tegn.").into());
+        }
+        let limit = list_size(first)?;
+        let offset = parse_offset(after.as_deref())?;
+        let filter = ListFilter { kind: kind.map(|k| k.as_str()), sl_type, active_on, has_errors, locked, text };
+        let (rows, total) = sl_store::list(&st.db, &scope, kode.as_deref(), &filter, st.clock.now(), offset, limit)
+            .await
+            .map_err(AppError::from)?;
+        let n = rows.len() as u64;
+        let mut conn = SlConnection::with_additional_fields(offset > 0, offset + n < total, ListTotals { total_count: total as i64 });
+        for (i, r) in rows.into_iter().enumerate() {
+            conn.edges.push(Edge::new(offset_cursor(offset + i as u64), Serviceleverance(Arc::new(r))));
+        }
+        Ok(conn)
+    }
+
+    /// One serviceleverance; NOT_FOUND when it does not exist for the caller (R26).
+    async fn serviceleverance(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Serviceleverance> {
+        let (m, _) = load_for(state(ctx), viewer(ctx), &id, SlAction::Read).await?;
+        Ok(Serviceleverance(Arc::new(m)))
+    }
+
+    /// Find enheder for the agreement form (R18): parts of words; case, æ/ae, ø/oe, å/aa
+    /// insensitive. For users with an editor role.
+    async fn find_enheder(&self, ctx: &Context<'_>, text: String, kind: Option<EnhedKind>, first: Option<i32>) -> GqlResult<Vec<Enhed>> {
+        AppError::check(access::decide_find_enheder(viewer(ctx)), "Enheden")?;
+        let t = text.trim();
+        if t.chars().count() > 200 || t.contains('\0') {
+            return Err(AppError::validation("text", "text må højst være 200 tegn uden kontroltegn.").into());
+        }
+        let limit = list_size(first)?;
+        let rows = store::enhed::find(&state(ctx).db, t, kind.map(|k| k.as_str()), limit).await.map_err(AppError::from)?;
+        Ok(rows.into_iter().map(|e| Enhed(Arc::new(e))).collect())
+    }
+
+    /// The audit log (R16), newest first. Administrators only.
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        entity_type: Option<String>,
+        entity_id: Option<String>,
+        actor: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<AuditConnection> {
+        AppError::check(access::decide_admin(viewer(ctx)), "Loggen")?;
+        let limit = list_size(first)?;
+        let offset = parse_offset(after.as_deref())?;
+        let f = AuditFilter { entity_type, entity_id, actor_subject: actor };
+        let (rows, total) = audit::list(&state(ctx).db, &f, offset, limit).await.map_err(AppError::from)?;
+        let n = rows.len() as u64;
+        let mut conn = AuditConnection::with_additional_fields(offset > 0, offset + n < total, ListTotals { total_count: total as i64 });
+        for (i, r) in rows.into_iter().enumerate() {
+            conn.edges.push(Edge::new(offset_cursor(offset + i as u64), AuditEntry(r)));
+        }
+        Ok(conn)
+    }
+
+    /// The issues a set of fields would have, without saving (for the form).
+    async fn preview_issues(&self, ctx: &Context<'_>, enhed_id: Option<String>, #[graphql(name = "type")] sl_type: Option<SlType>, startdato: Option<NaiveDate>) -> GqlResult<Vec<Issue>> {
+        let f = Fields { navn: "x".into(), enhed_id: enhed_id.clone(), sl_type, startdato, ..Default::default() };
+        let facts = enhed_facts(ctx, enhed_id.as_ref()).await?;
+        Ok(rules::errors(&f, facts.as_ref()).into_iter().map(Issue::from).collect())
+    }
+}
+
+#[derive(Default)]
+pub struct Mutation;
+
+#[Object]
+impl Mutation {
+    /// Create a serviceleverance (R1, R2, R13): the aftalepart is the caller's kommune; it is
+    /// saved even when half-filled, records version 1 and is left unlocked.
+    async fn create_serviceleverance(&self, ctx: &Context<'_>, input: CreateServiceleveranceInput) -> GqlResult<Serviceleverance> {
+        let st = state(ctx);
+        let v = viewer(ctx);
+        if !v.is_authenticated() {
+            return Err(AppError::Unauthenticated("Du skal være logget ind.".into()).into());
+        }
+        let kommune = match (&input.aftalepart_kode, v.is_admin()) {
+            (Some(k), true) => {
+                let kode = st.kommuner.resolve(k).ok_or_else(|| AppError::validation("aftalepartKode", "Kommunen findes ikke."))?;
+                store::kommune::by_kode(&st.db, kode).await.map_err(AppError::from)?
+            }
+            (Some(_), false) => return Err(AppError::Forbidden("Kun administratorer kan vælge aftalepart; den sættes fra din organisation.".into()).into()),
+            (None, _) => match &v.cvr {
+                Some(cvr) => store::kommune::by_cvr(&st.db, cvr).await.map_err(AppError::from)?,
+                None => None,
+            },
+        };
+        let Some(kommune) = kommune else {
+            return Err(match access::decide_create(v, "") {
+                Decision::Allow => AppError::validation("aftalepartKode", "Angiv aftalepartens kommunekode."),
+                _ => AppError::Forbidden("Kun en driftsoverenskomstansvarlig i en kommune kan oprette serviceleverancer.".into()),
+            }
+            .into());
+        };
+        AppError::check(access::decide_create(v, &kommune.cvr), WHAT)?;
+        let mut errs = Vec::new();
+        let navn = rules::validate_navn(&input.navn).map_err(|e| errs.push(e)).unwrap_or_default();
+        let aftaleidentifikation = rules::validate_short_text("aftaleidentifikation", "Aftaleidentifikation", input.aftaleidentifikation.as_deref())
+            .map_err(|e| errs.push(e))
+            .unwrap_or_default();
+        let f = Fields {
+            navn,
+            enhed_id: enhed_id_field(input.enhed_id.map(MaybeUndefined::Value).unwrap_or(MaybeUndefined::Undefined), None)?,
+            aftaleidentifikation,
+            sl_type: input.sl_type,
+            beskrivelse: None,
+            startdato: input.startdato,
+            slutdato: input.slutdato,
+        };
+        if let Err(mut e) = rules::validate(&f, v.is_admin()) {
+            errs.append(&mut e);
+        }
+        errs.dedup_by(|a, b| a.field == b.field);
+        if !errs.is_empty() {
+            return Err(AppError::Validation(errs).into());
+        }
+        let enhed = match &f.enhed_id {
+            Some(id) => Some(store::enhed::by_id(&st.db, id).await.map_err(AppError::from)?.ok_or_else(|| AppError::validation("enhedId", "Den valgte enhed findes ikke."))?),
+            None => None,
+        };
+        let has_errors = !rules::errors(&f, enhed_facts_of(enhed.as_ref()).as_ref()).is_empty();
+        let now = st.clock.now();
+        let id = uuid::Uuid::new_v4().to_string();
+        let txn = st.db.begin().await.map_err(AppError::from)?;
+        let m = sl_store::insert(&txn, NewSl { id: id.clone(), aftalepart_kode: kommune.kode.clone(), fields: &f, has_errors }, &actor(v), now)
+            .await
+            .map_err(AppError::from)?;
+        audit::record(&txn, v, AuditEvent { action: "createServiceleverance", entity_type: "Serviceleverance", entity_id: &id, before: None, after: Some(json_of(&m)) }, now)
+            .await
+            .map_err(AppError::from)?;
+        txn.commit().await.map_err(AppError::from)?;
+        Ok(Serviceleverance(Arc::new(m)))
+    }
+
+    /// Lock for editing (R11, R14). Succeeds when unlocked, already yours, or expired;
+    /// otherwise LOCKED with who holds it and since when.
+    async fn lock_serviceleverance(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Serviceleverance> {
+        let st = state(ctx);
+        let v = viewer(ctx);
+        let (m, _) = load_for(st, v, &id, SlAction::Lock).await?;
+        let now = st.clock.now();
+        let until = lock::expiry(now, Duration::minutes(st.config.lock_ttl_minutes));
+        let txn = st.db.begin().await.map_err(AppError::from)?;
+        if !sl_store::try_lock(&txn, &m.id, &actor(v), now, until).await.map_err(AppError::from)? {
+            txn.rollback().await.map_err(AppError::from)?;
+            let fresh = reload(st, &m.id).await?;
+            return Err(match lock::active(lock_of(&fresh), now) {
+                Some(l) => AppError::Locked { holder: l.name.clone().unwrap_or(l.subject.clone()), since: l.since, until: l.expires },
+                None => AppError::Conflict("Låsen kunne ikke tages. Prøv igen.".into()),
+            }
+            .into());
+        }
+        audit::record(&txn, v, AuditEvent { action: "lockServiceleverance", entity_type: "Serviceleverance", entity_id: &m.id, before: None, after: None }, now)
+            .await
+            .map_err(AppError::from)?;
+        txn.commit().await.map_err(AppError::from)?;
+        Ok(Serviceleverance(reload(st, &m.id).await?))
+    }
+
+    /// Save changes (R12): only the lock holder; publishes at once. R3-R5 are checked.
+    async fn update_serviceleverance(&self, ctx: &Context<'_>, id: ID, input: UpdateServiceleveranceInput) -> GqlResult<Serviceleverance> {
+        let st = state(ctx);
+        let v = viewer(ctx);
+        let (m, _) = load_for(st, v, &id, SlAction::Update).await?;
+        require_lock(st, &m, v)?;
+        let cur = sl_store::fields(&m);
+        let mut errs = Vec::new();
+        let navn = match input.navn {
+            Some(n) => rules::validate_navn(&n).map_err(|e| errs.push(e)).unwrap_or_default(),
+            None => cur.navn.clone(),
+        };
+        let aftaleidentifikation = text_field("aftaleidentifikation", "Aftaleidentifikation", input.aftaleidentifikation, cur.aftaleidentifikation.clone())
+            .map_err(|e| if let AppError::Validation(mut v) = e { errs.append(&mut v) })
+            .unwrap_or_default();
+        let f = Fields {
+            navn,
+            enhed_id: enhed_id_field(input.enhed_id, cur.enhed_id.clone())?,
+            aftaleidentifikation,
+            sl_type: opt(input.sl_type, cur.sl_type),
+            beskrivelse: cur.beskrivelse.clone(),
+            startdato: opt(input.startdato, cur.startdato),
+            slutdato: opt(input.slutdato, cur.slutdato),
+        };
+        // R3: a kommune user may keep an existing FRIPLEJEBOLIG but not set one.
+        let type_changed = f.sl_type != cur.sl_type;
+        if let Err(mut e) = rules::validate(&f, v.is_admin() || !type_changed) {
+            errs.append(&mut e);
+        }
+        errs.dedup_by(|a, b| a.field == b.field);
+        if !errs.is_empty() {
+            return Err(AppError::Validation(errs).into());
+        }
+        Ok(Serviceleverance(save_fields(st, v, &m, &f, "updateServiceleverance").await?))
+    }
+
+    /// Write the beskrivelse (R4): only the enhed owner's redaktør or an administrator, with the
+    /// lock, and only where it applies (DRIFTSOVERENSKOMST with a helhedsplejeenhed).
+    async fn set_beskrivelse(&self, ctx: &Context<'_>, id: ID, beskrivelse: Option<String>) -> GqlResult<Serviceleverance> {
+        let st = state(ctx);
+        let v = viewer(ctx);
+        let (m, enhed) = load_for(st, v, &id, SlAction::SetBeskrivelse).await?;
+        require_lock(st, &m, v)?;
+        let cur = sl_store::fields(&m);
+        rules::validate_beskrivelse_write(cur.sl_type, enhed_facts_of(enhed.as_ref()).as_ref()).map_err(|e| AppError::Validation(vec![e]))?;
+        let b = rules::validate_long_text("beskrivelse", "Beskrivelse", beskrivelse.as_deref()).map_err(|e| AppError::Validation(vec![e]))?;
+        let f = Fields { beskrivelse: b, ..cur };
+        Ok(Serviceleverance(save_fields(st, v, &m, &f, "setBeskrivelse").await?))
+    }
+
+    /// Check in (R13): releases the lock and records a version with an optional comment.
+    async fn check_in_serviceleverance(&self, ctx: &Context<'_>, id: ID, kommentar: Option<String>) -> GqlResult<Serviceleverance> {
+        let st = state(ctx);
+        let v = viewer(ctx);
+        let (m, _) = load_for(st, v, &id, SlAction::CheckIn).await?;
+        require_lock(st, &m, v)?;
+        let kommentar = rules::validate_long_text("kommentar", "Kommentar", kommentar.as_deref()).map_err(|e| AppError::Validation(vec![e]))?;
+        let now = st.clock.now();
+        let txn = st.db.begin().await.map_err(AppError::from)?;
+        let Some(nummer) = sl_store::check_in(&txn, &m, &actor(v), now, kommentar).await.map_err(AppError::from)? else {
+            txn.rollback().await.map_err(AppError::from)?;
+            return Err(AppError::Conflict("Serviceleverancen blev ændret samtidig. Prøv igen.".into()).into());
+        };
+        audit::record(&txn, v, AuditEvent { action: "checkInServiceleverance", entity_type: "Serviceleverance", entity_id: &m.id, before: None, after: Some(serde_json::json!({ "version": nummer })) }, now)
+            .await
+            .map_err(AppError::from)?;
+        txn.commit().await.map_err(AppError::from)?;
+        Ok(Serviceleverance(reload(st, &m.id).await?))
+    }
+
+    /// Delete (R8): a soft delete by the aftalepart's user holding the lock. Leaves the public
+    /// search at once; the version history is kept. Returns the deleted id.
+    async fn delete_serviceleverance(&self, ctx: &Context<'_>, id: ID) -> GqlResult<ID> {
+        let st = state(ctx);
+        let v = viewer(ctx);
+        let (m, _) = load_for(st, v, &id, SlAction::Delete).await?;
+        require_lock(st, &m, v)?;
+        let now = st.clock.now();
+        let txn = st.db.begin().await.map_err(AppError::from)?;
+        if !sl_store::soft_delete(&txn, &m.id, &actor(v), now).await.map_err(AppError::from)? {
+            txn.rollback().await.map_err(AppError::from)?;
+            return Err(AppError::Conflict("Serviceleverancen blev ændret samtidig. Prøv igen.".into()).into());
+        }
+        audit::record(&txn, v, AuditEvent { action: "deleteServiceleverance", entity_type: "Serviceleverance", entity_id: &m.id, before: Some(json_of(&m)), after: None }, now)
+            .await
+            .map_err(AppError::from)?;
+        txn.commit().await.map_err(AppError::from)?;
+        Ok(ID(m.id))
+    }
+
+    /// Restore a version's fields (R15). It is a save, so it needs the lock.
+    async fn restore_serviceleverance_version(&self, ctx: &Context<'_>, id: ID, nummer: i32) -> GqlResult<Serviceleverance> {
+        let st = state(ctx);
+        let v = viewer(ctx);
+        let (m, _) = load_for(st, v, &id, SlAction::Restore).await?;
+        require_lock(st, &m, v)?;
+        let ver = sl_store::version(&st.db, &m.id, nummer)
+            .await
+            .map_err(AppError::from)?
+            .ok_or_else(|| AppError::validation("nummer", format!("Version {nummer} findes ikke.")))?;
+        let f: Fields = serde_json::from_str(&ver.snapshot).map_err(|e| AppError::Internal(e.to_string()))?;
+        let cur = sl_store::fields(&m);
+        rules::validate(&f, v.is_admin() || f.sl_type == cur.sl_type).map_err(AppError::Validation)?;
+        Ok(Serviceleverance(save_fields(st, v, &m, &f, "restoreServiceleveranceVersion").await?))
+    }
+
+    /// Release anyone's lock (R14). Administrators only.
+    async fn force_unlock_serviceleverance(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Serviceleverance> {
+        let st = state(ctx);
+        let v = viewer(ctx);
+        let (m, _) = load_for(st, v, &id, SlAction::ForceUnlock).await?;
+        let now = st.clock.now();
+        let txn = st.db.begin().await.map_err(AppError::from)?;
+        sl_store::force_unlock(&txn, &m.id).await.map_err(AppError::from)?;
+        let before = lock_of(&m).map(|l| serde_json::json!({ "laastAf": l.subject, "siden": l.since }));
+        audit::record(&txn, v, AuditEvent { action: "forceUnlockServiceleverance", entity_type: "Serviceleverance", entity_id: &m.id, before, after: None }, now)
+            .await
+            .map_err(AppError::from)?;
+        txn.commit().await.map_err(AppError::from)?;
+        Ok(Serviceleverance(reload(st, &m.id).await?))
+    }
+
+    /// Set a kommune's CVR number (R19). Administrators only.
+    async fn set_kommune_cvr(&self, ctx: &Context<'_>, kode: String, cvr: String) -> GqlResult<super::types::Kommune> {
+        let st = state(ctx);
+        let v = viewer(ctx);
+        AppError::check(access::decide_admin(v), "Kommunen")?;
+        if !crate::auth::is_cvr(cvr.trim()) {
+            return Err(AppError::validation("cvr", "CVR-nummeret skal være 8 cifre.").into());
+        }
+        let k = st.kommuner.resolve(&kode).ok_or_else(|| AppError::not_found("Kommunen"))?.to_string();
+        let before = store::kommune::by_kode(&st.db, &k).await.map_err(AppError::from)?.map(|x| x.cvr);
+        let txn = st.db.begin().await.map_err(AppError::from)?;
+        let updated = store::kommune::set_cvr(&txn, &k, cvr.trim()).await.map_err(|e| match e {
+            sea_orm::DbErr::Exec(_) | sea_orm::DbErr::Query(_) => AppError::Conflict("CVR-nummeret bruges allerede af en anden kommune.".into()),
+            other => AppError::from(other),
+        })?;
+        let updated = updated.ok_or_else(|| AppError::not_found("Kommunen"))?;
+        audit::record(&txn, v, AuditEvent { action: "setKommuneCvr", entity_type: "Kommune", entity_id: &k, before: before.map(|c| serde_json::json!({ "cvr": c })), after: Some(serde_json::json!({ "cvr": updated.cvr })) }, st.clock.now())
+            .await
+            .map_err(AppError::from)?;
+        txn.commit().await.map_err(AppError::from)?;
+        Ok(super::types::Kommune(Arc::new(updated)))
+    }
+
+    /// Create an enhed (R17, R19). Administrators only. The kommune is derived from the location.
+    async fn create_enhed(&self, ctx: &Context<'_>, input: EnhedInput) -> GqlResult<Enhed> {
+        let st = state(ctx);
+        let v = viewer(ctx);
+        AppError::check(access::decide_admin(v), "Enheden")?;
+        let now = st.clock.now();
+        let model = crate::store::enhed::apply_input(st, None, input, now)?;
+        let txn = st.db.begin().await.map_err(AppError::from)?;
+        let m = crate::store::enhed::insert(&txn, model).await.map_err(AppError::from)?;
+        audit::record(&txn, v, AuditEvent { action: "createEnhed", entity_type: "Enhed", entity_id: &m.id, before: None, after: serde_json::to_value(&m).ok() }, now)
+            .await
+            .map_err(AppError::from)?;
+        txn.commit().await.map_err(AppError::from)?;
+        Ok(Enhed(Arc::new(m)))
+    }
+
+    /// Update an enhed (R17, R19). Administrators may change everything; the owner's redaktør
+    /// only beskrivelse and contact data, holding the enhed's lock.
+    async fn update_enhed(&self, ctx: &Context<'_>, id: String, input: EnhedInput) -> GqlResult<Enhed> {
+        let st = state(ctx);
+        let v = viewer(ctx);
+        let old = store::enhed::by_id(&st.db, id.trim()).await.map_err(AppError::from)?.ok_or_else(|| AppError::not_found("Enheden"))?;
+        AppError::check(access::decide_enhed_edit(v, &old.ejer_cvr), "Enheden")?;
+        let now = st.clock.now();
+        if !v.is_admin() {
+            let only_public_text = input.kind.is_none()
+                && input.navn.is_none()
+                && input.ejer_cvr.is_none()
+                && input.sor_kode.is_undefined()
+                && input.vejnavn.is_undefined()
+                && input.postnummer.is_undefined()
+                && input.by.is_undefined()
+                && input.lat.is_undefined()
+                && input.lon.is_undefined()
+                && input.kommune_kode.is_undefined()
+                && input.boligtype.is_undefined()
+                && input.antal_boliger.is_undefined();
+            if !only_public_text {
+                return Err(AppError::Forbidden("En redaktør kan kun rette beskrivelse og kontaktdata.".into()).into());
+            }
+            let l = lock::Lock::from_parts(old.lock_subject.as_ref(), old.lock_name.as_ref(), old.lock_since, old.lock_expires_ms);
+            if !lock::holds(l.as_ref(), v.subject.as_deref().unwrap_or(""), now) {
+                return Err(match lock::active(l, now) {
+                    Some(o) => AppError::Locked { holder: o.name.clone().unwrap_or(o.subject.clone()), since: o.since, until: o.expires },
+                    None => AppError::NotLocked("Du skal låse dette element, før du kan rette i det.".into()),
+                }
+                .into());
+            }
+        }
+        let kind_before = old.kind.clone();
+        let model = crate::store::enhed::apply_input(st, Some(old.clone()), input, now)?;
+        let txn = st.db.begin().await.map_err(AppError::from)?;
+        let m = crate::store::enhed::update(&txn, model).await.map_err(AppError::from)?;
+        if m.kind != kind_before {
+            // R10: whether beskrivelse is mandatory depends on the enhed's kind.
+            let facts = EnhedKind::parse(&m.kind).map(|kind| rules::EnhedFacts { kind, ejer_cvr: m.ejer_cvr.clone() });
+            for s in sl_store::by_enhed(&txn, &m.id).await.map_err(AppError::from)? {
+                let has = !rules::errors(&sl_store::fields(&s), facts.as_ref()).is_empty();
+                sl_store::set_has_errors(&txn, &s.id, has).await.map_err(AppError::from)?;
+            }
+        }
+        audit::record(&txn, v, AuditEvent { action: "updateEnhed", entity_type: "Enhed", entity_id: &m.id, before: serde_json::to_value(&old).ok(), after: serde_json::to_value(&m).ok() }, now)
+            .await
+            .map_err(AppError::from)?;
+        txn.commit().await.map_err(AppError::from)?;
+        Ok(Enhed(Arc::new(m)))
+    }
+
+    /// Lock an enhed for editing its beskrivelse and contact data (R19, same discipline as R11).
+    async fn lock_enhed(&self, ctx: &Context<'_>, id: String) -> GqlResult<Enhed> {
+        let st = state(ctx);
+        let v = viewer(ctx);
+        let old = store::enhed::by_id(&st.db, id.trim()).await.map_err(AppError::from)?.ok_or_else(|| AppError::not_found("Enheden"))?;
+        AppError::check(access::decide_enhed_edit(v, &old.ejer_cvr), "Enheden")?;
+        let now = st.clock.now();
+        let until = lock::expiry(now, Duration::minutes(st.config.lock_ttl_minutes));
+        if !store::enhed::try_lock(&st.db, &old.id, &actor(v), now, until).await.map_err(AppError::from)? {
+            let fresh = store::enhed::by_id(&st.db, &old.id).await.map_err(AppError::from)?.ok_or_else(|| AppError::not_found("Enheden"))?;
+            let l = lock::Lock::from_parts(fresh.lock_subject.as_ref(), fresh.lock_name.as_ref(), fresh.lock_since, fresh.lock_expires_ms);
+            return Err(match lock::active(l, now) {
+                Some(o) => AppError::Locked { holder: o.name.clone().unwrap_or(o.subject.clone()), since: o.since, until: o.expires },
+                None => AppError::Conflict("Låsen kunne ikke tages. Prøv igen.".into()),
+            }
+            .into());
+        }
+        let m = store::enhed::by_id(&st.db, &old.id).await.map_err(AppError::from)?.ok_or_else(|| AppError::not_found("Enheden"))?;
+        Ok(Enhed(Arc::new(m)))
+    }
+
+    /// Check an enhed in: releases its lock (R19).
+    async fn check_in_enhed(&self, ctx: &Context<'_>, id: String) -> GqlResult<Enhed> {
+        let st = state(ctx);
+        let v = viewer(ctx);
+        let old = store::enhed::by_id(&st.db, id.trim()).await.map_err(AppError::from)?.ok_or_else(|| AppError::not_found("Enheden"))?;
+        AppError::check(access::decide_enhed_edit(v, &old.ejer_cvr), "Enheden")?;
+        let now = st.clock.now();
+        if !store::enhed::release_lock(&st.db, &old.id, v.subject.as_deref().unwrap_or(""), now).await.map_err(AppError::from)? {
+            return Err(AppError::NotLocked("Du har ikke låst enheden.".into()).into());
+        }
+        let m = store::enhed::by_id(&st.db, &old.id).await.map_err(AppError::from)?.ok_or_else(|| AppError::not_found("Enheden"))?;
+        Ok(Enhed(Arc::new(m)))
+    }
+}

@@ -1,0 +1,41 @@
+//! The query root, merged by area: public data, the public search, and the admin side.
+use super::search::SearchQuery;
+use super::types::{load_enhed, Enhed, Kommune};
+use super::{db_err, state};
+use crate::error::{AppError, GqlResult};
+use crate::store;
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, MergedObject, Object};
+use std::sync::Arc;
+
+#[derive(MergedObject, Default)]
+pub struct Query(PublicQuery, SearchQuery, super::mutation::AdminQuery);
+
+#[derive(Default)]
+pub struct PublicQuery;
+
+#[Object]
+impl PublicQuery {
+    /// All 98 kommuner, sorted by kode.
+    async fn kommuner(&self, ctx: &Context<'_>) -> GqlResult<Vec<Kommune>> {
+        let rows = store::kommune::all(&state(ctx).db).await.map_err(AppError::from)?;
+        Ok(rows.into_iter().map(|k| Kommune(Arc::new(k))).collect())
+    }
+
+    /// One kommune by kode ("0101") or name ("København", also "Kobenhavn").
+    async fn kommune(&self, ctx: &Context<'_>, #[graphql(desc = "Kommunekode or name.")] kode: String) -> GqlResult<Option<Kommune>> {
+        let Some(k) = state(ctx).kommuner.resolve(&kode).map(str::to_string) else {
+            return Ok(None);
+        };
+        let l = ctx.data_unchecked::<DataLoader<super::loaders::KommuneLoader>>();
+        Ok(l.load_one(k).await.map_err(db_err)?.map(Kommune))
+    }
+
+    /// One enhed by id, with its public data (R25).
+    async fn enhed(&self, ctx: &Context<'_>, #[graphql(desc = "The enhed's id.")] id: String) -> GqlResult<Option<Enhed>> {
+        if id.len() > 64 {
+            return Ok(None);
+        }
+        Ok(load_enhed(ctx, &id).await?.map(Enhed))
+    }
+}

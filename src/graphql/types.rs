@@ -1,0 +1,217 @@
+//! Output types. Public types (Kommune, Enhed, OffentligServiceleverance) expose only public
+//! data (R25); the admin types (Serviceleverance, Laas, ...) are reachable only through
+//! queries scoped by the access policy.
+use super::loaders::{EnhedLoader, KommuneLoader, OfferingLoader, TilbudLoader};
+use super::{db_err, state};
+use crate::domain::day::copenhagen_day;
+use crate::domain::serviceleverance::{Boligtype, EnhedKind, Severity, SlType};
+use crate::error::{AppError, GqlResult};
+use crate::store::{enhed::Enhed as EnhedRow, kommune::Kommune as KommuneRow};
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{ComplexObject, Context, Object, SimpleObject};
+use chrono::NaiveDate;
+use std::sync::Arc;
+
+/// A WGS84 point.
+#[derive(SimpleObject, Clone, Copy)]
+pub struct Koordinat {
+    /// Breddegrad (latitude), WGS84.
+    pub lat: f64,
+    /// Længdegrad (longitude), WGS84.
+    pub lon: f64,
+}
+
+/// Number of public offers (enheder with an active, public serviceleverance) of a kommune on a day.
+#[derive(SimpleObject, Clone, Copy)]
+pub struct Tilbud {
+    /// Plejeenheder (plejeboliger) offered.
+    pub plejeenheder: i64,
+    /// Helhedsplejeenheder offered.
+    pub helhedsplejeenheder: i64,
+}
+
+/// One of Denmark's 98 kommuner.
+pub struct Kommune(pub Arc<KommuneRow>);
+
+#[Object]
+impl Kommune {
+    /// The 4-digit kommunekode, e.g. "0101".
+    async fn kode(&self) -> &str {
+        &self.0.kode
+    }
+    /// The kommune's name, e.g. "København".
+    async fn navn(&self) -> &str {
+        &self.0.navn
+    }
+    /// The region, e.g. "Region Hovedstaden".
+    async fn region(&self) -> &str {
+        &self.0.region
+    }
+    /// The 4-digit regionskode, e.g. "1084".
+    async fn regionskode(&self) -> &str {
+        &self.0.regionskode
+    }
+    /// The kommune's CVR number.
+    async fn cvr(&self) -> &str {
+        &self.0.cvr
+    }
+    /// The kommune's visual centre.
+    async fn centroid(&self) -> Koordinat {
+        Koordinat { lat: self.0.lat, lon: self.0.lon }
+    }
+    /// Public offers of this kommune on a day (default: today in Europe/Copenhagen).
+    async fn tilbud(&self, ctx: &Context<'_>, dato: Option<NaiveDate>) -> GqlResult<Tilbud> {
+        let day = dato.unwrap_or_else(|| copenhagen_day(state(ctx).clock.now()));
+        let l = ctx.data_unchecked::<DataLoader<TilbudLoader>>();
+        let (p, h) = l.load_one((self.0.kode.clone(), day)).await.map_err(db_err)?.unwrap_or((0, 0));
+        Ok(Tilbud { plejeenheder: p, helhedsplejeenheder: h })
+    }
+}
+
+/// A postal address.
+#[derive(SimpleObject, Clone)]
+pub struct Adresse {
+    /// Street and number.
+    pub vejnavn: Option<String>,
+    /// 4-digit postal code.
+    pub postnummer: Option<String>,
+    /// Postal district.
+    pub by: Option<String>,
+}
+
+/// Contact data.
+#[derive(SimpleObject, Clone)]
+pub struct Kontakt {
+    /// Phone number.
+    pub telefon: Option<String>,
+    /// E-mail address.
+    pub email: Option<String>,
+    /// Web site.
+    pub web: Option<String>,
+}
+
+/// A care unit: a plejeenhed or a helhedsplejeenhed, with its public data (R17).
+pub struct Enhed(pub Arc<EnhedRow>);
+
+#[Object]
+impl Enhed {
+    /// The enhed's id.
+    async fn id(&self) -> &str {
+        &self.0.id
+    }
+    /// PLEJEENHED or HELHEDSPLEJEENHED.
+    async fn kind(&self) -> GqlResult<EnhedKind> {
+        EnhedKind::parse(&self.0.kind).ok_or_else(|| AppError::Internal(format!("ukendt kind {}", self.0.kind)).into())
+    }
+    /// The enhed's name.
+    async fn navn(&self) -> &str {
+        &self.0.navn
+    }
+    /// CVR number of the organisation that runs the enhed (ejer).
+    async fn ejer_cvr(&self) -> &str {
+        &self.0.ejer_cvr
+    }
+    /// SOR code, when known.
+    async fn sor_kode(&self) -> Option<&str> {
+        self.0.sor_kode.as_deref()
+    }
+    /// The address.
+    async fn adresse(&self) -> Adresse {
+        Adresse { vejnavn: self.0.vejnavn.clone(), postnummer: self.0.postnummer.clone(), by: self.0.by.clone() }
+    }
+    /// The location (WGS84), when known.
+    async fn placering(&self) -> Option<Koordinat> {
+        Some(Koordinat { lat: self.0.lat?, lon: self.0.lon? })
+    }
+    /// The kommune the enhed lies in (derived from its location, R17).
+    async fn kommune(&self, ctx: &Context<'_>) -> GqlResult<Option<Kommune>> {
+        let Some(k) = self.0.kommune_kode.clone() else { return Ok(None) };
+        let l = ctx.data_unchecked::<DataLoader<KommuneLoader>>();
+        Ok(l.load_one(k).await.map_err(db_err)?.map(Kommune))
+    }
+    /// For plejeenheder: PLEJEBOLIG, FRIPLEJEBOLIG or LOKALPLEJEHJEM.
+    async fn boligtype(&self) -> Option<Boligtype> {
+        self.0.boligtype.as_deref().and_then(Boligtype::parse)
+    }
+    /// For plejeenheder: the number of boliger.
+    async fn antal_boliger(&self) -> Option<i32> {
+        self.0.antal_boliger
+    }
+    /// The general description of the enhed's services.
+    async fn beskrivelse(&self) -> Option<&str> {
+        self.0.beskrivelse.as_deref()
+    }
+    /// Contact data.
+    async fn kontakt(&self) -> Kontakt {
+        Kontakt { telefon: self.0.telefon.clone(), email: self.0.email.clone(), web: self.0.web.clone() }
+    }
+    /// True for the fictional demo units shipped with the service.
+    async fn demo(&self) -> bool {
+        self.0.demo
+    }
+    /// The kommuner that offer this enhed on a day (default today): those with an active,
+    /// public serviceleverance with it.
+    async fn tilbydes_af(&self, ctx: &Context<'_>, dato: Option<NaiveDate>) -> GqlResult<Vec<Kommune>> {
+        let day = dato.unwrap_or_else(|| copenhagen_day(state(ctx).clock.now()));
+        let koder = ctx
+            .data_unchecked::<DataLoader<OfferingLoader>>()
+            .load_one((self.0.id.clone(), day))
+            .await
+            .map_err(db_err)?
+            .unwrap_or_default();
+        let l = ctx.data_unchecked::<DataLoader<KommuneLoader>>();
+        let mut map = l.load_many(koder.iter().cloned()).await.map_err(db_err)?;
+        Ok(koder.iter().filter_map(|k| map.remove(k)).map(Kommune).collect())
+    }
+}
+
+/// Loads an enhed by id through the request's loader.
+pub async fn load_enhed(ctx: &Context<'_>, id: &str) -> GqlResult<Option<Arc<EnhedRow>>> {
+    Ok(ctx.data_unchecked::<DataLoader<EnhedLoader>>().load_one(id.to_string()).await.map_err(db_err)?)
+}
+
+/// The public part of a serviceleverance (R22): what a citizen sees of the agreement.
+#[derive(SimpleObject, Clone)]
+#[graphql(complex)]
+pub struct OffentligServiceleverance {
+    /// The type of agreement.
+    #[graphql(name = "type")]
+    pub sl_type: Option<SlType>,
+    /// The provider's description of the services agreed with this kommune (private
+    /// helhedspleje only, R4).
+    pub beskrivelse: Option<String>,
+    /// First day in force.
+    pub startdato: Option<NaiveDate>,
+    /// Last day in force; empty when open-ended.
+    pub slutdato: Option<NaiveDate>,
+    #[graphql(skip)]
+    pub aftalepart_kode: String,
+}
+
+#[ComplexObject]
+impl OffentligServiceleverance {
+    /// The kommune that is the party of the agreement.
+    async fn aftalepart(&self, ctx: &Context<'_>) -> GqlResult<Option<Kommune>> {
+        let l = ctx.data_unchecked::<DataLoader<KommuneLoader>>();
+        Ok(l.load_one(self.aftalepart_kode.clone()).await.map_err(db_err)?.map(Kommune))
+    }
+}
+
+/// A validation issue of a serviceleverance (R10).
+#[derive(SimpleObject, Clone)]
+pub struct Issue {
+    /// The field concerned, as the API spells it.
+    pub field: Option<String>,
+    /// ERROR keeps the agreement out of the public search; WARNING is shown but worth a look.
+    pub severity: Severity,
+    /// Stable machine-readable code, e.g. MANGLER_STARTDATO.
+    pub code: String,
+    /// Danish explanation.
+    pub message: String,
+}
+
+impl From<crate::domain::serviceleverance::Issue> for Issue {
+    fn from(i: crate::domain::serviceleverance::Issue) -> Self {
+        Issue { field: i.field.map(str::to_string), severity: i.severity, code: i.code.to_string(), message: i.message }
+    }
+}

@@ -1,0 +1,295 @@
+//! Import of enheder from the national register's CSV format (`data/plejecentre.csv`): used by
+//! the demo seed and by `plejeoverblik import FILE.csv` (R19). Idempotent: importing the same
+//! file again changes nothing. The register's data flaws are reported, never fatal.
+use crate::domain::geo::LatLon;
+use crate::domain::kommune::KommuneIndex;
+use crate::domain::serviceleverance::{Boligtype, EnhedKind};
+use crate::domain::text::fold;
+use crate::store::entity::enhed;
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
+use std::collections::HashMap;
+
+pub const PLEJECENTRE_CSV: &str = include_str!("../data/plejecentre.csv");
+
+/// One row as the register has it; every field is text so that no flaw stops the import.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct RegisterRow {
+    pub id: String,
+    pub name: String,
+    pub street: String,
+    pub postcode: String,
+    pub city: String,
+    pub municipality: String,
+    pub ownership: String,
+    pub homes: String,
+    pub lat: String,
+    pub lon: String,
+    pub web: String,
+    pub kommunekode: String,
+}
+
+/// What an import did, row by row.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct ImportReport {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub skipped: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+impl std::fmt::Display for ImportReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "Oprettet: {}, opdateret: {}, uændret: {}, sprunget over: {}, advarsler: {}",
+            self.created,
+            self.updated,
+            self.unchanged,
+            self.skipped.len(),
+            self.warnings.len()
+        )?;
+        for s in &self.skipped {
+            writeln!(f, "  sprunget over: {s}")?;
+        }
+        for w in &self.warnings {
+            writeln!(f, "  advarsel: {w}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A register row turned into an enhed, with the ownership class for the demo agreements.
+#[derive(Debug, Clone)]
+pub struct ImportedEnhed {
+    pub model: enhed::Model,
+    pub ownership: String,
+    /// The kommune the register lists it under.
+    pub register_kommune: Option<String>,
+}
+
+/// A fictional owner CVR for non-kommunal demo units: deterministic, in a range (90000000-
+/// 99999999) reserved here for demo organisations.
+pub fn demo_cvr(key: &str) -> String {
+    let mut h: u32 = 0x811c9dc5;
+    for b in key.bytes() {
+        h = (h ^ b as u32).wrapping_mul(0x01000193);
+    }
+    format!("9{:07}", h % 10_000_000)
+}
+
+fn clean_web(w: &str) -> Option<String> {
+    let w = w.trim();
+    let rest = w.strip_prefix("https://").or_else(|| w.strip_prefix("http://"))?;
+    let host = rest.split('/').next().unwrap_or("");
+    (!host.is_empty() && host.contains('.')).then(|| w.to_string())
+}
+
+/// Turns the register's rows into enheder, reporting flaws.
+pub fn convert(
+    rows: Vec<RegisterRow>,
+    kommuner: &KommuneIndex,
+    kommune_cvr: &HashMap<String, String>,
+    now: DateTime<Utc>,
+    report: &mut ImportReport,
+) -> Vec<ImportedEnhed> {
+    let mut out = Vec::with_capacity(rows.len());
+    let mut seen = std::collections::HashSet::new();
+    for (i, r) in rows.into_iter().enumerate() {
+        let line = i + 2;
+        let id = r.id.trim().to_string();
+        let navn = r.name.trim().to_string();
+        if id.is_empty() || id.len() > 36 || navn.is_empty() {
+            report.skipped.push(format!("linje {line}: mangler id eller navn"));
+            continue;
+        }
+        if !seen.insert(id.clone()) {
+            report.skipped.push(format!("linje {line}: id {id} står flere gange i filen"));
+            continue;
+        }
+        let postcode_raw = r.postcode.trim();
+        let postnummer: String = postcode_raw.chars().take_while(|c| c.is_ascii_digit()).collect();
+        if postnummer.len() != 4 {
+            report.warnings.push(format!("linje {line} ({navn}): ugyldigt postnummer '{postcode_raw}'"));
+        } else if postcode_raw.len() > 4 {
+            report.warnings.push(format!("linje {line} ({navn}): postnummer '{postcode_raw}' indeholder bynavn"));
+        }
+        let homes = r.homes.trim();
+        let antal_boliger = match homes.parse::<i32>() {
+            Ok(n) if n > 0 => Some(n),
+            _ => {
+                report.warnings.push(format!("linje {line} ({navn}): antal boliger mangler eller er ugyldigt ('{homes}')"));
+                None
+            }
+        };
+        let web = clean_web(&r.web);
+        if web.is_none() && !r.web.trim().is_empty() {
+            report.warnings.push(format!("linje {line} ({navn}): ugyldig webadresse udeladt"));
+        }
+        if fold(&navn).contains("lukket") {
+            report.warnings.push(format!("linje {line} ({navn}): navnet siger, at stedet er lukket"));
+        }
+        let pos = r.lat.trim().parse::<f64>().ok().zip(r.lon.trim().parse::<f64>().ok()).and_then(|(a, o)| LatLon::new(a, o));
+        let listed = kommuner.resolve(r.kommunekode.trim()).map(str::to_string);
+        if listed.is_none() {
+            report.warnings.push(format!("linje {line} ({navn}): ukendt kommunekode '{}'", r.kommunekode.trim()));
+        }
+        let located = pos.and_then(|p| kommuner.at(p)).map(str::to_string);
+        if pos.is_none() {
+            report.warnings.push(format!("linje {line} ({navn}): mangler eller har ugyldige koordinater"));
+        }
+        if let (Some(l), Some(a)) = (&listed, &located) {
+            if l != a {
+                report.warnings.push(format!(
+                    "linje {line} ({navn}): registreret under {} men ligger i {} efter koordinaterne; kommunen sættes efter placeringen",
+                    kommuner.navn(l).unwrap_or(l),
+                    kommuner.navn(a).unwrap_or(a)
+                ));
+            }
+        }
+        let kommune_kode = located.clone().or_else(|| listed.clone());
+        let ownership = r.ownership.trim().to_string();
+        let ejer_cvr = match ownership.as_str() {
+            "Kommunal" => listed.as_ref().and_then(|k| kommune_cvr.get(k)).cloned().unwrap_or_else(|| demo_cvr(&id)),
+            _ => demo_cvr(&id),
+        };
+        let boligtype = if ownership == "Friplejebolig" { Boligtype::Friplejebolig } else { Boligtype::Plejebolig };
+        let none_if_empty = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+        out.push(ImportedEnhed {
+            model: enhed::Model {
+                id,
+                kind: EnhedKind::Plejeenhed.as_str().into(),
+                navn_soeg: fold(&navn),
+                navn,
+                ejer_cvr,
+                sor_kode: None,
+                vejnavn: none_if_empty(&r.street),
+                postnummer: Some(postnummer).filter(|p| p.len() == 4),
+                by: none_if_empty(&r.city),
+                lat: pos.map(|p| p.lat),
+                lon: pos.map(|p| p.lon),
+                kommune_kode,
+                beskrivelse: None,
+                telefon: None,
+                email: None,
+                web,
+                boligtype: Some(boligtype.as_str().into()),
+                antal_boliger,
+                demo: false,
+                lock_subject: None,
+                lock_name: None,
+                lock_since: None,
+                lock_expires_ms: None,
+                created_at: now,
+                updated_at: now,
+            },
+            ownership,
+            register_kommune: listed,
+        });
+    }
+    out
+}
+
+/// The data fields that an import compares (not times or locks).
+fn same_data(a: &enhed::Model, b: &enhed::Model) -> bool {
+    (&a.kind, &a.navn, &a.ejer_cvr, &a.vejnavn, &a.postnummer, &a.by, &a.lat, &a.lon, &a.kommune_kode, &a.web, &a.boligtype, &a.antal_boliger)
+        == (&b.kind, &b.navn, &b.ejer_cvr, &b.vejnavn, &b.postnummer, &b.by, &b.lat, &b.lon, &b.kommune_kode, &b.web, &b.boligtype, &b.antal_boliger)
+}
+
+/// Creates or updates the enheder; unchanged rows are left alone.
+pub async fn upsert<C: ConnectionTrait>(db: &C, items: &[ImportedEnhed], report: &mut ImportReport) -> anyhow::Result<()> {
+    let ids: Vec<String> = items.iter().map(|i| i.model.id.clone()).collect();
+    let mut existing: HashMap<String, enhed::Model> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        for e in crate::store::enhed::by_ids(db, chunk).await? {
+            existing.insert(e.id.clone(), e);
+        }
+    }
+    for it in items {
+        let m = &it.model;
+        match existing.get(&m.id) {
+            Some(old) if same_data(old, m) => report.unchanged += 1,
+            Some(old) => {
+                let mut am: enhed::ActiveModel = old.clone().into();
+                am.kind = Set(m.kind.clone());
+                am.navn = Set(m.navn.clone());
+                am.navn_soeg = Set(m.navn_soeg.clone());
+                am.ejer_cvr = Set(m.ejer_cvr.clone());
+                am.vejnavn = Set(m.vejnavn.clone());
+                am.postnummer = Set(m.postnummer.clone());
+                am.by = Set(m.by.clone());
+                am.lat = Set(m.lat);
+                am.lon = Set(m.lon);
+                am.kommune_kode = Set(m.kommune_kode.clone());
+                am.web = Set(m.web.clone());
+                am.boligtype = Set(m.boligtype.clone());
+                am.antal_boliger = Set(m.antal_boliger);
+                am.updated_at = Set(m.updated_at);
+                am.update(db).await?;
+                report.updated += 1;
+            }
+            None => {
+                let am: enhed::ActiveModel = m.clone().into();
+                enhed::Entity::insert(am).exec_without_returning(db).await?;
+                report.created += 1;
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn parse(text: &str, report: &mut ImportReport) -> Vec<RegisterRow> {
+    let mut rows = Vec::new();
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
+    for (i, r) in rdr.deserialize::<RegisterRow>().enumerate() {
+        match r {
+            Ok(row) => rows.push(row),
+            Err(e) => report.skipped.push(format!("linje {}: kan ikke læses ({})", i + 2, short(&e.to_string()))),
+        }
+    }
+    rows
+}
+
+fn short(s: &str) -> String {
+    s.chars().take(120).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn register_flaws_are_reported_not_fatal() {
+        let idx = crate::app::kommune_index().expect("index");
+        let cvr: HashMap<String, String> =
+            crate::store::kommune::reference_rows().expect("csv").into_iter().map(|r| (r.kode, r.cvr)).collect();
+        let mut rep = ImportReport::default();
+        let rows = parse(PLEJECENTRE_CSV, &mut rep);
+        assert_eq!(rows.len(), 907);
+        let items = convert(rows, &idx, &cvr, Utc::now(), &mut rep);
+        assert_eq!(items.len(), 907, "{:?}", rep.skipped);
+        let w = rep.warnings.join("\n");
+        assert!(w.contains("Hvalsø"), "the Lejre/Holbæk mismatch is reported");
+        assert!(w.contains("indeholder bynavn"));
+        assert!(w.contains("ugyldig webadresse"));
+        assert!(w.contains("lukket"));
+        let kommunal = items.iter().find(|i| i.ownership == "Kommunal").expect("kommunal");
+        let k = kommunal.register_kommune.as_ref().expect("kommune");
+        assert_eq!(&kommunal.model.ejer_cvr, cvr.get(k).expect("cvr"));
+    }
+}
+
+/// `plejeoverblik import FILE.csv`: parse, convert and upsert in one transaction.
+pub async fn import_text(st: &crate::app::AppState, text: &str) -> anyhow::Result<ImportReport> {
+    use sea_orm::TransactionTrait;
+    let kommune_cvr: HashMap<String, String> =
+        crate::store::kommune::all(&st.db).await?.into_iter().map(|k| (k.kode, k.cvr)).collect();
+    let mut report = ImportReport::default();
+    let rows = parse(text, &mut report);
+    let items = convert(rows, &st.kommuner, &kommune_cvr, st.clock.now(), &mut report);
+    let txn = st.db.begin().await?;
+    upsert(&txn, &items, &mut report).await?;
+    txn.commit().await?;
+    Ok(report)
+}

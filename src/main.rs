@@ -1,0 +1,237 @@
+//! The `plejeoverblik` command: serve, migrate, seed, import, export-schema, token.
+use clap::{Parser, Subcommand};
+use plejeoverblik::auth::{make_dev_token, DevTokenRequest};
+use plejeoverblik::config::{Config, DEFAULT_DEV_KEY};
+use plejeoverblik::domain::access::Role;
+use plejeoverblik::{AppState, http};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "plejeoverblik", version, about = "Plejeoverblik: GraphQL-tjeneste for serviceleverancer, plejeenheder og helhedspleje")]
+struct Cli {
+    /// Database URL: sqlite://FILE?mode=rwc (default) or postgres://...
+    #[arg(long, env = "DATABASE_URL", global = true, default_value_t = plejeoverblik::config::default_database_url())]
+    database_url: String,
+    /// Log as JSON lines.
+    #[arg(long, env = "PLEJEOVERBLIK_LOG_JSON", global = true)]
+    log_json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the HTTP server (migrates the database and loads demo data into an empty one).
+    Serve(ServeArgs),
+    /// Run the database migrations.
+    Migrate,
+    /// Load the demo data into an empty database.
+    Seed,
+    /// Import enheder from a CSV file in the national register's format (idempotent).
+    Import { file: PathBuf },
+    /// Write the GraphQL schema (SDL) to schema.graphql, or check that it is current.
+    ExportSchema {
+        #[arg(long, default_value = "schema.graphql")]
+        out: PathBuf,
+        /// Fail when the file differs from the code instead of writing it.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Print a development token (accepted only by a server started with --dev-tokens).
+    Token {
+        /// Role(s): driftsoverenskomstansvarlig, redaktoer, administrator (case-insensitive).
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// The CVR number of the user's organisation (8 digits).
+        #[arg(long)]
+        cvr: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        subject: Option<String>,
+        /// Hours the token is valid.
+        #[arg(long, default_value_t = 12)]
+        hours: i64,
+        #[arg(long, env = "PLEJEOVERBLIK_DEV_KEY", default_value = DEFAULT_DEV_KEY, hide_default_value = true)]
+        dev_key: String,
+    },
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "PLEJEOVERBLIK_BIND", default_value = "127.0.0.1:8080")]
+    bind: SocketAddr,
+    /// Accept development tokens (HS256, development key). Never in production.
+    #[arg(long, env = "PLEJEOVERBLIK_DEV_TOKENS", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    dev_tokens: bool,
+    #[arg(long, env = "PLEJEOVERBLIK_DEV_KEY", default_value = DEFAULT_DEV_KEY, hide_default_value = true)]
+    dev_key: String,
+    /// JWKS or PEM file with the identity provider's public keys (RS256/ES256).
+    #[arg(long, env = "PLEJEOVERBLIK_AUTH_JWKS")]
+    auth_jwks: Option<PathBuf>,
+    /// Required token issuer (iss).
+    #[arg(long, env = "PLEJEOVERBLIK_AUTH_ISSUER")]
+    auth_issuer: Option<String>,
+    /// Required token audience (aud).
+    #[arg(long, env = "PLEJEOVERBLIK_AUTH_AUDIENCE")]
+    auth_audience: Option<String>,
+    /// Claim that carries the organisation's CVR.
+    #[arg(long, env = "PLEJEOVERBLIK_CLAIM_CVR", default_value = "cvr")]
+    claim_cvr: String,
+    /// Claim that carries the roles.
+    #[arg(long, env = "PLEJEOVERBLIK_CLAIM_ROLES", default_value = "roles")]
+    claim_roles: String,
+    /// Minutes before a lock expires (R14).
+    #[arg(long, env = "PLEJEOVERBLIK_LOCK_TTL_MINUTES", default_value_t = 480)]
+    lock_ttl_minutes: i64,
+    /// Do not load demo data into an empty database.
+    #[arg(long, env = "PLEJEOVERBLIK_NO_DEMO_DATA")]
+    no_demo_data: bool,
+    /// Turn introspection (and field suggestions) off.
+    #[arg(long, env = "PLEJEOVERBLIK_NO_INTROSPECTION")]
+    no_introspection: bool,
+    /// Maximum query depth.
+    #[arg(long, env = "PLEJEOVERBLIK_MAX_DEPTH", default_value_t = 12)]
+    max_depth: usize,
+    /// Maximum query complexity.
+    #[arg(long, env = "PLEJEOVERBLIK_MAX_COMPLEXITY", default_value_t = 5000)]
+    max_complexity: usize,
+    /// Maximum request body in bytes.
+    #[arg(long, env = "PLEJEOVERBLIK_MAX_BODY_BYTES", default_value_t = 262144)]
+    max_body_bytes: usize,
+    /// Per-request timeout in seconds.
+    #[arg(long, env = "PLEJEOVERBLIK_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    request_timeout_secs: u64,
+}
+
+fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PLEJEOVERBLIK_LOG").unwrap_or_else(|_| "info".into());
+    let b = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        b.json().init();
+    } else {
+        b.init();
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.log_json);
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("fejl: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let base = Config { database_url: cli.database_url.clone(), ..Config::default() };
+    match cli.command {
+        Command::Serve(a) => serve(Config {
+            bind: a.bind,
+            dev_tokens: a.dev_tokens,
+            dev_key: a.dev_key,
+            auth_keys: a.auth_jwks,
+            auth_issuer: a.auth_issuer,
+            auth_audience: a.auth_audience,
+            claim_cvr: a.claim_cvr,
+            claim_roles: a.claim_roles,
+            lock_ttl_minutes: a.lock_ttl_minutes.max(1),
+            seed_if_empty: !a.no_demo_data,
+            introspection: !a.no_introspection,
+            max_depth: a.max_depth,
+            max_complexity: a.max_complexity,
+            max_body_bytes: a.max_body_bytes,
+            request_timeout_secs: a.request_timeout_secs.max(1),
+            ..base
+        })
+        .await,
+        Command::Migrate => {
+            AppState::init(Config { seed_if_empty: false, ..base }, None).await?;
+            println!("Databasen er migreret.");
+            Ok(())
+        }
+        Command::Seed => {
+            let st = AppState::init(Config { seed_if_empty: false, ..base }, None).await?;
+            if plejeoverblik::store::enhed::count(&st.db).await? > 0 {
+                println!("Databasen indeholder allerede enheder; demodata indlæses kun i en tom database.");
+                return Ok(());
+            }
+            let report = plejeoverblik::seed::seed(&st).await?;
+            print!("{report}");
+            Ok(())
+        }
+        Command::Import { file } => {
+            let st = AppState::init(Config { seed_if_empty: false, ..base }, None).await?;
+            let text = std::fs::read_to_string(&file).map_err(|e| anyhow::anyhow!("kan ikke læse {}: {e}", file.display()))?;
+            let report = plejeoverblik::import::import_text(&st, &text).await?;
+            print!("{report}");
+            Ok(())
+        }
+        Command::ExportSchema { out, check } => {
+            let sdl = plejeoverblik::graphql::sdl();
+            if check {
+                let current = std::fs::read_to_string(&out).unwrap_or_default();
+                anyhow::ensure!(current == sdl, "{} er forældet: kør `plejeoverblik export-schema`", out.display());
+                println!("{} er aktuel.", out.display());
+            } else {
+                std::fs::write(&out, sdl)?;
+                println!("Skrev {}.", out.display());
+            }
+            Ok(())
+        }
+        Command::Token { roles, cvr, name, subject, hours, dev_key } => {
+            let parsed: Vec<Role> = roles
+                .iter()
+                .map(|r| Role::parse(r).ok_or_else(|| anyhow::anyhow!("ukendt rolle '{r}': brug driftsoverenskomstansvarlig, redaktoer eller administrator")))
+                .collect::<anyhow::Result<_>>()?;
+            let req = DevTokenRequest { roles: &parsed, cvr: cvr.trim(), name: name.as_deref(), subject: subject.as_deref(), valid_hours: hours.clamp(1, 24 * 30) };
+            let token = make_dev_token(&dev_key, &req, chrono::Utc::now())?;
+            eprintln!("Udviklingstoken (gyldigt {hours} timer; kun accepteret af `plejeoverblik serve --dev-tokens`):");
+            eprintln!("Brug: Authorization: Bearer <token>");
+            println!("{token}");
+            Ok(())
+        }
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    if config.dev_tokens {
+        tracing::warn!("!!! UDVIKLINGSTOKENS ER SLÅET TIL (--dev-tokens). Enhver med udviklingsnøglen kan logge ind. Brug det aldrig i produktion. !!!");
+    }
+    let bind = config.bind;
+    let state = AppState::init(config, None).await?;
+    let app = http::router(state);
+    let listener = tokio::net::TcpListener::bind(bind).await?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, "Plejeoverblik kører");
+    println!("Plejeoverblik kører. Playground: http://{addr}/   GraphQL: http://{addr}/graphql");
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    tracing::info!("stoppet");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("stopper: afslutter igangværende forespørgsler");
+}

@@ -1,0 +1,37 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
+#[sea_orm(table_name = "enhed")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub kind: String,
+    pub navn: String,
+    pub navn_soeg: String,
+    pub ejer_cvr: String,
+    pub sor_kode: Option<String>,
+    pub vejnavn: Option<String>,
+    pub postnummer: Option<String>,
+    pub by: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub kommune_kode: Option<String>,
+    pub beskrivelse: Option<String>,
+    pub telefon: Option<String>,
+    pub email: Option<String>,
+    pub web: Option<String>,
+    pub boligtype: Option<String>,
+    pub antal_boliger: Option<i32>,
+    pub demo: bool,
+    pub lock_subject: Option<String>,
+    pub lock_name: Option<String>,
+    pub lock_since: Option<DateTimeUtc>,
+    pub lock_expires_ms: Option<i64>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

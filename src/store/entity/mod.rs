@@ -1,0 +1,6 @@
+//! sea-orm entities: one per table. They are storage shapes, not API types.
+pub mod audit_log;
+pub mod enhed;
+pub mod kommune;
+pub mod serviceleverance;
+pub mod serviceleverance_version;

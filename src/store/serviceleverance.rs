@@ -1,0 +1,477 @@
+//! Serviceleverancer: reads, scoped lists (R26), the public search's candidates (R20-R23), and
+//! writes that are conditional on the lock (R11-R13) so they are atomic on both databases.
+use super::entity::{enhed, serviceleverance as sl, serviceleverance_version as ver};
+use crate::domain::access::SlScope;
+use crate::domain::geo::{BBox, LatLon};
+use crate::domain::search::Candidate;
+use crate::domain::serviceleverance::{Fields, SlType};
+use crate::domain::text::{escape_like, fold};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, JoinType, LikeExpr, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Set,
+};
+
+pub use sl::Model as Serviceleverance;
+pub use ver::Model as Version;
+
+pub async fn by_id<C: ConnectionTrait>(db: &C, id: &str) -> Result<Option<Serviceleverance>, DbErr> {
+    sl::Entity::find_by_id(id.to_string()).one(db).await
+}
+
+pub async fn by_ids<C: ConnectionTrait>(db: &C, ids: &[String]) -> Result<Vec<Serviceleverance>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    sl::Entity::find().filter(sl::Column::Id.is_in(ids.iter().cloned())).all(db).await
+}
+
+/// The fields of a stored agreement, as the domain sees them.
+pub fn fields(m: &Serviceleverance) -> Fields {
+    Fields {
+        navn: m.navn.clone(),
+        enhed_id: m.enhed_id.clone(),
+        aftaleidentifikation: m.aftaleidentifikation.clone(),
+        sl_type: m.r#type.as_deref().and_then(SlType::parse),
+        beskrivelse: m.beskrivelse.clone(),
+        startdato: m.startdato,
+        slutdato: m.slutdato,
+    }
+}
+
+pub fn search_text(f: &Fields) -> String {
+    fold(&format!("{} {}", f.navn, f.aftaleidentifikation.as_deref().unwrap_or("")))
+}
+
+/// Who did it, for the created/updated columns and versions.
+pub struct Actor<'a> {
+    pub subject: &'a str,
+    pub name: Option<&'a str>,
+}
+
+pub struct NewSl<'a> {
+    pub id: String,
+    pub aftalepart_kode: String,
+    pub fields: &'a Fields,
+    pub has_errors: bool,
+}
+
+/// R13: creation records version 1 and leaves the item unlocked.
+pub async fn insert<C: ConnectionTrait>(db: &C, n: NewSl<'_>, actor: &Actor<'_>, now: DateTime<Utc>) -> Result<Serviceleverance, DbErr> {
+    let f = n.fields;
+    let m = sl::ActiveModel {
+        id: Set(n.id.clone()),
+        aftalepart_kode: Set(n.aftalepart_kode),
+        enhed_id: Set(f.enhed_id.clone()),
+        navn: Set(f.navn.clone()),
+        soeg: Set(search_text(f)),
+        aftaleidentifikation: Set(f.aftaleidentifikation.clone()),
+        r#type: Set(f.sl_type.map(|t| t.as_str().to_string())),
+        beskrivelse: Set(f.beskrivelse.clone()),
+        startdato: Set(f.startdato),
+        slutdato: Set(f.slutdato),
+        has_errors: Set(n.has_errors),
+        version: Set(1),
+        lock_subject: Set(None),
+        lock_name: Set(None),
+        lock_since: Set(None),
+        lock_expires_ms: Set(None),
+        deleted_at: Set(None),
+        deleted_by: Set(None),
+        created_by: Set(actor.subject.to_string()),
+        created_at: Set(now),
+        updated_by: Set(actor.subject.to_string()),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    insert_version(db, &n.id, 1, actor, now, None, f).await?;
+    Ok(m)
+}
+
+async fn insert_version<C: ConnectionTrait>(
+    db: &C,
+    sl_id: &str,
+    nummer: i32,
+    actor: &Actor<'_>,
+    now: DateTime<Utc>,
+    kommentar: Option<String>,
+    f: &Fields,
+) -> Result<(), DbErr> {
+    ver::ActiveModel {
+        id: Set(uuid::Uuid::new_v4().to_string()),
+        serviceleverance_id: Set(sl_id.to_string()),
+        nummer: Set(nummer),
+        author_subject: Set(actor.subject.to_string()),
+        author_name: Set(actor.name.map(str::to_string)),
+        created_at: Set(now),
+        kommentar: Set(kommentar),
+        snapshot: Set(serde_json::to_string(f).map_err(|e| DbErr::Custom(e.to_string()))?),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// R11 in SQL: take the lock when it is free, already the caller's, or expired. A single
+/// conditional UPDATE, so of N concurrent attempts exactly one wins. Returns whether it won.
+pub async fn try_lock<C: ConnectionTrait>(
+    db: &C,
+    id: &str,
+    actor: &Actor<'_>,
+    now: DateTime<Utc>,
+    expires: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let r = sl::Entity::update_many()
+        .col_expr(sl::Column::LockSubject, Expr::value(actor.subject))
+        .col_expr(sl::Column::LockName, Expr::value(actor.name.map(str::to_string)))
+        .col_expr(sl::Column::LockSince, Expr::value(now))
+        .col_expr(sl::Column::LockExpiresMs, Expr::value(expires.timestamp_millis()))
+        .filter(sl::Column::Id.eq(id))
+        .filter(sl::Column::DeletedAt.is_null())
+        .filter(
+            Cond::any()
+                .add(sl::Column::LockSubject.is_null())
+                .add(sl::Column::LockSubject.eq(actor.subject))
+                .add(sl::Column::LockExpiresMs.lte(now.timestamp_millis())),
+        )
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
+
+/// The condition "the caller holds a live lock" (R12) for conditional writes.
+fn held_by(subject: &str, now: DateTime<Utc>) -> Cond {
+    Cond::all()
+        .add(sl::Column::LockSubject.eq(subject))
+        .add(sl::Column::LockExpiresMs.gt(now.timestamp_millis()))
+        .add(sl::Column::DeletedAt.is_null())
+}
+
+/// R12: a save by the lock holder; publishes at once. Returns false when the caller does not
+/// hold the lock (any more).
+pub async fn save<C: ConnectionTrait>(
+    db: &C,
+    id: &str,
+    f: &Fields,
+    has_errors: bool,
+    actor: &Actor<'_>,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let r = sl::Entity::update_many()
+        .col_expr(sl::Column::EnhedId, Expr::value(f.enhed_id.clone()))
+        .col_expr(sl::Column::Navn, Expr::value(f.navn.clone()))
+        .col_expr(sl::Column::Soeg, Expr::value(search_text(f)))
+        .col_expr(sl::Column::Aftaleidentifikation, Expr::value(f.aftaleidentifikation.clone()))
+        .col_expr(sl::Column::Type, Expr::value(f.sl_type.map(|t| t.as_str().to_string())))
+        .col_expr(sl::Column::Beskrivelse, Expr::value(f.beskrivelse.clone()))
+        .col_expr(sl::Column::Startdato, Expr::value(f.startdato))
+        .col_expr(sl::Column::Slutdato, Expr::value(f.slutdato))
+        .col_expr(sl::Column::HasErrors, Expr::value(has_errors))
+        .col_expr(sl::Column::UpdatedBy, Expr::value(actor.subject))
+        .col_expr(sl::Column::UpdatedAt, Expr::value(now))
+        .filter(sl::Column::Id.eq(id))
+        .filter(held_by(actor.subject, now))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
+
+/// R13: check-in releases the lock and records the next version. Returns the new version
+/// number, or `None` when the caller does not hold the lock.
+pub async fn check_in<C: ConnectionTrait>(
+    db: &C,
+    current: &Serviceleverance,
+    actor: &Actor<'_>,
+    now: DateTime<Utc>,
+    kommentar: Option<String>,
+) -> Result<Option<i32>, DbErr> {
+    let r = sl::Entity::update_many()
+        .col_expr(sl::Column::LockSubject, Expr::value(Option::<String>::None))
+        .col_expr(sl::Column::LockName, Expr::value(Option::<String>::None))
+        .col_expr(sl::Column::LockSince, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(sl::Column::LockExpiresMs, Expr::value(Option::<i64>::None))
+        .col_expr(sl::Column::Version, Expr::col(sl::Column::Version).add(1))
+        .filter(sl::Column::Id.eq(&current.id))
+        .filter(sl::Column::Version.eq(current.version))
+        .filter(held_by(actor.subject, now))
+        .exec(db)
+        .await?;
+    if r.rows_affected != 1 {
+        return Ok(None);
+    }
+    let nummer = current.version + 1;
+    insert_version(db, &current.id, nummer, actor, now, kommentar, &fields(current)).await?;
+    Ok(Some(nummer))
+}
+
+/// R8: soft delete by the lock holder; releases the lock.
+pub async fn soft_delete<C: ConnectionTrait>(db: &C, id: &str, actor: &Actor<'_>, now: DateTime<Utc>) -> Result<bool, DbErr> {
+    let r = sl::Entity::update_many()
+        .col_expr(sl::Column::DeletedAt, Expr::value(now))
+        .col_expr(sl::Column::DeletedBy, Expr::value(actor.subject))
+        .col_expr(sl::Column::LockSubject, Expr::value(Option::<String>::None))
+        .col_expr(sl::Column::LockName, Expr::value(Option::<String>::None))
+        .col_expr(sl::Column::LockSince, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(sl::Column::LockExpiresMs, Expr::value(Option::<i64>::None))
+        .filter(sl::Column::Id.eq(id))
+        .filter(held_by(actor.subject, now))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
+
+/// R14: an administrator releases any lock.
+pub async fn force_unlock<C: ConnectionTrait>(db: &C, id: &str) -> Result<bool, DbErr> {
+    let r = sl::Entity::update_many()
+        .col_expr(sl::Column::LockSubject, Expr::value(Option::<String>::None))
+        .col_expr(sl::Column::LockName, Expr::value(Option::<String>::None))
+        .col_expr(sl::Column::LockSince, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(sl::Column::LockExpiresMs, Expr::value(Option::<i64>::None))
+        .filter(sl::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
+
+/// Recomputes the stored error flag (after an enhed changed kind).
+pub async fn set_has_errors<C: ConnectionTrait>(db: &C, id: &str, has_errors: bool) -> Result<(), DbErr> {
+    sl::Entity::update_many()
+        .col_expr(sl::Column::HasErrors, Expr::value(has_errors))
+        .filter(sl::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn by_enhed<C: ConnectionTrait>(db: &C, enhed_id: &str) -> Result<Vec<Serviceleverance>, DbErr> {
+    sl::Entity::find().filter(sl::Column::EnhedId.eq(enhed_id)).all(db).await
+}
+
+/// The other live agreements between the same kommune and enhed (for R9's overlap warning).
+pub async fn siblings<C: ConnectionTrait>(db: &C, pairs: &[(String, String)]) -> Result<Vec<Serviceleverance>, DbErr> {
+    if pairs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut cond = Cond::any();
+    for (k, e) in pairs {
+        cond = cond.add(Cond::all().add(sl::Column::AftalepartKode.eq(k)).add(sl::Column::EnhedId.eq(e)));
+    }
+    sl::Entity::find().filter(sl::Column::DeletedAt.is_null()).filter(cond).all(db).await
+}
+
+pub async fn versions<C: ConnectionTrait>(db: &C, sl_id: &str) -> Result<Vec<Version>, DbErr> {
+    ver::Entity::find()
+        .filter(ver::Column::ServiceleveranceId.eq(sl_id))
+        .order_by_desc(ver::Column::Nummer)
+        .all(db)
+        .await
+}
+
+pub async fn version<C: ConnectionTrait>(db: &C, sl_id: &str, nummer: i32) -> Result<Option<Version>, DbErr> {
+    ver::Entity::find()
+        .filter(ver::Column::ServiceleveranceId.eq(sl_id))
+        .filter(ver::Column::Nummer.eq(nummer))
+        .one(db)
+        .await
+}
+
+/// Filters of the admin list.
+#[derive(Clone, Debug, Default)]
+pub struct ListFilter {
+    pub kind: Option<&'static str>,
+    pub sl_type: Option<SlType>,
+    pub active_on: Option<NaiveDate>,
+    pub has_errors: Option<bool>,
+    pub locked: Option<bool>,
+    pub text: Option<String>,
+}
+
+/// The agreements a viewer may see (R26), filtered, ordered by navn then id; `(rows, total)`.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    scope: &SlScope,
+    aftalepart_kode: Option<&str>,
+    filter: &ListFilter,
+    now: DateTime<Utc>,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<Serviceleverance>, u64), DbErr> {
+    let mut q = sl::Entity::find().filter(sl::Column::DeletedAt.is_null());
+    if !scope.all {
+        let mut any = Cond::any();
+        if let Some(k) = aftalepart_kode {
+            any = any.add(sl::Column::AftalepartKode.eq(k));
+        }
+        if let Some(cvr) = &scope.enhed_ejer_cvr {
+            any = any.add(
+                sl::Column::EnhedId.in_subquery(
+                    enhed::Entity::find()
+                        .select_only()
+                        .column(enhed::Column::Id)
+                        .filter(enhed::Column::EjerCvr.eq(cvr.as_str()))
+                        .into_query(),
+                ),
+            );
+        }
+        if any.is_empty() {
+            return Ok((Vec::new(), 0));
+        }
+        q = q.filter(any);
+    }
+    if let Some(kind) = filter.kind {
+        q = q.filter(
+            sl::Column::EnhedId.in_subquery(
+                enhed::Entity::find().select_only().column(enhed::Column::Id).filter(enhed::Column::Kind.eq(kind)).into_query(),
+            ),
+        );
+    }
+    if let Some(t) = filter.sl_type {
+        q = q.filter(sl::Column::Type.eq(t.as_str()));
+    }
+    if let Some(d) = filter.active_on {
+        q = q
+            .filter(sl::Column::Startdato.lte(d))
+            .filter(Cond::any().add(sl::Column::Slutdato.is_null()).add(sl::Column::Slutdato.gte(d)));
+    }
+    if let Some(e) = filter.has_errors {
+        q = q.filter(sl::Column::HasErrors.eq(e));
+    }
+    if let Some(l) = filter.locked {
+        let live = Cond::all().add(sl::Column::LockSubject.is_not_null()).add(sl::Column::LockExpiresMs.gt(now.timestamp_millis()));
+        q = q.filter(if l { live } else { live.not() });
+    }
+    if let Some(t) = filter.text.as_deref().map(fold).filter(|t| !t.is_empty()) {
+        q = q.filter(Expr::col(sl::Column::Soeg).like(LikeExpr::new(format!("%{}%", escape_like(&t))).escape('\\')));
+    }
+    let total = q.clone().count(db).await?;
+    let rows = q
+        .order_by_asc(sl::Column::Soeg)
+        .order_by_asc(sl::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok((rows, total))
+}
+
+/// What the public search asks the store for.
+pub struct SearchFilter<'a> {
+    pub kommune_kode: &'a str,
+    pub kinds: &'a [&'static str],
+    pub day: NaiveDate,
+    pub bbox: Option<BBox>,
+    pub text: Option<&'a str>,
+}
+
+/// R20/R21/R6 in one statement: the kommune's agreements that are not deleted, free of ERROR
+/// issues (stored flag, computed by the domain), active on the day, with an enhed of the asked
+/// kind; narrowed by the box and the name text. Ranking and exact distances are the domain's.
+pub async fn search_candidates<C: ConnectionTrait>(db: &C, f: &SearchFilter<'_>) -> Result<Vec<Candidate>, DbErr> {
+    let s = Alias::new("s");
+    let e = Alias::new("e");
+    let mut q = Query::select();
+    q.expr_as(Expr::col((s.clone(), sl::Column::Id)), Alias::new("sl_id"))
+        .expr_as(Expr::col((s.clone(), sl::Column::Startdato)), Alias::new("startdato"))
+        .expr_as(Expr::col((e.clone(), enhed::Column::Id)), Alias::new("enhed_id"))
+        .expr_as(Expr::col((e.clone(), enhed::Column::Navn)), Alias::new("navn"))
+        .expr_as(Expr::col((e.clone(), enhed::Column::Lat)), Alias::new("lat"))
+        .expr_as(Expr::col((e.clone(), enhed::Column::Lon)), Alias::new("lon"))
+        .from_as(sl::Entity, s.clone())
+        .join_as(
+            JoinType::InnerJoin,
+            enhed::Entity,
+            e.clone(),
+            Expr::col((e.clone(), enhed::Column::Id)).equals((s.clone(), sl::Column::EnhedId)),
+        )
+        .and_where(Expr::col((s.clone(), sl::Column::AftalepartKode)).eq(f.kommune_kode))
+        .and_where(Expr::col((s.clone(), sl::Column::DeletedAt)).is_null())
+        .and_where(Expr::col((s.clone(), sl::Column::HasErrors)).eq(false))
+        .and_where(Expr::col((s.clone(), sl::Column::Startdato)).lte(f.day))
+        .cond_where(
+            Cond::any()
+                .add(Expr::col((s.clone(), sl::Column::Slutdato)).is_null())
+                .add(Expr::col((s.clone(), sl::Column::Slutdato)).gte(f.day)),
+        )
+        .and_where(Expr::col((e.clone(), enhed::Column::Kind)).is_in(f.kinds.iter().copied()));
+    if let Some(b) = f.bbox {
+        q.and_where(Expr::col((e.clone(), enhed::Column::Lat)).between(b.min_lat, b.max_lat))
+            .and_where(Expr::col((e.clone(), enhed::Column::Lon)).between(b.min_lon, b.max_lon));
+    }
+    if let Some(t) = f.text.map(fold).filter(|t| !t.is_empty()) {
+        q.and_where(
+            Expr::col((e.clone(), enhed::Column::NavnSoeg)).like(LikeExpr::new(format!("%{}%", escape_like(&t))).escape('\\')),
+        );
+    }
+    let rows = db.query_all(&q).await?;
+    rows.into_iter()
+        .map(|r| {
+            let lat: Option<f64> = r.try_get("", "lat")?;
+            let lon: Option<f64> = r.try_get("", "lon")?;
+            Ok(Candidate {
+                sl_id: r.try_get("", "sl_id")?,
+                startdato: r.try_get("", "startdato")?,
+                enhed_id: r.try_get("", "enhed_id")?,
+                navn: r.try_get("", "navn")?,
+                pos: lat.zip(lon).and_then(|(a, o)| LatLon::new(a, o)),
+            })
+        })
+        .collect()
+}
+
+/// Public offers per kommune and enhed kind on a day: (aftalepart_kode, kind, count of enheder).
+pub async fn public_counts<C: ConnectionTrait>(db: &C, day: NaiveDate) -> Result<Vec<(String, String, i64)>, DbErr> {
+    let s = Alias::new("s");
+    let e = Alias::new("e");
+    let mut q = Query::select();
+    q.expr_as(Expr::col((s.clone(), sl::Column::AftalepartKode)), Alias::new("kode"))
+        .expr_as(Expr::col((e.clone(), enhed::Column::Kind)), Alias::new("kind"))
+        .expr_as(Expr::col((e.clone(), enhed::Column::Id)).count_distinct(), Alias::new("n"))
+        .from_as(sl::Entity, s.clone())
+        .join_as(
+            JoinType::InnerJoin,
+            enhed::Entity,
+            e.clone(),
+            Expr::col((e.clone(), enhed::Column::Id)).equals((s.clone(), sl::Column::EnhedId)),
+        )
+        .and_where(Expr::col((s.clone(), sl::Column::DeletedAt)).is_null())
+        .and_where(Expr::col((s.clone(), sl::Column::HasErrors)).eq(false))
+        .and_where(Expr::col((s.clone(), sl::Column::Startdato)).lte(day))
+        .cond_where(
+            Cond::any()
+                .add(Expr::col((s.clone(), sl::Column::Slutdato)).is_null())
+                .add(Expr::col((s.clone(), sl::Column::Slutdato)).gte(day)),
+        )
+        .group_by_col((s.clone(), sl::Column::AftalepartKode))
+        .group_by_col((e.clone(), enhed::Column::Kind));
+    let rows = db.query_all(&q).await?;
+    rows.into_iter()
+        .map(|r| Ok((r.try_get("", "kode")?, r.try_get("", "kind")?, r.try_get("", "n")?)))
+        .collect()
+}
+
+/// Active public agreements of a set of enheder on a day: (enhed_id, aftalepart_kode).
+pub async fn offering_kommuner<C: ConnectionTrait>(
+    db: &C,
+    enhed_ids: &[String],
+    day: NaiveDate,
+) -> Result<Vec<(String, String)>, DbErr> {
+    if enhed_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = sl::Entity::find()
+        .select_only()
+        .column(sl::Column::EnhedId)
+        .column(sl::Column::AftalepartKode)
+        .filter(sl::Column::EnhedId.is_in(enhed_ids.iter().cloned()))
+        .filter(sl::Column::DeletedAt.is_null())
+        .filter(sl::Column::HasErrors.eq(false))
+        .filter(sl::Column::Startdato.lte(day))
+        .filter(Cond::any().add(sl::Column::Slutdato.is_null()).add(sl::Column::Slutdato.gte(day)))
+        .distinct()
+        .into_tuple::<(Option<String>, String)>()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().filter_map(|(e, k)| e.map(|e| (e, k))).collect())
+}
