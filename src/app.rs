@@ -21,8 +21,12 @@ pub struct AppState {
 /// The kommuner and their boundaries from the shipped reference data.
 pub fn kommune_index() -> anyhow::Result<KommuneIndex> {
     let rows = store::kommune::reference_rows()?;
-    let boundaries = Boundaries::from_geojson(store::kommune::KOMMUNER_GEOJSON).map_err(anyhow::Error::msg)?;
-    Ok(KommuneIndex::new(rows.into_iter().map(|r| (r.kode, r.navn)), boundaries))
+    let boundaries =
+        Boundaries::from_geojson(store::kommune::KOMMUNER_GEOJSON).map_err(anyhow::Error::msg)?;
+    Ok(KommuneIndex::new(
+        rows.into_iter().map(|r| (r.kode, r.navn)),
+        boundaries,
+    ))
 }
 
 impl AppState {

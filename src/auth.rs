@@ -5,7 +5,9 @@
 use crate::config::{Config, DEV_AUDIENCE, DEV_ISSUER};
 use crate::domain::access::{Role, Viewer};
 use crate::error::AppError;
-use jsonwebtoken::{decode, decode_header, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{
+    decode, decode_header, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation,
+};
 use serde_json::{Map, Value};
 
 struct ProdKey {
@@ -31,14 +33,17 @@ impl Authenticator {
     pub fn from_config(c: &Config) -> anyhow::Result<Self> {
         let prod_keys = match &c.auth_keys {
             Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .map_err(|e| anyhow::anyhow!("kan ikke læse nøglefilen {}: {e}", path.display()))?;
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    anyhow::anyhow!("kan ikke læse nøglefilen {}: {e}", path.display())
+                })?;
                 parse_keys(&text)?
             }
             None => Vec::new(),
         };
         Ok(Self {
-            dev_key: c.dev_tokens.then(|| DecodingKey::from_secret(c.dev_key.as_bytes())),
+            dev_key: c
+                .dev_tokens
+                .then(|| DecodingKey::from_secret(c.dev_key.as_bytes())),
             prod_keys,
             issuer: c.auth_issuer.clone(),
             audience: c.auth_audience.clone(),
@@ -54,25 +59,37 @@ impl Authenticator {
         };
         let token = match h.split_once(' ') {
             Some((scheme, t)) if scheme.eq_ignore_ascii_case("bearer") => t.trim(),
-            _ => return Err(refused("Authorization-headeren skal have formen 'Bearer <token>'.")),
+            _ => {
+                return Err(refused(
+                    "Authorization-headeren skal have formen 'Bearer <token>'.",
+                ))
+            }
         };
         let header = decode_header(token).map_err(|_| refused("Tokenet er ugyldigt."))?;
         let claims: Map<String, Value> = match header.alg {
             Algorithm::HS256 => {
-                let key = self.dev_key.as_ref().ok_or_else(|| refused("Udviklingstokens er slået fra på denne server."))?;
+                let key = self
+                    .dev_key
+                    .as_ref()
+                    .ok_or_else(|| refused("Udviklingstokens er slået fra på denne server."))?;
                 let mut v = Validation::new(Algorithm::HS256);
                 v.set_issuer(&[DEV_ISSUER]);
                 v.set_audience(&[DEV_AUDIENCE]);
                 v.validate_nbf = true;
                 v.leeway = 30;
                 v.set_required_spec_claims(&["exp", "sub", "iss", "aud"]);
-                decode::<Map<String, Value>>(token, key, &v).map_err(token_error)?.claims
+                decode::<Map<String, Value>>(token, key, &v)
+                    .map_err(token_error)?
+                    .claims
             }
             alg @ (Algorithm::RS256 | Algorithm::ES256) => {
                 let candidates: Vec<&ProdKey> = self
                     .prod_keys
                     .iter()
-                    .filter(|k| k.alg == alg && (header.kid.is_none() || k.kid.is_none() || k.kid == header.kid))
+                    .filter(|k| {
+                        k.alg == alg
+                            && (header.kid.is_none() || k.kid.is_none() || k.kid == header.kid)
+                    })
                     .collect();
                 if candidates.is_empty() {
                     return Err(refused("Tokenets nøgle kendes ikke."));
@@ -131,7 +148,11 @@ impl Authenticator {
             }
         }
         let roles = match c.get(&self.claim_roles) {
-            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).filter_map(Role::parse).collect(),
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(Value::as_str)
+                .filter_map(Role::parse)
+                .collect(),
             Some(Value::String(s)) => s.split([',', ' ']).filter_map(Role::parse).collect(),
             _ => Vec::<Role>::new(),
         };
@@ -176,24 +197,49 @@ fn parse_keys(text: &str) -> anyhow::Result<Vec<ProdKey>> {
                 jsonwebtoken::jwk::AlgorithmParameters::EllipticCurve(_) => Algorithm::ES256,
                 _ => continue,
             };
-            keys.push(ProdKey { kid: jwk.common.key_id.clone(), alg, key: DecodingKey::from_jwk(jwk)? });
+            keys.push(ProdKey {
+                kid: jwk.common.key_id.clone(),
+                alg,
+                key: DecodingKey::from_jwk(jwk)?,
+            });
         }
-        anyhow::ensure!(!keys.is_empty(), "JWKS-filen indeholder ingen RSA- eller EC-nøgler");
+        anyhow::ensure!(
+            !keys.is_empty(),
+            "JWKS-filen indeholder ingen RSA- eller EC-nøgler"
+        );
         return Ok(keys);
     }
     let mut keys = Vec::new();
     for block in text.split("-----END").filter(|b| b.contains("-----BEGIN")) {
         let start = block.find("-----BEGIN").unwrap_or(0);
-        let label_end = block[start..].find("\n").map(|i| start + i).unwrap_or(block.len());
+        let label_end = block[start..]
+            .find("\n")
+            .map(|i| start + i)
+            .unwrap_or(block.len());
         let label = &block[start..label_end];
-        let pem = format!("{}-----END{}", &block[start..], label.trim_start_matches("-----BEGIN"));
+        let pem = format!(
+            "{}-----END{}",
+            &block[start..],
+            label.trim_start_matches("-----BEGIN")
+        );
         if let Ok(k) = DecodingKey::from_rsa_pem(pem.as_bytes()) {
-            keys.push(ProdKey { kid: None, alg: Algorithm::RS256, key: k });
+            keys.push(ProdKey {
+                kid: None,
+                alg: Algorithm::RS256,
+                key: k,
+            });
         } else if let Ok(k) = DecodingKey::from_ec_pem(pem.as_bytes()) {
-            keys.push(ProdKey { kid: None, alg: Algorithm::ES256, key: k });
+            keys.push(ProdKey {
+                kid: None,
+                alg: Algorithm::ES256,
+                key: k,
+            });
         }
     }
-    anyhow::ensure!(!keys.is_empty(), "nøglefilen indeholder hverken JWKS eller PEM-nøgler");
+    anyhow::ensure!(
+        !keys.is_empty(),
+        "nøglefilen indeholder hverken JWKS eller PEM-nøgler"
+    );
     Ok(keys)
 }
 
@@ -207,9 +253,16 @@ pub struct DevTokenRequest<'a> {
 }
 
 /// Makes an HS256 development token signed with `key`.
-pub fn make_dev_token(key: &str, r: &DevTokenRequest<'_>, now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<String> {
+pub fn make_dev_token(
+    key: &str,
+    r: &DevTokenRequest<'_>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<String> {
     anyhow::ensure!(is_cvr(r.cvr), "CVR skal være 8 cifre");
-    let subject = r.subject.map(str::to_string).unwrap_or_else(|| format!("dev-{}", uuid::Uuid::new_v4()));
+    let subject = r
+        .subject
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("dev-{}", uuid::Uuid::new_v4()));
     let claims = serde_json::json!({
         "sub": subject,
         "name": r.name.unwrap_or("Udvikler"),
@@ -221,5 +274,9 @@ pub fn make_dev_token(key: &str, r: &DevTokenRequest<'_>, now: chrono::DateTime<
         "nbf": now.timestamp(),
         "exp": now.timestamp() + r.valid_hours * 3600,
     });
-    Ok(encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(key.as_bytes()))?)
+    Ok(encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(key.as_bytes()),
+    )?)
 }

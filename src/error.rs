@@ -14,7 +14,11 @@ pub enum AppError {
     Unauthenticated(String),
     Forbidden(String),
     NotFound(String),
-    Locked { holder: String, since: DateTime<Utc>, until: DateTime<Utc> },
+    Locked {
+        holder: String,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    },
     NotLocked(String),
     Validation(Vec<FieldError>),
     Conflict(String),
@@ -33,13 +37,23 @@ impl AppError {
             | AppError::NotFound(m)
             | AppError::NotLocked(m)
             | AppError::Conflict(m) => m.clone(),
-            AppError::Locked { holder, since, until } => format!(
+            AppError::Locked {
+                holder,
+                since,
+                until,
+            } => format!(
                 "Elementet er låst af {holder} siden {}. Låsen udløber {}.",
                 local_time(*since),
                 local_time(*until)
             ),
-            AppError::Validation(fields) => fields.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join(" "),
-            AppError::Unavailable => "Databasen er ikke tilgængelig lige nu. Prøv igen om lidt.".into(),
+            AppError::Validation(fields) => fields
+                .iter()
+                .map(|e| e.message.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+            AppError::Unavailable => {
+                "Databasen er ikke tilgængelig lige nu. Prøv igen om lidt.".into()
+            }
             AppError::Internal(_) => "Der opstod en intern fejl.".into(),
         }
     }
@@ -71,9 +85,13 @@ impl AppError {
     pub fn check(d: Decision, what: &str) -> AppResult<()> {
         match d {
             Decision::Allow => Ok(()),
-            Decision::Unauthenticated => Err(AppError::Unauthenticated("Du skal være logget ind.".into())),
+            Decision::Unauthenticated => {
+                Err(AppError::Unauthenticated("Du skal være logget ind.".into()))
+            }
             Decision::NotFound => Err(AppError::not_found(what)),
-            Decision::Forbidden => Err(AppError::Forbidden("Du har ikke rettighed til denne handling.".into())),
+            Decision::Forbidden => Err(AppError::Forbidden(
+                "Du har ikke rettighed til denne handling.".into(),
+            )),
         }
     }
 
@@ -84,13 +102,19 @@ impl AppError {
             AppError::Internal(cause) => {
                 let id = uuid::Uuid::new_v4().to_string();
                 tracing::error!(correlation_id = %id, cause = %cause, "intern fejl");
-                async_graphql::Error::new(format!("Der opstod en intern fejl. Oplys fejl-id {id} til supporten."))
-                    .extend_with(|_, e| {
-                        e.set("code", code);
-                        e.set("correlationId", id.clone());
-                    })
+                async_graphql::Error::new(format!(
+                    "Der opstod en intern fejl. Oplys fejl-id {id} til supporten."
+                ))
+                .extend_with(|_, e| {
+                    e.set("code", code);
+                    e.set("correlationId", id.clone());
+                })
             }
-            AppError::Locked { ref holder, since, until } => {
+            AppError::Locked {
+                ref holder,
+                since,
+                until,
+            } => {
                 let msg = self.message();
                 let holder = holder.clone();
                 async_graphql::Error::new(msg).extend_with(|_, e| {
@@ -107,8 +131,14 @@ impl AppError {
                     .iter()
                     .map(|f| {
                         let mut m = async_graphql::indexmap::IndexMap::new();
-                        m.insert(async_graphql::Name::new("field"), async_graphql::Value::from(f.field));
-                        m.insert(async_graphql::Name::new("message"), async_graphql::Value::from(f.message.clone()));
+                        m.insert(
+                            async_graphql::Name::new("field"),
+                            async_graphql::Value::from(f.field),
+                        );
+                        m.insert(
+                            async_graphql::Name::new("message"),
+                            async_graphql::Value::from(f.message.clone()),
+                        );
                         async_graphql::Value::Object(m)
                     })
                     .collect();
@@ -128,7 +158,9 @@ impl AppError {
 
 /// A time as a caseworker reads it: Copenhagen local time.
 pub fn local_time(t: DateTime<Utc>) -> String {
-    t.with_timezone(&chrono_tz::Europe::Copenhagen).format("%d.%m.%Y kl. %H:%M").to_string()
+    t.with_timezone(&chrono_tz::Europe::Copenhagen)
+        .format("%d.%m.%Y kl. %H:%M")
+        .to_string()
 }
 
 impl From<sea_orm::DbErr> for AppError {
@@ -143,7 +175,6 @@ impl From<sea_orm::DbErr> for AppError {
         }
     }
 }
-
 
 /// Resolvers return this: any `AppError` converts with `?`.
 pub type GqlResult<T> = async_graphql::Result<T>;

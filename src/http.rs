@@ -19,18 +19,41 @@ struct Http {
 /// The example operations of `playground/`, offered as tabs in the playground.
 pub const PLAYGROUND_OPERATIONS: &[(&str, &str)] = &[
     ("Kommuner", include_str!("../playground/kommuner.graphql")),
-    ("Plejeboliger i Aarhus nær Aarhus C", include_str!("../playground/search-aarhus-naer.graphql")),
-    ("Helhedspleje i Roskilde næste måned", include_str!("../playground/search-helhedspleje-naeste-maaned.graphql")),
-    ("Et plejecenter", include_str!("../playground/enhed.graphql")),
+    (
+        "Plejeboliger i Aarhus nær Aarhus C",
+        include_str!("../playground/search-aarhus-naer.graphql"),
+    ),
+    (
+        "Helhedspleje i Roskilde næste måned",
+        include_str!("../playground/search-helhedspleje-naeste-maaned.graphql"),
+    ),
+    (
+        "Et plejecenter",
+        include_str!("../playground/enhed.graphql"),
+    ),
     ("Hvem er jeg", include_str!("../playground/viewer.graphql")),
-    ("Mine serviceleverancer", include_str!("../playground/serviceleverancer.graphql")),
-    ("Opret serviceleverance", include_str!("../playground/create.graphql")),
-    ("Lås, ret og tjek ind", include_str!("../playground/lock-update-checkin.graphql")),
+    (
+        "Mine serviceleverancer",
+        include_str!("../playground/serviceleverancer.graphql"),
+    ),
+    (
+        "Opret serviceleverance",
+        include_str!("../playground/create.graphql"),
+    ),
+    (
+        "Lås, ret og tjek ind",
+        include_str!("../playground/lock-update-checkin.graphql"),
+    ),
 ];
 
 pub fn router(state: AppState) -> Router {
     let c = &state.config;
-    let schema = build_schema(Some(state.clone()), c.introspection, c.max_depth, c.max_complexity);
+    let schema = build_schema(
+        Some(state.clone()),
+        c.introspection,
+        c.max_depth,
+        c.max_complexity,
+    );
     let body_limit = c.max_body_bytes;
     let timeout = Duration::from_secs(c.request_timeout_secs);
     Router::new()
@@ -39,19 +62,26 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .layer(DefaultBodyLimit::max(body_limit))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            timeout,
+        ))
         .with_state(Http { state, schema })
 }
 
 fn authorization(headers: &HeaderMap) -> Option<&str> {
-    headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
 }
 
 async fn execute(h: &Http, headers: &HeaderMap, req: async_graphql::Request) -> Response {
     let viewer = match h.state.auth.authenticate(authorization(headers)) {
         Ok(v) => v,
         Err(e) => {
-            let err = e.into_graphql().into_server_error(async_graphql::Pos::default());
+            let err = e
+                .into_graphql()
+                .into_server_error(async_graphql::Pos::default());
             let resp = async_graphql::Response::from_errors(vec![err]);
             return (StatusCode::UNAUTHORIZED, GraphQLResponse::from(resp)).into_response();
         }
@@ -77,8 +107,13 @@ async fn graphql_get(State(h): State<Http>, headers: HeaderMap, req: GraphQLRequ
         })
     });
     if is_mutation {
-        let mut resp = (StatusCode::METHOD_NOT_ALLOWED, "Mutationer skal sendes med POST.").into_response();
-        resp.headers_mut().insert(header::ALLOW, header::HeaderValue::from_static("POST"));
+        let mut resp = (
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Mutationer skal sendes med POST.",
+        )
+            .into_response();
+        resp.headers_mut()
+            .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
         return resp;
     }
     execute(&h, &headers, req).await
@@ -102,6 +137,8 @@ pub fn playground_html() -> String {
         .iter()
         .map(|(_, q)| serde_json::json!({ "query": q, "headers": "{\n  \"Authorization\": \"Bearer <token>\"\n}" }))
         .collect();
-    let json = serde_json::Value::Array(tabs).to_string().replace("</", "<\\/");
+    let json = serde_json::Value::Array(tabs)
+        .to_string()
+        .replace("</", "<\\/");
     include_str!("../playground/index.html").replace("/*TABS*/[]", &json)
 }

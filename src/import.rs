@@ -81,7 +81,9 @@ pub fn demo_cvr(key: &str) -> String {
 
 fn clean_web(w: &str) -> Option<String> {
     let w = w.trim();
-    let rest = w.strip_prefix("https://").or_else(|| w.strip_prefix("http://"))?;
+    let rest = w
+        .strip_prefix("https://")
+        .or_else(|| w.strip_prefix("http://"))?;
     let host = rest.split('/').next().unwrap_or("");
     (!host.is_empty() && host.contains('.')).then(|| w.to_string())
 }
@@ -101,43 +103,71 @@ pub fn convert(
         let id = r.id.trim().to_string();
         let navn = r.name.trim().to_string();
         if id.is_empty() || id.len() > 36 || navn.is_empty() {
-            report.skipped.push(format!("linje {line}: mangler id eller navn"));
+            report
+                .skipped
+                .push(format!("linje {line}: mangler id eller navn"));
             continue;
         }
         if !seen.insert(id.clone()) {
-            report.skipped.push(format!("linje {line}: id {id} står flere gange i filen"));
+            report
+                .skipped
+                .push(format!("linje {line}: id {id} står flere gange i filen"));
             continue;
         }
         let postcode_raw = r.postcode.trim();
-        let postnummer: String = postcode_raw.chars().take_while(|c| c.is_ascii_digit()).collect();
+        let postnummer: String = postcode_raw
+            .chars()
+            .take_while(|c| c.is_ascii_digit())
+            .collect();
         if postnummer.len() != 4 {
-            report.warnings.push(format!("linje {line} ({navn}): ugyldigt postnummer '{postcode_raw}'"));
+            report.warnings.push(format!(
+                "linje {line} ({navn}): ugyldigt postnummer '{postcode_raw}'"
+            ));
         } else if postcode_raw.len() > 4 {
-            report.warnings.push(format!("linje {line} ({navn}): postnummer '{postcode_raw}' indeholder bynavn"));
+            report.warnings.push(format!(
+                "linje {line} ({navn}): postnummer '{postcode_raw}' indeholder bynavn"
+            ));
         }
         let homes = r.homes.trim();
         let antal_boliger = match homes.parse::<i32>() {
             Ok(n) if n > 0 => Some(n),
             _ => {
-                report.warnings.push(format!("linje {line} ({navn}): antal boliger mangler eller er ugyldigt ('{homes}')"));
+                report.warnings.push(format!(
+                    "linje {line} ({navn}): antal boliger mangler eller er ugyldigt ('{homes}')"
+                ));
                 None
             }
         };
         let web = clean_web(&r.web);
         if web.is_none() && !r.web.trim().is_empty() {
-            report.warnings.push(format!("linje {line} ({navn}): ugyldig webadresse udeladt"));
+            report
+                .warnings
+                .push(format!("linje {line} ({navn}): ugyldig webadresse udeladt"));
         }
         if fold(&navn).contains("lukket") {
-            report.warnings.push(format!("linje {line} ({navn}): navnet siger, at stedet er lukket"));
+            report.warnings.push(format!(
+                "linje {line} ({navn}): navnet siger, at stedet er lukket"
+            ));
         }
-        let pos = r.lat.trim().parse::<f64>().ok().zip(r.lon.trim().parse::<f64>().ok()).and_then(|(a, o)| LatLon::new(a, o));
+        let pos = r
+            .lat
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .zip(r.lon.trim().parse::<f64>().ok())
+            .and_then(|(a, o)| LatLon::new(a, o));
         let listed = kommuner.resolve(r.kommunekode.trim()).map(str::to_string);
         if listed.is_none() {
-            report.warnings.push(format!("linje {line} ({navn}): ukendt kommunekode '{}'", r.kommunekode.trim()));
+            report.warnings.push(format!(
+                "linje {line} ({navn}): ukendt kommunekode '{}'",
+                r.kommunekode.trim()
+            ));
         }
         let located = pos.and_then(|p| kommuner.at(p)).map(str::to_string);
         if pos.is_none() {
-            report.warnings.push(format!("linje {line} ({navn}): mangler eller har ugyldige koordinater"));
+            report.warnings.push(format!(
+                "linje {line} ({navn}): mangler eller har ugyldige koordinater"
+            ));
         }
         if let (Some(l), Some(a)) = (&listed, &located) {
             if l != a {
@@ -151,10 +181,18 @@ pub fn convert(
         let kommune_kode = located.clone().or_else(|| listed.clone());
         let ownership = r.ownership.trim().to_string();
         let ejer_cvr = match ownership.as_str() {
-            "Kommunal" => listed.as_ref().and_then(|k| kommune_cvr.get(k)).cloned().unwrap_or_else(|| demo_cvr(&id)),
+            "Kommunal" => listed
+                .as_ref()
+                .and_then(|k| kommune_cvr.get(k))
+                .cloned()
+                .unwrap_or_else(|| demo_cvr(&id)),
             _ => demo_cvr(&id),
         };
-        let boligtype = if ownership == "Friplejebolig" { Boligtype::Friplejebolig } else { Boligtype::Plejebolig };
+        let boligtype = if ownership == "Friplejebolig" {
+            Boligtype::Friplejebolig
+        } else {
+            Boligtype::Plejebolig
+        };
         let none_if_empty = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
         out.push(ImportedEnhed {
             model: enhed::Model {
@@ -193,12 +231,41 @@ pub fn convert(
 
 /// The data fields that an import compares (not times or locks).
 fn same_data(a: &enhed::Model, b: &enhed::Model) -> bool {
-    (&a.kind, &a.navn, &a.ejer_cvr, &a.vejnavn, &a.postnummer, &a.by, &a.lat, &a.lon, &a.kommune_kode, &a.web, &a.boligtype, &a.antal_boliger)
-        == (&b.kind, &b.navn, &b.ejer_cvr, &b.vejnavn, &b.postnummer, &b.by, &b.lat, &b.lon, &b.kommune_kode, &b.web, &b.boligtype, &b.antal_boliger)
+    (
+        &a.kind,
+        &a.navn,
+        &a.ejer_cvr,
+        &a.vejnavn,
+        &a.postnummer,
+        &a.by,
+        &a.lat,
+        &a.lon,
+        &a.kommune_kode,
+        &a.web,
+        &a.boligtype,
+        &a.antal_boliger,
+    ) == (
+        &b.kind,
+        &b.navn,
+        &b.ejer_cvr,
+        &b.vejnavn,
+        &b.postnummer,
+        &b.by,
+        &b.lat,
+        &b.lon,
+        &b.kommune_kode,
+        &b.web,
+        &b.boligtype,
+        &b.antal_boliger,
+    )
 }
 
 /// Creates or updates the enheder; unchanged rows are left alone.
-pub async fn upsert<C: ConnectionTrait>(db: &C, items: &[ImportedEnhed], report: &mut ImportReport) -> anyhow::Result<()> {
+pub async fn upsert<C: ConnectionTrait>(
+    db: &C,
+    items: &[ImportedEnhed],
+    report: &mut ImportReport,
+) -> anyhow::Result<()> {
     let ids: Vec<String> = items.iter().map(|i| i.model.id.clone()).collect();
     let mut existing: HashMap<String, enhed::Model> = HashMap::new();
     for chunk in ids.chunks(500) {
@@ -241,11 +308,17 @@ pub async fn upsert<C: ConnectionTrait>(db: &C, items: &[ImportedEnhed], report:
 
 pub fn parse(text: &str, report: &mut ImportReport) -> Vec<RegisterRow> {
     let mut rows = Vec::new();
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
     for (i, r) in rdr.deserialize::<RegisterRow>().enumerate() {
         match r {
             Ok(row) => rows.push(row),
-            Err(e) => report.skipped.push(format!("linje {}: kan ikke læses ({})", i + 2, short(&e.to_string()))),
+            Err(e) => report.skipped.push(format!(
+                "linje {}: kan ikke læses ({})",
+                i + 2,
+                short(&e.to_string())
+            )),
         }
     }
     rows
@@ -255,6 +328,29 @@ fn short(s: &str) -> String {
     s.chars().take(120).collect()
 }
 
+/// `plejeoverblik import FILE.csv`: parse, convert and upsert in one transaction.
+pub async fn import_text(st: &crate::app::AppState, text: &str) -> anyhow::Result<ImportReport> {
+    use sea_orm::TransactionTrait;
+    let kommune_cvr: HashMap<String, String> = crate::store::kommune::all(&st.db)
+        .await?
+        .into_iter()
+        .map(|k| (k.kode, k.cvr))
+        .collect();
+    let mut report = ImportReport::default();
+    let rows = parse(text, &mut report);
+    let items = convert(
+        rows,
+        &st.kommuner,
+        &kommune_cvr,
+        st.clock.now(),
+        &mut report,
+    );
+    let txn = st.db.begin().await?;
+    upsert(&txn, &items, &mut report).await?;
+    txn.commit().await?;
+    Ok(report)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,34 +358,29 @@ mod tests {
     #[test]
     fn register_flaws_are_reported_not_fatal() {
         let idx = crate::app::kommune_index().expect("index");
-        let cvr: HashMap<String, String> =
-            crate::store::kommune::reference_rows().expect("csv").into_iter().map(|r| (r.kode, r.cvr)).collect();
+        let cvr: HashMap<String, String> = crate::store::kommune::reference_rows()
+            .expect("csv")
+            .into_iter()
+            .map(|r| (r.kode, r.cvr))
+            .collect();
         let mut rep = ImportReport::default();
         let rows = parse(PLEJECENTRE_CSV, &mut rep);
         assert_eq!(rows.len(), 907);
         let items = convert(rows, &idx, &cvr, Utc::now(), &mut rep);
         assert_eq!(items.len(), 907, "{:?}", rep.skipped);
         let w = rep.warnings.join("\n");
-        assert!(w.contains("Hvalsø"), "the Lejre/Holbæk mismatch is reported");
+        assert!(
+            w.contains("Hvalsø"),
+            "the Lejre/Holbæk mismatch is reported"
+        );
         assert!(w.contains("indeholder bynavn"));
         assert!(w.contains("ugyldig webadresse"));
         assert!(w.contains("lukket"));
-        let kommunal = items.iter().find(|i| i.ownership == "Kommunal").expect("kommunal");
+        let kommunal = items
+            .iter()
+            .find(|i| i.ownership == "Kommunal")
+            .expect("kommunal");
         let k = kommunal.register_kommune.as_ref().expect("kommune");
         assert_eq!(&kommunal.model.ejer_cvr, cvr.get(k).expect("cvr"));
     }
-}
-
-/// `plejeoverblik import FILE.csv`: parse, convert and upsert in one transaction.
-pub async fn import_text(st: &crate::app::AppState, text: &str) -> anyhow::Result<ImportReport> {
-    use sea_orm::TransactionTrait;
-    let kommune_cvr: HashMap<String, String> =
-        crate::store::kommune::all(&st.db).await?.into_iter().map(|k| (k.kode, k.cvr)).collect();
-    let mut report = ImportReport::default();
-    let rows = parse(text, &mut report);
-    let items = convert(rows, &st.kommuner, &kommune_cvr, st.clock.now(), &mut report);
-    let txn = st.db.begin().await?;
-    upsert(&txn, &items, &mut report).await?;
-    txn.commit().await?;
-    Ok(report)
 }

@@ -3,13 +3,17 @@ use clap::{Parser, Subcommand};
 use plejeoverblik::auth::{make_dev_token, DevTokenRequest};
 use plejeoverblik::config::{Config, DEFAULT_DEV_KEY};
 use plejeoverblik::domain::access::Role;
-use plejeoverblik::{AppState, http};
+use plejeoverblik::{http, AppState};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "plejeoverblik", version, about = "Plejeoverblik: GraphQL-tjeneste for serviceleverancer, plejeenheder og helhedspleje")]
+#[command(
+    name = "plejeoverblik",
+    version,
+    about = "Plejeoverblik: GraphQL-tjeneste for serviceleverancer, plejeenheder og helhedspleje"
+)]
 struct Cli {
     /// Database URL: sqlite://FILE?mode=rwc (default) or postgres://...
     #[arg(long, env = "DATABASE_URL", global = true, default_value_t = plejeoverblik::config::default_database_url())]
@@ -108,8 +112,11 @@ struct ServeArgs {
 }
 
 fn init_logging(json: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("PLEJEOVERBLIK_LOG").unwrap_or_else(|_| "info".into());
-    let b = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PLEJEOVERBLIK_LOG")
+        .unwrap_or_else(|_| "info".into());
+    let b = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if json {
         b.json().init();
     } else {
@@ -131,34 +138,53 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let base = Config { database_url: cli.database_url.clone(), ..Config::default() };
+    let base = Config {
+        database_url: cli.database_url.clone(),
+        ..Config::default()
+    };
     match cli.command {
-        Command::Serve(a) => serve(Config {
-            bind: a.bind,
-            dev_tokens: a.dev_tokens,
-            dev_key: a.dev_key,
-            auth_keys: a.auth_jwks,
-            auth_issuer: a.auth_issuer,
-            auth_audience: a.auth_audience,
-            claim_cvr: a.claim_cvr,
-            claim_roles: a.claim_roles,
-            lock_ttl_minutes: a.lock_ttl_minutes.max(1),
-            seed_if_empty: !a.no_demo_data,
-            introspection: !a.no_introspection,
-            max_depth: a.max_depth,
-            max_complexity: a.max_complexity,
-            max_body_bytes: a.max_body_bytes,
-            request_timeout_secs: a.request_timeout_secs.max(1),
-            ..base
-        })
-        .await,
+        Command::Serve(a) => {
+            serve(Config {
+                bind: a.bind,
+                dev_tokens: a.dev_tokens,
+                dev_key: a.dev_key,
+                auth_keys: a.auth_jwks,
+                auth_issuer: a.auth_issuer,
+                auth_audience: a.auth_audience,
+                claim_cvr: a.claim_cvr,
+                claim_roles: a.claim_roles,
+                lock_ttl_minutes: a.lock_ttl_minutes.max(1),
+                seed_if_empty: !a.no_demo_data,
+                introspection: !a.no_introspection,
+                max_depth: a.max_depth,
+                max_complexity: a.max_complexity,
+                max_body_bytes: a.max_body_bytes,
+                request_timeout_secs: a.request_timeout_secs.max(1),
+                ..base
+            })
+            .await
+        }
         Command::Migrate => {
-            AppState::init(Config { seed_if_empty: false, ..base }, None).await?;
+            AppState::init(
+                Config {
+                    seed_if_empty: false,
+                    ..base
+                },
+                None,
+            )
+            .await?;
             println!("Databasen er migreret.");
             Ok(())
         }
         Command::Seed => {
-            let st = AppState::init(Config { seed_if_empty: false, ..base }, None).await?;
+            let st = AppState::init(
+                Config {
+                    seed_if_empty: false,
+                    ..base
+                },
+                None,
+            )
+            .await?;
             if plejeoverblik::store::enhed::count(&st.db).await? > 0 {
                 println!("Databasen indeholder allerede enheder; demodata indlæses kun i en tom database.");
                 return Ok(());
@@ -168,8 +194,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Import { file } => {
-            let st = AppState::init(Config { seed_if_empty: false, ..base }, None).await?;
-            let text = std::fs::read_to_string(&file).map_err(|e| anyhow::anyhow!("kan ikke læse {}: {e}", file.display()))?;
+            let st = AppState::init(
+                Config {
+                    seed_if_empty: false,
+                    ..base
+                },
+                None,
+            )
+            .await?;
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| anyhow::anyhow!("kan ikke læse {}: {e}", file.display()))?;
             let report = plejeoverblik::import::import_text(&st, &text).await?;
             print!("{report}");
             Ok(())
@@ -178,7 +212,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let sdl = plejeoverblik::graphql::sdl();
             if check {
                 let current = std::fs::read_to_string(&out).unwrap_or_default();
-                anyhow::ensure!(current == sdl, "{} er forældet: kør `plejeoverblik export-schema`", out.display());
+                anyhow::ensure!(
+                    current == sdl,
+                    "{} er forældet: kør `plejeoverblik export-schema`",
+                    out.display()
+                );
                 println!("{} er aktuel.", out.display());
             } else {
                 std::fs::write(&out, sdl)?;
@@ -186,12 +224,25 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Token { roles, cvr, name, subject, hours, dev_key } => {
+        Command::Token {
+            roles,
+            cvr,
+            name,
+            subject,
+            hours,
+            dev_key,
+        } => {
             let parsed: Vec<Role> = roles
                 .iter()
                 .map(|r| Role::parse(r).ok_or_else(|| anyhow::anyhow!("ukendt rolle '{r}': brug driftsoverenskomstansvarlig, redaktoer eller administrator")))
                 .collect::<anyhow::Result<_>>()?;
-            let req = DevTokenRequest { roles: &parsed, cvr: cvr.trim(), name: name.as_deref(), subject: subject.as_deref(), valid_hours: hours.clamp(1, 24 * 30) };
+            let req = DevTokenRequest {
+                roles: &parsed,
+                cvr: cvr.trim(),
+                name: name.as_deref(),
+                subject: subject.as_deref(),
+                valid_hours: hours.clamp(1, 24 * 30),
+            };
             let token = make_dev_token(&dev_key, &req, chrono::Utc::now())?;
             eprintln!("Udviklingstoken (gyldigt {hours} timer; kun accepteret af `plejeoverblik serve --dev-tokens`):");
             eprintln!("Brug: Authorization: Bearer <token>");
@@ -212,7 +263,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "Plejeoverblik kører");
     println!("Plejeoverblik kører. Playground: http://{addr}/   GraphQL: http://{addr}/graphql");
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     tracing::info!("stoppet");
     Ok(())
 }

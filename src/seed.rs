@@ -116,7 +116,9 @@ const AFTALER: &[DemoAftale] = &[
         kommune: "0265",
         enhed: "demo-helhed-de-varme-haender-lejre",
         sl_type: SlType::Driftsoverenskomst,
-        beskrivelse: Some("Personlig pleje og praktisk hjælp alle ugens dage kl. 7-23. Fast kontaktperson."),
+        beskrivelse: Some(
+            "Personlig pleje og praktisk hjælp alle ugens dage kl. 7-23. Fast kontaktperson.",
+        ),
         start_months: -12,
     },
     DemoAftale {
@@ -158,7 +160,8 @@ const AFTALER: &[DemoAftale] = &[
 
 fn first_of_month(today: NaiveDate, offset: i32) -> NaiveDate {
     let months = today.year() * 12 + today.month0() as i32 + offset;
-    NaiveDate::from_ymd_opt(months.div_euclid(12), months.rem_euclid(12) as u32 + 1, 1).unwrap_or(today)
+    NaiveDate::from_ymd_opt(months.div_euclid(12), months.rem_euclid(12) as u32 + 1, 1)
+        .unwrap_or(today)
 }
 
 /// Seeds the demo data into an empty database. Returns the loader's report.
@@ -166,15 +169,21 @@ pub async fn seed(state: &AppState) -> anyhow::Result<ImportReport> {
     let db = &state.db;
     let now = state.clock.now();
     let today = crate::domain::day::copenhagen_day(now);
-    let kommune_cvr: HashMap<String, String> =
-        crate::store::kommune::all(db).await?.into_iter().map(|k| (k.kode, k.cvr)).collect();
+    let kommune_cvr: HashMap<String, String> = crate::store::kommune::all(db)
+        .await?
+        .into_iter()
+        .map(|k| (k.kode, k.cvr))
+        .collect();
     let mut report = ImportReport::default();
     let rows = import::parse(import::PLEJECENTRE_CSV, &mut report);
     let items = import::convert(rows, &state.kommuner, &kommune_cvr, now, &mut report);
     let txn = db.begin().await?;
     import::upsert(&txn, &items, &mut report).await?;
 
-    let actor = Actor { subject: SEED_SUBJECT, name: Some("Demodata") };
+    let actor = Actor {
+        subject: SEED_SUBJECT,
+        name: Some("Demodata"),
+    };
     let start = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap_or(today);
     for it in &items {
         let m = &it.model;
@@ -194,10 +203,28 @@ pub async fn seed(state: &AppState) -> anyhow::Result<ImportReport> {
             startdato: Some(start),
             slutdato: None,
         };
-        let facts = EnhedFacts { kind: EnhedKind::Plejeenhed, ejer_cvr: m.ejer_cvr.clone() };
+        let facts = EnhedFacts {
+            kind: EnhedKind::Plejeenhed,
+            ejer_cvr: m.ejer_cvr.clone(),
+        };
         let has_errors = !errors(&fields, Some(&facts)).is_empty();
-        let id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, format!("{kommune}/{}", m.id).as_bytes()).to_string();
-        crate::store::serviceleverance::insert(&txn, NewSl { id, aftalepart_kode: kommune, fields: &fields, has_errors }, &actor, now).await?;
+        let id = uuid::Uuid::new_v5(
+            &uuid::Uuid::NAMESPACE_OID,
+            format!("{kommune}/{}", m.id).as_bytes(),
+        )
+        .to_string();
+        crate::store::serviceleverance::insert(
+            &txn,
+            NewSl {
+                id,
+                aftalepart_kode: kommune,
+                fields: &fields,
+                has_errors,
+            },
+            &actor,
+            now,
+        )
+        .await?;
     }
 
     for h in HELHED {
@@ -235,16 +262,24 @@ pub async fn seed(state: &AppState) -> anyhow::Result<ImportReport> {
             updated_at: now,
         }
         .into();
-        enhed::Entity::insert(am).exec_without_returning(&txn).await?;
+        enhed::Entity::insert(am)
+            .exec_without_returning(&txn)
+            .await?;
     }
     for a in AFTALER {
-        let Some(h) = HELHED.iter().find(|h| h.id == a.enhed) else { continue };
+        let Some(h) = HELHED.iter().find(|h| h.id == a.enhed) else {
+            continue;
+        };
         let ejer_cvr = match h.ejer {
             Ejer::Kommune(k) => kommune_cvr.get(k).cloned().unwrap_or_default(),
             Ejer::Firma(c) => c.to_string(),
         };
         let fields = Fields {
-            navn: format!("{} – {}", h.navn, state.kommuner.navn(a.kommune).unwrap_or(a.kommune)),
+            navn: format!(
+                "{} – {}",
+                h.navn,
+                state.kommuner.navn(a.kommune).unwrap_or(a.kommune)
+            ),
             enhed_id: Some(h.id.into()),
             aftaleidentifikation: Some(format!("DEMO-{}", a.enhed.len() + a.kommune.len())),
             sl_type: Some(a.sl_type),
@@ -252,12 +287,24 @@ pub async fn seed(state: &AppState) -> anyhow::Result<ImportReport> {
             startdato: Some(first_of_month(today, a.start_months)),
             slutdato: None,
         };
-        let facts = EnhedFacts { kind: EnhedKind::Helhedsplejeenhed, ejer_cvr };
+        let facts = EnhedFacts {
+            kind: EnhedKind::Helhedsplejeenhed,
+            ejer_cvr,
+        };
         let has_errors = !errors(&fields, Some(&facts)).is_empty();
-        let id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, format!("{}/{}", a.kommune, a.enhed).as_bytes()).to_string();
+        let id = uuid::Uuid::new_v5(
+            &uuid::Uuid::NAMESPACE_OID,
+            format!("{}/{}", a.kommune, a.enhed).as_bytes(),
+        )
+        .to_string();
         crate::store::serviceleverance::insert(
             &txn,
-            NewSl { id, aftalepart_kode: a.kommune.to_string(), fields: &fields, has_errors },
+            NewSl {
+                id,
+                aftalepart_kode: a.kommune.to_string(),
+                fields: &fields,
+                has_errors,
+            },
             &actor,
             now,
         )

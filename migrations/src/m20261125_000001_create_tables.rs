@@ -112,11 +112,20 @@ impl MigrationTrait for Migration {
         m.create_table(
             Table::create()
                 .table(Kommune::Table)
-                .col(ColumnDef::new(Kommune::Kode).string_len(4).not_null().primary_key())
+                .col(
+                    ColumnDef::new(Kommune::Kode)
+                        .string_len(4)
+                        .not_null()
+                        .primary_key(),
+                )
                 .col(ColumnDef::new(Kommune::Navn).string().not_null())
                 .col(ColumnDef::new(Kommune::NavnSoeg).string().not_null())
                 .col(ColumnDef::new(Kommune::Region).string().not_null())
-                .col(ColumnDef::new(Kommune::Regionskode).string_len(4).not_null())
+                .col(
+                    ColumnDef::new(Kommune::Regionskode)
+                        .string_len(4)
+                        .not_null(),
+                )
                 .col(ColumnDef::new(Kommune::Cvr).string_len(8).not_null())
                 .col(ColumnDef::new(Kommune::Lat).double().not_null())
                 .col(ColumnDef::new(Kommune::Lon).double().not_null())
@@ -145,7 +154,12 @@ impl MigrationTrait for Migration {
         m.create_table(
             Table::create()
                 .table(Enhed::Table)
-                .col(ColumnDef::new(Enhed::Id).string_len(36).not_null().primary_key())
+                .col(
+                    ColumnDef::new(Enhed::Id)
+                        .string_len(36)
+                        .not_null()
+                        .primary_key(),
+                )
                 .col(ColumnDef::new(Enhed::Kind).string_len(20).not_null())
                 .col(ColumnDef::new(Enhed::Navn).string().not_null())
                 .col(ColumnDef::new(Enhed::NavnSoeg).string().not_null())
@@ -163,13 +177,30 @@ impl MigrationTrait for Migration {
                 .col(ColumnDef::new(Enhed::Web).string().null())
                 .col(ColumnDef::new(Enhed::Boligtype).string_len(20).null())
                 .col(ColumnDef::new(Enhed::AntalBoliger).integer().null())
-                .col(ColumnDef::new(Enhed::Demo).boolean().not_null().default(false))
+                .col(
+                    ColumnDef::new(Enhed::Demo)
+                        .boolean()
+                        .not_null()
+                        .default(false),
+                )
                 .col(ColumnDef::new(Enhed::LockSubject).string().null())
                 .col(ColumnDef::new(Enhed::LockName).string().null())
-                .col(ColumnDef::new(Enhed::LockSince).timestamp_with_time_zone().null())
+                .col(
+                    ColumnDef::new(Enhed::LockSince)
+                        .timestamp_with_time_zone()
+                        .null(),
+                )
                 .col(ColumnDef::new(Enhed::LockExpiresMs).big_integer().null())
-                .col(ColumnDef::new(Enhed::CreatedAt).timestamp_with_time_zone().not_null())
-                .col(ColumnDef::new(Enhed::UpdatedAt).timestamp_with_time_zone().not_null())
+                .col(
+                    ColumnDef::new(Enhed::CreatedAt)
+                        .timestamp_with_time_zone()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(Enhed::UpdatedAt)
+                        .timestamp_with_time_zone()
+                        .not_null(),
+                )
                 .foreign_key(
                     ForeignKey::create()
                         .name("fk_enhed_kommune")
@@ -184,35 +215,104 @@ impl MigrationTrait for Migration {
             ("ix_enhed_ejer_cvr", Enhed::EjerCvr),
             ("ix_enhed_kommune_kode", Enhed::KommuneKode),
         ] {
-            m.create_index(Index::create().name(name).table(Enhed::Table).col(col).to_owned())
-                .await?;
+            m.create_index(
+                Index::create()
+                    .name(name)
+                    .table(Enhed::Table)
+                    .col(col)
+                    .to_owned(),
+            )
+            .await?;
         }
 
         m.create_table(
             Table::create()
                 .table(Serviceleverance::Table)
-                .col(ColumnDef::new(Serviceleverance::Id).string_len(36).not_null().primary_key())
-                .col(ColumnDef::new(Serviceleverance::AftalepartKode).string_len(4).not_null())
-                .col(ColumnDef::new(Serviceleverance::EnhedId).string_len(36).null())
-                .col(ColumnDef::new(Serviceleverance::Navn).string_len(200).not_null())
+                .col(
+                    ColumnDef::new(Serviceleverance::Id)
+                        .string_len(36)
+                        .not_null()
+                        .primary_key(),
+                )
+                .col(
+                    ColumnDef::new(Serviceleverance::AftalepartKode)
+                        .string_len(4)
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(Serviceleverance::EnhedId)
+                        .string_len(36)
+                        .null(),
+                )
+                .col(
+                    ColumnDef::new(Serviceleverance::Navn)
+                        .string_len(200)
+                        .not_null(),
+                )
                 .col(ColumnDef::new(Serviceleverance::Soeg).string().not_null())
-                .col(ColumnDef::new(Serviceleverance::Aftaleidentifikation).string().null())
+                .col(
+                    ColumnDef::new(Serviceleverance::Aftaleidentifikation)
+                        .string()
+                        .null(),
+                )
                 .col(ColumnDef::new(Serviceleverance::Type).string_len(24).null())
                 .col(ColumnDef::new(Serviceleverance::Beskrivelse).text().null())
                 .col(ColumnDef::new(Serviceleverance::Startdato).date().null())
                 .col(ColumnDef::new(Serviceleverance::Slutdato).date().null())
-                .col(ColumnDef::new(Serviceleverance::HasErrors).boolean().not_null().default(true))
-                .col(ColumnDef::new(Serviceleverance::Version).integer().not_null().default(1))
-                .col(ColumnDef::new(Serviceleverance::LockSubject).string().null())
+                .col(
+                    ColumnDef::new(Serviceleverance::HasErrors)
+                        .boolean()
+                        .not_null()
+                        .default(true),
+                )
+                .col(
+                    ColumnDef::new(Serviceleverance::Version)
+                        .integer()
+                        .not_null()
+                        .default(1),
+                )
+                .col(
+                    ColumnDef::new(Serviceleverance::LockSubject)
+                        .string()
+                        .null(),
+                )
                 .col(ColumnDef::new(Serviceleverance::LockName).string().null())
-                .col(ColumnDef::new(Serviceleverance::LockSince).timestamp_with_time_zone().null())
-                .col(ColumnDef::new(Serviceleverance::LockExpiresMs).big_integer().null())
-                .col(ColumnDef::new(Serviceleverance::DeletedAt).timestamp_with_time_zone().null())
+                .col(
+                    ColumnDef::new(Serviceleverance::LockSince)
+                        .timestamp_with_time_zone()
+                        .null(),
+                )
+                .col(
+                    ColumnDef::new(Serviceleverance::LockExpiresMs)
+                        .big_integer()
+                        .null(),
+                )
+                .col(
+                    ColumnDef::new(Serviceleverance::DeletedAt)
+                        .timestamp_with_time_zone()
+                        .null(),
+                )
                 .col(ColumnDef::new(Serviceleverance::DeletedBy).string().null())
-                .col(ColumnDef::new(Serviceleverance::CreatedBy).string().not_null())
-                .col(ColumnDef::new(Serviceleverance::CreatedAt).timestamp_with_time_zone().not_null())
-                .col(ColumnDef::new(Serviceleverance::UpdatedBy).string().not_null())
-                .col(ColumnDef::new(Serviceleverance::UpdatedAt).timestamp_with_time_zone().not_null())
+                .col(
+                    ColumnDef::new(Serviceleverance::CreatedBy)
+                        .string()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(Serviceleverance::CreatedAt)
+                        .timestamp_with_time_zone()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(Serviceleverance::UpdatedBy)
+                        .string()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(Serviceleverance::UpdatedAt)
+                        .timestamp_with_time_zone()
+                        .not_null(),
+                )
                 .foreign_key(
                     ForeignKey::create()
                         .name("fk_sl_aftalepart")
@@ -251,18 +351,54 @@ impl MigrationTrait for Migration {
         m.create_table(
             Table::create()
                 .table(ServiceleveranceVersion::Table)
-                .col(ColumnDef::new(ServiceleveranceVersion::Id).string_len(36).not_null().primary_key())
-                .col(ColumnDef::new(ServiceleveranceVersion::ServiceleveranceId).string_len(36).not_null())
-                .col(ColumnDef::new(ServiceleveranceVersion::Nummer).integer().not_null())
-                .col(ColumnDef::new(ServiceleveranceVersion::AuthorSubject).string().not_null())
-                .col(ColumnDef::new(ServiceleveranceVersion::AuthorName).string().null())
-                .col(ColumnDef::new(ServiceleveranceVersion::CreatedAt).timestamp_with_time_zone().not_null())
-                .col(ColumnDef::new(ServiceleveranceVersion::Kommentar).text().null())
-                .col(ColumnDef::new(ServiceleveranceVersion::Snapshot).text().not_null())
+                .col(
+                    ColumnDef::new(ServiceleveranceVersion::Id)
+                        .string_len(36)
+                        .not_null()
+                        .primary_key(),
+                )
+                .col(
+                    ColumnDef::new(ServiceleveranceVersion::ServiceleveranceId)
+                        .string_len(36)
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(ServiceleveranceVersion::Nummer)
+                        .integer()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(ServiceleveranceVersion::AuthorSubject)
+                        .string()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(ServiceleveranceVersion::AuthorName)
+                        .string()
+                        .null(),
+                )
+                .col(
+                    ColumnDef::new(ServiceleveranceVersion::CreatedAt)
+                        .timestamp_with_time_zone()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(ServiceleveranceVersion::Kommentar)
+                        .text()
+                        .null(),
+                )
+                .col(
+                    ColumnDef::new(ServiceleveranceVersion::Snapshot)
+                        .text()
+                        .not_null(),
+                )
                 .foreign_key(
                     ForeignKey::create()
                         .name("fk_version_sl")
-                        .from(ServiceleveranceVersion::Table, ServiceleveranceVersion::ServiceleveranceId)
+                        .from(
+                            ServiceleveranceVersion::Table,
+                            ServiceleveranceVersion::ServiceleveranceId,
+                        )
                         .to(Serviceleverance::Table, Serviceleverance::Id),
                 )
                 .to_owned(),
@@ -289,7 +425,11 @@ impl MigrationTrait for Migration {
                         .auto_increment()
                         .primary_key(),
                 )
-                .col(ColumnDef::new(AuditLog::At).timestamp_with_time_zone().not_null())
+                .col(
+                    ColumnDef::new(AuditLog::At)
+                        .timestamp_with_time_zone()
+                        .not_null(),
+                )
                 .col(ColumnDef::new(AuditLog::ActorSubject).string().not_null())
                 .col(ColumnDef::new(AuditLog::ActorName).string().null())
                 .col(ColumnDef::new(AuditLog::ActorCvr).string().null())

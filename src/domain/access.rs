@@ -60,7 +60,11 @@ impl Viewer {
     }
 
     pub fn roles_text(&self) -> String {
-        self.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
+        self.roles
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
     }
 }
 
@@ -157,7 +161,9 @@ pub fn decide(v: &Viewer, action: SlAction, f: &SlFacts) -> Decision {
 pub fn decide_create(v: &Viewer, aftalepart_cvr: &str) -> Decision {
     if !v.is_authenticated() {
         Decision::Unauthenticated
-    } else if v.is_admin() || (v.has(Role::Driftsoverenskomstansvarlig) && v.cvr_is(Some(aftalepart_cvr))) {
+    } else if v.is_admin()
+        || (v.has(Role::Driftsoverenskomstansvarlig) && v.cvr_is(Some(aftalepart_cvr)))
+    {
         Decision::Allow
     } else {
         Decision::Forbidden
@@ -219,11 +225,17 @@ pub fn sl_scope(v: &Viewer) -> SlScope {
         return SlScope::default();
     }
     if v.is_admin() {
-        return SlScope { all: true, ..Default::default() };
+        return SlScope {
+            all: true,
+            ..Default::default()
+        };
     }
     SlScope {
         all: false,
-        aftalepart_cvr: v.has(Role::Driftsoverenskomstansvarlig).then(|| v.cvr.clone()).flatten(),
+        aftalepart_cvr: v
+            .has(Role::Driftsoverenskomstansvarlig)
+            .then(|| v.cvr.clone())
+            .flatten(),
         enhed_ejer_cvr: v.has(Role::Redaktoer).then(|| v.cvr.clone()).flatten(),
     }
 }
@@ -246,7 +258,10 @@ mod tests {
     const OTHER: &str = "33333333";
 
     fn facts() -> SlFacts {
-        SlFacts { aftalepart_cvr: KOMMUNE.into(), enhed_ejer_cvr: Some(EJER.into()) }
+        SlFacts {
+            aftalepart_cvr: KOMMUNE.into(),
+            enhed_ejer_cvr: Some(EJER.into()),
+        }
     }
 
     /// The access table of DOMAIN.md, walked in full: every action x every role x own/foreign CVR
@@ -257,44 +272,100 @@ mod tests {
         use SlAction::*;
         let f = facts();
         for action in SlAction::ALL {
-            assert_eq!(decide(&Viewer::anonymous(), action, &f), Unauthenticated, "{action:?}");
+            assert_eq!(
+                decide(&Viewer::anonymous(), action, &f),
+                Unauthenticated,
+                "{action:?}"
+            );
             let expect_kommune = match action {
                 Read | Create | Lock | Update | CheckIn | Delete | Restore => Allow,
                 SetBeskrivelse | ForceUnlock => Forbidden,
             };
             let d = Role::Driftsoverenskomstansvarlig;
-            assert_eq!(decide(&viewer(Some(d), KOMMUNE), action, &f), expect_kommune, "kommune {action:?}");
-            assert_eq!(decide(&viewer(Some(d), OTHER), action, &f), NotFound, "foreign kommune {action:?}");
+            assert_eq!(
+                decide(&viewer(Some(d), KOMMUNE), action, &f),
+                expect_kommune,
+                "kommune {action:?}"
+            );
+            assert_eq!(
+                decide(&viewer(Some(d), OTHER), action, &f),
+                NotFound,
+                "foreign kommune {action:?}"
+            );
             // A kommune user whose CVR happens to own the enhed still is no redaktør.
-            assert_eq!(decide(&viewer(Some(d), EJER), action, &f), NotFound, "kommune as owner {action:?}");
+            assert_eq!(
+                decide(&viewer(Some(d), EJER), action, &f),
+                NotFound,
+                "kommune as owner {action:?}"
+            );
             let expect_red = match action {
                 Read | Lock | SetBeskrivelse | CheckIn => Allow,
                 _ => Forbidden,
             };
             let r = Role::Redaktoer;
-            assert_eq!(decide(&viewer(Some(r), EJER), action, &f), expect_red, "redaktør {action:?}");
-            assert_eq!(decide(&viewer(Some(r), OTHER), action, &f), NotFound, "foreign redaktør {action:?}");
-            assert_eq!(decide(&viewer(Some(r), KOMMUNE), action, &f), NotFound, "redaktør of kommune {action:?}");
+            assert_eq!(
+                decide(&viewer(Some(r), EJER), action, &f),
+                expect_red,
+                "redaktør {action:?}"
+            );
+            assert_eq!(
+                decide(&viewer(Some(r), OTHER), action, &f),
+                NotFound,
+                "foreign redaktør {action:?}"
+            );
+            assert_eq!(
+                decide(&viewer(Some(r), KOMMUNE), action, &f),
+                NotFound,
+                "redaktør of kommune {action:?}"
+            );
             let a = Role::Administrator;
-            assert_eq!(decide(&viewer(Some(a), OTHER), action, &f), Allow, "admin {action:?}");
+            assert_eq!(
+                decide(&viewer(Some(a), OTHER), action, &f),
+                Allow,
+                "admin {action:?}"
+            );
         }
     }
 
     #[test]
     fn admin_only_operations() {
-        assert_eq!(decide_admin(&Viewer::anonymous()), Decision::Unauthenticated);
-        assert_eq!(decide_admin(&viewer(Some(Role::Driftsoverenskomstansvarlig), KOMMUNE)), Decision::Forbidden);
-        assert_eq!(decide_admin(&viewer(Some(Role::Redaktoer), EJER)), Decision::Forbidden);
-        assert_eq!(decide_admin(&viewer(Some(Role::Administrator), OTHER)), Decision::Allow);
+        assert_eq!(
+            decide_admin(&Viewer::anonymous()),
+            Decision::Unauthenticated
+        );
+        assert_eq!(
+            decide_admin(&viewer(Some(Role::Driftsoverenskomstansvarlig), KOMMUNE)),
+            Decision::Forbidden
+        );
+        assert_eq!(
+            decide_admin(&viewer(Some(Role::Redaktoer), EJER)),
+            Decision::Forbidden
+        );
+        assert_eq!(
+            decide_admin(&viewer(Some(Role::Administrator), OTHER)),
+            Decision::Allow
+        );
     }
 
     #[test]
     fn create_only_for_own_kommune() {
         let d = Role::Driftsoverenskomstansvarlig;
-        assert_eq!(decide_create(&viewer(Some(d), KOMMUNE), KOMMUNE), Decision::Allow);
-        assert_eq!(decide_create(&viewer(Some(d), OTHER), KOMMUNE), Decision::Forbidden);
-        assert_eq!(decide_create(&viewer(Some(Role::Redaktoer), KOMMUNE), KOMMUNE), Decision::Forbidden);
-        assert_eq!(decide_create(&Viewer::anonymous(), KOMMUNE), Decision::Unauthenticated);
+        assert_eq!(
+            decide_create(&viewer(Some(d), KOMMUNE), KOMMUNE),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide_create(&viewer(Some(d), OTHER), KOMMUNE),
+            Decision::Forbidden
+        );
+        assert_eq!(
+            decide_create(&viewer(Some(Role::Redaktoer), KOMMUNE), KOMMUNE),
+            Decision::Forbidden
+        );
+        assert_eq!(
+            decide_create(&Viewer::anonymous(), KOMMUNE),
+            Decision::Unauthenticated
+        );
     }
 
     #[test]
@@ -312,7 +383,10 @@ mod tests {
     fn role_names_are_case_insensitive() {
         assert_eq!(Role::parse("redaktør"), Some(Role::Redaktoer));
         assert_eq!(Role::parse("REDAKTOER"), Some(Role::Redaktoer));
-        assert_eq!(Role::parse("DriftsOverenskomstAnsvarlig"), Some(Role::Driftsoverenskomstansvarlig));
+        assert_eq!(
+            Role::parse("DriftsOverenskomstAnsvarlig"),
+            Some(Role::Driftsoverenskomstansvarlig)
+        );
         assert_eq!(Role::parse("administrator"), Some(Role::Administrator));
         assert_eq!(Role::parse("borger"), None);
     }

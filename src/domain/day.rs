@@ -34,7 +34,11 @@ pub fn copenhagen_day(now: DateTime<Utc>) -> NaiveDate {
 
 /// R6: active on `day` when startdato <= day and (no slutdato or day <= slutdato).
 /// Without a startdato an agreement is never active (it has an ERROR issue, R10).
-pub fn is_active(startdato: Option<NaiveDate>, slutdato: Option<NaiveDate>, day: NaiveDate) -> bool {
+pub fn is_active(
+    startdato: Option<NaiveDate>,
+    slutdato: Option<NaiveDate>,
+    day: NaiveDate,
+) -> bool {
     match startdato {
         Some(start) => start <= day && slutdato.is_none_or(|end| day <= end),
         None => false,
@@ -63,14 +67,26 @@ mod tests {
     #[test]
     fn r6_today_is_copenhagen_not_utc() {
         // Winter (UTC+1): 23:30 UTC on 31 Dec is already 1 Jan in Copenhagen.
-        let winter = Utc.with_ymd_and_hms(2026, 12, 31, 23, 30, 0).single().expect("time");
+        let winter = Utc
+            .with_ymd_and_hms(2026, 12, 31, 23, 30, 0)
+            .single()
+            .expect("time");
         assert_eq!(copenhagen_day(winter), d(2027, 1, 1));
-        let winter_before = Utc.with_ymd_and_hms(2026, 12, 31, 22, 59, 0).single().expect("time");
+        let winter_before = Utc
+            .with_ymd_and_hms(2026, 12, 31, 22, 59, 0)
+            .single()
+            .expect("time");
         assert_eq!(copenhagen_day(winter_before), d(2026, 12, 31));
         // Summer (UTC+2): 22:00 UTC on 30 June is 1 July in Copenhagen.
-        let summer = Utc.with_ymd_and_hms(2026, 6, 30, 22, 0, 0).single().expect("time");
+        let summer = Utc
+            .with_ymd_and_hms(2026, 6, 30, 22, 0, 0)
+            .single()
+            .expect("time");
         assert_eq!(copenhagen_day(summer), d(2026, 7, 1));
-        let summer_before = Utc.with_ymd_and_hms(2026, 6, 30, 21, 59, 59).single().expect("time");
+        let summer_before = Utc
+            .with_ymd_and_hms(2026, 6, 30, 21, 59, 59)
+            .single()
+            .expect("time");
         assert_eq!(copenhagen_day(summer_before), d(2026, 6, 30));
     }
 }

@@ -13,8 +13,11 @@ pub struct LatLon {
 impl LatLon {
     /// A WGS84 point, or `None` when a coordinate is not finite or out of range.
     pub fn new(lat: f64, lon: f64) -> Option<Self> {
-        (lat.is_finite() && lon.is_finite() && (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon))
-            .then_some(Self { lat, lon })
+        (lat.is_finite()
+            && lon.is_finite()
+            && (-90.0..=90.0).contains(&lat)
+            && (-180.0..=180.0).contains(&lon))
+        .then_some(Self { lat, lon })
     }
 }
 
@@ -38,7 +41,8 @@ pub struct BBox {
 
 impl BBox {
     pub fn contains(&self, p: LatLon) -> bool {
-        (self.min_lat..=self.max_lat).contains(&p.lat) && (self.min_lon..=self.max_lon).contains(&p.lon)
+        (self.min_lat..=self.max_lat).contains(&p.lat)
+            && (self.min_lon..=self.max_lon).contains(&p.lon)
     }
 
     /// A box that surely contains every point within `radius_km` of `center`, to narrow a
@@ -80,7 +84,10 @@ impl Boundaries {
         let features = v["features"].as_array().ok_or("features mangler")?;
         let mut areas = Vec::with_capacity(features.len());
         for f in features {
-            let kode = f["properties"]["kode"].as_str().ok_or("kode mangler")?.to_string();
+            let kode = f["properties"]["kode"]
+                .as_str()
+                .ok_or("kode mangler")?
+                .to_string();
             let mp = multipolygon_from_geojson(&f["geometry"])?;
             if let Some(rect) = mp.bounding_rect() {
                 areas.push((kode, rect, mp));
@@ -95,7 +102,9 @@ impl Boundaries {
         let c: Coord<f64> = pt.into();
         self.areas
             .iter()
-            .filter(|(_, r, _)| r.min().x <= c.x && c.x <= r.max().x && r.min().y <= c.y && c.y <= r.max().y)
+            .filter(|(_, r, _)| {
+                r.min().x <= c.x && c.x <= r.max().x && r.min().y <= c.y && c.y <= r.max().y
+            })
             .find(|(_, _, mp)| mp.contains(&pt))
             .map(|(k, _, _)| k.as_str())
     }
@@ -132,7 +141,12 @@ pub fn multipolygon_from_geojson(g: &serde_json::Value) -> Result<MultiPolygon<f
     match g["type"].as_str() {
         Some("Polygon") => Ok(MultiPolygon(vec![polygon(coords)?])),
         Some("MultiPolygon") => Ok(MultiPolygon(
-            coords.as_array().ok_or("multipolygon")?.iter().map(polygon).collect::<Result<_, _>>()?,
+            coords
+                .as_array()
+                .ok_or("multipolygon")?
+                .iter()
+                .map(polygon)
+                .collect::<Result<_, _>>()?,
         )),
         other => Err(format!("ukendt geometri {other:?}")),
     }
@@ -157,8 +171,11 @@ mod tests {
         let b = BBox::around(c, 5.0);
         for bearing in 0..36 {
             let a = (bearing as f64 * 10.0).to_radians();
-            let p = LatLon::new(c.lat + 0.0449 * a.cos(), c.lon + 0.0449 / c.lat.to_radians().cos() * a.sin())
-                .expect("point");
+            let p = LatLon::new(
+                c.lat + 0.0449 * a.cos(),
+                c.lon + 0.0449 / c.lat.to_radians().cos() * a.sin(),
+            )
+            .expect("point");
             assert!(distance_km(c, p) < 5.01);
             assert!(b.contains(p), "{p:?} outside {b:?}");
         }
@@ -173,14 +190,45 @@ mod tests {
 
     #[test]
     fn r17_points_fall_in_their_kommune() {
-        let b = Boundaries::from_geojson(include_str!("../../data/kommuner.geojson")).expect("geojson");
+        let b =
+            Boundaries::from_geojson(include_str!("../../data/kommuner.geojson")).expect("geojson");
         assert_eq!(b.len(), 98);
         // Aarhus C, Rådhuspladsen in København, Rønne on Bornholm, Skagen.
-        assert_eq!(b.kommune_at(LatLon { lat: 56.1535, lon: 10.2045 }), Some("0751"));
-        assert_eq!(b.kommune_at(LatLon { lat: 55.6757, lon: 12.5691 }), Some("0101"));
-        assert_eq!(b.kommune_at(LatLon { lat: 55.1003, lon: 14.7065 }), Some("0400"));
-        assert_eq!(b.kommune_at(LatLon { lat: 57.7209, lon: 10.5839 }), Some("0813"));
+        assert_eq!(
+            b.kommune_at(LatLon {
+                lat: 56.1535,
+                lon: 10.2045
+            }),
+            Some("0751")
+        );
+        assert_eq!(
+            b.kommune_at(LatLon {
+                lat: 55.6757,
+                lon: 12.5691
+            }),
+            Some("0101")
+        );
+        assert_eq!(
+            b.kommune_at(LatLon {
+                lat: 55.1003,
+                lon: 14.7065
+            }),
+            Some("0400")
+        );
+        assert_eq!(
+            b.kommune_at(LatLon {
+                lat: 57.7209,
+                lon: 10.5839
+            }),
+            Some("0813")
+        );
         // The North Sea is no kommune.
-        assert_eq!(b.kommune_at(LatLon { lat: 56.0, lon: 7.0 }), None);
+        assert_eq!(
+            b.kommune_at(LatLon {
+                lat: 56.0,
+                lon: 7.0
+            }),
+            None
+        );
     }
 }

@@ -9,9 +9,19 @@ pub struct KommuneIndex {
 }
 
 impl KommuneIndex {
-    pub fn new(kommuner: impl IntoIterator<Item = (String, String)>, boundaries: Boundaries) -> Self {
-        let entries = kommuner.into_iter().map(|(kode, navn)| (kode, loose(&navn), navn)).map(|(k, l, n)| (k, n, l)).collect();
-        Self { entries, boundaries }
+    pub fn new(
+        kommuner: impl IntoIterator<Item = (String, String)>,
+        boundaries: Boundaries,
+    ) -> Self {
+        let entries = kommuner
+            .into_iter()
+            .map(|(kode, navn)| (kode, loose(&navn), navn))
+            .map(|(k, l, n)| (k, n, l))
+            .collect();
+        Self {
+            entries,
+            boundaries,
+        }
     }
 
     /// A kommune by its 4-digit kode ("0101", also "101") or its name in any case, with or
@@ -21,7 +31,11 @@ impl KommuneIndex {
         let t = input.trim();
         if !t.is_empty() && t.len() <= 4 && t.bytes().all(|b| b.is_ascii_digit()) {
             let kode = format!("{t:0>4}");
-            return self.entries.iter().find(|e| e.0 == kode).map(|e| e.0.as_str());
+            return self
+                .entries
+                .iter()
+                .find(|e| e.0 == kode)
+                .map(|e| e.0.as_str());
         }
         let mut key = loose(t);
         for suffix in [" kommune", " kommunes"] {
@@ -34,7 +48,10 @@ impl KommuneIndex {
     }
 
     pub fn navn(&self, kode: &str) -> Option<&str> {
-        self.entries.iter().find(|e| e.0 == kode).map(|e| e.1.as_str())
+        self.entries
+            .iter()
+            .find(|e| e.0 == kode)
+            .map(|e| e.1.as_str())
     }
 
     /// R17: the kommune a location lies in.
@@ -65,7 +82,15 @@ mod tests {
     fn r20_kommune_by_kode_or_name() {
         let i = index();
         assert_eq!(i.len(), 98);
-        for q in ["0101", "101", "København", "københavn", "Kobenhavn", "Koebenhavn", "Københavns Kommune"] {
+        for q in [
+            "0101",
+            "101",
+            "København",
+            "københavn",
+            "Kobenhavn",
+            "Koebenhavn",
+            "Københavns Kommune",
+        ] {
             assert_eq!(i.resolve(q), Some("0101"), "{q}");
         }
         assert_eq!(i.resolve("Aarhus"), Some("0751"));

@@ -20,7 +20,12 @@ impl Lock {
         let subject = subject?.clone();
         let since = since?;
         let expires = DateTime::from_timestamp_millis(expires_ms?)?;
-        Some(Lock { subject, name: name.cloned(), since, expires })
+        Some(Lock {
+            subject,
+            name: name.cloned(),
+            since,
+            expires,
+        })
     }
 
     pub fn is_expired(&self, now: DateTime<Utc>) -> bool {
@@ -57,7 +62,12 @@ mod tests {
     use super::*;
 
     fn lock(subject: &str, now: DateTime<Utc>, ttl_min: i64) -> Lock {
-        Lock { subject: subject.into(), name: None, since: now, expires: now + Duration::minutes(ttl_min) }
+        Lock {
+            subject: subject.into(),
+            name: None,
+            since: now,
+            expires: now + Duration::minutes(ttl_min),
+        }
     }
 
     #[test]
@@ -67,7 +77,10 @@ mod tests {
         let l = lock("a", now, 60);
         assert!(can_take(Some(&l), "a", now), "the holder may re-lock");
         assert!(!can_take(Some(&l), "b", now), "a colleague is refused");
-        assert!(can_take(Some(&l), "b", now + Duration::minutes(61)), "R14: an expired lock is free");
+        assert!(
+            can_take(Some(&l), "b", now + Duration::minutes(61)),
+            "R14: an expired lock is free"
+        );
     }
 
     #[test]

@@ -56,7 +56,8 @@ impl SortKey {
             ["n", k, id] => Some(SortKey::Name(k.to_string(), id.to_string())),
             ["d", bits, k, id] => {
                 let d = f64::from_bits(u64::from_str_radix(bits, 16).ok()?);
-                d.is_finite().then(|| SortKey::Distance(d, k.to_string(), id.to_string()))
+                d.is_finite()
+                    .then(|| SortKey::Distance(d, k.to_string(), id.to_string()))
             }
             _ => None,
         }
@@ -79,7 +80,10 @@ pub struct Invalid {
 }
 
 fn invalid(field: &'static str, message: &str) -> Invalid {
-    Invalid { field, message: message.into() }
+    Invalid {
+        field,
+        message: message.into(),
+    }
 }
 
 impl Query {
@@ -91,33 +95,53 @@ impl Query {
                 return Err(invalid("radiusKm", "radiusKm kræver et punkt i near."));
             }
             if !(r.is_finite() && r > 0.0 && r <= MAX_RADIUS_KM) {
-                return Err(invalid("radiusKm", "radiusKm skal være større end 0 og højst 1000."));
+                return Err(invalid(
+                    "radiusKm",
+                    "radiusKm skal være større end 0 og højst 1000.",
+                ));
             }
         }
         if let Some(b) = self.bbox {
-            let ok = [b.min_lat, b.max_lat].iter().all(|v| v.is_finite() && (-90.0..=90.0).contains(v))
-                && [b.min_lon, b.max_lon].iter().all(|v| v.is_finite() && (-180.0..=180.0).contains(v))
+            let ok = [b.min_lat, b.max_lat]
+                .iter()
+                .all(|v| v.is_finite() && (-90.0..=90.0).contains(v))
+                && [b.min_lon, b.max_lon]
+                    .iter()
+                    .all(|v| v.is_finite() && (-180.0..=180.0).contains(v))
                 && b.min_lat <= b.max_lat
                 && b.min_lon <= b.max_lon;
             if !ok {
-                return Err(invalid("bbox", "bbox skal have gyldige koordinater med min højst lig max."));
+                return Err(invalid(
+                    "bbox",
+                    "bbox skal have gyldige koordinater med min højst lig max.",
+                ));
             }
         }
         Ok(())
     }
 
-    /// The box the store may pre-filter on (the radius's bounding box intersected with `bbox`);
-    /// `Err(())` when the two cannot meet, so nothing can match.
-    pub fn prefilter_box(&self) -> Result<Option<BBox>, ()> {
+    /// The box the store may pre-filter on (the radius's bounding box intersected with `bbox`).
+    pub fn prefilter_box(&self) -> Prefilter {
         let radius_box = match (self.near, self.radius_km) {
             (Some(c), Some(r)) => Some(BBox::around(c, r)),
             _ => None,
         };
         match (radius_box, self.bbox) {
-            (Some(a), Some(b)) => a.intersect(&b).map(Some).ok_or(()),
-            (a, b) => Ok(a.or(b)),
+            (Some(a), Some(b)) => a
+                .intersect(&b)
+                .map_or(Prefilter::Nothing, |x| Prefilter::Within(Some(x))),
+            (a, b) => Prefilter::Within(a.or(b)),
         }
     }
+}
+
+/// What the store should fetch.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Prefilter {
+    /// Nothing can match (the radius and the box do not meet).
+    Nothing,
+    /// Candidates within this box (or anywhere).
+    Within(Option<BBox>),
 }
 
 /// Applies the exact filters, keeps one agreement per enhed (the most recently started, then
@@ -127,7 +151,9 @@ pub fn rank(candidates: Vec<Candidate>, q: &Query) -> Vec<Hit> {
     let mut best: std::collections::HashMap<String, Candidate> = std::collections::HashMap::new();
     for c in candidates {
         match best.get(&c.enhed_id) {
-            Some(b) if (b.startdato, std::cmp::Reverse(&b.sl_id)) >= (c.startdato, std::cmp::Reverse(&c.sl_id)) => {}
+            Some(b)
+                if (b.startdato, std::cmp::Reverse(&b.sl_id))
+                    >= (c.startdato, std::cmp::Reverse(&c.sl_id)) => {}
             _ => {
                 best.insert(c.enhed_id.clone(), c);
             }
@@ -156,10 +182,18 @@ pub fn rank(candidates: Vec<Candidate>, q: &Query) -> Vec<Hit> {
                 Some(d) => SortKey::Distance(d, name_key, c.enhed_id.clone()),
                 None => SortKey::Name(name_key, c.enhed_id.clone()),
             };
-            Some(Hit { candidate: c, distance_km: distance, key })
+            Some(Hit {
+                candidate: c,
+                distance_km: distance,
+                key,
+            })
         })
         .collect();
-    hits.sort_by(|a, b| a.key.partial_cmp(&b.key).unwrap_or(std::cmp::Ordering::Equal));
+    hits.sort_by(|a, b| {
+        a.key
+            .partial_cmp(&b.key)
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
     hits
 }
 
@@ -187,7 +221,8 @@ pub fn page<'a>(hits: &'a [Hit], first: usize, after: Option<&str>) -> Result<Pa
             let key = SortKey::decode(c).ok_or_else(|| invalid("after", "Ugyldig cursor."))?;
             let same_kind = matches!(
                 (&key, hits.first().map(|h| &h.key)),
-                (SortKey::Name(..), Some(SortKey::Name(..)) | None) | (SortKey::Distance(..), Some(SortKey::Distance(..)) | None)
+                (SortKey::Name(..), Some(SortKey::Name(..)) | None)
+                    | (SortKey::Distance(..), Some(SortKey::Distance(..)) | None)
             );
             if !same_kind {
                 return Err(invalid("after", "Cursoren hører til en anden sortering."));
@@ -196,7 +231,11 @@ pub fn page<'a>(hits: &'a [Hit], first: usize, after: Option<&str>) -> Result<Pa
         }
     };
     let end = (start + first).min(hits.len());
-    Ok(Page { hits: &hits[start..end], has_next: end < hits.len(), has_previous: start > 0 })
+    Ok(Page {
+        hits: &hits[start..end],
+        has_next: end < hits.len(),
+        has_previous: start > 0,
+    })
 }
 
 #[cfg(test)]
@@ -253,12 +292,20 @@ mod tests {
     #[test]
     fn r23_radius_sorts_nearest_first_and_cuts() {
         let center = LatLon::new(56.1535, 10.2045).expect("p");
-        let q = Query { near: Some(center), radius_km: Some(10.0), bbox: None };
+        let q = Query {
+            near: Some(center),
+            radius_km: Some(10.0),
+            bbox: None,
+        };
         let hits = rank(sample(), &q);
         let ids: Vec<_> = hits.iter().map(|h| h.candidate.enhed_id.as_str()).collect();
         assert_eq!(ids, vec!["4", "1", "2"]);
-        assert!(hits.windows(2).all(|w| w[0].distance_km <= w[1].distance_km));
-        assert!(hits.iter().all(|h| h.distance_km.is_some_and(|d| d <= 10.0)));
+        assert!(hits
+            .windows(2)
+            .all(|w| w[0].distance_km <= w[1].distance_km));
+        assert!(hits
+            .iter()
+            .all(|h| h.distance_km.is_some_and(|d| d <= 10.0)));
         // A name cursor does not fit a distance ordering.
         let by_name = rank(sample(), &Query::default());
         assert!(page(&hits, 2, Some(&by_name[0].cursor())).is_err());
@@ -266,12 +313,33 @@ mod tests {
 
     #[test]
     fn r23_bbox_and_validation() {
-        let b = BBox { min_lat: 56.0, min_lon: 10.0, max_lat: 56.2, max_lon: 10.25 };
-        let hits = rank(sample(), &Query { bbox: Some(b), ..Default::default() });
+        let b = BBox {
+            min_lat: 56.0,
+            min_lon: 10.0,
+            max_lat: 56.2,
+            max_lon: 10.25,
+        };
+        let hits = rank(
+            sample(),
+            &Query {
+                bbox: Some(b),
+                ..Default::default()
+            },
+        );
         assert_eq!(hits.len(), 3);
-        assert!(Query { radius_km: Some(5.0), ..Default::default() }.validate().is_err());
+        assert!(Query {
+            radius_km: Some(5.0),
+            ..Default::default()
+        }
+        .validate()
+        .is_err());
         let bad = BBox { min_lat: 57.0, ..b };
-        assert!(Query { bbox: Some(bad), ..Default::default() }.validate().is_err());
+        assert!(Query {
+            bbox: Some(bad),
+            ..Default::default()
+        }
+        .validate()
+        .is_err());
     }
 
     #[test]
@@ -283,7 +351,10 @@ mod tests {
         v.push(dup);
         let hits = rank(v, &Query::default());
         assert_eq!(hits.len(), 5);
-        let h = hits.iter().find(|h| h.candidate.enhed_id == "2").expect("hit");
+        let h = hits
+            .iter()
+            .find(|h| h.candidate.enhed_id == "2")
+            .expect("hit");
         assert_eq!(h.candidate.sl_id, "sl-newer");
     }
 }

@@ -87,7 +87,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: &'static str, message: impl Into<String>) -> Self {
-        Self { field, message: message.into() }
+        Self {
+            field,
+            message: message.into(),
+        }
     }
 }
 
@@ -97,7 +100,8 @@ pub const BESKRIVELSE_MAX: usize = 10_000;
 
 /// Text that is fine to store: no control characters other than line breaks and tabs.
 fn clean_text(s: &str) -> bool {
-    !s.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    !s.chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
 }
 
 /// R2: navn is required, 1-200 characters after trimming, any Unicode letters. Returns the
@@ -108,7 +112,10 @@ pub fn validate_navn(navn: &str) -> Result<String, FieldError> {
         return Err(FieldError::new("navn", "Navn skal udfyldes."));
     }
     if t.chars().count() > NAVN_MAX {
-        return Err(FieldError::new("navn", format!("Navn må højst være {NAVN_MAX} tegn.")));
+        return Err(FieldError::new(
+            "navn",
+            format!("Navn må højst være {NAVN_MAX} tegn."),
+        ));
     }
     if !clean_text(t) || t.contains(['\n', '\r', '\t']) {
         return Err(FieldError::new("navn", "Navn indeholder ugyldige tegn."));
@@ -117,29 +124,49 @@ pub fn validate_navn(navn: &str) -> Result<String, FieldError> {
 }
 
 /// Trims an optional one-line text; empty becomes `None`.
-pub fn validate_short_text(field: &'static str, label: &str, v: Option<&str>) -> Result<Option<String>, FieldError> {
+pub fn validate_short_text(
+    field: &'static str,
+    label: &str,
+    v: Option<&str>,
+) -> Result<Option<String>, FieldError> {
     let Some(t) = v.map(str::trim).filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
     if t.chars().count() > TEXT_MAX {
-        return Err(FieldError::new(field, format!("{label} må højst være {TEXT_MAX} tegn.")));
+        return Err(FieldError::new(
+            field,
+            format!("{label} må højst være {TEXT_MAX} tegn."),
+        ));
     }
     if !clean_text(t) || t.contains(['\n', '\r']) {
-        return Err(FieldError::new(field, format!("{label} indeholder ugyldige tegn.")));
+        return Err(FieldError::new(
+            field,
+            format!("{label} indeholder ugyldige tegn."),
+        ));
     }
     Ok(Some(t.to_string()))
 }
 
 /// Trims an optional long text (beskrivelse); empty becomes `None`.
-pub fn validate_long_text(field: &'static str, label: &str, v: Option<&str>) -> Result<Option<String>, FieldError> {
+pub fn validate_long_text(
+    field: &'static str,
+    label: &str,
+    v: Option<&str>,
+) -> Result<Option<String>, FieldError> {
     let Some(t) = v.map(str::trim).filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
     if t.chars().count() > BESKRIVELSE_MAX {
-        return Err(FieldError::new(field, format!("{label} må højst være {BESKRIVELSE_MAX} tegn.")));
+        return Err(FieldError::new(
+            field,
+            format!("{label} må højst være {BESKRIVELSE_MAX} tegn."),
+        ));
     }
     if !clean_text(t) {
-        return Err(FieldError::new(field, format!("{label} indeholder ugyldige tegn.")));
+        return Err(FieldError::new(
+            field,
+            format!("{label} indeholder ugyldige tegn."),
+        ));
     }
     Ok(Some(t.to_string()))
 }
@@ -158,18 +185,25 @@ pub fn validate_type(t: Option<SlType>, is_admin: bool) -> Result<(), FieldError
 /// R5: slutdato, when set, is on or after startdato.
 pub fn validate_dates(start: Option<NaiveDate>, slut: Option<NaiveDate>) -> Result<(), FieldError> {
     match (start, slut) {
-        (Some(s), Some(e)) if e < s => Err(FieldError::new("slutdato", "Slutdato skal være samme dag som eller efter startdato.")),
+        (Some(s), Some(e)) if e < s => Err(FieldError::new(
+            "slutdato",
+            "Slutdato skal være samme dag som eller efter startdato.",
+        )),
         _ => Ok(()),
     }
 }
 
 /// R4: does beskrivelse apply to this agreement (DRIFTSOVERENSKOMST with a helhedsplejeenhed)?
 pub fn beskrivelse_applies(t: Option<SlType>, enhed: Option<&EnhedFacts>) -> bool {
-    t == Some(SlType::Driftsoverenskomst) && enhed.is_some_and(|e| e.kind == EnhedKind::Helhedsplejeenhed)
+    t == Some(SlType::Driftsoverenskomst)
+        && enhed.is_some_and(|e| e.kind == EnhedKind::Helhedsplejeenhed)
 }
 
 /// R4: writing beskrivelse where it does not apply is refused.
-pub fn validate_beskrivelse_write(t: Option<SlType>, enhed: Option<&EnhedFacts>) -> Result<(), FieldError> {
+pub fn validate_beskrivelse_write(
+    t: Option<SlType>,
+    enhed: Option<&EnhedFacts>,
+) -> Result<(), FieldError> {
     if beskrivelse_applies(t, enhed) {
         Ok(())
     } else {
@@ -218,8 +252,18 @@ pub struct Issue {
     pub message: String,
 }
 
-fn issue(field: Option<&'static str>, severity: Severity, code: &'static str, message: &str) -> Issue {
-    Issue { field, severity, code, message: message.to_string() }
+fn issue(
+    field: Option<&'static str>,
+    severity: Severity,
+    code: &'static str,
+    message: &str,
+) -> Issue {
+    Issue {
+        field,
+        severity,
+        code,
+        message: message.to_string(),
+    }
 }
 
 /// What the issue rules need besides the fields.
@@ -236,15 +280,32 @@ pub struct IssueContext<'a> {
 pub fn errors(f: &Fields, enhed: Option<&EnhedFacts>) -> Vec<Issue> {
     let mut out = Vec::new();
     if f.enhed_id.is_none() || enhed.is_none() {
-        out.push(issue(Some("enhed"), Severity::Error, "MANGLER_ENHED", "Vælg den enhed, serviceleverancen omhandler."));
+        out.push(issue(
+            Some("enhed"),
+            Severity::Error,
+            "MANGLER_ENHED",
+            "Vælg den enhed, serviceleverancen omhandler.",
+        ));
     }
     if f.sl_type.is_none() {
-        out.push(issue(Some("type"), Severity::Error, "MANGLER_TYPE", "Vælg serviceleverancens type."));
+        out.push(issue(
+            Some("type"),
+            Severity::Error,
+            "MANGLER_TYPE",
+            "Vælg serviceleverancens type.",
+        ));
     }
     if f.startdato.is_none() {
-        out.push(issue(Some("startdato"), Severity::Error, "MANGLER_STARTDATO", "Udfyld startdato."));
+        out.push(issue(
+            Some("startdato"),
+            Severity::Error,
+            "MANGLER_STARTDATO",
+            "Udfyld startdato.",
+        ));
     }
-    if beskrivelse_applies(f.sl_type, enhed) && f.beskrivelse.as_deref().is_none_or(|b| b.trim().is_empty()) {
+    if beskrivelse_applies(f.sl_type, enhed)
+        && f.beskrivelse.as_deref().is_none_or(|b| b.trim().is_empty())
+    {
         out.push(issue(
             Some("beskrivelse"),
             Severity::Error,
@@ -278,9 +339,19 @@ pub fn issues(f: &Fields, ctx: &IssueContext<'_>) -> Vec<Issue> {
     }
     if let Some(end) = f.slutdato {
         if end < ctx.today {
-            out.push(issue(Some("slutdato"), Severity::Warning, "AFSLUTTET", "Aftalen er udløbet."));
+            out.push(issue(
+                Some("slutdato"),
+                Severity::Warning,
+                "AFSLUTTET",
+                "Aftalen er udløbet.",
+            ));
         } else if end <= ctx.today + Duration::days(30) {
-            out.push(issue(Some("slutdato"), Severity::Warning, "UDLOEBER_SNART", "Aftalen udløber inden for 30 dage."));
+            out.push(issue(
+                Some("slutdato"),
+                Severity::Warning,
+                "UDLOEBER_SNART",
+                "Aftalen udløber inden for 30 dage.",
+            ));
         }
     }
     if ctx.overlaps_other {
@@ -316,7 +387,10 @@ pub fn not_public_reason(
 }
 
 /// R9: do two date ranges overlap (open ends are infinite)?
-pub fn periods_overlap(a: (Option<NaiveDate>, Option<NaiveDate>), b: (Option<NaiveDate>, Option<NaiveDate>)) -> bool {
+pub fn periods_overlap(
+    a: (Option<NaiveDate>, Option<NaiveDate>),
+    b: (Option<NaiveDate>, Option<NaiveDate>),
+) -> bool {
     let (Some(a0), Some(b0)) = (a.0, b.0) else {
         return false;
     };
@@ -332,7 +406,10 @@ mod tests {
     }
 
     fn helhed(cvr: &str) -> EnhedFacts {
-        EnhedFacts { kind: EnhedKind::Helhedsplejeenhed, ejer_cvr: cvr.into() }
+        EnhedFacts {
+            kind: EnhedKind::Helhedsplejeenhed,
+            ejer_cvr: cvr.into(),
+        }
     }
 
     fn full() -> Fields {
@@ -349,7 +426,10 @@ mod tests {
 
     #[test]
     fn r2_navn_rules() {
-        assert_eq!(validate_navn("  Ældrecenter Åbo  ").expect("ok"), "Ældrecenter Åbo");
+        assert_eq!(
+            validate_navn("  Ældrecenter Åbo  ").expect("ok"),
+            "Ældrecenter Åbo"
+        );
         assert!(validate_navn("   ").is_err());
         assert!(validate_navn(&"æ".repeat(200)).is_ok());
         assert!(validate_navn(&"æ".repeat(201)).is_err());
@@ -360,7 +440,11 @@ mod tests {
     fn r3_friplejebolig_only_for_admin() {
         assert!(validate_type(Some(SlType::Friplejebolig), false).is_err());
         assert!(validate_type(Some(SlType::Friplejebolig), true).is_ok());
-        for t in [SlType::Driftsoverenskomst, SlType::Myndighedsproduktion, SlType::Lokalplejehjem] {
+        for t in [
+            SlType::Driftsoverenskomst,
+            SlType::Myndighedsproduktion,
+            SlType::Lokalplejehjem,
+        ] {
             assert!(validate_type(Some(t), false).is_ok());
         }
     }
@@ -370,14 +454,25 @@ mod tests {
         let e = helhed("22222222");
         assert!(validate_beskrivelse_write(Some(SlType::Driftsoverenskomst), Some(&e)).is_ok());
         assert!(validate_beskrivelse_write(Some(SlType::Myndighedsproduktion), Some(&e)).is_err());
-        let pleje = EnhedFacts { kind: EnhedKind::Plejeenhed, ejer_cvr: "2".into() };
-        assert!(validate_beskrivelse_write(Some(SlType::Driftsoverenskomst), Some(&pleje)).is_err());
+        let pleje = EnhedFacts {
+            kind: EnhedKind::Plejeenhed,
+            ejer_cvr: "2".into(),
+        };
+        assert!(
+            validate_beskrivelse_write(Some(SlType::Driftsoverenskomst), Some(&pleje)).is_err()
+        );
         let errs = errors(&full(), Some(&e));
         assert_eq!(errs.len(), 1);
         assert_eq!(errs[0].code, "MANGLER_BESKRIVELSE");
-        let with = Fields { beskrivelse: Some("Rengøring hver uge".into()), ..full() };
+        let with = Fields {
+            beskrivelse: Some("Rengøring hver uge".into()),
+            ..full()
+        };
         assert!(errors(&with, Some(&e)).is_empty());
-        assert!(errors(&full(), Some(&pleje)).is_empty(), "no beskrivelse needed for plejeenheder");
+        assert!(
+            errors(&full(), Some(&pleje)).is_empty(),
+            "no beskrivelse needed for plejeenheder"
+        );
     }
 
     #[test]
@@ -389,40 +484,96 @@ mod tests {
 
     #[test]
     fn r10_missing_fields_are_errors() {
-        let f = Fields { navn: "Ny".into(), ..Default::default() };
+        let f = Fields {
+            navn: "Ny".into(),
+            ..Default::default()
+        };
         let codes: Vec<_> = errors(&f, None).iter().map(|i| i.code).collect();
-        assert_eq!(codes, vec!["MANGLER_ENHED", "MANGLER_TYPE", "MANGLER_STARTDATO"]);
+        assert_eq!(
+            codes,
+            vec!["MANGLER_ENHED", "MANGLER_TYPE", "MANGLER_STARTDATO"]
+        );
         assert!(not_public_reason(&f, None, false, d("2026-02-01")).is_some());
     }
 
     #[test]
     fn r9_warnings() {
         let today = d("2026-06-01");
-        let own = EnhedFacts { kind: EnhedKind::Plejeenhed, ejer_cvr: "11111111".into() };
-        let foreign = EnhedFacts { kind: EnhedKind::Plejeenhed, ejer_cvr: "22222222".into() };
-        let codes = |f: &Fields, e: &EnhedFacts, overlaps| {
-            let ctx = IssueContext { enhed: Some(e), aftalepart_cvr: "11111111", today, overlaps_other: overlaps };
-            issues(f, &ctx).into_iter().map(|i| (i.code, i.severity)).collect::<Vec<_>>()
+        let own = EnhedFacts {
+            kind: EnhedKind::Plejeenhed,
+            ejer_cvr: "11111111".into(),
         };
-        let myn = Fields { sl_type: Some(SlType::Myndighedsproduktion), ..full() };
-        assert_eq!(codes(&myn, &foreign, false), vec![("MYNDIGHEDSPRODUKTION_FREMMED_EJER", Severity::Warning)]);
+        let foreign = EnhedFacts {
+            kind: EnhedKind::Plejeenhed,
+            ejer_cvr: "22222222".into(),
+        };
+        let codes = |f: &Fields, e: &EnhedFacts, overlaps| {
+            let ctx = IssueContext {
+                enhed: Some(e),
+                aftalepart_cvr: "11111111",
+                today,
+                overlaps_other: overlaps,
+            };
+            issues(f, &ctx)
+                .into_iter()
+                .map(|i| (i.code, i.severity))
+                .collect::<Vec<_>>()
+        };
+        let myn = Fields {
+            sl_type: Some(SlType::Myndighedsproduktion),
+            ..full()
+        };
+        assert_eq!(
+            codes(&myn, &foreign, false),
+            vec![("MYNDIGHEDSPRODUKTION_FREMMED_EJER", Severity::Warning)]
+        );
         assert!(codes(&myn, &own, false).is_empty());
-        assert_eq!(codes(&full(), &own, false), vec![("DRIFTSOVERENSKOMST_EGEN_ENHED", Severity::Warning)]);
-        let ended = Fields { slutdato: Some(d("2026-05-31")), ..myn.clone() };
-        assert_eq!(codes(&ended, &own, false), vec![("AFSLUTTET", Severity::Warning)]);
-        let soon = Fields { slutdato: Some(d("2026-07-01")), ..myn.clone() };
-        assert_eq!(codes(&soon, &own, false), vec![("UDLOEBER_SNART", Severity::Warning)]);
-        let later = Fields { slutdato: Some(d("2026-07-02")), ..myn.clone() };
+        assert_eq!(
+            codes(&full(), &own, false),
+            vec![("DRIFTSOVERENSKOMST_EGEN_ENHED", Severity::Warning)]
+        );
+        let ended = Fields {
+            slutdato: Some(d("2026-05-31")),
+            ..myn.clone()
+        };
+        assert_eq!(
+            codes(&ended, &own, false),
+            vec![("AFSLUTTET", Severity::Warning)]
+        );
+        let soon = Fields {
+            slutdato: Some(d("2026-07-01")),
+            ..myn.clone()
+        };
+        assert_eq!(
+            codes(&soon, &own, false),
+            vec![("UDLOEBER_SNART", Severity::Warning)]
+        );
+        let later = Fields {
+            slutdato: Some(d("2026-07-02")),
+            ..myn.clone()
+        };
         assert!(codes(&later, &own, false).is_empty());
-        assert_eq!(codes(&myn, &own, true), vec![("OVERLAPPENDE_AFTALE", Severity::Warning)]);
+        assert_eq!(
+            codes(&myn, &own, true),
+            vec![("OVERLAPPENDE_AFTALE", Severity::Warning)]
+        );
     }
 
     #[test]
     fn r9_overlap_of_periods() {
         let p = |a: &str, b: Option<&str>| (Some(d(a)), b.map(d));
-        assert!(periods_overlap(p("2026-01-01", None), p("2027-01-01", None)));
-        assert!(periods_overlap(p("2026-01-01", Some("2026-06-01")), p("2026-06-01", None)));
-        assert!(!periods_overlap(p("2026-01-01", Some("2026-05-31")), p("2026-06-01", None)));
+        assert!(periods_overlap(
+            p("2026-01-01", None),
+            p("2027-01-01", None)
+        ));
+        assert!(periods_overlap(
+            p("2026-01-01", Some("2026-06-01")),
+            p("2026-06-01", None)
+        ));
+        assert!(!periods_overlap(
+            p("2026-01-01", Some("2026-05-31")),
+            p("2026-06-01", None)
+        ));
         assert!(!periods_overlap((None, None), p("2026-06-01", None)));
     }
 }

@@ -88,7 +88,13 @@ mod tests {
     #[test]
     fn r18_spellings_fold_alike() {
         let stored = fold("Ældrecenter Aldersro");
-        for q in ["aldersr", "Aeldrecenter", "ældrecenter", "ÆLDRECENTER ALDERSRO", "center ald"] {
+        for q in [
+            "aldersr",
+            "Aeldrecenter",
+            "ældrecenter",
+            "ÆLDRECENTER ALDERSRO",
+            "center ald",
+        ] {
             assert!(stored.contains(&fold(q)), "{q} should find {stored}");
         }
         assert!(!stored.contains(&fold("aldersbo")));
@@ -106,9 +112,28 @@ mod tests {
 
     #[test]
     fn r24_danish_collation_puts_aeoeaa_after_z() {
-        let mut names = vec!["Åhaven", "Zebra", "Ølby", "Ærø", "alfa", "Bøgely", "Bogholder"];
+        let mut names = vec![
+            "Åhaven",
+            "Zebra",
+            "Ølby",
+            "Ærø",
+            "alfa",
+            "Bøgely",
+            "Bogholder",
+        ];
         names.sort_by_key(|n| collation_key(n));
-        assert_eq!(names, vec!["alfa", "Bogholder", "Bøgely", "Zebra", "Ærø", "Ølby", "Åhaven"]);
+        assert_eq!(
+            names,
+            vec![
+                "alfa",
+                "Bogholder",
+                "Bøgely",
+                "Zebra",
+                "Ærø",
+                "Ølby",
+                "Åhaven"
+            ]
+        );
     }
 
     #[test]

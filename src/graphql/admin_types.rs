@@ -5,7 +5,9 @@ use super::types::{Enhed, Issue, Kommune};
 use super::{db_err, state};
 use crate::domain::day::copenhagen_day;
 use crate::domain::lock::{self, Lock};
-use crate::domain::serviceleverance::{self as rules, EnhedFacts, EnhedKind, Fields, IssueContext, SlType};
+use crate::domain::serviceleverance::{
+    self as rules, EnhedFacts, EnhedKind, Fields, IssueContext, SlType,
+};
 use crate::error::{AppError, GqlResult};
 use crate::store::{self, serviceleverance::Serviceleverance as SlRow};
 use async_graphql::dataloader::DataLoader;
@@ -28,23 +30,49 @@ pub struct Laas {
 
 impl From<Lock> for Laas {
     fn from(l: Lock) -> Self {
-        Laas { subject: l.subject, navn: l.name, since: l.since, until: l.expires }
+        Laas {
+            subject: l.subject,
+            navn: l.name,
+            since: l.since,
+            until: l.expires,
+        }
     }
 }
 
 pub fn lock_of(m: &SlRow) -> Option<Lock> {
-    Lock::from_parts(m.lock_subject.as_ref(), m.lock_name.as_ref(), m.lock_since, m.lock_expires_ms)
+    Lock::from_parts(
+        m.lock_subject.as_ref(),
+        m.lock_name.as_ref(),
+        m.lock_since,
+        m.lock_expires_ms,
+    )
 }
 
 /// The enhed facts the rules need, through the request's loader.
-pub async fn enhed_facts(ctx: &Context<'_>, enhed_id: Option<&String>) -> GqlResult<Option<EnhedFacts>> {
+pub async fn enhed_facts(
+    ctx: &Context<'_>,
+    enhed_id: Option<&String>,
+) -> GqlResult<Option<EnhedFacts>> {
     let Some(id) = enhed_id else { return Ok(None) };
-    let e = ctx.data_unchecked::<DataLoader<EnhedLoader>>().load_one(id.clone()).await.map_err(db_err)?;
-    Ok(e.and_then(|e| EnhedKind::parse(&e.kind).map(|kind| EnhedFacts { kind, ejer_cvr: e.ejer_cvr.clone() })))
+    let e = ctx
+        .data_unchecked::<DataLoader<EnhedLoader>>()
+        .load_one(id.clone())
+        .await
+        .map_err(db_err)?;
+    Ok(e.and_then(|e| {
+        EnhedKind::parse(&e.kind).map(|kind| EnhedFacts {
+            kind,
+            ejer_cvr: e.ejer_cvr.clone(),
+        })
+    }))
 }
 
 pub async fn kommune_cvr(ctx: &Context<'_>, kode: &str) -> GqlResult<String> {
-    let k = ctx.data_unchecked::<DataLoader<KommuneLoader>>().load_one(kode.to_string()).await.map_err(db_err)?;
+    let k = ctx
+        .data_unchecked::<DataLoader<KommuneLoader>>()
+        .load_one(kode.to_string())
+        .await
+        .map_err(db_err)?;
     Ok(k.map(|k| k.cvr.clone()).unwrap_or_default())
 }
 
@@ -64,11 +92,16 @@ impl Serviceleverance {
     /// The kommune that is the party of the agreement (R1).
     async fn aftalepart(&self, ctx: &Context<'_>) -> GqlResult<Option<Kommune>> {
         let l = ctx.data_unchecked::<DataLoader<KommuneLoader>>();
-        Ok(l.load_one(self.0.aftalepart_kode.clone()).await.map_err(db_err)?.map(Kommune))
+        Ok(l.load_one(self.0.aftalepart_kode.clone())
+            .await
+            .map_err(db_err)?
+            .map(Kommune))
     }
     /// The enhed the agreement is about.
     async fn enhed(&self, ctx: &Context<'_>) -> GqlResult<Option<Enhed>> {
-        let Some(id) = &self.0.enhed_id else { return Ok(None) };
+        let Some(id) = &self.0.enhed_id else {
+            return Ok(None);
+        };
         Ok(super::types::load_enhed(ctx, id).await?.map(Enhed))
     }
     /// The kommune's own id of the agreement.
@@ -113,12 +146,26 @@ impl Serviceleverance {
                 .map_err(db_err)?
                 .unwrap_or_default()
                 .iter()
-                .any(|o| o.id != self.0.id && rules::periods_overlap((o.startdato, o.slutdato), (f.startdato, f.slutdato))),
+                .any(|o| {
+                    o.id != self.0.id
+                        && rules::periods_overlap(
+                            (o.startdato, o.slutdato),
+                            (f.startdato, f.slutdato),
+                        )
+                }),
             None => false,
         };
         let today = copenhagen_day(state(ctx).clock.now());
-        let ictx = IssueContext { enhed: facts.as_ref(), aftalepart_cvr: &cvr, today, overlaps_other: overlaps };
-        Ok(rules::issues(&f, &ictx).into_iter().map(Issue::from).collect())
+        let ictx = IssueContext {
+            enhed: facts.as_ref(),
+            aftalepart_cvr: &cvr,
+            today,
+            overlaps_other: overlaps,
+        };
+        Ok(rules::issues(&f, &ictx)
+            .into_iter()
+            .map(Issue::from)
+            .collect())
     }
     /// Is it shown in the public search today (R10, R20)?
     async fn is_public(&self, ctx: &Context<'_>) -> GqlResult<bool> {
@@ -142,7 +189,9 @@ impl Serviceleverance {
     }
     /// Version history, newest first (R15).
     async fn versions(&self, ctx: &Context<'_>) -> GqlResult<Vec<Version>> {
-        let rows = store::serviceleverance::versions(&state(ctx).db, &self.0.id).await.map_err(AppError::from)?;
+        let rows = store::serviceleverance::versions(&state(ctx).db, &self.0.id)
+            .await
+            .map_err(AppError::from)?;
         Ok(rows.into_iter().map(Version).collect())
     }
     /// The number of versions (R15).
@@ -150,8 +199,14 @@ impl Serviceleverance {
         self.0.version
     }
     /// One version's snapshot (R15).
-    async fn version_by_number(&self, ctx: &Context<'_>, nummer: i32) -> GqlResult<Option<Version>> {
-        let v = store::serviceleverance::version(&state(ctx).db, &self.0.id, nummer).await.map_err(AppError::from)?;
+    async fn version_by_number(
+        &self,
+        ctx: &Context<'_>,
+        nummer: i32,
+    ) -> GqlResult<Option<Version>> {
+        let v = store::serviceleverance::version(&state(ctx).db, &self.0.id, nummer)
+            .await
+            .map_err(AppError::from)?;
         Ok(v.map(Version))
     }
 }
@@ -161,7 +216,12 @@ impl Serviceleverance {
         let f = store::serviceleverance::fields(&self.0);
         let facts = enhed_facts(ctx, f.enhed_id.as_ref()).await?;
         let today = copenhagen_day(state(ctx).clock.now());
-        Ok(rules::not_public_reason(&f, facts.as_ref(), self.0.deleted_at.is_some(), today))
+        Ok(rules::not_public_reason(
+            &f,
+            facts.as_ref(),
+            self.0.deleted_at.is_some(),
+            today,
+        ))
     }
 }
 
@@ -219,7 +279,8 @@ impl Version {
     }
     /// The full snapshot of the fields.
     async fn snapshot(&self) -> GqlResult<Snapshot> {
-        let f: Fields = serde_json::from_str(&self.0.snapshot).map_err(|e| AppError::Internal(e.to_string()))?;
+        let f: Fields = serde_json::from_str(&self.0.snapshot)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
         Ok(f.into())
     }
 }
@@ -251,14 +312,22 @@ impl ViewerObj {
     }
     /// The kommune behind the CVR, when it is a kommune's.
     async fn kommune(&self, ctx: &Context<'_>) -> GqlResult<Option<Kommune>> {
-        let Some(cvr) = &self.0.cvr else { return Ok(None) };
-        let k = store::kommune::by_cvr(&state(ctx).db, cvr).await.map_err(AppError::from)?;
+        let Some(cvr) = &self.0.cvr else {
+            return Ok(None);
+        };
+        let k = store::kommune::by_cvr(&state(ctx).db, cvr)
+            .await
+            .map_err(AppError::from)?;
         Ok(k.map(|k| Kommune(Arc::new(k))))
     }
     /// The enheder the caller's organisation owns (a redaktør's organisation).
     async fn enheder(&self, ctx: &Context<'_>) -> GqlResult<Vec<Enhed>> {
-        let Some(cvr) = &self.0.cvr else { return Ok(Vec::new()) };
-        let rows = store::enhed::by_owner(&state(ctx).db, cvr).await.map_err(AppError::from)?;
+        let Some(cvr) = &self.0.cvr else {
+            return Ok(Vec::new());
+        };
+        let rows = store::enhed::by_owner(&state(ctx).db, cvr)
+            .await
+            .map_err(AppError::from)?;
         Ok(rows.into_iter().map(|e| Enhed(Arc::new(e))).collect())
     }
 }
@@ -306,10 +375,18 @@ impl AuditEntry {
     }
     /// The fields before, as JSON.
     async fn before(&self) -> Option<async_graphql::Json<serde_json::Value>> {
-        self.0.before.as_deref().and_then(|s| serde_json::from_str(s).ok()).map(async_graphql::Json)
+        self.0
+            .before
+            .as_deref()
+            .and_then(|s| serde_json::from_str(s).ok())
+            .map(async_graphql::Json)
     }
     /// The fields after, as JSON.
     async fn after(&self) -> Option<async_graphql::Json<serde_json::Value>> {
-        self.0.after.as_deref().and_then(|s| serde_json::from_str(s).ok()).map(async_graphql::Json)
+        self.0
+            .after
+            .as_deref()
+            .and_then(|s| serde_json::from_str(s).ok())
+            .map(async_graphql::Json)
     }
 }

@@ -22,7 +22,10 @@ impl Loader<String> for EnhedLoader {
     type Error = Arc<DbErr>;
     async fn load(&self, keys: &[String]) -> LoadResult<String, Self::Value> {
         let rows = store::enhed::by_ids(&self.0, keys).await?;
-        Ok(rows.into_iter().map(|e| (e.id.clone(), Arc::new(e))).collect())
+        Ok(rows
+            .into_iter()
+            .map(|e| (e.id.clone(), Arc::new(e)))
+            .collect())
     }
 }
 
@@ -31,7 +34,10 @@ impl Loader<String> for KommuneLoader {
     type Error = Arc<DbErr>;
     async fn load(&self, keys: &[String]) -> LoadResult<String, Self::Value> {
         let rows = store::kommune::by_kodes(&self.0, keys).await?;
-        Ok(rows.into_iter().map(|k| (k.kode.clone(), Arc::new(k))).collect())
+        Ok(rows
+            .into_iter()
+            .map(|k| (k.kode.clone(), Arc::new(k)))
+            .collect())
     }
 }
 
@@ -40,18 +46,25 @@ impl Loader<String> for SlLoader {
     type Error = Arc<DbErr>;
     async fn load(&self, keys: &[String]) -> LoadResult<String, Self::Value> {
         let rows = store::serviceleverance::by_ids(&self.0, keys).await?;
-        Ok(rows.into_iter().map(|s| (s.id.clone(), Arc::new(s))).collect())
+        Ok(rows
+            .into_iter()
+            .map(|s| (s.id.clone(), Arc::new(s)))
+            .collect())
     }
 }
 
 impl Loader<(String, NaiveDate)> for TilbudLoader {
     type Value = (i64, i64);
     type Error = Arc<DbErr>;
-    async fn load(&self, keys: &[(String, NaiveDate)]) -> LoadResult<(String, NaiveDate), Self::Value> {
+    async fn load(
+        &self,
+        keys: &[(String, NaiveDate)],
+    ) -> LoadResult<(String, NaiveDate), Self::Value> {
         let mut days: Vec<NaiveDate> = keys.iter().map(|k| k.1).collect();
         days.sort();
         days.dedup();
-        let mut out: HashMap<(String, NaiveDate), (i64, i64)> = keys.iter().map(|k| (k.clone(), (0, 0))).collect();
+        let mut out: HashMap<(String, NaiveDate), (i64, i64)> =
+            keys.iter().map(|k| (k.clone(), (0, 0))).collect();
         for day in days {
             for (kode, kind, n) in store::serviceleverance::public_counts(&self.0, day).await? {
                 if let Some(v) = out.get_mut(&(kode, day)) {
@@ -70,14 +83,20 @@ impl Loader<(String, NaiveDate)> for TilbudLoader {
 impl Loader<(String, NaiveDate)> for OfferingLoader {
     type Value = Vec<String>;
     type Error = Arc<DbErr>;
-    async fn load(&self, keys: &[(String, NaiveDate)]) -> LoadResult<(String, NaiveDate), Self::Value> {
+    async fn load(
+        &self,
+        keys: &[(String, NaiveDate)],
+    ) -> LoadResult<(String, NaiveDate), Self::Value> {
         let mut by_day: HashMap<NaiveDate, Vec<String>> = HashMap::new();
         for (id, d) in keys {
             by_day.entry(*d).or_default().push(id.clone());
         }
-        let mut out: HashMap<(String, NaiveDate), Vec<String>> = keys.iter().map(|k| (k.clone(), Vec::new())).collect();
+        let mut out: HashMap<(String, NaiveDate), Vec<String>> =
+            keys.iter().map(|k| (k.clone(), Vec::new())).collect();
         for (day, ids) in by_day {
-            for (enhed, kode) in store::serviceleverance::offering_kommuner(&self.0, &ids, day).await? {
+            for (enhed, kode) in
+                store::serviceleverance::offering_kommuner(&self.0, &ids, day).await?
+            {
                 if let Some(v) = out.get_mut(&(enhed, day)) {
                     v.push(kode);
                 }
@@ -112,7 +131,9 @@ impl Loader<(String, String)> for SiblingLoader {
         let mut out: HashMap<(String, String), Vec<Arc<Serviceleverance>>> = HashMap::new();
         for r in rows {
             if let Some(e) = r.enhed_id.clone() {
-                out.entry((r.aftalepart_kode.clone(), e)).or_default().push(Arc::new(r));
+                out.entry((r.aftalepart_kode.clone(), e))
+                    .or_default()
+                    .push(Arc::new(r));
             }
         }
         Ok(out)

@@ -14,10 +14,19 @@ use async_graphql::{Context, EmptySubscription, Schema};
 
 pub type AppSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
 
-pub fn build_schema(state: Option<AppState>, introspection: bool, max_depth: usize, max_complexity: usize) -> AppSchema {
-    let mut b = Schema::build(query::Query::default(), mutation::Mutation::default(), EmptySubscription)
-        .limit_depth(max_depth)
-        .limit_complexity(max_complexity);
+pub fn build_schema(
+    state: Option<AppState>,
+    introspection: bool,
+    max_depth: usize,
+    max_complexity: usize,
+) -> AppSchema {
+    let mut b = Schema::build(
+        query::Query::default(),
+        mutation::Mutation,
+        EmptySubscription,
+    )
+    .limit_depth(max_depth)
+    .limit_complexity(max_complexity);
     if !introspection {
         b = b.disable_introspection().disable_suggestions();
     }
@@ -38,7 +47,8 @@ pub(crate) fn state<'a>(ctx: &Context<'a>) -> &'a AppState {
 
 pub(crate) fn viewer<'a>(ctx: &Context<'a>) -> &'a Viewer {
     static ANON: std::sync::OnceLock<Viewer> = std::sync::OnceLock::new();
-    ctx.data_opt::<Viewer>().unwrap_or_else(|| ANON.get_or_init(Viewer::anonymous))
+    ctx.data_opt::<Viewer>()
+        .unwrap_or_else(|| ANON.get_or_init(Viewer::anonymous))
 }
 
 pub(crate) fn db_err(e: std::sync::Arc<sea_orm::DbErr>) -> AppError {

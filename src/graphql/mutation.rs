@@ -10,7 +10,9 @@ use crate::domain::lock;
 use crate::domain::serviceleverance::{self as rules, EnhedKind, Fields, SlType};
 use crate::error::{AppError, AppResult, GqlResult};
 use crate::store::audit::{self, AuditEvent, AuditFilter};
-use crate::store::serviceleverance::{self as sl_store, Actor, ListFilter, NewSl, Serviceleverance as SlRow};
+use crate::store::serviceleverance::{
+    self as sl_store, Actor, ListFilter, NewSl, Serviceleverance as SlRow,
+};
 use crate::store::{self, enhed::Enhed as EnhedRow};
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, SimpleObject, ID};
@@ -39,7 +41,10 @@ fn offset_cursor(n: u64) -> String {
 
 fn parse_offset(after: Option<&str>) -> AppResult<u64> {
     let Some(a) = after else { return Ok(0) };
-    let raw = URL_SAFE_NO_PAD.decode(a).ok().and_then(|b| String::from_utf8(b).ok());
+    let raw = URL_SAFE_NO_PAD
+        .decode(a)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok());
     raw.as_deref()
         .and_then(|r| r.strip_prefix("o:"))
         .and_then(|n| n.parse::<u64>().ok())
@@ -50,7 +55,10 @@ fn parse_offset(after: Option<&str>) -> AppResult<u64> {
 fn list_size(first: Option<i32>) -> AppResult<u64> {
     match first.unwrap_or(20) {
         n @ 0..=100 => Ok(n as u64),
-        _ => Err(AppError::validation("first", "first skal være mellem 0 og 100.")),
+        _ => Err(AppError::validation(
+            "first",
+            "first skal være mellem 0 og 100.",
+        )),
     }
 }
 
@@ -63,7 +71,10 @@ fn parse_id(id: &ID) -> AppResult<String> {
 }
 
 fn actor(v: &Viewer) -> Actor<'_> {
-    Actor { subject: v.subject.as_deref().unwrap_or(""), name: v.name.as_deref() }
+    Actor {
+        subject: v.subject.as_deref().unwrap_or(""),
+        name: v.name.as_deref(),
+    }
 }
 
 /// The facts the policy needs about an agreement.
@@ -81,22 +92,35 @@ async fn facts_of(st: &AppState, m: &SlRow) -> AppResult<(SlFacts, Option<EnhedR
 }
 
 /// Loads an agreement the viewer may act on (R26: what one may not see does not exist).
-async fn load_for(st: &AppState, v: &Viewer, id: &ID, action: SlAction) -> AppResult<(SlRow, Option<EnhedRow>)> {
+async fn load_for(
+    st: &AppState,
+    v: &Viewer,
+    id: &ID,
+    action: SlAction,
+) -> AppResult<(SlRow, Option<EnhedRow>)> {
     if !v.is_authenticated() {
         return Err(AppError::Unauthenticated("Du skal være logget ind.".into()));
     }
     let id = parse_id(id)?;
-    let m = sl_store::by_id(&st.db, &id).await?.ok_or_else(|| AppError::not_found(WHAT))?;
+    let m = sl_store::by_id(&st.db, &id)
+        .await?
+        .ok_or_else(|| AppError::not_found(WHAT))?;
     let (facts, enhed) = facts_of(st, &m).await?;
-    if m.deleted_at.is_some() && !matches!(action, SlAction::Read) {
-        return Err(AppError::check(if access::can_see(v, &facts) { Decision::NotFound } else { Decision::NotFound }, WHAT).unwrap_err());
-    }
     AppError::check(access::decide(v, action, &facts), WHAT)?;
+    if m.deleted_at.is_some() && action != SlAction::Read {
+        // A deleted agreement can be read with its history, but no longer changed (R8).
+        return Err(AppError::not_found(WHAT));
+    }
     Ok((m, enhed))
 }
 
 fn enhed_facts_of(e: Option<&EnhedRow>) -> Option<rules::EnhedFacts> {
-    e.and_then(|e| EnhedKind::parse(&e.kind).map(|kind| rules::EnhedFacts { kind, ejer_cvr: e.ejer_cvr.clone() }))
+    e.and_then(|e| {
+        EnhedKind::parse(&e.kind).map(|kind| rules::EnhedFacts {
+            kind,
+            ejer_cvr: e.ejer_cvr.clone(),
+        })
+    })
 }
 
 /// R12: refuses unless the viewer holds a live lock; LOCKED says who holds it.
@@ -113,7 +137,9 @@ fn require_lock(st: &AppState, m: &SlRow, v: &Viewer) -> AppResult<()> {
             since: other.since,
             until: other.expires,
         }),
-        None => Err(AppError::NotLocked("Du skal låse dette element, før du kan rette i det.".into())),
+        None => Err(AppError::NotLocked(
+            "Du skal låse dette element, før du kan rette i det.".into(),
+        )),
     }
 }
 
@@ -122,9 +148,19 @@ fn json_of(m: &SlRow) -> serde_json::Value {
 }
 
 /// A save of new fields by the lock holder, with its audit entry, in one transaction.
-async fn save_fields(st: &AppState, v: &Viewer, m: &SlRow, f: &Fields, action: &str) -> AppResult<Arc<SlRow>> {
+async fn save_fields(
+    st: &AppState,
+    v: &Viewer,
+    m: &SlRow,
+    f: &Fields,
+    action: &str,
+) -> AppResult<Arc<SlRow>> {
     let enhed = match &f.enhed_id {
-        Some(id) => Some(store::enhed::by_id(&st.db, id).await?.ok_or_else(|| AppError::validation("enhedId", "Den valgte enhed findes ikke."))?),
+        Some(id) => Some(
+            store::enhed::by_id(&st.db, id)
+                .await?
+                .ok_or_else(|| AppError::validation("enhedId", "Den valgte enhed findes ikke."))?,
+        ),
         None => None,
     };
     let facts = enhed_facts_of(enhed.as_ref());
@@ -133,25 +169,51 @@ async fn save_fields(st: &AppState, v: &Viewer, m: &SlRow, f: &Fields, action: &
     let txn = st.db.begin().await?;
     if !sl_store::save(&txn, &m.id, f, has_errors, &actor(v), now).await? {
         txn.rollback().await?;
-        let fresh = sl_store::by_id(&st.db, &m.id).await?.ok_or_else(|| AppError::not_found(WHAT))?;
+        let fresh = sl_store::by_id(&st.db, &m.id)
+            .await?
+            .ok_or_else(|| AppError::not_found(WHAT))?;
         require_lock(st, &fresh, v)?;
-        return Err(AppError::Conflict("Serviceleverancen blev ændret samtidig. Prøv igen.".into()));
+        return Err(AppError::Conflict(
+            "Serviceleverancen blev ændret samtidig. Prøv igen.".into(),
+        ));
     }
     let after = serde_json::to_value(f).unwrap_or_default();
-    audit::record(&txn, v, AuditEvent { action, entity_type: "Serviceleverance", entity_id: &m.id, before: Some(json_of(m)), after: Some(after) }, now).await?;
+    audit::record(
+        &txn,
+        v,
+        AuditEvent {
+            action,
+            entity_type: "Serviceleverance",
+            entity_id: &m.id,
+            before: Some(json_of(m)),
+            after: Some(after),
+        },
+        now,
+    )
+    .await?;
     txn.commit().await?;
     reload(st, &m.id).await
 }
 
 async fn reload(st: &AppState, id: &str) -> AppResult<Arc<SlRow>> {
-    Ok(Arc::new(sl_store::by_id(&st.db, id).await?.ok_or_else(|| AppError::not_found(WHAT))?))
+    Ok(Arc::new(
+        sl_store::by_id(&st.db, id)
+            .await?
+            .ok_or_else(|| AppError::not_found(WHAT))?,
+    ))
 }
 
-fn text_field(field: &'static str, label: &str, v: MaybeUndefined<String>, current: Option<String>) -> AppResult<Option<String>> {
+fn text_field(
+    field: &'static str,
+    label: &str,
+    v: MaybeUndefined<String>,
+    current: Option<String>,
+) -> AppResult<Option<String>> {
     match v {
         MaybeUndefined::Undefined => Ok(current),
         MaybeUndefined::Null => Ok(None),
-        MaybeUndefined::Value(s) => rules::validate_short_text(field, label, Some(&s)).map_err(|e| AppError::Validation(vec![e])),
+        MaybeUndefined::Value(s) => rules::validate_short_text(field, label, Some(&s))
+            .map_err(|e| AppError::Validation(vec![e])),
     }
 }
 
@@ -160,7 +222,10 @@ fn enhed_id_field(v: MaybeUndefined<String>, current: Option<String>) -> AppResu
         MaybeUndefined::Undefined => Ok(current),
         MaybeUndefined::Null => Ok(None),
         MaybeUndefined::Value(s) if s.trim().is_empty() => Ok(None),
-        MaybeUndefined::Value(s) if s.len() > 64 || s.contains('\0') => Err(AppError::validation("enhedId", "Den valgte enhed findes ikke.")),
+        MaybeUndefined::Value(s) if s.len() > 64 || s.contains('\0') => Err(AppError::validation(
+            "enhedId",
+            "Den valgte enhed findes ikke.",
+        )),
         MaybeUndefined::Value(s) => Ok(Some(s.trim().to_string())),
     }
 }
@@ -259,7 +324,10 @@ impl AdminQuery {
         }
         let scope = access::sl_scope(v);
         let kode = match &scope.aftalepart_cvr {
-            Some(cvr) => store::kommune::by_cvr(&st.db, cvr).await.map_err(AppError::from)?.map(|k| k.kode),
+            Some(cvr) => store::kommune::by_cvr(&st.db, cvr)
+                .await
+                .map_err(AppError::from)?
+                .map(|k| k.kode),
             None => None,
         };
         if text.as_ref().is_some_and(|t| t.chars().count() > 200) {
@@ -267,14 +335,38 @@ impl AdminQuery {
         }
         let limit = list_size(first)?;
         let offset = parse_offset(after.as_deref())?;
-        let filter = ListFilter { kind: kind.map(|k| k.as_str()), sl_type, active_on, has_errors, locked, text };
-        let (rows, total) = sl_store::list(&st.db, &scope, kode.as_deref(), &filter, st.clock.now(), offset, limit)
-            .await
-            .map_err(AppError::from)?;
+        let filter = ListFilter {
+            kind: kind.map(|k| k.as_str()),
+            sl_type,
+            active_on,
+            has_errors,
+            locked,
+            text,
+        };
+        let (rows, total) = sl_store::list(
+            &st.db,
+            &scope,
+            kode.as_deref(),
+            &filter,
+            st.clock.now(),
+            offset,
+            limit,
+        )
+        .await
+        .map_err(AppError::from)?;
         let n = rows.len() as u64;
-        let mut conn = SlConnection::with_additional_fields(offset > 0, offset + n < total, ListTotals { total_count: total as i64 });
+        let mut conn = SlConnection::with_additional_fields(
+            offset > 0,
+            offset + n < total,
+            ListTotals {
+                total_count: total as i64,
+            },
+        );
         for (i, r) in rows.into_iter().enumerate() {
-            conn.edges.push(Edge::new(offset_cursor(offset + i as u64), Serviceleverance(Arc::new(r))));
+            conn.edges.push(Edge::new(
+                offset_cursor(offset + i as u64),
+                Serviceleverance(Arc::new(r)),
+            ));
         }
         Ok(conn)
     }
@@ -287,14 +379,26 @@ impl AdminQuery {
 
     /// Find enheder for the agreement form (R18): parts of words; case, æ/ae, ø/oe, å/aa
     /// insensitive. For users with an editor role.
-    async fn find_enheder(&self, ctx: &Context<'_>, text: String, kind: Option<EnhedKind>, first: Option<i32>) -> GqlResult<Vec<Enhed>> {
+    async fn find_enheder(
+        &self,
+        ctx: &Context<'_>,
+        text: String,
+        kind: Option<EnhedKind>,
+        first: Option<i32>,
+    ) -> GqlResult<Vec<Enhed>> {
         AppError::check(access::decide_find_enheder(viewer(ctx)), "Enheden")?;
         let t = text.trim();
         if t.chars().count() > 200 || t.contains('\0') {
-            return Err(AppError::validation("text", "text må højst være 200 tegn uden kontroltegn.").into());
+            return Err(AppError::validation(
+                "text",
+                "text må højst være 200 tegn uden kontroltegn.",
+            )
+            .into());
         }
         let limit = list_size(first)?;
-        let rows = store::enhed::find(&state(ctx).db, t, kind.map(|k| k.as_str()), limit).await.map_err(AppError::from)?;
+        let rows = store::enhed::find(&state(ctx).db, t, kind.map(|k| k.as_str()), limit)
+            .await
+            .map_err(AppError::from)?;
         Ok(rows.into_iter().map(|e| Enhed(Arc::new(e))).collect())
     }
 
@@ -311,21 +415,49 @@ impl AdminQuery {
         AppError::check(access::decide_admin(viewer(ctx)), "Loggen")?;
         let limit = list_size(first)?;
         let offset = parse_offset(after.as_deref())?;
-        let f = AuditFilter { entity_type, entity_id, actor_subject: actor };
-        let (rows, total) = audit::list(&state(ctx).db, &f, offset, limit).await.map_err(AppError::from)?;
+        let f = AuditFilter {
+            entity_type,
+            entity_id,
+            actor_subject: actor,
+        };
+        let (rows, total) = audit::list(&state(ctx).db, &f, offset, limit)
+            .await
+            .map_err(AppError::from)?;
         let n = rows.len() as u64;
-        let mut conn = AuditConnection::with_additional_fields(offset > 0, offset + n < total, ListTotals { total_count: total as i64 });
+        let mut conn = AuditConnection::with_additional_fields(
+            offset > 0,
+            offset + n < total,
+            ListTotals {
+                total_count: total as i64,
+            },
+        );
         for (i, r) in rows.into_iter().enumerate() {
-            conn.edges.push(Edge::new(offset_cursor(offset + i as u64), AuditEntry(r)));
+            conn.edges
+                .push(Edge::new(offset_cursor(offset + i as u64), AuditEntry(r)));
         }
         Ok(conn)
     }
 
     /// The issues a set of fields would have, without saving (for the form).
-    async fn preview_issues(&self, ctx: &Context<'_>, enhed_id: Option<String>, #[graphql(name = "type")] sl_type: Option<SlType>, startdato: Option<NaiveDate>) -> GqlResult<Vec<Issue>> {
-        let f = Fields { navn: "x".into(), enhed_id: enhed_id.clone(), sl_type, startdato, ..Default::default() };
+    async fn preview_issues(
+        &self,
+        ctx: &Context<'_>,
+        enhed_id: Option<String>,
+        #[graphql(name = "type")] sl_type: Option<SlType>,
+        startdato: Option<NaiveDate>,
+    ) -> GqlResult<Vec<Issue>> {
+        let f = Fields {
+            navn: "x".into(),
+            enhed_id: enhed_id.clone(),
+            sl_type,
+            startdato,
+            ..Default::default()
+        };
         let facts = enhed_facts(ctx, enhed_id.as_ref()).await?;
-        Ok(rules::errors(&f, facts.as_ref()).into_iter().map(Issue::from).collect())
+        Ok(rules::errors(&f, facts.as_ref())
+            .into_iter()
+            .map(Issue::from)
+            .collect())
     }
 }
 
@@ -336,23 +468,38 @@ pub struct Mutation;
 impl Mutation {
     /// Create a serviceleverance (R1, R2, R13): the aftalepart is the caller's kommune; it is
     /// saved even when half-filled, records version 1 and is left unlocked.
-    async fn create_serviceleverance(&self, ctx: &Context<'_>, input: CreateServiceleveranceInput) -> GqlResult<Serviceleverance> {
+    async fn create_serviceleverance(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateServiceleveranceInput,
+    ) -> GqlResult<Serviceleverance> {
         let st = state(ctx);
         let v = viewer(ctx);
         if !v.is_authenticated() {
             return Err(AppError::Unauthenticated("Du skal være logget ind.".into()).into());
         }
-        let kommune = match (&input.aftalepart_kode, v.is_admin()) {
-            (Some(k), true) => {
-                let kode = st.kommuner.resolve(k).ok_or_else(|| AppError::validation("aftalepartKode", "Kommunen findes ikke."))?;
-                store::kommune::by_kode(&st.db, kode).await.map_err(AppError::from)?
-            }
-            (Some(_), false) => return Err(AppError::Forbidden("Kun administratorer kan vælge aftalepart; den sættes fra din organisation.".into()).into()),
-            (None, _) => match &v.cvr {
-                Some(cvr) => store::kommune::by_cvr(&st.db, cvr).await.map_err(AppError::from)?,
-                None => None,
-            },
-        };
+        let kommune =
+            match (&input.aftalepart_kode, v.is_admin()) {
+                (Some(k), true) => {
+                    let kode = st.kommuner.resolve(k).ok_or_else(|| {
+                        AppError::validation("aftalepartKode", "Kommunen findes ikke.")
+                    })?;
+                    store::kommune::by_kode(&st.db, kode)
+                        .await
+                        .map_err(AppError::from)?
+                }
+                (Some(_), false) => return Err(AppError::Forbidden(
+                    "Kun administratorer kan vælge aftalepart; den sættes fra din organisation."
+                        .into(),
+                )
+                .into()),
+                (None, _) => match &v.cvr {
+                    Some(cvr) => store::kommune::by_cvr(&st.db, cvr)
+                        .await
+                        .map_err(AppError::from)?,
+                    None => None,
+                },
+            };
         let Some(kommune) = kommune else {
             return Err(match access::decide_create(v, "") {
                 Decision::Allow => AppError::validation("aftalepartKode", "Angiv aftalepartens kommunekode."),
@@ -362,13 +509,25 @@ impl Mutation {
         };
         AppError::check(access::decide_create(v, &kommune.cvr), WHAT)?;
         let mut errs = Vec::new();
-        let navn = rules::validate_navn(&input.navn).map_err(|e| errs.push(e)).unwrap_or_default();
-        let aftaleidentifikation = rules::validate_short_text("aftaleidentifikation", "Aftaleidentifikation", input.aftaleidentifikation.as_deref())
+        let navn = rules::validate_navn(&input.navn)
             .map_err(|e| errs.push(e))
             .unwrap_or_default();
+        let aftaleidentifikation = rules::validate_short_text(
+            "aftaleidentifikation",
+            "Aftaleidentifikation",
+            input.aftaleidentifikation.as_deref(),
+        )
+        .map_err(|e| errs.push(e))
+        .unwrap_or_default();
         let f = Fields {
             navn,
-            enhed_id: enhed_id_field(input.enhed_id.map(MaybeUndefined::Value).unwrap_or(MaybeUndefined::Undefined), None)?,
+            enhed_id: enhed_id_field(
+                input
+                    .enhed_id
+                    .map(MaybeUndefined::Value)
+                    .unwrap_or(MaybeUndefined::Undefined),
+                None,
+            )?,
             aftaleidentifikation,
             sl_type: input.sl_type,
             beskrivelse: None,
@@ -383,50 +542,105 @@ impl Mutation {
             return Err(AppError::Validation(errs).into());
         }
         let enhed = match &f.enhed_id {
-            Some(id) => Some(store::enhed::by_id(&st.db, id).await.map_err(AppError::from)?.ok_or_else(|| AppError::validation("enhedId", "Den valgte enhed findes ikke."))?),
+            Some(id) => Some(
+                store::enhed::by_id(&st.db, id)
+                    .await
+                    .map_err(AppError::from)?
+                    .ok_or_else(|| {
+                        AppError::validation("enhedId", "Den valgte enhed findes ikke.")
+                    })?,
+            ),
             None => None,
         };
         let has_errors = !rules::errors(&f, enhed_facts_of(enhed.as_ref()).as_ref()).is_empty();
         let now = st.clock.now();
         let id = uuid::Uuid::new_v4().to_string();
         let txn = st.db.begin().await.map_err(AppError::from)?;
-        let m = sl_store::insert(&txn, NewSl { id: id.clone(), aftalepart_kode: kommune.kode.clone(), fields: &f, has_errors }, &actor(v), now)
-            .await
-            .map_err(AppError::from)?;
-        audit::record(&txn, v, AuditEvent { action: "createServiceleverance", entity_type: "Serviceleverance", entity_id: &id, before: None, after: Some(json_of(&m)) }, now)
-            .await
-            .map_err(AppError::from)?;
+        let m = sl_store::insert(
+            &txn,
+            NewSl {
+                id: id.clone(),
+                aftalepart_kode: kommune.kode.clone(),
+                fields: &f,
+                has_errors,
+            },
+            &actor(v),
+            now,
+        )
+        .await
+        .map_err(AppError::from)?;
+        audit::record(
+            &txn,
+            v,
+            AuditEvent {
+                action: "createServiceleverance",
+                entity_type: "Serviceleverance",
+                entity_id: &id,
+                before: None,
+                after: Some(json_of(&m)),
+            },
+            now,
+        )
+        .await
+        .map_err(AppError::from)?;
         txn.commit().await.map_err(AppError::from)?;
         Ok(Serviceleverance(Arc::new(m)))
     }
 
     /// Lock for editing (R11, R14). Succeeds when unlocked, already yours, or expired;
     /// otherwise LOCKED with who holds it and since when.
-    async fn lock_serviceleverance(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Serviceleverance> {
+    async fn lock_serviceleverance(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> GqlResult<Serviceleverance> {
         let st = state(ctx);
         let v = viewer(ctx);
         let (m, _) = load_for(st, v, &id, SlAction::Lock).await?;
         let now = st.clock.now();
         let until = lock::expiry(now, Duration::minutes(st.config.lock_ttl_minutes));
         let txn = st.db.begin().await.map_err(AppError::from)?;
-        if !sl_store::try_lock(&txn, &m.id, &actor(v), now, until).await.map_err(AppError::from)? {
+        if !sl_store::try_lock(&txn, &m.id, &actor(v), now, until)
+            .await
+            .map_err(AppError::from)?
+        {
             txn.rollback().await.map_err(AppError::from)?;
             let fresh = reload(st, &m.id).await?;
             return Err(match lock::active(lock_of(&fresh), now) {
-                Some(l) => AppError::Locked { holder: l.name.clone().unwrap_or(l.subject.clone()), since: l.since, until: l.expires },
+                Some(l) => AppError::Locked {
+                    holder: l.name.clone().unwrap_or(l.subject.clone()),
+                    since: l.since,
+                    until: l.expires,
+                },
                 None => AppError::Conflict("Låsen kunne ikke tages. Prøv igen.".into()),
             }
             .into());
         }
-        audit::record(&txn, v, AuditEvent { action: "lockServiceleverance", entity_type: "Serviceleverance", entity_id: &m.id, before: None, after: None }, now)
-            .await
-            .map_err(AppError::from)?;
+        audit::record(
+            &txn,
+            v,
+            AuditEvent {
+                action: "lockServiceleverance",
+                entity_type: "Serviceleverance",
+                entity_id: &m.id,
+                before: None,
+                after: None,
+            },
+            now,
+        )
+        .await
+        .map_err(AppError::from)?;
         txn.commit().await.map_err(AppError::from)?;
         Ok(Serviceleverance(reload(st, &m.id).await?))
     }
 
     /// Save changes (R12): only the lock holder; publishes at once. R3-R5 are checked.
-    async fn update_serviceleverance(&self, ctx: &Context<'_>, id: ID, input: UpdateServiceleveranceInput) -> GqlResult<Serviceleverance> {
+    async fn update_serviceleverance(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateServiceleveranceInput,
+    ) -> GqlResult<Serviceleverance> {
         let st = state(ctx);
         let v = viewer(ctx);
         let (m, _) = load_for(st, v, &id, SlAction::Update).await?;
@@ -434,12 +648,23 @@ impl Mutation {
         let cur = sl_store::fields(&m);
         let mut errs = Vec::new();
         let navn = match input.navn {
-            Some(n) => rules::validate_navn(&n).map_err(|e| errs.push(e)).unwrap_or_default(),
+            Some(n) => rules::validate_navn(&n)
+                .map_err(|e| errs.push(e))
+                .unwrap_or_default(),
             None => cur.navn.clone(),
         };
-        let aftaleidentifikation = text_field("aftaleidentifikation", "Aftaleidentifikation", input.aftaleidentifikation, cur.aftaleidentifikation.clone())
-            .map_err(|e| if let AppError::Validation(mut v) = e { errs.append(&mut v) })
-            .unwrap_or_default();
+        let aftaleidentifikation = text_field(
+            "aftaleidentifikation",
+            "Aftaleidentifikation",
+            input.aftaleidentifikation,
+            cur.aftaleidentifikation.clone(),
+        )
+        .map_err(|e| {
+            if let AppError::Validation(mut v) = e {
+                errs.append(&mut v)
+            }
+        })
+        .unwrap_or_default();
         let f = Fields {
             navn,
             enhed_id: enhed_id_field(input.enhed_id, cur.enhed_id.clone())?,
@@ -458,39 +683,76 @@ impl Mutation {
         if !errs.is_empty() {
             return Err(AppError::Validation(errs).into());
         }
-        Ok(Serviceleverance(save_fields(st, v, &m, &f, "updateServiceleverance").await?))
+        Ok(Serviceleverance(
+            save_fields(st, v, &m, &f, "updateServiceleverance").await?,
+        ))
     }
 
     /// Write the beskrivelse (R4): only the enhed owner's redaktør or an administrator, with the
     /// lock, and only where it applies (DRIFTSOVERENSKOMST with a helhedsplejeenhed).
-    async fn set_beskrivelse(&self, ctx: &Context<'_>, id: ID, beskrivelse: Option<String>) -> GqlResult<Serviceleverance> {
+    async fn set_beskrivelse(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        beskrivelse: Option<String>,
+    ) -> GqlResult<Serviceleverance> {
         let st = state(ctx);
         let v = viewer(ctx);
         let (m, enhed) = load_for(st, v, &id, SlAction::SetBeskrivelse).await?;
         require_lock(st, &m, v)?;
         let cur = sl_store::fields(&m);
-        rules::validate_beskrivelse_write(cur.sl_type, enhed_facts_of(enhed.as_ref()).as_ref()).map_err(|e| AppError::Validation(vec![e]))?;
-        let b = rules::validate_long_text("beskrivelse", "Beskrivelse", beskrivelse.as_deref()).map_err(|e| AppError::Validation(vec![e]))?;
-        let f = Fields { beskrivelse: b, ..cur };
-        Ok(Serviceleverance(save_fields(st, v, &m, &f, "setBeskrivelse").await?))
+        rules::validate_beskrivelse_write(cur.sl_type, enhed_facts_of(enhed.as_ref()).as_ref())
+            .map_err(|e| AppError::Validation(vec![e]))?;
+        let b = rules::validate_long_text("beskrivelse", "Beskrivelse", beskrivelse.as_deref())
+            .map_err(|e| AppError::Validation(vec![e]))?;
+        let f = Fields {
+            beskrivelse: b,
+            ..cur
+        };
+        Ok(Serviceleverance(
+            save_fields(st, v, &m, &f, "setBeskrivelse").await?,
+        ))
     }
 
     /// Check in (R13): releases the lock and records a version with an optional comment.
-    async fn check_in_serviceleverance(&self, ctx: &Context<'_>, id: ID, kommentar: Option<String>) -> GqlResult<Serviceleverance> {
+    async fn check_in_serviceleverance(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        kommentar: Option<String>,
+    ) -> GqlResult<Serviceleverance> {
         let st = state(ctx);
         let v = viewer(ctx);
         let (m, _) = load_for(st, v, &id, SlAction::CheckIn).await?;
         require_lock(st, &m, v)?;
-        let kommentar = rules::validate_long_text("kommentar", "Kommentar", kommentar.as_deref()).map_err(|e| AppError::Validation(vec![e]))?;
+        let kommentar = rules::validate_long_text("kommentar", "Kommentar", kommentar.as_deref())
+            .map_err(|e| AppError::Validation(vec![e]))?;
         let now = st.clock.now();
         let txn = st.db.begin().await.map_err(AppError::from)?;
-        let Some(nummer) = sl_store::check_in(&txn, &m, &actor(v), now, kommentar).await.map_err(AppError::from)? else {
-            txn.rollback().await.map_err(AppError::from)?;
-            return Err(AppError::Conflict("Serviceleverancen blev ændret samtidig. Prøv igen.".into()).into());
-        };
-        audit::record(&txn, v, AuditEvent { action: "checkInServiceleverance", entity_type: "Serviceleverance", entity_id: &m.id, before: None, after: Some(serde_json::json!({ "version": nummer })) }, now)
+        let Some(nummer) = sl_store::check_in(&txn, &m, &actor(v), now, kommentar)
             .await
-            .map_err(AppError::from)?;
+            .map_err(AppError::from)?
+        else {
+            txn.rollback().await.map_err(AppError::from)?;
+            return Err(AppError::Conflict(
+                "Serviceleverancen blev ændret samtidig. Prøv igen.".into(),
+            )
+            .into());
+        };
+        audit::record(
+            &txn,
+            v,
+            AuditEvent {
+                action: "checkInServiceleverance",
+                entity_type: "Serviceleverance",
+                entity_id: &m.id,
+                before: None,
+                after: Some(serde_json::json!({ "version": nummer })),
+            },
+            now,
+        )
+        .await
+        .map_err(AppError::from)?;
         txn.commit().await.map_err(AppError::from)?;
         Ok(Serviceleverance(reload(st, &m.id).await?))
     }
@@ -504,19 +766,41 @@ impl Mutation {
         require_lock(st, &m, v)?;
         let now = st.clock.now();
         let txn = st.db.begin().await.map_err(AppError::from)?;
-        if !sl_store::soft_delete(&txn, &m.id, &actor(v), now).await.map_err(AppError::from)? {
-            txn.rollback().await.map_err(AppError::from)?;
-            return Err(AppError::Conflict("Serviceleverancen blev ændret samtidig. Prøv igen.".into()).into());
-        }
-        audit::record(&txn, v, AuditEvent { action: "deleteServiceleverance", entity_type: "Serviceleverance", entity_id: &m.id, before: Some(json_of(&m)), after: None }, now)
+        if !sl_store::soft_delete(&txn, &m.id, &actor(v), now)
             .await
-            .map_err(AppError::from)?;
+            .map_err(AppError::from)?
+        {
+            txn.rollback().await.map_err(AppError::from)?;
+            return Err(AppError::Conflict(
+                "Serviceleverancen blev ændret samtidig. Prøv igen.".into(),
+            )
+            .into());
+        }
+        audit::record(
+            &txn,
+            v,
+            AuditEvent {
+                action: "deleteServiceleverance",
+                entity_type: "Serviceleverance",
+                entity_id: &m.id,
+                before: Some(json_of(&m)),
+                after: None,
+            },
+            now,
+        )
+        .await
+        .map_err(AppError::from)?;
         txn.commit().await.map_err(AppError::from)?;
         Ok(ID(m.id))
     }
 
     /// Restore a version's fields (R15). It is a save, so it needs the lock.
-    async fn restore_serviceleverance_version(&self, ctx: &Context<'_>, id: ID, nummer: i32) -> GqlResult<Serviceleverance> {
+    async fn restore_serviceleverance_version(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        nummer: i32,
+    ) -> GqlResult<Serviceleverance> {
         let st = state(ctx);
         let v = viewer(ctx);
         let (m, _) = load_for(st, v, &id, SlAction::Restore).await?;
@@ -524,48 +808,99 @@ impl Mutation {
         let ver = sl_store::version(&st.db, &m.id, nummer)
             .await
             .map_err(AppError::from)?
-            .ok_or_else(|| AppError::validation("nummer", format!("Version {nummer} findes ikke.")))?;
-        let f: Fields = serde_json::from_str(&ver.snapshot).map_err(|e| AppError::Internal(e.to_string()))?;
+            .ok_or_else(|| {
+                AppError::validation("nummer", format!("Version {nummer} findes ikke."))
+            })?;
+        let f: Fields =
+            serde_json::from_str(&ver.snapshot).map_err(|e| AppError::Internal(e.to_string()))?;
         let cur = sl_store::fields(&m);
-        rules::validate(&f, v.is_admin() || f.sl_type == cur.sl_type).map_err(AppError::Validation)?;
-        Ok(Serviceleverance(save_fields(st, v, &m, &f, "restoreServiceleveranceVersion").await?))
+        rules::validate(&f, v.is_admin() || f.sl_type == cur.sl_type)
+            .map_err(AppError::Validation)?;
+        Ok(Serviceleverance(
+            save_fields(st, v, &m, &f, "restoreServiceleveranceVersion").await?,
+        ))
     }
 
     /// Release anyone's lock (R14). Administrators only.
-    async fn force_unlock_serviceleverance(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Serviceleverance> {
+    async fn force_unlock_serviceleverance(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> GqlResult<Serviceleverance> {
         let st = state(ctx);
         let v = viewer(ctx);
         let (m, _) = load_for(st, v, &id, SlAction::ForceUnlock).await?;
         let now = st.clock.now();
         let txn = st.db.begin().await.map_err(AppError::from)?;
-        sl_store::force_unlock(&txn, &m.id).await.map_err(AppError::from)?;
-        let before = lock_of(&m).map(|l| serde_json::json!({ "laastAf": l.subject, "siden": l.since }));
-        audit::record(&txn, v, AuditEvent { action: "forceUnlockServiceleverance", entity_type: "Serviceleverance", entity_id: &m.id, before, after: None }, now)
+        sl_store::force_unlock(&txn, &m.id)
             .await
             .map_err(AppError::from)?;
+        let before =
+            lock_of(&m).map(|l| serde_json::json!({ "laastAf": l.subject, "siden": l.since }));
+        audit::record(
+            &txn,
+            v,
+            AuditEvent {
+                action: "forceUnlockServiceleverance",
+                entity_type: "Serviceleverance",
+                entity_id: &m.id,
+                before,
+                after: None,
+            },
+            now,
+        )
+        .await
+        .map_err(AppError::from)?;
         txn.commit().await.map_err(AppError::from)?;
         Ok(Serviceleverance(reload(st, &m.id).await?))
     }
 
     /// Set a kommune's CVR number (R19). Administrators only.
-    async fn set_kommune_cvr(&self, ctx: &Context<'_>, kode: String, cvr: String) -> GqlResult<super::types::Kommune> {
+    async fn set_kommune_cvr(
+        &self,
+        ctx: &Context<'_>,
+        kode: String,
+        cvr: String,
+    ) -> GqlResult<super::types::Kommune> {
         let st = state(ctx);
         let v = viewer(ctx);
         AppError::check(access::decide_admin(v), "Kommunen")?;
         if !crate::auth::is_cvr(cvr.trim()) {
             return Err(AppError::validation("cvr", "CVR-nummeret skal være 8 cifre.").into());
         }
-        let k = st.kommuner.resolve(&kode).ok_or_else(|| AppError::not_found("Kommunen"))?.to_string();
-        let before = store::kommune::by_kode(&st.db, &k).await.map_err(AppError::from)?.map(|x| x.cvr);
-        let txn = st.db.begin().await.map_err(AppError::from)?;
-        let updated = store::kommune::set_cvr(&txn, &k, cvr.trim()).await.map_err(|e| match e {
-            sea_orm::DbErr::Exec(_) | sea_orm::DbErr::Query(_) => AppError::Conflict("CVR-nummeret bruges allerede af en anden kommune.".into()),
-            other => AppError::from(other),
-        })?;
-        let updated = updated.ok_or_else(|| AppError::not_found("Kommunen"))?;
-        audit::record(&txn, v, AuditEvent { action: "setKommuneCvr", entity_type: "Kommune", entity_id: &k, before: before.map(|c| serde_json::json!({ "cvr": c })), after: Some(serde_json::json!({ "cvr": updated.cvr })) }, st.clock.now())
+        let k = st
+            .kommuner
+            .resolve(&kode)
+            .ok_or_else(|| AppError::not_found("Kommunen"))?
+            .to_string();
+        let before = store::kommune::by_kode(&st.db, &k)
             .await
-            .map_err(AppError::from)?;
+            .map_err(AppError::from)?
+            .map(|x| x.cvr);
+        let txn = st.db.begin().await.map_err(AppError::from)?;
+        let updated = store::kommune::set_cvr(&txn, &k, cvr.trim())
+            .await
+            .map_err(|e| match e {
+                sea_orm::DbErr::Exec(_) | sea_orm::DbErr::Query(_) => {
+                    AppError::Conflict("CVR-nummeret bruges allerede af en anden kommune.".into())
+                }
+                other => AppError::from(other),
+            })?;
+        let updated = updated.ok_or_else(|| AppError::not_found("Kommunen"))?;
+        audit::record(
+            &txn,
+            v,
+            AuditEvent {
+                action: "setKommuneCvr",
+                entity_type: "Kommune",
+                entity_id: &k,
+                before: before.map(|c| serde_json::json!({ "cvr": c })),
+                after: Some(serde_json::json!({ "cvr": updated.cvr })),
+            },
+            st.clock.now(),
+        )
+        .await
+        .map_err(AppError::from)?;
         txn.commit().await.map_err(AppError::from)?;
         Ok(super::types::Kommune(Arc::new(updated)))
     }
@@ -578,20 +913,41 @@ impl Mutation {
         let now = st.clock.now();
         let model = crate::store::enhed::apply_input(st, None, input, now)?;
         let txn = st.db.begin().await.map_err(AppError::from)?;
-        let m = crate::store::enhed::insert(&txn, model).await.map_err(AppError::from)?;
-        audit::record(&txn, v, AuditEvent { action: "createEnhed", entity_type: "Enhed", entity_id: &m.id, before: None, after: serde_json::to_value(&m).ok() }, now)
+        let m = crate::store::enhed::insert(&txn, model)
             .await
             .map_err(AppError::from)?;
+        audit::record(
+            &txn,
+            v,
+            AuditEvent {
+                action: "createEnhed",
+                entity_type: "Enhed",
+                entity_id: &m.id,
+                before: None,
+                after: serde_json::to_value(&m).ok(),
+            },
+            now,
+        )
+        .await
+        .map_err(AppError::from)?;
         txn.commit().await.map_err(AppError::from)?;
         Ok(Enhed(Arc::new(m)))
     }
 
     /// Update an enhed (R17, R19). Administrators may change everything; the owner's redaktør
     /// only beskrivelse and contact data, holding the enhed's lock.
-    async fn update_enhed(&self, ctx: &Context<'_>, id: String, input: EnhedInput) -> GqlResult<Enhed> {
+    async fn update_enhed(
+        &self,
+        ctx: &Context<'_>,
+        id: String,
+        input: EnhedInput,
+    ) -> GqlResult<Enhed> {
         let st = state(ctx);
         let v = viewer(ctx);
-        let old = store::enhed::by_id(&st.db, id.trim()).await.map_err(AppError::from)?.ok_or_else(|| AppError::not_found("Enheden"))?;
+        let old = store::enhed::by_id(&st.db, id.trim())
+            .await
+            .map_err(AppError::from)?
+            .ok_or_else(|| AppError::not_found("Enheden"))?;
         AppError::check(access::decide_enhed_edit(v, &old.ejer_cvr), "Enheden")?;
         let now = st.clock.now();
         if !v.is_admin() {
@@ -608,13 +964,27 @@ impl Mutation {
                 && input.boligtype.is_undefined()
                 && input.antal_boliger.is_undefined();
             if !only_public_text {
-                return Err(AppError::Forbidden("En redaktør kan kun rette beskrivelse og kontaktdata.".into()).into());
+                return Err(AppError::Forbidden(
+                    "En redaktør kan kun rette beskrivelse og kontaktdata.".into(),
+                )
+                .into());
             }
-            let l = lock::Lock::from_parts(old.lock_subject.as_ref(), old.lock_name.as_ref(), old.lock_since, old.lock_expires_ms);
+            let l = lock::Lock::from_parts(
+                old.lock_subject.as_ref(),
+                old.lock_name.as_ref(),
+                old.lock_since,
+                old.lock_expires_ms,
+            );
             if !lock::holds(l.as_ref(), v.subject.as_deref().unwrap_or(""), now) {
                 return Err(match lock::active(l, now) {
-                    Some(o) => AppError::Locked { holder: o.name.clone().unwrap_or(o.subject.clone()), since: o.since, until: o.expires },
-                    None => AppError::NotLocked("Du skal låse dette element, før du kan rette i det.".into()),
+                    Some(o) => AppError::Locked {
+                        holder: o.name.clone().unwrap_or(o.subject.clone()),
+                        since: o.since,
+                        until: o.expires,
+                    },
+                    None => AppError::NotLocked(
+                        "Du skal låse dette element, før du kan rette i det.".into(),
+                    ),
                 }
                 .into());
             }
@@ -622,18 +992,39 @@ impl Mutation {
         let kind_before = old.kind.clone();
         let model = crate::store::enhed::apply_input(st, Some(old.clone()), input, now)?;
         let txn = st.db.begin().await.map_err(AppError::from)?;
-        let m = crate::store::enhed::update(&txn, model).await.map_err(AppError::from)?;
-        if m.kind != kind_before {
-            // R10: whether beskrivelse is mandatory depends on the enhed's kind.
-            let facts = EnhedKind::parse(&m.kind).map(|kind| rules::EnhedFacts { kind, ejer_cvr: m.ejer_cvr.clone() });
-            for s in sl_store::by_enhed(&txn, &m.id).await.map_err(AppError::from)? {
-                let has = !rules::errors(&sl_store::fields(&s), facts.as_ref()).is_empty();
-                sl_store::set_has_errors(&txn, &s.id, has).await.map_err(AppError::from)?;
-            }
-        }
-        audit::record(&txn, v, AuditEvent { action: "updateEnhed", entity_type: "Enhed", entity_id: &m.id, before: serde_json::to_value(&old).ok(), after: serde_json::to_value(&m).ok() }, now)
+        let m = crate::store::enhed::update(&txn, model)
             .await
             .map_err(AppError::from)?;
+        if m.kind != kind_before {
+            // R10: whether beskrivelse is mandatory depends on the enhed's kind.
+            let facts = EnhedKind::parse(&m.kind).map(|kind| rules::EnhedFacts {
+                kind,
+                ejer_cvr: m.ejer_cvr.clone(),
+            });
+            for s in sl_store::by_enhed(&txn, &m.id)
+                .await
+                .map_err(AppError::from)?
+            {
+                let has = !rules::errors(&sl_store::fields(&s), facts.as_ref()).is_empty();
+                sl_store::set_has_errors(&txn, &s.id, has)
+                    .await
+                    .map_err(AppError::from)?;
+            }
+        }
+        audit::record(
+            &txn,
+            v,
+            AuditEvent {
+                action: "updateEnhed",
+                entity_type: "Enhed",
+                entity_id: &m.id,
+                before: serde_json::to_value(&old).ok(),
+                after: serde_json::to_value(&m).ok(),
+            },
+            now,
+        )
+        .await
+        .map_err(AppError::from)?;
         txn.commit().await.map_err(AppError::from)?;
         Ok(Enhed(Arc::new(m)))
     }
@@ -642,20 +1033,41 @@ impl Mutation {
     async fn lock_enhed(&self, ctx: &Context<'_>, id: String) -> GqlResult<Enhed> {
         let st = state(ctx);
         let v = viewer(ctx);
-        let old = store::enhed::by_id(&st.db, id.trim()).await.map_err(AppError::from)?.ok_or_else(|| AppError::not_found("Enheden"))?;
+        let old = store::enhed::by_id(&st.db, id.trim())
+            .await
+            .map_err(AppError::from)?
+            .ok_or_else(|| AppError::not_found("Enheden"))?;
         AppError::check(access::decide_enhed_edit(v, &old.ejer_cvr), "Enheden")?;
         let now = st.clock.now();
         let until = lock::expiry(now, Duration::minutes(st.config.lock_ttl_minutes));
-        if !store::enhed::try_lock(&st.db, &old.id, &actor(v), now, until).await.map_err(AppError::from)? {
-            let fresh = store::enhed::by_id(&st.db, &old.id).await.map_err(AppError::from)?.ok_or_else(|| AppError::not_found("Enheden"))?;
-            let l = lock::Lock::from_parts(fresh.lock_subject.as_ref(), fresh.lock_name.as_ref(), fresh.lock_since, fresh.lock_expires_ms);
+        if !store::enhed::try_lock(&st.db, &old.id, &actor(v), now, until)
+            .await
+            .map_err(AppError::from)?
+        {
+            let fresh = store::enhed::by_id(&st.db, &old.id)
+                .await
+                .map_err(AppError::from)?
+                .ok_or_else(|| AppError::not_found("Enheden"))?;
+            let l = lock::Lock::from_parts(
+                fresh.lock_subject.as_ref(),
+                fresh.lock_name.as_ref(),
+                fresh.lock_since,
+                fresh.lock_expires_ms,
+            );
             return Err(match lock::active(l, now) {
-                Some(o) => AppError::Locked { holder: o.name.clone().unwrap_or(o.subject.clone()), since: o.since, until: o.expires },
+                Some(o) => AppError::Locked {
+                    holder: o.name.clone().unwrap_or(o.subject.clone()),
+                    since: o.since,
+                    until: o.expires,
+                },
                 None => AppError::Conflict("Låsen kunne ikke tages. Prøv igen.".into()),
             }
             .into());
         }
-        let m = store::enhed::by_id(&st.db, &old.id).await.map_err(AppError::from)?.ok_or_else(|| AppError::not_found("Enheden"))?;
+        let m = store::enhed::by_id(&st.db, &old.id)
+            .await
+            .map_err(AppError::from)?
+            .ok_or_else(|| AppError::not_found("Enheden"))?;
         Ok(Enhed(Arc::new(m)))
     }
 
@@ -663,13 +1075,22 @@ impl Mutation {
     async fn check_in_enhed(&self, ctx: &Context<'_>, id: String) -> GqlResult<Enhed> {
         let st = state(ctx);
         let v = viewer(ctx);
-        let old = store::enhed::by_id(&st.db, id.trim()).await.map_err(AppError::from)?.ok_or_else(|| AppError::not_found("Enheden"))?;
+        let old = store::enhed::by_id(&st.db, id.trim())
+            .await
+            .map_err(AppError::from)?
+            .ok_or_else(|| AppError::not_found("Enheden"))?;
         AppError::check(access::decide_enhed_edit(v, &old.ejer_cvr), "Enheden")?;
         let now = st.clock.now();
-        if !store::enhed::release_lock(&st.db, &old.id, v.subject.as_deref().unwrap_or(""), now).await.map_err(AppError::from)? {
+        if !store::enhed::release_lock(&st.db, &old.id, v.subject.as_deref().unwrap_or(""), now)
+            .await
+            .map_err(AppError::from)?
+        {
             return Err(AppError::NotLocked("Du har ikke låst enheden.".into()).into());
         }
-        let m = store::enhed::by_id(&st.db, &old.id).await.map_err(AppError::from)?.ok_or_else(|| AppError::not_found("Enheden"))?;
+        let m = store::enhed::by_id(&st.db, &old.id)
+            .await
+            .map_err(AppError::from)?
+            .ok_or_else(|| AppError::not_found("Enheden"))?;
         Ok(Enhed(Arc::new(m)))
     }
 }

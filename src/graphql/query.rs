@@ -18,12 +18,18 @@ pub struct PublicQuery;
 impl PublicQuery {
     /// All 98 kommuner, sorted by kode.
     async fn kommuner(&self, ctx: &Context<'_>) -> GqlResult<Vec<Kommune>> {
-        let rows = store::kommune::all(&state(ctx).db).await.map_err(AppError::from)?;
+        let rows = store::kommune::all(&state(ctx).db)
+            .await
+            .map_err(AppError::from)?;
         Ok(rows.into_iter().map(|k| Kommune(Arc::new(k))).collect())
     }
 
     /// One kommune by kode ("0101") or name ("København", also "Kobenhavn").
-    async fn kommune(&self, ctx: &Context<'_>, #[graphql(desc = "Kommunekode or name.")] kode: String) -> GqlResult<Option<Kommune>> {
+    async fn kommune(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Kommunekode or name.")] kode: String,
+    ) -> GqlResult<Option<Kommune>> {
         let Some(k) = state(ctx).kommuner.resolve(&kode).map(str::to_string) else {
             return Ok(None);
         };
@@ -32,7 +38,11 @@ impl PublicQuery {
     }
 
     /// One enhed by id, with its public data (R25).
-    async fn enhed(&self, ctx: &Context<'_>, #[graphql(desc = "The enhed's id.")] id: String) -> GqlResult<Option<Enhed>> {
+    async fn enhed(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The enhed's id.")] id: String,
+    ) -> GqlResult<Option<Enhed>> {
         if id.len() > 64 {
             return Ok(None);
         }

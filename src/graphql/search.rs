@@ -7,7 +7,9 @@ use crate::domain::search::{self, Invalid, Query as GeoQuery};
 use crate::domain::serviceleverance::{beskrivelse_applies, EnhedFacts, EnhedKind, SlType};
 use crate::error::{AppError, GqlResult};
 use crate::store::serviceleverance::{search_candidates, SearchFilter};
-use async_graphql::connection::{Connection, ConnectionNameType, Edge, EdgeNameType, EnableNodesField};
+use async_graphql::connection::{
+    Connection, ConnectionNameType, Edge, EdgeNameType, EnableNodesField,
+};
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 use chrono::NaiveDate;
@@ -21,12 +23,17 @@ pub struct PunktInput {
     pub lon: f64,
 }
 
-/// A bounding box (inclusive).
+/// A bounding box (inclusive on all sides).
 #[derive(InputObject, Clone, Copy)]
+#[graphql(name = "BBoxInput")]
 pub struct BBoxInput {
+    /// Southern edge (latitude).
     pub min_lat: f64,
+    /// Western edge (longitude).
     pub min_lon: f64,
+    /// Northern edge (latitude).
     pub max_lat: f64,
+    /// Eastern edge (longitude).
     pub max_lon: f64,
 }
 
@@ -74,8 +81,15 @@ pub struct HitFields {
     pub serviceleverance: OffentligServiceleverance,
 }
 
-pub type SearchConnection =
-    Connection<String, Enhed, SearchTotals, HitFields, SearchConnectionName, SearchEdgeName, EnableNodesField>;
+pub type SearchConnection = Connection<
+    String,
+    Enhed,
+    SearchTotals,
+    HitFields,
+    SearchConnectionName,
+    SearchEdgeName,
+    EnableNodesField,
+>;
 
 fn invalid(i: Invalid) -> async_graphql::Error {
     AppError::validation(i.field, i.message).into()
@@ -93,13 +107,20 @@ impl SearchQuery {
     async fn search(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Kommunekode (\"0751\") or name (\"Aarhus\", also without æ/ø/å).")] kommune: String,
-        #[graphql(desc = "What to look for; default both.", default_with = "SearchKind::Alle")] kind: SearchKind,
+        #[graphql(desc = "Kommunekode (\"0751\") or name (\"Aarhus\", also without æ/ø/å).")]
+        kommune: String,
+        #[graphql(desc = "What to look for; default ALLE (both).")] kind: Option<SearchKind>,
         #[graphql(desc = "The day; default today in Europe/Copenhagen.")] date: Option<NaiveDate>,
-        #[graphql(desc = "Sort nearest first from this point and give distances.")] near: Option<PunktInput>,
-        #[graphql(desc = "Only hits within this many km of `near` (0 < r <= 1000).")] radius_km: Option<f64>,
+        #[graphql(desc = "Sort nearest first from this point and give distances.")] near: Option<
+            PunktInput,
+        >,
+        #[graphql(desc = "Only hits within this many km of `near` (0 < r <= 1000).")]
+        radius_km: Option<f64>,
         #[graphql(desc = "Only hits inside this box.")] bbox: Option<BBoxInput>,
-        #[graphql(desc = "Only enheder whose name contains this text (case, æ/ae, ø/oe, å/aa insensitive).")] text: Option<String>,
+        #[graphql(
+            desc = "Only enheder whose name contains this text (case, æ/ae, ø/oe, å/aa insensitive)."
+        )]
+        text: Option<String>,
         #[graphql(desc = "Page size, 0-100; default 20.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last hit of the previous page.")] after: Option<String>,
     ) -> GqlResult<SearchConnection> {
@@ -110,65 +131,126 @@ impl SearchQuery {
         let kode = st
             .kommuner
             .resolve(&kommune)
-            .ok_or_else(|| AppError::validation("kommune", format!("Kommunen '{}' findes ikke. Angiv en kommunekode eller et kommunenavn.", kommune.trim())))?
+            .ok_or_else(|| {
+                AppError::validation(
+                    "kommune",
+                    format!(
+                        "Kommunen '{}' findes ikke. Angiv en kommunekode eller et kommunenavn.",
+                        kommune.trim()
+                    ),
+                )
+            })?
             .to_string();
         let day = date.unwrap_or_else(|| copenhagen_day(st.clock.now()));
         let near = match near {
-            Some(p) => Some(LatLon::new(p.lat, p.lon).ok_or_else(|| AppError::validation("near", "near skal være et gyldigt punkt (lat -90..90, lon -180..180)."))?),
+            Some(p) => Some(LatLon::new(p.lat, p.lon).ok_or_else(|| {
+                AppError::validation(
+                    "near",
+                    "near skal være et gyldigt punkt (lat -90..90, lon -180..180).",
+                )
+            })?),
             None => None,
         };
         let text = text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
-        if text.as_ref().is_some_and(|t| t.chars().count() > 200 || t.contains('\0')) {
-            return Err(AppError::validation("text", "text må højst være 200 tegn uden kontroltegn.").into());
+        if text
+            .as_ref()
+            .is_some_and(|t| t.chars().count() > 200 || t.contains('\0'))
+        {
+            return Err(AppError::validation(
+                "text",
+                "text må højst være 200 tegn uden kontroltegn.",
+            )
+            .into());
         }
         let q = GeoQuery {
             near,
             radius_km,
-            bbox: bbox.map(|b| BBox { min_lat: b.min_lat, min_lon: b.min_lon, max_lat: b.max_lat, max_lon: b.max_lon }),
+            bbox: bbox.map(|b| BBox {
+                min_lat: b.min_lat,
+                min_lon: b.min_lon,
+                max_lat: b.max_lat,
+                max_lon: b.max_lon,
+            }),
         };
         q.validate().map_err(invalid)?;
         let size = search::page_size(first).map_err(invalid)?;
         if after.as_ref().is_some_and(|a| a.len() > 1000) {
-            return Err(invalid(Invalid { field: "after", message: "Ugyldig cursor.".into() }));
+            return Err(invalid(Invalid {
+                field: "after",
+                message: "Ugyldig cursor.".into(),
+            }));
         }
-        let kinds: &[&'static str] = match kind {
+        let kinds: &[&'static str] = match kind.unwrap_or(SearchKind::Alle) {
             SearchKind::Plejeenhed => &["PLEJEENHED"],
             SearchKind::Helhedsplejeenhed => &["HELHEDSPLEJEENHED"],
             SearchKind::Alle => &["PLEJEENHED", "HELHEDSPLEJEENHED"],
         };
         let hits = match q.prefilter_box() {
-            Err(()) => Vec::new(),
-            Ok(bbox) => {
-                let f = SearchFilter { kommune_kode: &kode, kinds, day, bbox, text: text.as_deref() };
-                let cands = search_candidates(&st.db, &f).await.map_err(AppError::from)?;
+            search::Prefilter::Nothing => Vec::new(),
+            search::Prefilter::Within(bbox) => {
+                let f = SearchFilter {
+                    kommune_kode: &kode,
+                    kinds,
+                    day,
+                    bbox,
+                    text: text.as_deref(),
+                };
+                let cands = search_candidates(&st.db, &f)
+                    .await
+                    .map_err(AppError::from)?;
                 search::rank(cands, &q)
             }
         };
         let page = search::page(&hits, size, after.as_deref()).map_err(invalid)?;
 
         // One statement each for the page's enheder and agreements.
-        let enhed_ids: Vec<String> = page.hits.iter().map(|h| h.candidate.enhed_id.clone()).collect();
-        let sl_ids: Vec<String> = page.hits.iter().map(|h| h.candidate.sl_id.clone()).collect();
+        let enhed_ids: Vec<String> = page
+            .hits
+            .iter()
+            .map(|h| h.candidate.enhed_id.clone())
+            .collect();
+        let sl_ids: Vec<String> = page
+            .hits
+            .iter()
+            .map(|h| h.candidate.sl_id.clone())
+            .collect();
         let enheder = ctx.data_unchecked::<DataLoader<super::loaders::EnhedLoader>>();
         let sls = ctx.data_unchecked::<DataLoader<super::loaders::SlLoader>>();
-        let (mut enheder, mut sls) = futures_join(enheder.load_many(enhed_ids), sls.load_many(sl_ids)).await;
+        let (mut enheder, mut sls) =
+            futures_join(enheder.load_many(enhed_ids), sls.load_many(sl_ids)).await;
         let mut conn = SearchConnection::with_additional_fields(
             page.has_previous,
             page.has_next,
-            SearchTotals { total_count: hits.len() as i64, kommune_kode: kode, dato: day },
+            SearchTotals {
+                total_count: hits.len() as i64,
+                kommune_kode: kode,
+                dato: day,
+            },
         );
         for h in page.hits {
             let (Some(e), Some(s)) = (
-                enheder.as_mut().map_err(|e| db_err(e.clone()))?.remove(&h.candidate.enhed_id),
-                sls.as_mut().map_err(|e| db_err(e.clone()))?.remove(&h.candidate.sl_id),
+                enheder
+                    .as_mut()
+                    .map_err(|e| db_err(e.clone()))?
+                    .remove(&h.candidate.enhed_id),
+                sls.as_mut()
+                    .map_err(|e| db_err(e.clone()))?
+                    .remove(&h.candidate.sl_id),
             ) else {
                 continue;
             };
             let t = s.r#type.as_deref().and_then(SlType::parse);
-            let facts = EnhedKind::parse(&e.kind).map(|kind| EnhedFacts { kind, ejer_cvr: e.ejer_cvr.clone() });
+            let facts = EnhedKind::parse(&e.kind).map(|kind| EnhedFacts {
+                kind,
+                ejer_cvr: e.ejer_cvr.clone(),
+            });
             let public = OffentligServiceleverance {
                 sl_type: t,
-                beskrivelse: if beskrivelse_applies(t, facts.as_ref()) { s.beskrivelse.clone() } else { None },
+                beskrivelse: if beskrivelse_applies(t, facts.as_ref()) {
+                    s.beskrivelse.clone()
+                } else {
+                    None
+                },
                 startdato: s.startdato,
                 slutdato: s.slutdato,
                 aftalepart_kode: s.aftalepart_kode.clone(),
@@ -176,13 +258,19 @@ impl SearchQuery {
             conn.edges.push(Edge::with_additional_fields(
                 h.cursor(),
                 Enhed(e),
-                HitFields { distance_km: h.distance_km.map(|d| (d * 1000.0).round() / 1000.0), serviceleverance: public },
+                HitFields {
+                    distance_km: h.distance_km.map(|d| (d * 1000.0).round() / 1000.0),
+                    serviceleverance: public,
+                },
             ));
         }
         Ok(conn)
     }
 }
 
-async fn futures_join<A: std::future::Future, B: std::future::Future>(a: A, b: B) -> (A::Output, B::Output) {
+async fn futures_join<A: std::future::Future, B: std::future::Future>(
+    a: A,
+    b: B,
+) -> (A::Output, B::Output) {
     tokio::join!(a, b)
 }

@@ -57,14 +57,24 @@ impl Kommune {
     }
     /// The kommune's visual centre.
     async fn centroid(&self) -> Koordinat {
-        Koordinat { lat: self.0.lat, lon: self.0.lon }
+        Koordinat {
+            lat: self.0.lat,
+            lon: self.0.lon,
+        }
     }
     /// Public offers of this kommune on a day (default: today in Europe/Copenhagen).
     async fn tilbud(&self, ctx: &Context<'_>, dato: Option<NaiveDate>) -> GqlResult<Tilbud> {
         let day = dato.unwrap_or_else(|| copenhagen_day(state(ctx).clock.now()));
         let l = ctx.data_unchecked::<DataLoader<TilbudLoader>>();
-        let (p, h) = l.load_one((self.0.kode.clone(), day)).await.map_err(db_err)?.unwrap_or((0, 0));
-        Ok(Tilbud { plejeenheder: p, helhedsplejeenheder: h })
+        let (p, h) = l
+            .load_one((self.0.kode.clone(), day))
+            .await
+            .map_err(db_err)?
+            .unwrap_or((0, 0));
+        Ok(Tilbud {
+            plejeenheder: p,
+            helhedsplejeenheder: h,
+        })
     }
 }
 
@@ -101,7 +111,8 @@ impl Enhed {
     }
     /// PLEJEENHED or HELHEDSPLEJEENHED.
     async fn kind(&self) -> GqlResult<EnhedKind> {
-        EnhedKind::parse(&self.0.kind).ok_or_else(|| AppError::Internal(format!("ukendt kind {}", self.0.kind)).into())
+        EnhedKind::parse(&self.0.kind)
+            .ok_or_else(|| AppError::Internal(format!("ukendt kind {}", self.0.kind)).into())
     }
     /// The enhed's name.
     async fn navn(&self) -> &str {
@@ -117,15 +128,24 @@ impl Enhed {
     }
     /// The address.
     async fn adresse(&self) -> Adresse {
-        Adresse { vejnavn: self.0.vejnavn.clone(), postnummer: self.0.postnummer.clone(), by: self.0.by.clone() }
+        Adresse {
+            vejnavn: self.0.vejnavn.clone(),
+            postnummer: self.0.postnummer.clone(),
+            by: self.0.by.clone(),
+        }
     }
     /// The location (WGS84), when known.
     async fn placering(&self) -> Option<Koordinat> {
-        Some(Koordinat { lat: self.0.lat?, lon: self.0.lon? })
+        Some(Koordinat {
+            lat: self.0.lat?,
+            lon: self.0.lon?,
+        })
     }
     /// The kommune the enhed lies in (derived from its location, R17).
     async fn kommune(&self, ctx: &Context<'_>) -> GqlResult<Option<Kommune>> {
-        let Some(k) = self.0.kommune_kode.clone() else { return Ok(None) };
+        let Some(k) = self.0.kommune_kode.clone() else {
+            return Ok(None);
+        };
         let l = ctx.data_unchecked::<DataLoader<KommuneLoader>>();
         Ok(l.load_one(k).await.map_err(db_err)?.map(Kommune))
     }
@@ -143,7 +163,11 @@ impl Enhed {
     }
     /// Contact data.
     async fn kontakt(&self) -> Kontakt {
-        Kontakt { telefon: self.0.telefon.clone(), email: self.0.email.clone(), web: self.0.web.clone() }
+        Kontakt {
+            telefon: self.0.telefon.clone(),
+            email: self.0.email.clone(),
+            web: self.0.web.clone(),
+        }
     }
     /// True for the fictional demo units shipped with the service.
     async fn demo(&self) -> bool {
@@ -151,7 +175,11 @@ impl Enhed {
     }
     /// The kommuner that offer this enhed on a day (default today): those with an active,
     /// public serviceleverance with it.
-    async fn tilbydes_af(&self, ctx: &Context<'_>, dato: Option<NaiveDate>) -> GqlResult<Vec<Kommune>> {
+    async fn tilbydes_af(
+        &self,
+        ctx: &Context<'_>,
+        dato: Option<NaiveDate>,
+    ) -> GqlResult<Vec<Kommune>> {
         let day = dato.unwrap_or_else(|| copenhagen_day(state(ctx).clock.now()));
         let koder = ctx
             .data_unchecked::<DataLoader<OfferingLoader>>()
@@ -161,13 +189,21 @@ impl Enhed {
             .unwrap_or_default();
         let l = ctx.data_unchecked::<DataLoader<KommuneLoader>>();
         let mut map = l.load_many(koder.iter().cloned()).await.map_err(db_err)?;
-        Ok(koder.iter().filter_map(|k| map.remove(k)).map(Kommune).collect())
+        Ok(koder
+            .iter()
+            .filter_map(|k| map.remove(k))
+            .map(Kommune)
+            .collect())
     }
 }
 
 /// Loads an enhed by id through the request's loader.
 pub async fn load_enhed(ctx: &Context<'_>, id: &str) -> GqlResult<Option<Arc<EnhedRow>>> {
-    Ok(ctx.data_unchecked::<DataLoader<EnhedLoader>>().load_one(id.to_string()).await.map_err(db_err)?)
+    Ok(ctx
+        .data_unchecked::<DataLoader<EnhedLoader>>()
+        .load_one(id.to_string())
+        .await
+        .map_err(db_err)?)
 }
 
 /// The public part of a serviceleverance (R22): what a citizen sees of the agreement.
@@ -193,7 +229,10 @@ impl OffentligServiceleverance {
     /// The kommune that is the party of the agreement.
     async fn aftalepart(&self, ctx: &Context<'_>) -> GqlResult<Option<Kommune>> {
         let l = ctx.data_unchecked::<DataLoader<KommuneLoader>>();
-        Ok(l.load_one(self.aftalepart_kode.clone()).await.map_err(db_err)?.map(Kommune))
+        Ok(l.load_one(self.aftalepart_kode.clone())
+            .await
+            .map_err(db_err)?
+            .map(Kommune))
     }
 }
 
@@ -212,6 +251,11 @@ pub struct Issue {
 
 impl From<crate::domain::serviceleverance::Issue> for Issue {
     fn from(i: crate::domain::serviceleverance::Issue) -> Self {
-        Issue { field: i.field.map(str::to_string), severity: i.severity, code: i.code.to_string(), message: i.message }
+        Issue {
+            field: i.field.map(str::to_string),
+            severity: i.severity,
+            code: i.code.to_string(),
+            message: i.message,
+        }
     }
 }

@@ -2,7 +2,10 @@
 use super::entity::audit_log;
 use crate::domain::access::Viewer;
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, NotSet, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, NotSet, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
 
 pub use audit_log::Model as AuditEntry;
 
@@ -14,7 +17,12 @@ pub struct AuditEvent<'a> {
     pub after: Option<serde_json::Value>,
 }
 
-pub async fn record<C: ConnectionTrait>(db: &C, who: &Viewer, ev: AuditEvent<'_>, now: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn record<C: ConnectionTrait>(
+    db: &C,
+    who: &Viewer,
+    ev: AuditEvent<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     audit_log::ActiveModel {
         id: NotSet,
         at: Set(now),
@@ -41,7 +49,12 @@ pub struct AuditFilter {
 }
 
 /// Newest first; `(rows, total)`.
-pub async fn list<C: ConnectionTrait>(db: &C, f: &AuditFilter, offset: u64, limit: u64) -> Result<(Vec<AuditEntry>, u64), DbErr> {
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    f: &AuditFilter,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<AuditEntry>, u64), DbErr> {
     let mut q = audit_log::Entity::find();
     if let Some(t) = &f.entity_type {
         q = q.filter(audit_log::Column::EntityType.eq(t.as_str()));
@@ -53,6 +66,11 @@ pub async fn list<C: ConnectionTrait>(db: &C, f: &AuditFilter, offset: u64, limi
         q = q.filter(audit_log::Column::ActorSubject.eq(a.as_str()));
     }
     let total = q.clone().count(db).await?;
-    let rows = q.order_by_desc(audit_log::Column::Id).offset(offset).limit(limit).all(db).await?;
+    let rows = q
+        .order_by_desc(audit_log::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await?;
     Ok((rows, total))
 }

@@ -2,7 +2,9 @@
 use super::entity::enhed;
 use crate::domain::text::{escape_like, fold};
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 
 pub use enhed::Model as Enhed;
 
@@ -14,18 +16,30 @@ pub async fn by_ids<C: ConnectionTrait>(db: &C, ids: &[String]) -> Result<Vec<En
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    enhed::Entity::find().filter(enhed::Column::Id.is_in(ids.iter().cloned())).all(db).await
+    enhed::Entity::find()
+        .filter(enhed::Column::Id.is_in(ids.iter().cloned()))
+        .all(db)
+        .await
 }
 
 /// R18: parts of words, case and æ/ae, ø/oe, å/aa insensitive (both sides folded).
-pub async fn find<C: ConnectionTrait>(db: &C, text: &str, kind: Option<&str>, limit: u64) -> Result<Vec<Enhed>, DbErr> {
+pub async fn find<C: ConnectionTrait>(
+    db: &C,
+    text: &str,
+    kind: Option<&str>,
+    limit: u64,
+) -> Result<Vec<Enhed>, DbErr> {
     let pattern = format!("%{}%", escape_like(&fold(text)));
     let mut q = enhed::Entity::find()
         .filter(Expr::col(enhed::Column::NavnSoeg).like(LikeExpr::new(pattern).escape('\\')));
     if let Some(k) = kind {
         q = q.filter(enhed::Column::Kind.eq(k));
     }
-    q.order_by_asc(enhed::Column::NavnSoeg).order_by_asc(enhed::Column::Id).limit(limit).all(db).await
+    q.order_by_asc(enhed::Column::NavnSoeg)
+        .order_by_asc(enhed::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
 }
 
 pub async fn count<C: ConnectionTrait>(db: &C) -> Result<u64, DbErr> {
@@ -34,7 +48,12 @@ pub async fn count<C: ConnectionTrait>(db: &C) -> Result<u64, DbErr> {
 }
 
 pub async fn by_owner<C: ConnectionTrait>(db: &C, cvr: &str) -> Result<Vec<Enhed>, DbErr> {
-    enhed::Entity::find().filter(enhed::Column::EjerCvr.eq(cvr)).order_by_asc(enhed::Column::NavnSoeg).limit(500).all(db).await
+    enhed::Entity::find()
+        .filter(enhed::Column::EjerCvr.eq(cvr))
+        .order_by_asc(enhed::Column::NavnSoeg)
+        .limit(500)
+        .all(db)
+        .await
 }
 
 use crate::app::AppState;
@@ -58,41 +77,102 @@ fn upd<T: Clone>(v: MaybeUndefined<T>, cur: Option<T>) -> Option<T> {
 
 /// Applies an admin/redaktør input to an enhed (or a new one), validating it and deriving the
 /// kommune from the location (R17).
-pub fn apply_input(st: &AppState, old: Option<Enhed>, i: EnhedInput, now: DateTime<Utc>) -> Result<Enhed, AppError> {
+pub fn apply_input(
+    st: &AppState,
+    old: Option<Enhed>,
+    i: EnhedInput,
+    now: DateTime<Utc>,
+) -> Result<Enhed, AppError> {
     let mut errs: Vec<FieldError> = Vec::new();
-    let mut short = |field: &'static str, label: &str, v: MaybeUndefined<String>, cur: Option<String>| -> Option<String> {
+    let mut short = |field: &'static str,
+                     label: &str,
+                     v: MaybeUndefined<String>,
+                     cur: Option<String>|
+     -> Option<String> {
         match v {
             MaybeUndefined::Undefined => cur,
             MaybeUndefined::Null => None,
-            MaybeUndefined::Value(s) => validate_short_text(field, label, Some(&s)).map_err(|e| errs.push(e)).ok().flatten(),
+            MaybeUndefined::Value(s) => validate_short_text(field, label, Some(&s))
+                .map_err(|e| errs.push(e))
+                .ok()
+                .flatten(),
         }
     };
     let o = old.clone();
-    let navn_in = i.navn.or(o.as_ref().map(|x| x.navn.clone())).unwrap_or_default();
-    let vejnavn = short("vejnavn", "Vejnavn", i.vejnavn, o.as_ref().and_then(|x| x.vejnavn.clone()));
-    let postnummer = short("postnummer", "Postnummer", i.postnummer, o.as_ref().and_then(|x| x.postnummer.clone()));
+    let navn_in = i
+        .navn
+        .or(o.as_ref().map(|x| x.navn.clone()))
+        .unwrap_or_default();
+    let vejnavn = short(
+        "vejnavn",
+        "Vejnavn",
+        i.vejnavn,
+        o.as_ref().and_then(|x| x.vejnavn.clone()),
+    );
+    let postnummer = short(
+        "postnummer",
+        "Postnummer",
+        i.postnummer,
+        o.as_ref().and_then(|x| x.postnummer.clone()),
+    );
     let by = short("by", "By", i.by, o.as_ref().and_then(|x| x.by.clone()));
-    let sor_kode = short("sorKode", "SOR-kode", i.sor_kode, o.as_ref().and_then(|x| x.sor_kode.clone()));
-    let telefon = short("telefon", "Telefon", i.telefon, o.as_ref().and_then(|x| x.telefon.clone()));
-    let email = short("email", "E-mail", i.email, o.as_ref().and_then(|x| x.email.clone()));
+    let sor_kode = short(
+        "sorKode",
+        "SOR-kode",
+        i.sor_kode,
+        o.as_ref().and_then(|x| x.sor_kode.clone()),
+    );
+    let telefon = short(
+        "telefon",
+        "Telefon",
+        i.telefon,
+        o.as_ref().and_then(|x| x.telefon.clone()),
+    );
+    let email = short(
+        "email",
+        "E-mail",
+        i.email,
+        o.as_ref().and_then(|x| x.email.clone()),
+    );
     let web = short("web", "Web", i.web, o.as_ref().and_then(|x| x.web.clone()));
     let beskrivelse = match i.beskrivelse {
         MaybeUndefined::Undefined => o.as_ref().and_then(|x| x.beskrivelse.clone()),
         MaybeUndefined::Null => None,
-        MaybeUndefined::Value(s) => validate_long_text("beskrivelse", "Beskrivelse", Some(&s)).map_err(|e| errs.push(e)).ok().flatten(),
+        MaybeUndefined::Value(s) => validate_long_text("beskrivelse", "Beskrivelse", Some(&s))
+            .map_err(|e| errs.push(e))
+            .ok()
+            .flatten(),
     };
-    let navn = crate::domain::serviceleverance::validate_navn(&navn_in).map_err(|e| errs.push(e)).unwrap_or_default();
-    let kind = i.kind.map(|k| k.as_str().to_string()).or(o.as_ref().map(|x| x.kind.clone()));
+    let navn = crate::domain::serviceleverance::validate_navn(&navn_in)
+        .map_err(|e| errs.push(e))
+        .unwrap_or_default();
+    let kind = i
+        .kind
+        .map(|k| k.as_str().to_string())
+        .or(o.as_ref().map(|x| x.kind.clone()));
     if kind.is_none() {
-        errs.push(FieldError::new("kind", "Vælg om enheden er en plejeenhed eller en helhedsplejeenhed."));
+        errs.push(FieldError::new(
+            "kind",
+            "Vælg om enheden er en plejeenhed eller en helhedsplejeenhed.",
+        ));
     }
-    let ejer_cvr = i.ejer_cvr.map(|c| c.trim().to_string()).or(o.as_ref().map(|x| x.ejer_cvr.clone())).unwrap_or_default();
+    let ejer_cvr = i
+        .ejer_cvr
+        .map(|c| c.trim().to_string())
+        .or(o.as_ref().map(|x| x.ejer_cvr.clone()))
+        .unwrap_or_default();
     if !crate::auth::is_cvr(&ejer_cvr) {
-        errs.push(FieldError::new("ejerCvr", "Ejerens CVR-nummer skal være 8 cifre."));
+        errs.push(FieldError::new(
+            "ejerCvr",
+            "Ejerens CVR-nummer skal være 8 cifre.",
+        ));
     }
     if let Some(p) = &postnummer {
         if !(p.len() == 4 && p.bytes().all(|b| b.is_ascii_digit())) {
-            errs.push(FieldError::new("postnummer", "Postnummeret skal være 4 cifre."));
+            errs.push(FieldError::new(
+                "postnummer",
+                "Postnummeret skal være 4 cifre.",
+            ));
         }
     }
     let lat = upd(i.lat, o.as_ref().and_then(|x| x.lat));
@@ -101,13 +181,19 @@ pub fn apply_input(st: &AppState, old: Option<Enhed>, i: EnhedInput, now: DateTi
         (Some(a), Some(b)) => match LatLon::new(a, b) {
             Some(p) => Some(p),
             None => {
-                errs.push(FieldError::new("lat", "Placeringen skal være gyldige WGS84-koordinater."));
+                errs.push(FieldError::new(
+                    "lat",
+                    "Placeringen skal være gyldige WGS84-koordinater.",
+                ));
                 None
             }
         },
         (None, None) => None,
         _ => {
-            errs.push(FieldError::new("lon", "Angiv både lat og lon, eller ingen af dem."));
+            errs.push(FieldError::new(
+                "lon",
+                "Angiv både lat og lon, eller ingen af dem.",
+            ));
             None
         }
     };
@@ -122,11 +208,20 @@ pub fn apply_input(st: &AppState, old: Option<Enhed>, i: EnhedInput, now: DateTi
         MaybeUndefined::Null => None,
         MaybeUndefined::Undefined => o.as_ref().and_then(|x| x.kommune_kode.clone()),
     };
-    let kommune_kode = pos.and_then(|p| st.kommuner.at(p)).map(str::to_string).or(given_kommune);
-    let boligtype = upd(i.boligtype.map_value(|b| b.as_str().to_string()), o.as_ref().and_then(|x| x.boligtype.clone()));
+    let kommune_kode = pos
+        .and_then(|p| st.kommuner.at(p))
+        .map(str::to_string)
+        .or(given_kommune);
+    let boligtype = upd(
+        i.boligtype.map_value(|b| b.as_str().to_string()),
+        o.as_ref().and_then(|x| x.boligtype.clone()),
+    );
     let antal_boliger = upd(i.antal_boliger, o.as_ref().and_then(|x| x.antal_boliger));
     if antal_boliger.is_some_and(|n| !(0..=100_000).contains(&n)) {
-        errs.push(FieldError::new("antalBoliger", "Antal boliger skal være mellem 0 og 100000."));
+        errs.push(FieldError::new(
+            "antalBoliger",
+            "Antal boliger skal være mellem 0 og 100000.",
+        ));
     }
     if !errs.is_empty() {
         return Err(AppError::Validation(errs));
@@ -215,13 +310,25 @@ pub async fn update<C: ConnectionTrait>(db: &C, m: Enhed) -> Result<Enhed, DbErr
 }
 
 /// R11 for enheder (R19): the same conditional UPDATE as for serviceleverancer.
-pub async fn try_lock<C: ConnectionTrait>(db: &C, id: &str, actor: &Actor<'_>, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<bool, DbErr> {
+pub async fn try_lock<C: ConnectionTrait>(
+    db: &C,
+    id: &str,
+    actor: &Actor<'_>,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<bool, DbErr> {
     use sea_orm::sea_query::Expr;
     let r = enhed::Entity::update_many()
         .col_expr(enhed::Column::LockSubject, Expr::value(actor.subject))
-        .col_expr(enhed::Column::LockName, Expr::value(actor.name.map(str::to_string)))
+        .col_expr(
+            enhed::Column::LockName,
+            Expr::value(actor.name.map(str::to_string)),
+        )
         .col_expr(enhed::Column::LockSince, Expr::value(now))
-        .col_expr(enhed::Column::LockExpiresMs, Expr::value(until.timestamp_millis()))
+        .col_expr(
+            enhed::Column::LockExpiresMs,
+            Expr::value(until.timestamp_millis()),
+        )
         .filter(enhed::Column::Id.eq(id))
         .filter(
             Cond::any()
@@ -234,13 +341,27 @@ pub async fn try_lock<C: ConnectionTrait>(db: &C, id: &str, actor: &Actor<'_>, n
     Ok(r.rows_affected == 1)
 }
 
-pub async fn release_lock<C: ConnectionTrait>(db: &C, id: &str, subject: &str, now: DateTime<Utc>) -> Result<bool, DbErr> {
+pub async fn release_lock<C: ConnectionTrait>(
+    db: &C,
+    id: &str,
+    subject: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
     use sea_orm::sea_query::Expr;
     let r = enhed::Entity::update_many()
-        .col_expr(enhed::Column::LockSubject, Expr::value(Option::<String>::None))
+        .col_expr(
+            enhed::Column::LockSubject,
+            Expr::value(Option::<String>::None),
+        )
         .col_expr(enhed::Column::LockName, Expr::value(Option::<String>::None))
-        .col_expr(enhed::Column::LockSince, Expr::value(Option::<DateTime<Utc>>::None))
-        .col_expr(enhed::Column::LockExpiresMs, Expr::value(Option::<i64>::None))
+        .col_expr(
+            enhed::Column::LockSince,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(
+            enhed::Column::LockExpiresMs,
+            Expr::value(Option::<i64>::None),
+        )
         .filter(enhed::Column::Id.eq(id))
         .filter(enhed::Column::LockSubject.eq(subject))
         .filter(enhed::Column::LockExpiresMs.gt(now.timestamp_millis()))

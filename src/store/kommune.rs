@@ -1,6 +1,9 @@
 //! Kommuner: reference data shipped in `data/`, loaded on start; CVR changes by administrators.
 use super::entity::kommune;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set,
+};
 
 pub use kommune::Model as Kommune;
 
@@ -20,14 +23,20 @@ pub const KOMMUNER_CSV: &str = include_str!("../../data/kommuner.csv");
 pub const KOMMUNER_GEOJSON: &str = include_str!("../../data/kommuner.geojson");
 
 pub fn reference_rows() -> Result<Vec<KommuneRow>, csv::Error> {
-    csv::Reader::from_reader(KOMMUNER_CSV.as_bytes()).deserialize().collect()
+    csv::Reader::from_reader(KOMMUNER_CSV.as_bytes())
+        .deserialize()
+        .collect()
 }
 
 /// Inserts the kommuner that are missing (an administrator's CVR changes are kept).
 pub async fn ensure_reference(db: &DatabaseConnection) -> anyhow::Result<usize> {
     let rows = reference_rows()?;
-    let existing: std::collections::HashSet<String> =
-        kommune::Entity::find().all(db).await?.into_iter().map(|k| k.kode).collect();
+    let existing: std::collections::HashSet<String> = kommune::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|k| k.kode)
+        .collect();
     let boundaries = boundaries_by_kode()?;
     let mut added = 0;
     for r in rows.into_iter().filter(|r| !existing.contains(&r.kode)) {
@@ -62,22 +71,38 @@ fn boundaries_by_kode() -> anyhow::Result<std::collections::HashMap<String, Stri
 }
 
 pub async fn all(db: &DatabaseConnection) -> Result<Vec<Kommune>, DbErr> {
-    kommune::Entity::find().order_by_asc(kommune::Column::Kode).all(db).await
+    kommune::Entity::find()
+        .order_by_asc(kommune::Column::Kode)
+        .all(db)
+        .await
 }
 
-pub async fn by_kode<C: sea_orm::ConnectionTrait>(db: &C, kode: &str) -> Result<Option<Kommune>, DbErr> {
+pub async fn by_kode<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    kode: &str,
+) -> Result<Option<Kommune>, DbErr> {
     kommune::Entity::find_by_id(kode.to_string()).one(db).await
 }
 
 pub async fn by_kodes(db: &DatabaseConnection, kodes: &[String]) -> Result<Vec<Kommune>, DbErr> {
-    kommune::Entity::find().filter(kommune::Column::Kode.is_in(kodes.iter().cloned())).all(db).await
+    kommune::Entity::find()
+        .filter(kommune::Column::Kode.is_in(kodes.iter().cloned()))
+        .all(db)
+        .await
 }
 
 pub async fn by_cvr(db: &DatabaseConnection, cvr: &str) -> Result<Option<Kommune>, DbErr> {
-    kommune::Entity::find().filter(kommune::Column::Cvr.eq(cvr)).one(db).await
+    kommune::Entity::find()
+        .filter(kommune::Column::Cvr.eq(cvr))
+        .one(db)
+        .await
 }
 
-pub async fn set_cvr<C: sea_orm::ConnectionTrait>(db: &C, kode: &str, cvr: &str) -> Result<Option<Kommune>, DbErr> {
+pub async fn set_cvr<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    kode: &str,
+    cvr: &str,
+) -> Result<Option<Kommune>, DbErr> {
     let Some(k) = by_kode(db, kode).await? else {
         return Ok(None);
     };

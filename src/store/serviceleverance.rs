@@ -9,22 +9,31 @@ use crate::domain::text::{escape_like, fold};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, JoinType, LikeExpr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
 };
 
 pub use sl::Model as Serviceleverance;
 pub use ver::Model as Version;
 
-pub async fn by_id<C: ConnectionTrait>(db: &C, id: &str) -> Result<Option<Serviceleverance>, DbErr> {
+pub async fn by_id<C: ConnectionTrait>(
+    db: &C,
+    id: &str,
+) -> Result<Option<Serviceleverance>, DbErr> {
     sl::Entity::find_by_id(id.to_string()).one(db).await
 }
 
-pub async fn by_ids<C: ConnectionTrait>(db: &C, ids: &[String]) -> Result<Vec<Serviceleverance>, DbErr> {
+pub async fn by_ids<C: ConnectionTrait>(
+    db: &C,
+    ids: &[String],
+) -> Result<Vec<Serviceleverance>, DbErr> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    sl::Entity::find().filter(sl::Column::Id.is_in(ids.iter().cloned())).all(db).await
+    sl::Entity::find()
+        .filter(sl::Column::Id.is_in(ids.iter().cloned()))
+        .all(db)
+        .await
 }
 
 /// The fields of a stored agreement, as the domain sees them.
@@ -41,7 +50,11 @@ pub fn fields(m: &Serviceleverance) -> Fields {
 }
 
 pub fn search_text(f: &Fields) -> String {
-    fold(&format!("{} {}", f.navn, f.aftaleidentifikation.as_deref().unwrap_or("")))
+    fold(&format!(
+        "{} {}",
+        f.navn,
+        f.aftaleidentifikation.as_deref().unwrap_or("")
+    ))
 }
 
 /// Who did it, for the created/updated columns and versions.
@@ -58,7 +71,12 @@ pub struct NewSl<'a> {
 }
 
 /// R13: creation records version 1 and leaves the item unlocked.
-pub async fn insert<C: ConnectionTrait>(db: &C, n: NewSl<'_>, actor: &Actor<'_>, now: DateTime<Utc>) -> Result<Serviceleverance, DbErr> {
+pub async fn insert<C: ConnectionTrait>(
+    db: &C,
+    n: NewSl<'_>,
+    actor: &Actor<'_>,
+    now: DateTime<Utc>,
+) -> Result<Serviceleverance, DbErr> {
     let f = n.fields;
     let m = sl::ActiveModel {
         id: Set(n.id.clone()),
@@ -125,9 +143,15 @@ pub async fn try_lock<C: ConnectionTrait>(
 ) -> Result<bool, DbErr> {
     let r = sl::Entity::update_many()
         .col_expr(sl::Column::LockSubject, Expr::value(actor.subject))
-        .col_expr(sl::Column::LockName, Expr::value(actor.name.map(str::to_string)))
+        .col_expr(
+            sl::Column::LockName,
+            Expr::value(actor.name.map(str::to_string)),
+        )
         .col_expr(sl::Column::LockSince, Expr::value(now))
-        .col_expr(sl::Column::LockExpiresMs, Expr::value(expires.timestamp_millis()))
+        .col_expr(
+            sl::Column::LockExpiresMs,
+            Expr::value(expires.timestamp_millis()),
+        )
         .filter(sl::Column::Id.eq(id))
         .filter(sl::Column::DeletedAt.is_null())
         .filter(
@@ -163,8 +187,14 @@ pub async fn save<C: ConnectionTrait>(
         .col_expr(sl::Column::EnhedId, Expr::value(f.enhed_id.clone()))
         .col_expr(sl::Column::Navn, Expr::value(f.navn.clone()))
         .col_expr(sl::Column::Soeg, Expr::value(search_text(f)))
-        .col_expr(sl::Column::Aftaleidentifikation, Expr::value(f.aftaleidentifikation.clone()))
-        .col_expr(sl::Column::Type, Expr::value(f.sl_type.map(|t| t.as_str().to_string())))
+        .col_expr(
+            sl::Column::Aftaleidentifikation,
+            Expr::value(f.aftaleidentifikation.clone()),
+        )
+        .col_expr(
+            sl::Column::Type,
+            Expr::value(f.sl_type.map(|t| t.as_str().to_string())),
+        )
         .col_expr(sl::Column::Beskrivelse, Expr::value(f.beskrivelse.clone()))
         .col_expr(sl::Column::Startdato, Expr::value(f.startdato))
         .col_expr(sl::Column::Slutdato, Expr::value(f.slutdato))
@@ -190,7 +220,10 @@ pub async fn check_in<C: ConnectionTrait>(
     let r = sl::Entity::update_many()
         .col_expr(sl::Column::LockSubject, Expr::value(Option::<String>::None))
         .col_expr(sl::Column::LockName, Expr::value(Option::<String>::None))
-        .col_expr(sl::Column::LockSince, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(
+            sl::Column::LockSince,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
         .col_expr(sl::Column::LockExpiresMs, Expr::value(Option::<i64>::None))
         .col_expr(sl::Column::Version, Expr::col(sl::Column::Version).add(1))
         .filter(sl::Column::Id.eq(&current.id))
@@ -202,18 +235,35 @@ pub async fn check_in<C: ConnectionTrait>(
         return Ok(None);
     }
     let nummer = current.version + 1;
-    insert_version(db, &current.id, nummer, actor, now, kommentar, &fields(current)).await?;
+    insert_version(
+        db,
+        &current.id,
+        nummer,
+        actor,
+        now,
+        kommentar,
+        &fields(current),
+    )
+    .await?;
     Ok(Some(nummer))
 }
 
 /// R8: soft delete by the lock holder; releases the lock.
-pub async fn soft_delete<C: ConnectionTrait>(db: &C, id: &str, actor: &Actor<'_>, now: DateTime<Utc>) -> Result<bool, DbErr> {
+pub async fn soft_delete<C: ConnectionTrait>(
+    db: &C,
+    id: &str,
+    actor: &Actor<'_>,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
     let r = sl::Entity::update_many()
         .col_expr(sl::Column::DeletedAt, Expr::value(now))
         .col_expr(sl::Column::DeletedBy, Expr::value(actor.subject))
         .col_expr(sl::Column::LockSubject, Expr::value(Option::<String>::None))
         .col_expr(sl::Column::LockName, Expr::value(Option::<String>::None))
-        .col_expr(sl::Column::LockSince, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(
+            sl::Column::LockSince,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
         .col_expr(sl::Column::LockExpiresMs, Expr::value(Option::<i64>::None))
         .filter(sl::Column::Id.eq(id))
         .filter(held_by(actor.subject, now))
@@ -227,7 +277,10 @@ pub async fn force_unlock<C: ConnectionTrait>(db: &C, id: &str) -> Result<bool, 
     let r = sl::Entity::update_many()
         .col_expr(sl::Column::LockSubject, Expr::value(Option::<String>::None))
         .col_expr(sl::Column::LockName, Expr::value(Option::<String>::None))
-        .col_expr(sl::Column::LockSince, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(
+            sl::Column::LockSince,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
         .col_expr(sl::Column::LockExpiresMs, Expr::value(Option::<i64>::None))
         .filter(sl::Column::Id.eq(id))
         .exec(db)
@@ -236,7 +289,11 @@ pub async fn force_unlock<C: ConnectionTrait>(db: &C, id: &str) -> Result<bool, 
 }
 
 /// Recomputes the stored error flag (after an enhed changed kind).
-pub async fn set_has_errors<C: ConnectionTrait>(db: &C, id: &str, has_errors: bool) -> Result<(), DbErr> {
+pub async fn set_has_errors<C: ConnectionTrait>(
+    db: &C,
+    id: &str,
+    has_errors: bool,
+) -> Result<(), DbErr> {
     sl::Entity::update_many()
         .col_expr(sl::Column::HasErrors, Expr::value(has_errors))
         .filter(sl::Column::Id.eq(id))
@@ -245,20 +302,37 @@ pub async fn set_has_errors<C: ConnectionTrait>(db: &C, id: &str, has_errors: bo
     Ok(())
 }
 
-pub async fn by_enhed<C: ConnectionTrait>(db: &C, enhed_id: &str) -> Result<Vec<Serviceleverance>, DbErr> {
-    sl::Entity::find().filter(sl::Column::EnhedId.eq(enhed_id)).all(db).await
+pub async fn by_enhed<C: ConnectionTrait>(
+    db: &C,
+    enhed_id: &str,
+) -> Result<Vec<Serviceleverance>, DbErr> {
+    sl::Entity::find()
+        .filter(sl::Column::EnhedId.eq(enhed_id))
+        .all(db)
+        .await
 }
 
 /// The other live agreements between the same kommune and enhed (for R9's overlap warning).
-pub async fn siblings<C: ConnectionTrait>(db: &C, pairs: &[(String, String)]) -> Result<Vec<Serviceleverance>, DbErr> {
+pub async fn siblings<C: ConnectionTrait>(
+    db: &C,
+    pairs: &[(String, String)],
+) -> Result<Vec<Serviceleverance>, DbErr> {
     if pairs.is_empty() {
         return Ok(Vec::new());
     }
     let mut cond = Cond::any();
     for (k, e) in pairs {
-        cond = cond.add(Cond::all().add(sl::Column::AftalepartKode.eq(k)).add(sl::Column::EnhedId.eq(e)));
+        cond = cond.add(
+            Cond::all()
+                .add(sl::Column::AftalepartKode.eq(k))
+                .add(sl::Column::EnhedId.eq(e)),
+        );
     }
-    sl::Entity::find().filter(sl::Column::DeletedAt.is_null()).filter(cond).all(db).await
+    sl::Entity::find()
+        .filter(sl::Column::DeletedAt.is_null())
+        .filter(cond)
+        .all(db)
+        .await
 }
 
 pub async fn versions<C: ConnectionTrait>(db: &C, sl_id: &str) -> Result<Vec<Version>, DbErr> {
@@ -269,7 +343,11 @@ pub async fn versions<C: ConnectionTrait>(db: &C, sl_id: &str) -> Result<Vec<Ver
         .await
 }
 
-pub async fn version<C: ConnectionTrait>(db: &C, sl_id: &str, nummer: i32) -> Result<Option<Version>, DbErr> {
+pub async fn version<C: ConnectionTrait>(
+    db: &C,
+    sl_id: &str,
+    nummer: i32,
+) -> Result<Option<Version>, DbErr> {
     ver::Entity::find()
         .filter(ver::Column::ServiceleveranceId.eq(sl_id))
         .filter(ver::Column::Nummer.eq(nummer))
@@ -323,7 +401,11 @@ pub async fn list<C: ConnectionTrait>(
     if let Some(kind) = filter.kind {
         q = q.filter(
             sl::Column::EnhedId.in_subquery(
-                enhed::Entity::find().select_only().column(enhed::Column::Id).filter(enhed::Column::Kind.eq(kind)).into_query(),
+                enhed::Entity::find()
+                    .select_only()
+                    .column(enhed::Column::Id)
+                    .filter(enhed::Column::Kind.eq(kind))
+                    .into_query(),
             ),
         );
     }
@@ -331,19 +413,26 @@ pub async fn list<C: ConnectionTrait>(
         q = q.filter(sl::Column::Type.eq(t.as_str()));
     }
     if let Some(d) = filter.active_on {
-        q = q
-            .filter(sl::Column::Startdato.lte(d))
-            .filter(Cond::any().add(sl::Column::Slutdato.is_null()).add(sl::Column::Slutdato.gte(d)));
+        q = q.filter(sl::Column::Startdato.lte(d)).filter(
+            Cond::any()
+                .add(sl::Column::Slutdato.is_null())
+                .add(sl::Column::Slutdato.gte(d)),
+        );
     }
     if let Some(e) = filter.has_errors {
         q = q.filter(sl::Column::HasErrors.eq(e));
     }
     if let Some(l) = filter.locked {
-        let live = Cond::all().add(sl::Column::LockSubject.is_not_null()).add(sl::Column::LockExpiresMs.gt(now.timestamp_millis()));
+        let live = Cond::all()
+            .add(sl::Column::LockSubject.is_not_null())
+            .add(sl::Column::LockExpiresMs.gt(now.timestamp_millis()));
         q = q.filter(if l { live } else { live.not() });
     }
     if let Some(t) = filter.text.as_deref().map(fold).filter(|t| !t.is_empty()) {
-        q = q.filter(Expr::col(sl::Column::Soeg).like(LikeExpr::new(format!("%{}%", escape_like(&t))).escape('\\')));
+        q = q.filter(
+            Expr::col(sl::Column::Soeg)
+                .like(LikeExpr::new(format!("%{}%", escape_like(&t))).escape('\\')),
+        );
     }
     let total = q.clone().count(db).await?;
     let rows = q
@@ -368,16 +457,34 @@ pub struct SearchFilter<'a> {
 /// R20/R21/R6 in one statement: the kommune's agreements that are not deleted, free of ERROR
 /// issues (stored flag, computed by the domain), active on the day, with an enhed of the asked
 /// kind; narrowed by the box and the name text. Ranking and exact distances are the domain's.
-pub async fn search_candidates<C: ConnectionTrait>(db: &C, f: &SearchFilter<'_>) -> Result<Vec<Candidate>, DbErr> {
+pub async fn search_candidates<C: ConnectionTrait>(
+    db: &C,
+    f: &SearchFilter<'_>,
+) -> Result<Vec<Candidate>, DbErr> {
     let s = Alias::new("s");
     let e = Alias::new("e");
     let mut q = Query::select();
     q.expr_as(Expr::col((s.clone(), sl::Column::Id)), Alias::new("sl_id"))
-        .expr_as(Expr::col((s.clone(), sl::Column::Startdato)), Alias::new("startdato"))
-        .expr_as(Expr::col((e.clone(), enhed::Column::Id)), Alias::new("enhed_id"))
-        .expr_as(Expr::col((e.clone(), enhed::Column::Navn)), Alias::new("navn"))
-        .expr_as(Expr::col((e.clone(), enhed::Column::Lat)), Alias::new("lat"))
-        .expr_as(Expr::col((e.clone(), enhed::Column::Lon)), Alias::new("lon"))
+        .expr_as(
+            Expr::col((s.clone(), sl::Column::Startdato)),
+            Alias::new("startdato"),
+        )
+        .expr_as(
+            Expr::col((e.clone(), enhed::Column::Id)),
+            Alias::new("enhed_id"),
+        )
+        .expr_as(
+            Expr::col((e.clone(), enhed::Column::Navn)),
+            Alias::new("navn"),
+        )
+        .expr_as(
+            Expr::col((e.clone(), enhed::Column::Lat)),
+            Alias::new("lat"),
+        )
+        .expr_as(
+            Expr::col((e.clone(), enhed::Column::Lon)),
+            Alias::new("lon"),
+        )
         .from_as(sl::Entity, s.clone())
         .join_as(
             JoinType::InnerJoin,
@@ -401,7 +508,8 @@ pub async fn search_candidates<C: ConnectionTrait>(db: &C, f: &SearchFilter<'_>)
     }
     if let Some(t) = f.text.map(fold).filter(|t| !t.is_empty()) {
         q.and_where(
-            Expr::col((e.clone(), enhed::Column::NavnSoeg)).like(LikeExpr::new(format!("%{}%", escape_like(&t))).escape('\\')),
+            Expr::col((e.clone(), enhed::Column::NavnSoeg))
+                .like(LikeExpr::new(format!("%{}%", escape_like(&t))).escape('\\')),
         );
     }
     let rows = db.query_all(&q).await?;
@@ -421,33 +529,51 @@ pub async fn search_candidates<C: ConnectionTrait>(db: &C, f: &SearchFilter<'_>)
 }
 
 /// Public offers per kommune and enhed kind on a day: (aftalepart_kode, kind, count of enheder).
-pub async fn public_counts<C: ConnectionTrait>(db: &C, day: NaiveDate) -> Result<Vec<(String, String, i64)>, DbErr> {
+pub async fn public_counts<C: ConnectionTrait>(
+    db: &C,
+    day: NaiveDate,
+) -> Result<Vec<(String, String, i64)>, DbErr> {
     let s = Alias::new("s");
     let e = Alias::new("e");
     let mut q = Query::select();
-    q.expr_as(Expr::col((s.clone(), sl::Column::AftalepartKode)), Alias::new("kode"))
-        .expr_as(Expr::col((e.clone(), enhed::Column::Kind)), Alias::new("kind"))
-        .expr_as(Expr::col((e.clone(), enhed::Column::Id)).count_distinct(), Alias::new("n"))
-        .from_as(sl::Entity, s.clone())
-        .join_as(
-            JoinType::InnerJoin,
-            enhed::Entity,
-            e.clone(),
-            Expr::col((e.clone(), enhed::Column::Id)).equals((s.clone(), sl::Column::EnhedId)),
-        )
-        .and_where(Expr::col((s.clone(), sl::Column::DeletedAt)).is_null())
-        .and_where(Expr::col((s.clone(), sl::Column::HasErrors)).eq(false))
-        .and_where(Expr::col((s.clone(), sl::Column::Startdato)).lte(day))
-        .cond_where(
-            Cond::any()
-                .add(Expr::col((s.clone(), sl::Column::Slutdato)).is_null())
-                .add(Expr::col((s.clone(), sl::Column::Slutdato)).gte(day)),
-        )
-        .group_by_col((s.clone(), sl::Column::AftalepartKode))
-        .group_by_col((e.clone(), enhed::Column::Kind));
+    q.expr_as(
+        Expr::col((s.clone(), sl::Column::AftalepartKode)),
+        Alias::new("kode"),
+    )
+    .expr_as(
+        Expr::col((e.clone(), enhed::Column::Kind)),
+        Alias::new("kind"),
+    )
+    .expr_as(
+        Expr::col((e.clone(), enhed::Column::Id)).count_distinct(),
+        Alias::new("n"),
+    )
+    .from_as(sl::Entity, s.clone())
+    .join_as(
+        JoinType::InnerJoin,
+        enhed::Entity,
+        e.clone(),
+        Expr::col((e.clone(), enhed::Column::Id)).equals((s.clone(), sl::Column::EnhedId)),
+    )
+    .and_where(Expr::col((s.clone(), sl::Column::DeletedAt)).is_null())
+    .and_where(Expr::col((s.clone(), sl::Column::HasErrors)).eq(false))
+    .and_where(Expr::col((s.clone(), sl::Column::Startdato)).lte(day))
+    .cond_where(
+        Cond::any()
+            .add(Expr::col((s.clone(), sl::Column::Slutdato)).is_null())
+            .add(Expr::col((s.clone(), sl::Column::Slutdato)).gte(day)),
+    )
+    .group_by_col((s.clone(), sl::Column::AftalepartKode))
+    .group_by_col((e.clone(), enhed::Column::Kind));
     let rows = db.query_all(&q).await?;
     rows.into_iter()
-        .map(|r| Ok((r.try_get("", "kode")?, r.try_get("", "kind")?, r.try_get("", "n")?)))
+        .map(|r| {
+            Ok((
+                r.try_get("", "kode")?,
+                r.try_get("", "kind")?,
+                r.try_get("", "n")?,
+            ))
+        })
         .collect()
 }
 
@@ -468,10 +594,17 @@ pub async fn offering_kommuner<C: ConnectionTrait>(
         .filter(sl::Column::DeletedAt.is_null())
         .filter(sl::Column::HasErrors.eq(false))
         .filter(sl::Column::Startdato.lte(day))
-        .filter(Cond::any().add(sl::Column::Slutdato.is_null()).add(sl::Column::Slutdato.gte(day)))
+        .filter(
+            Cond::any()
+                .add(sl::Column::Slutdato.is_null())
+                .add(sl::Column::Slutdato.gte(day)),
+        )
         .distinct()
         .into_tuple::<(Option<String>, String)>()
         .all(db)
         .await?;
-    Ok(rows.into_iter().filter_map(|(e, k)| e.map(|e| (e, k))).collect())
+    Ok(rows
+        .into_iter()
+        .filter_map(|(e, k)| e.map(|e| (e, k)))
+        .collect())
 }

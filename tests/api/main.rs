@@ -1,0 +1,8 @@
+//! Integration tests: each starts the app on a random port with a fresh database and talks
+//! GraphQL over HTTP. Every test runs on SQLite and, when `PLEJEOVERBLIK_TEST_POSTGRES_URL` is
+//! set, on PostgreSQL (see `helpers.rs`).
+mod helpers;
+
+mod admin;
+mod foundation;
+mod search;

@@ -1,0 +1,561 @@
+//! The public search (R20-R25), over HTTP, on both databases.
+use crate::db_test;
+use crate::helpers::*;
+use chrono::{TimeZone, Utc};
+use plejeoverblik::domain::access::Role;
+use serde_json::{json, Value};
+
+const SEARCH: &str = r#"query($k: String!, $kind: SearchKind, $date: NaiveDate, $near: PunktInput, $r: Float, $bbox: BBoxInput, $text: String, $first: Int, $after: String) {
+  search(kommune: $k, kind: $kind, date: $date, near: $near, radiusKm: $r, bbox: $bbox, text: $text, first: $first, after: $after) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { cursor distanceKm node { id navn kind placering { lat lon } kommune { kode } } serviceleverance { type beskrivelse startdato slutdato aftalepart { kode } } }
+  }
+}"#;
+
+async fn search(app: &TestApp, vars: Value) -> Value {
+    app.ok(None, SEARCH, vars).await["search"].clone()
+}
+
+fn names(s: &Value) -> Vec<String> {
+    s["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|e| e["node"]["navn"].as_str().expect("navn").to_string())
+        .collect()
+}
+
+const PROVIDER: &str = "90000001";
+
+/// The user guide's three examples (R20, R21, R4, R7) with real kommuner: "Korsbæk" = Roskilde,
+/// "Vindblæst" = its neighbour Lejre.
+db_test!(guide_examples_r20_r21, |app: TestApp| async move {
+    // Example 1: Roskilde has an agreement with the self-governing plejecenter Aldersro.
+    let aldersro = create_enhed(&app, "PLEJEENHED", "Aldersro", "80000001", 55.6415, 12.0803).await;
+    create_agreement(
+        &app,
+        ROSKILDE,
+        &aldersro,
+        "DRIFTSOVERENSKOMST",
+        "2026-01-01",
+        None,
+    )
+    .await;
+    let s = search(&app, json!({ "k": "Roskilde", "kind": "PLEJEENHED" })).await;
+    assert_eq!(names(&s), vec!["Aldersro"]);
+
+    // Example 2: De varme hænder's branch lies in Lejre; Roskilde has an agreement with it.
+    let branch = create_enhed(
+        &app,
+        "HELHEDSPLEJEENHED",
+        "De varme hænder, Lejre",
+        PROVIDER,
+        55.6010,
+        11.9750,
+    )
+    .await;
+    let sl = create_agreement(
+        &app,
+        ROSKILDE,
+        &branch,
+        "DRIFTSOVERENSKOMST",
+        "2026-01-01",
+        None,
+    )
+    .await;
+    // R4: without the provider's beskrivelse it is not shown yet.
+    let s = search(&app, json!({ "k": ROSKILDE, "kind": "HELHEDSPLEJEENHED" })).await;
+    assert_eq!(s["totalCount"], 0);
+    let red = app.token(Role::Redaktoer, PROVIDER, "redaktoer");
+    app.ok(
+        Some(&red),
+        "mutation($id: ID!) { lockServiceleverance(id: $id) { id } }",
+        json!({ "id": sl }),
+    )
+    .await;
+    app.ok(Some(&red), "mutation($id: ID!) { setBeskrivelse(id: $id, beskrivelse: \"Pleje alle dage kl. 7-23\") { id } }", json!({ "id": sl }))
+        .await;
+    let s = search(&app, json!({ "k": ROSKILDE, "kind": "HELHEDSPLEJEENHED" })).await;
+    assert_eq!(names(&s), vec!["De varme hænder, Lejre"]);
+    let hit = &s["edges"][0];
+    assert_eq!(
+        hit["node"]["kommune"]["kode"], LEJRE,
+        "the branch lies in the neighbouring kommune"
+    );
+    assert_eq!(
+        hit["serviceleverance"]["beskrivelse"],
+        "Pleje alle dage kl. 7-23"
+    );
+    assert_eq!(hit["serviceleverance"]["aftalepart"]["kode"], ROSKILDE);
+    // Both kinds by default.
+    let s = search(&app, json!({ "k": ROSKILDE })).await;
+    assert_eq!(s["totalCount"], 2);
+
+    // Example 3: Lejre has no agreement with it, so it is not shown for Lejre although it lies there.
+    let s = search(&app, json!({ "k": "Lejre" })).await;
+    assert_eq!(s["totalCount"], 0);
+});
+
+/// R6/R20: which agreements are active on the day; deleted and erroneous ones are hidden;
+/// R7: an enhed with agreements with two kommuner is shown in both; R21: friplejeboliger.
+db_test!(
+    activity_deletion_errors_and_two_kommuner_r6_r7_r8_r20_r21,
+    |app: TestApp| async move {
+        // Today (test clock) is 2026-06-15.
+        let mk = |n: &'static str| create_enhed(&app, "PLEJEENHED", n, "80000002", 56.16, 10.20);
+        let ended_yesterday = mk("Endte i går").await;
+        let starts_tomorrow = mk("Starter i morgen").await;
+        let ends_today = mk("Slutter i dag").await;
+        let open = mk("Løbende").await;
+        let deleted = mk("Slettet").await;
+        let no_agreement = mk("Uden aftale").await;
+        let _ = no_agreement;
+        create_agreement(
+            &app,
+            AARHUS,
+            &ended_yesterday,
+            "DRIFTSOVERENSKOMST",
+            "2026-01-01",
+            Some("2026-06-14"),
+        )
+        .await;
+        create_agreement(
+            &app,
+            AARHUS,
+            &starts_tomorrow,
+            "DRIFTSOVERENSKOMST",
+            "2026-06-16",
+            None,
+        )
+        .await;
+        create_agreement(
+            &app,
+            AARHUS,
+            &ends_today,
+            "DRIFTSOVERENSKOMST",
+            "2026-01-01",
+            Some("2026-06-15"),
+        )
+        .await;
+        create_agreement(
+            &app,
+            AARHUS,
+            &open,
+            "DRIFTSOVERENSKOMST",
+            "2020-01-01",
+            None,
+        )
+        .await;
+        let del = create_agreement(
+            &app,
+            AARHUS,
+            &deleted,
+            "DRIFTSOVERENSKOMST",
+            "2020-01-01",
+            None,
+        )
+        .await;
+        // An agreement with an ERROR issue (no startdato) is hidden.
+        let t = app.token(
+            Role::Driftsoverenskomstansvarlig,
+            &kommune_cvr(AARHUS),
+            "doa-0751",
+        );
+        let half = mk("Halvt udfyldt").await;
+        app.ok(
+        Some(&t),
+        "mutation($e: String) { createServiceleverance(input: { navn: \"Halv\", enhedId: $e, type: DRIFTSOVERENSKOMST }) { id } }",
+        json!({ "e": half }),
+    )
+    .await;
+        let before = names(&search(&app, json!({ "k": AARHUS })).await);
+        assert!(before.contains(&"Slettet".to_string()));
+        // R8: delete (needs the lock) and it leaves the search at once.
+        app.ok(
+            Some(&t),
+            "mutation($id: ID!) { lockServiceleverance(id: $id) { id } }",
+            json!({ "id": del }),
+        )
+        .await;
+        app.ok(
+            Some(&t),
+            "mutation($id: ID!) { deleteServiceleverance(id: $id) }",
+            json!({ "id": del }),
+        )
+        .await;
+        let s = search(&app, json!({ "k": AARHUS })).await;
+        assert_eq!(names(&s), vec!["Løbende", "Slutter i dag"]);
+        // Another day: "which offers will exist on 1 March?" (R23)
+        let s = search(&app, json!({ "k": AARHUS, "date": "2026-06-16" })).await;
+        assert_eq!(names(&s), vec!["Løbende", "Starter i morgen"]);
+        let s = search(&app, json!({ "k": AARHUS, "date": "2026-06-14" })).await;
+        assert_eq!(names(&s), vec!["Endte i går", "Løbende", "Slutter i dag"]);
+
+        // R7: the same enhed with agreements with two kommuner is shown in both.
+        create_agreement(
+            &app,
+            ROSKILDE,
+            &open,
+            "DRIFTSOVERENSKOMST",
+            "2020-01-01",
+            None,
+        )
+        .await;
+        assert_eq!(
+            names(&search(&app, json!({ "k": ROSKILDE })).await),
+            vec!["Løbende"]
+        );
+        assert!(names(&search(&app, json!({ "k": AARHUS })).await).contains(&"Løbende".to_string()));
+
+        // R21: a friplejebolig appears through its FRIPLEJEBOLIG agreement with the kommune it lies in.
+        let fri = create_enhed(
+            &app,
+            "PLEJEENHED",
+            "Friplejeboligerne Solhaven",
+            "80000003",
+            56.17,
+            10.19,
+        )
+        .await;
+        create_agreement(&app, AARHUS, &fri, "FRIPLEJEBOLIG", "2024-01-01", None).await;
+        let s = search(&app, json!({ "k": AARHUS, "text": "solhaven" })).await;
+        assert_eq!(names(&s), vec!["Friplejeboligerne Solhaven"]);
+        assert_eq!(s["edges"][0]["serviceleverance"]["type"], "FRIPLEJEBOLIG");
+        // Unknown kommune: a clear error, not an empty list.
+        let e = app
+            .err(None, SEARCH, json!({ "k": "Korsbæk" }), "VALIDATION")
+            .await;
+        assert!(e["message"].as_str().expect("msg").contains("Korsbæk"));
+    }
+);
+
+/// R6: "today" switches at midnight in Copenhagen, not UTC, in summer and winter time.
+db_test!(today_is_copenhagen_midnight_r6, |app: TestApp| async move {
+    let summer = create_enhed(&app, "PLEJEENHED", "Sommerhuset", "80000004", 56.16, 10.20).await;
+    let winter = create_enhed(&app, "PLEJEENHED", "Vinterhuset", "80000004", 56.16, 10.21).await;
+    create_agreement(
+        &app,
+        AARHUS,
+        &summer,
+        "DRIFTSOVERENSKOMST",
+        "2026-07-01",
+        None,
+    )
+    .await;
+    create_agreement(
+        &app,
+        AARHUS,
+        &winter,
+        "DRIFTSOVERENSKOMST",
+        "2027-01-01",
+        None,
+    )
+    .await;
+    let at = |y, m, d, h, min| {
+        Utc.with_ymd_and_hms(y, m, d, h, min, 0)
+            .single()
+            .expect("time")
+    };
+    // Summer time is UTC+2: 1 July starts at 22:00 UTC on 30 June.
+    app.set_now(at(2026, 6, 30, 21, 59));
+    assert_eq!(
+        names(&search(&app, json!({ "k": AARHUS })).await),
+        Vec::<String>::new()
+    );
+    app.set_now(at(2026, 6, 30, 22, 0));
+    assert_eq!(
+        names(&search(&app, json!({ "k": AARHUS })).await),
+        vec!["Sommerhuset"]
+    );
+    app.set_now(at(2026, 7, 1, 1, 30));
+    assert_eq!(
+        names(&search(&app, json!({ "k": AARHUS })).await),
+        vec!["Sommerhuset"]
+    );
+    // Winter time is UTC+1: 1 January starts at 23:00 UTC on 31 December.
+    app.set_now(at(2026, 12, 31, 22, 59));
+    assert_eq!(
+        names(&search(&app, json!({ "k": AARHUS })).await),
+        vec!["Sommerhuset"]
+    );
+    app.set_now(at(2026, 12, 31, 23, 0));
+    assert_eq!(
+        names(&search(&app, json!({ "k": AARHUS })).await),
+        vec!["Sommerhuset", "Vinterhuset"]
+    );
+    let s = search(&app, json!({ "k": AARHUS })).await;
+    let d = app
+        .ok(None, "{ search(kommune: \"0751\") { dato } }", json!({}))
+        .await;
+    assert_eq!(d["search"]["dato"], "2027-01-01");
+    let _ = s;
+});
+
+/// Haversine distance in km, computed independently of the service.
+fn haversine(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let r = 6371.0088_f64;
+    let (la1, la2) = (a.0.to_radians(), b.0.to_radians());
+    let dla = la2 - la1;
+    let dlo = (b.1 - a.1).to_radians();
+    let h = (dla / 2.0).sin().powi(2) + la1.cos() * la2.cos() * (dlo / 2.0).sin().powi(2);
+    2.0 * r * h.sqrt().asin()
+}
+
+/// R23: radius and bbox filters agree with independently computed haversine distances; nearest first.
+db_test!(
+    radius_and_bbox_agree_with_haversine_r23,
+    |app: TestApp| async move {
+        let center = (56.1535, 10.2045);
+        let mut points = Vec::new();
+        for i in 0..16 {
+            let angle = (i as f64) * 0.7;
+            let dist_deg = 0.005 + 0.006 * i as f64; // ~0.5 km .. ~10 km
+            let p = (
+                center.0 + dist_deg * angle.cos(),
+                center.1 + dist_deg * 1.8 * angle.sin(),
+            );
+            let id = create_enhed(
+                &app,
+                "PLEJEENHED",
+                &format!("Punkt {i:02}"),
+                "80000005",
+                p.0,
+                p.1,
+            )
+            .await;
+            create_agreement(&app, AARHUS, &id, "DRIFTSOVERENSKOMST", "2020-01-01", None).await;
+            points.push((format!("Punkt {i:02}"), p));
+        }
+        for radius in [1.0, 3.0, 5.0, 8.0] {
+            let mut expect: Vec<(String, f64)> = points
+                .iter()
+                .map(|(n, p)| (n.clone(), haversine(center, *p)))
+                .filter(|(_, d)| *d <= radius)
+                .collect();
+            expect.sort_by(|a, b| a.1.total_cmp(&b.1));
+            let s = search(&app, json!({ "k": AARHUS, "near": { "lat": center.0, "lon": center.1 }, "r": radius, "first": 100 })).await;
+            assert_eq!(
+                names(&s),
+                expect.iter().map(|e| e.0.clone()).collect::<Vec<_>>(),
+                "radius {radius}"
+            );
+            for (edge, (_, d)) in s["edges"].as_array().expect("edges").iter().zip(&expect) {
+                assert!((edge["distanceKm"].as_f64().expect("distance") - d).abs() < 0.002);
+            }
+        }
+        let bbox = json!({ "minLat": 56.14, "minLon": 10.18, "maxLat": 56.19, "maxLon": 10.25 });
+        let mut inside: Vec<String> = points
+            .iter()
+            .filter(|(_, p)| (56.14..=56.19).contains(&p.0) && (10.18..=10.25).contains(&p.1))
+            .map(|(n, _)| n.clone())
+            .collect();
+        inside.sort();
+        let s = search(&app, json!({ "k": AARHUS, "bbox": bbox, "first": 100 })).await;
+        assert_eq!(names(&s), inside);
+        assert!(!inside.is_empty() && inside.len() < points.len());
+        // Bad input is a clear VALIDATION error.
+        app.err(None, SEARCH, json!({ "k": AARHUS, "r": 5.0 }), "VALIDATION")
+            .await;
+        app.err(
+            None,
+            SEARCH,
+            json!({ "k": AARHUS, "near": { "lat": 91.0, "lon": 10.0 } }),
+            "VALIDATION",
+        )
+        .await;
+        app.err(
+            None,
+            SEARCH,
+            json!({ "k": AARHUS, "near": { "lat": 56.0, "lon": 10.0 }, "r": -1.0 }),
+            "VALIDATION",
+        )
+        .await;
+        app.err(None, SEARCH, json!({ "k": AARHUS, "bbox": { "minLat": 57.0, "minLon": 10.0, "maxLat": 56.0, "maxLon": 11.0 } }), "VALIDATION").await;
+    }
+);
+
+/// R24: paging returns each hit exactly once, in order, Danish name order, stable ties;
+/// totalCount is the number of hits; bad cursors and page sizes are clear errors.
+db_test!(paging_and_danish_order_r24, |app: TestApp| async move {
+    let mut expected = Vec::new();
+    for n in [
+        "Åhaven",
+        "Ærøhjemmet",
+        "Ølbyhus",
+        "Zenia",
+        "Alfa",
+        "Bøgely",
+        "Bogholderiet",
+        "Aldersro",
+    ] {
+        let id = create_enhed(&app, "PLEJEENHED", n, "80000006", 56.16, 10.20).await;
+        create_agreement(&app, AARHUS, &id, "DRIFTSOVERENSKOMST", "2020-01-01", None).await;
+    }
+    // Two with the same name: the tie is broken stably.
+    for _ in 0..2 {
+        let id = create_enhed(&app, "PLEJEENHED", "Tvilling", "80000006", 56.16, 10.20).await;
+        create_agreement(&app, AARHUS, &id, "DRIFTSOVERENSKOMST", "2020-01-01", None).await;
+    }
+    for n in [
+        "Aldersro",
+        "Alfa",
+        "Bogholderiet",
+        "Bøgely",
+        "Tvilling",
+        "Tvilling",
+        "Zenia",
+        "Ærøhjemmet",
+        "Ølbyhus",
+        "Åhaven",
+    ] {
+        expected.push(n.to_string());
+    }
+    let all = search(&app, json!({ "k": AARHUS, "first": 100 })).await;
+    assert_eq!(names(&all), expected);
+    for first in [1, 3, 4] {
+        let mut seen = Vec::new();
+        let mut ids = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let s = search(&app, json!({ "k": AARHUS, "first": first, "after": after })).await;
+            assert_eq!(s["totalCount"], 10);
+            seen.extend(names(&s));
+            ids.extend(
+                s["edges"]
+                    .as_array()
+                    .expect("edges")
+                    .iter()
+                    .map(|e| e["node"]["id"].as_str().expect("id").to_string()),
+            );
+            if s["pageInfo"]["hasNextPage"] != true {
+                break;
+            }
+            after = s["pageInfo"]["endCursor"].as_str().map(str::to_string);
+        }
+        assert_eq!(seen, expected, "page size {first}");
+        let unique: std::collections::HashSet<_> = ids.iter().collect();
+        assert_eq!(unique.len(), 10);
+    }
+    for bad in [
+        json!({ "k": AARHUS, "first": -1 }),
+        json!({ "k": AARHUS, "first": 101 }),
+        json!({ "k": AARHUS, "after": "bm9wZQ" }),
+        json!({ "k": AARHUS, "after": "!!!" }),
+    ] {
+        app.err(None, SEARCH, bad, "VALIDATION").await;
+    }
+});
+
+/// No N+1: a search runs the same small number of statements for 2 hits as for 30, with nested
+/// fields.
+db_test!(search_has_no_n_plus_one, |app: TestApp| async move {
+    for i in 0..30 {
+        let id = create_enhed(
+            &app,
+            "PLEJEENHED",
+            &format!("Enhed {i:02}"),
+            "80000007",
+            56.16,
+            10.20 + i as f64 * 0.001,
+        )
+        .await;
+        create_agreement(&app, AARHUS, &id, "DRIFTSOVERENSKOMST", "2020-01-01", None).await;
+    }
+    let q = "query($f: Int) { search(kommune: \"Aarhus\", first: $f) { totalCount edges { node { id navn kommune { navn tilbud { plejeenheder } } tilbydesAf { kode } } serviceleverance { type aftalepart { navn } } } } }";
+    let mut counts = Vec::new();
+    for first in [2, 30] {
+        let before = app.state.statements.get();
+        let d = app.ok(None, q, json!({ "f": first })).await;
+        counts.push(app.state.statements.get() - before);
+        assert_eq!(
+            d["search"]["edges"].as_array().expect("edges").len(),
+            first as usize
+        );
+    }
+    assert_eq!(
+        counts[0], counts[1],
+        "statements for 2 hits vs 30 hits: {counts:?}"
+    );
+    assert!(
+        counts[1] <= 8,
+        "a small constant number of statements: {counts:?}"
+    );
+});
+
+/// R25: nothing non-public is reachable from a hit.
+db_test!(
+    search_exposes_public_data_only_r25,
+    |app: TestApp| async move {
+        for field in [
+            "aftaleidentifikation",
+            "laas { navn }",
+            "versions { nummer }",
+            "issues { code }",
+        ] {
+            let q = format!(
+                "{{ search(kommune: \"0751\") {{ edges {{ serviceleverance {{ {field} }} }} }} }}"
+            );
+            let v = app.gql(None, &q, json!({})).await;
+            assert!(
+                v["errors"][0]["message"].as_str().is_some(),
+                "{field} must not exist on the public agreement"
+            );
+        }
+        let v = app
+            .gql(
+                None,
+                "{ search(kommune: \"0751\") { edges { node { laas { navn } } } } }",
+                json!({}),
+            )
+            .await;
+        assert!(v["errors"].is_array());
+    }
+);
+
+/// The demo data answers the citizen's questions of the search issue.
+db_test!(
+    demo_search_aarhus_nearby_and_roskilde_next_month,
+    |app: TestApp| async move {
+        let app = TestApp::spawn(
+            app.db_kind,
+            Options {
+                seed_demo: true,
+                ..Default::default()
+            },
+        )
+        .await;
+        let s = search(&app, json!({ "k": "Aarhus", "kind": "PLEJEENHED", "near": { "lat": 56.1535, "lon": 10.2045 }, "r": 5.0, "first": 5 })).await;
+        assert!(s["totalCount"].as_i64().expect("count") > 5);
+        let d: Vec<f64> = s["edges"]
+            .as_array()
+            .expect("edges")
+            .iter()
+            .map(|e| e["distanceKm"].as_f64().expect("d"))
+            .collect();
+        assert!(d.windows(2).all(|w| w[0] <= w[1]) && d.iter().all(|x| *x <= 5.0));
+        // Next month Roskilde offers one more helhedspleje provider (from Greve), and the branch in Lejre.
+        let today = search(
+            &app,
+            json!({ "k": "Roskilde", "kind": "HELHEDSPLEJEENHED" }),
+        )
+        .await;
+        let next = search(
+            &app,
+            json!({ "k": "Roskilde", "kind": "HELHEDSPLEJEENHED", "date": "2026-07-01" }),
+        )
+        .await;
+        assert!(names(&today).contains(&"De varme hænder, afdeling Lejre (demo)".to_string()));
+        assert!(
+            !names(&today).iter().any(|n| n.contains("Solstrejf")),
+            "no beskrivelse yet: hidden (R4)"
+        );
+        assert!(!names(&today).iter().any(|n| n.contains("Greve")));
+        assert!(names(&next).iter().any(|n| n.contains("Greve")));
+        let lejre = search(&app, json!({ "k": "Lejre", "kind": "HELHEDSPLEJEENHED" })).await;
+        assert_eq!(
+            lejre["totalCount"], 0,
+            "Lejre has no agreement with the branch that lies in it"
+        );
+    }
+);
