@@ -13,7 +13,8 @@ use std::sync::{Arc, Mutex};
 /// Runs a test body on SQLite and, when configured, on PostgreSQL: `db_test!(name, |app| async move { ... })`.
 #[macro_export]
 macro_rules! db_test {
-    ($name:ident, $body:expr) => {
+    ($(#[$meta:meta])* $name:ident, $body:expr) => {
+        $(#[$meta])*
         mod $name {
             #[allow(unused_imports)]
             use super::*;

@@ -28,9 +28,10 @@ fn names(s: &Value) -> Vec<String> {
 
 const PROVIDER: &str = "90000001";
 
+db_test!(
 /// The user guide's three examples (R20, R21, R4, R7) with real kommuner: "Korsbæk" = Roskilde,
 /// "Vindblæst" = its neighbour Lejre.
-db_test!(guide_examples_r20_r21, |app: TestApp| async move {
+guide_examples_r20_r21, |app: TestApp| async move {
     // Example 1: Roskilde has an agreement with the self-governing plejecenter Aldersro.
     let aldersro = create_enhed(&app, "PLEJEENHED", "Aldersro", "80000001", 55.6415, 12.0803).await;
     create_agreement(
@@ -97,9 +98,10 @@ db_test!(guide_examples_r20_r21, |app: TestApp| async move {
     assert_eq!(s["totalCount"], 0);
 });
 
+db_test!(
 /// R6/R20: which agreements are active on the day; deleted and erroneous ones are hidden;
 /// R7: an enhed with agreements with two kommuner is shown in both; R21: friplejeboliger.
-db_test!(
+
     activity_deletion_errors_and_two_kommuner_r6_r7_r8_r20_r21,
     |app: TestApp| async move {
         // Today (test clock) is 2026-06-15.
@@ -230,8 +232,9 @@ db_test!(
     }
 );
 
+db_test!(
 /// R6: "today" switches at midnight in Copenhagen, not UTC, in summer and winter time.
-db_test!(today_is_copenhagen_midnight_r6, |app: TestApp| async move {
+today_is_copenhagen_midnight_r6, |app: TestApp| async move {
     let summer = create_enhed(&app, "PLEJEENHED", "Sommerhuset", "80000004", 56.16, 10.20).await;
     let winter = create_enhed(&app, "PLEJEENHED", "Vinterhuset", "80000004", 56.16, 10.21).await;
     create_agreement(
@@ -302,8 +305,9 @@ fn haversine(a: (f64, f64), b: (f64, f64)) -> f64 {
     2.0 * r * h.sqrt().asin()
 }
 
-/// R23: radius and bbox filters agree with independently computed haversine distances; nearest first.
 db_test!(
+/// R23: radius and bbox filters agree with independently computed haversine distances; nearest first.
+
     radius_and_bbox_agree_with_haversine_r23,
     |app: TestApp| async move {
         let center = (56.1535, 10.2045);
@@ -375,9 +379,10 @@ db_test!(
     }
 );
 
+db_test!(
 /// R24: paging returns each hit exactly once, in order, Danish name order, stable ties;
 /// totalCount is the number of hits; bad cursors and page sizes are clear errors.
-db_test!(paging_and_danish_order_r24, |app: TestApp| async move {
+paging_and_danish_order_r24, |app: TestApp| async move {
     let mut expected = Vec::new();
     for n in [
         "Åhaven",
@@ -447,9 +452,10 @@ db_test!(paging_and_danish_order_r24, |app: TestApp| async move {
     }
 });
 
+db_test!(
 /// No N+1: a search runs the same small number of statements for 2 hits as for 30, with nested
 /// fields.
-db_test!(search_has_no_n_plus_one, |app: TestApp| async move {
+search_has_no_n_plus_one, |app: TestApp| async move {
     for i in 0..30 {
         let id = create_enhed(
             &app,
@@ -483,8 +489,9 @@ db_test!(search_has_no_n_plus_one, |app: TestApp| async move {
     );
 });
 
-/// R25: nothing non-public is reachable from a hit.
 db_test!(
+/// R25: nothing non-public is reachable from a hit.
+
     search_exposes_public_data_only_r25,
     |app: TestApp| async move {
         for field in [
@@ -513,8 +520,9 @@ db_test!(
     }
 );
 
-/// The demo data answers the citizen's questions of the search issue.
 db_test!(
+/// The demo data answers the citizen's questions of the search issue.
+
     demo_search_aarhus_nearby_and_roskilde_next_month,
     |app: TestApp| async move {
         let app = TestApp::spawn(
