@@ -1,1 +1,461 @@
-//! The admin side (issue: editing agreements).
+//! Editing agreements (R1-R19, R25-R27), over HTTP with tokens, on both databases.
+use crate::db_test;
+use crate::helpers::*;
+use chrono::Duration;
+use plejeoverblik::domain::access::Role;
+use serde_json::{json, Value};
+
+const SL_FIELDS: &str = "id navn type beskrivelse startdato slutdato version isPublic notPublicReason aftaleidentifikation
+  aftalepart { kode } enhed { id } laas { subject navn since until } issues { field severity code message }";
+
+fn q_get() -> String {
+    format!("query($id: ID!) {{ serviceleverance(id: $id) {{ {SL_FIELDS} versionCount versions {{ nummer author kommentar snapshot {{ navn type startdato }} }} }} }}")
+}
+fn m_lock() -> String {
+    format!("mutation($id: ID!) {{ lockServiceleverance(id: $id) {{ {SL_FIELDS} }} }}")
+}
+fn m_update() -> String {
+    format!("mutation($id: ID!, $i: UpdateServiceleveranceInput!) {{ updateServiceleverance(id: $id, input: $i) {{ {SL_FIELDS} }} }}")
+}
+fn m_checkin() -> String {
+    format!("mutation($id: ID!, $k: String) {{ checkInServiceleverance(id: $id, kommentar: $k) {{ {SL_FIELDS} }} }}")
+}
+fn m_create() -> String {
+    format!("mutation($i: CreateServiceleveranceInput!) {{ createServiceleverance(input: $i) {{ {SL_FIELDS} }} }}")
+}
+const M_BESKRIVELSE: &str = "mutation($id: ID!, $b: String) { setBeskrivelse(id: $id, beskrivelse: $b) { id isPublic beskrivelse } }";
+
+fn codes(sl: &Value) -> Vec<String> {
+    sl["issues"]
+        .as_array()
+        .expect("issues")
+        .iter()
+        .map(|i| i["code"].as_str().expect("code").to_string())
+        .collect()
+}
+
+const PROVIDER: &str = "90000001";
+
+struct People {
+    kommune: String,
+    colleague: String,
+    other_kommune: String,
+    redaktoer: String,
+    other_redaktoer: String,
+    admin: String,
+}
+
+fn people(app: &TestApp) -> People {
+    let k = kommune_cvr(ROSKILDE);
+    People {
+        kommune: app.token(Role::Driftsoverenskomstansvarlig, &k, "anne"),
+        colleague: app.token(Role::Driftsoverenskomstansvarlig, &k, "bo"),
+        other_kommune: app.token(
+            Role::Driftsoverenskomstansvarlig,
+            &kommune_cvr(LEJRE),
+            "lejre-user",
+        ),
+        redaktoer: app.token(Role::Redaktoer, PROVIDER, "rikke"),
+        other_redaktoer: app.token(Role::Redaktoer, "90000009", "ole"),
+        admin: app.token(Role::Administrator, ADMIN_CVR, "admin"),
+    }
+}
+
+db_test!(
+    /// The whole flow of the user guide (R1, R2, R4, R10-R13, R26).
+    guide_flow_create_lock_fill_checkin_beskrivelse,
+    |app: TestApp| async move {
+        let p = people(&app);
+        let branch = create_enhed(&app, "HELHEDSPLEJEENHED", "De varme hænder, Lejre", PROVIDER, 55.6010, 11.9750).await;
+        // R1/R2/R13: created half-filled, version 1, unlocked, aftalepart from the token's CVR.
+        let d = app.ok(Some(&p.kommune), &m_create(), json!({ "i": { "navn": "  Aftale med De varme hænder  " } })).await;
+        let sl = d["createServiceleverance"].clone();
+        let id = sl["id"].as_str().expect("id").to_string();
+        assert_eq!(sl["navn"], "Aftale med De varme hænder");
+        assert_eq!(sl["aftalepart"]["kode"], ROSKILDE);
+        assert_eq!(sl["version"], 1);
+        assert!(sl["laas"].is_null());
+        assert_eq!(codes(&sl), vec!["MANGLER_ENHED", "MANGLER_TYPE", "MANGLER_STARTDATO"]);
+        assert_eq!(sl["isPublic"], false);
+
+        // R11: lock; a colleague is refused with who and since when.
+        let d = app.ok(Some(&p.kommune), &m_lock(), json!({ "id": id })).await;
+        assert_eq!(d["lockServiceleverance"]["laas"]["subject"], "anne");
+        let e = app.err(Some(&p.colleague), &m_lock(), json!({ "id": id }), "LOCKED").await;
+        assert!(e["message"].as_str().expect("msg").contains("anne"));
+        assert!(e["extensions"]["lockedSince"].is_string());
+        // R12: the colleague cannot save either.
+        app.err(Some(&p.colleague), &m_update(), json!({ "id": id, "i": { "navn": "x" } }), "LOCKED").await;
+
+        // Fill it in: the issues disappear except the provider's beskrivelse (R4).
+        let d = app
+            .ok(
+                Some(&p.kommune),
+                &m_update(),
+                json!({ "id": id, "i": { "enhedId": branch, "type": "DRIFTSOVERENSKOMST", "startdato": "2026-01-01", "aftaleidentifikation": "K-2026-17" } }),
+            )
+            .await;
+        let sl = &d["updateServiceleverance"];
+        assert_eq!(codes(sl), vec!["MANGLER_BESKRIVELSE"]);
+        assert_eq!(sl["isPublic"], false);
+        // R4: the kommune sees beskrivelse read-only.
+        app.err(Some(&p.kommune), M_BESKRIVELSE, json!({ "id": id, "b": "x" }), "FORBIDDEN").await;
+
+        // R13: check in -> version 2, unlocked.
+        let d = app.ok(Some(&p.kommune), &m_checkin(), json!({ "id": id, "k": "Udfyldt" })).await;
+        assert_eq!(d["checkInServiceleverance"]["version"], 2);
+        assert!(d["checkInServiceleverance"]["laas"].is_null());
+        let d = app.ok(Some(&p.kommune), &q_get(), json!({ "id": id })).await;
+        let s = &d["serviceleverance"];
+        assert_eq!(s["versionCount"], 2);
+        let nums: Vec<i64> = s["versions"].as_array().expect("versions").iter().map(|v| v["nummer"].as_i64().expect("n")).collect();
+        assert_eq!(nums, vec![2, 1], "newest first (R15)");
+        assert_eq!(s["versions"][0]["kommentar"], "Udfyldt");
+        assert_eq!(s["versions"][0]["snapshot"]["type"], "DRIFTSOVERENSKOMST");
+        assert_eq!(s["versions"][1]["snapshot"]["type"], Value::Null);
+
+        // The provider's redaktør fills in the beskrivelse; the agreement becomes public.
+        app.ok(Some(&p.redaktoer), &m_lock(), json!({ "id": id })).await;
+        let d = app.ok(Some(&p.redaktoer), M_BESKRIVELSE, json!({ "id": id, "b": "Pleje og praktisk hjælp alle dage" })).await;
+        assert_eq!(d["setBeskrivelse"]["isPublic"], true);
+        // R12: saved = published at once, before check-in.
+        let s = app.ok(None, "{ search(kommune: \"0265\") { totalCount edges { serviceleverance { beskrivelse } } } }", json!({})).await;
+        assert_eq!(s["search"]["totalCount"], 1);
+        assert_eq!(s["search"]["edges"][0]["serviceleverance"]["beskrivelse"], "Pleje og praktisk hjælp alle dage");
+        // The redaktør may not change the kommune's fields.
+        app.err(Some(&p.redaktoer), &m_update(), json!({ "id": id, "i": { "navn": "x" } }), "FORBIDDEN").await;
+        let d = app.ok(Some(&p.redaktoer), &m_checkin(), json!({ "id": id })).await;
+        assert_eq!(d["checkInServiceleverance"]["version"], 3);
+
+        // R26: nobody sees or touches another kommune's agreements: NOT_FOUND, not FORBIDDEN.
+        app.err(Some(&p.other_kommune), &q_get(), json!({ "id": id }), "NOT_FOUND").await;
+        app.err(Some(&p.other_kommune), &m_lock(), json!({ "id": id }), "NOT_FOUND").await;
+        app.err(Some(&p.other_redaktoer), &q_get(), json!({ "id": id }), "NOT_FOUND").await;
+        let d = app.ok(Some(&p.other_kommune), "{ serviceleverancer { totalCount } }", json!({})).await;
+        assert_eq!(d["serviceleverancer"]["totalCount"], 0);
+        let d = app.ok(Some(&p.redaktoer), "{ serviceleverancer { totalCount edges { node { id } } } }", json!({})).await;
+        assert_eq!(d["serviceleverancer"]["totalCount"], 1);
+        let d = app.ok(Some(&p.admin), "{ serviceleverancer { totalCount } }", json!({})).await;
+        assert_eq!(d["serviceleverancer"]["totalCount"], 1);
+        app.err(None, &q_get(), json!({ "id": id }), "UNAUTHENTICATED").await;
+    }
+);
+
+db_test!(
+    /// R2, R3, R5: refusals name the field; R3: FRIPLEJEBOLIG only for administrators.
+    validation_r2_r3_r5,
+    |app: TestApp| async move {
+        let p = people(&app);
+        let e = app.err(Some(&p.kommune), &m_create(), json!({ "i": { "navn": "   " } }), "VALIDATION").await;
+        assert_eq!(e["extensions"]["fields"], json!(["navn"]));
+        app.err(Some(&p.kommune), &m_create(), json!({ "i": { "navn": "æ".repeat(201) } }), "VALIDATION").await;
+        let d = app.ok(Some(&p.kommune), &m_create(), json!({ "i": { "navn": "Ærø Ølby Åhus" } })).await;
+        assert_eq!(d["createServiceleverance"]["navn"], "Ærø Ølby Åhus");
+        let e = app.err(Some(&p.kommune), &m_create(), json!({ "i": { "navn": "Fri", "type": "FRIPLEJEBOLIG" } }), "VALIDATION").await;
+        assert_eq!(e["extensions"]["fields"], json!(["type"]));
+        assert!(e["message"].as_str().expect("msg").contains("administrator"));
+        let e = app
+            .err(Some(&p.kommune), &m_create(), json!({ "i": { "navn": "Datoer", "startdato": "2026-05-02", "slutdato": "2026-05-01" } }), "VALIDATION")
+            .await;
+        assert_eq!(e["extensions"]["fields"], json!(["slutdato"]));
+        // Same on update.
+        let id = d["createServiceleverance"]["id"].as_str().expect("id").to_string();
+        app.ok(Some(&p.kommune), &m_lock(), json!({ "id": id })).await;
+        app.err(Some(&p.kommune), &m_update(), json!({ "id": id, "i": { "startdato": "2026-05-02", "slutdato": "2026-05-01" } }), "VALIDATION").await;
+        app.err(Some(&p.kommune), &m_update(), json!({ "id": id, "i": { "type": "FRIPLEJEBOLIG" } }), "VALIDATION").await;
+        app.err(Some(&p.kommune), &m_update(), json!({ "id": id, "i": { "enhedId": "findes-ikke" } }), "VALIDATION").await;
+        app.err(Some(&p.kommune), &m_update(), json!({ "id": id, "i": { "navn": "nul\u{0}byte" } }), "VALIDATION").await;
+        // Nothing was saved by the refused updates.
+        let d = app.ok(Some(&p.kommune), &q_get(), json!({ "id": id })).await;
+        assert_eq!(d["serviceleverance"]["navn"], "Ærø Ølby Åhus");
+        assert!(d["serviceleverance"]["startdato"].is_null());
+        // Administrators may set FRIPLEJEBOLIG, with an aftalepart.
+        let d = app.ok(Some(&p.admin), &m_create(), json!({ "i": { "navn": "Fri", "type": "FRIPLEJEBOLIG", "aftalepartKode": "0265" } })).await;
+        assert_eq!(d["createServiceleverance"]["type"], "FRIPLEJEBOLIG");
+        // A redaktør cannot create.
+        app.err(Some(&p.redaktoer), &m_create(), json!({ "i": { "navn": "x" } }), "FORBIDDEN").await;
+    }
+);
+
+db_test!(
+    /// R4: beskrivelse only where it applies; R12: saving needs the lock.
+    beskrivelse_applicability_r4_and_lock_required_r12,
+    |app: TestApp| async move {
+        let p = people(&app);
+        let pleje = create_enhed(&app, "PLEJEENHED", "Plejehjemmet", PROVIDER, 55.64, 12.08).await;
+        let id = create_agreement(&app, ROSKILDE, &pleje, "DRIFTSOVERENSKOMST", "2026-01-01", None).await;
+        app.ok(Some(&p.redaktoer), &m_lock(), json!({ "id": id })).await;
+        let e = app.err(Some(&p.redaktoer), M_BESKRIVELSE, json!({ "id": id, "b": "x" }), "VALIDATION").await;
+        assert_eq!(e["extensions"]["fields"], json!(["beskrivelse"]));
+        app.ok(Some(&p.redaktoer), &m_checkin(), json!({ "id": id })).await;
+        // R12: without the lock.
+        let e = app.err(Some(&p.kommune), &m_update(), json!({ "id": id, "i": { "navn": "Ny" } }), "NOT_LOCKED").await;
+        assert_eq!(e["message"], "Du skal låse dette element, før du kan rette i det.");
+        app.err(Some(&p.kommune), &m_checkin(), json!({ "id": id }), "NOT_LOCKED").await;
+    }
+);
+
+db_test!(
+    /// R14: locks expire after the configured time; administrators force-unlock.
+    lock_expiry_and_force_unlock_r14,
+    |app: TestApp| async move {
+        let p = people(&app);
+        let id = create_agreement(&app, ROSKILDE, &create_enhed(&app, "PLEJEENHED", "X", PROVIDER, 55.64, 12.08).await, "DRIFTSOVERENSKOMST", "2026-01-01", None).await;
+        let d = app.ok(Some(&p.kommune), &m_lock(), json!({ "id": id })).await;
+        let l = &d["lockServiceleverance"]["laas"];
+        let since = chrono::DateTime::parse_from_rfc3339(l["since"].as_str().expect("since")).expect("time");
+        let until = chrono::DateTime::parse_from_rfc3339(l["until"].as_str().expect("until")).expect("time");
+        assert_eq!(until - since, Duration::hours(8), "default expiry 8 h");
+        app.err(Some(&p.colleague), &m_lock(), json!({ "id": id }), "LOCKED").await;
+        app.set_now(default_now() + Duration::hours(8) + Duration::minutes(1));
+        let d = app.ok(Some(&p.colleague), &m_lock(), json!({ "id": id })).await;
+        assert_eq!(d["lockServiceleverance"]["laas"]["subject"], "bo");
+        // The first user's expired lock no longer lets them save.
+        app.err(Some(&p.kommune), &m_update(), json!({ "id": id, "i": { "navn": "x" } }), "LOCKED").await;
+        app.err(Some(&p.kommune), "mutation($id: ID!) { forceUnlockServiceleverance(id: $id) { id } }", json!({ "id": id }), "FORBIDDEN").await;
+        let d = app.ok(Some(&p.admin), "mutation($id: ID!) { forceUnlockServiceleverance(id: $id) { laas { subject } } }", json!({ "id": id })).await;
+        assert!(d["forceUnlockServiceleverance"]["laas"].is_null());
+        app.ok(Some(&p.kommune), &m_lock(), json!({ "id": id })).await;
+    }
+);
+
+db_test!(
+    /// R11: of 50 concurrent lock attempts by different users exactly one wins.
+    fifty_concurrent_lock_attempts_one_wins_r11,
+    |app: TestApp| async move {
+        let id = create_agreement(&app, ROSKILDE, &create_enhed(&app, "PLEJEENHED", "X", PROVIDER, 55.64, 12.08).await, "DRIFTSOVERENSKOMST", "2026-01-01", None).await;
+        let cvr = kommune_cvr(ROSKILDE);
+        let app = std::sync::Arc::new(app);
+        let mut tasks = Vec::new();
+        for i in 0..50 {
+            let app = app.clone();
+            let id = id.clone();
+            let t = app.token(Role::Driftsoverenskomstansvarlig, &cvr, &format!("user-{i}"));
+            tasks.push(tokio::spawn(async move { app.gql(Some(&t), &m_lock(), json!({ "id": id })).await }));
+        }
+        let mut won = 0;
+        let mut locked = 0;
+        for t in tasks {
+            let v = t.await.expect("task");
+            if v["errors"].is_null() || v.get("errors").is_none() {
+                won += 1;
+            } else {
+                assert_eq!(v["errors"][0]["extensions"]["code"], "LOCKED", "{v}");
+                locked += 1;
+            }
+        }
+        assert_eq!((won, locked), (1, 49));
+    }
+);
+
+db_test!(
+    /// R8 (soft delete, history kept), R15 (restore a version), R16 (audit log).
+    delete_restore_and_audit_r8_r15_r16,
+    |app: TestApp| async move {
+        let p = people(&app);
+        let e = create_enhed(&app, "PLEJEENHED", "Aldersro", "80000001", 55.64, 12.08).await;
+        let id = create_agreement(&app, ROSKILDE, &e, "DRIFTSOVERENSKOMST", "2026-01-01", None).await;
+        app.ok(Some(&p.kommune), &m_lock(), json!({ "id": id })).await;
+        app.ok(Some(&p.kommune), &m_update(), json!({ "id": id, "i": { "navn": "Omdøbt", "slutdato": "2026-12-31" } })).await;
+        app.ok(Some(&p.kommune), &m_checkin(), json!({ "id": id, "k": "Omdøbt" })).await;
+        // R15: restore version 1 needs the lock.
+        let m_restore = "mutation($id: ID!, $n: Int!) { restoreServiceleveranceVersion(id: $id, nummer: $n) { navn slutdato } }";
+        app.err(Some(&p.kommune), m_restore, json!({ "id": id, "n": 1 }), "NOT_LOCKED").await;
+        app.ok(Some(&p.kommune), &m_lock(), json!({ "id": id })).await;
+        let d = app.ok(Some(&p.kommune), m_restore, json!({ "id": id, "n": 1 })).await;
+        assert_eq!(d["restoreServiceleveranceVersion"]["navn"], "Aftale 0265");
+        assert!(d["restoreServiceleveranceVersion"]["slutdato"].is_null());
+        app.err(Some(&p.kommune), m_restore, json!({ "id": id, "n": 99 }), "VALIDATION").await;
+        // R8: delete by the lock holder; gone from search and lists, history kept.
+        app.ok(Some(&p.kommune), "mutation($id: ID!) { deleteServiceleverance(id: $id) }", json!({ "id": id })).await;
+        let s = app.ok(None, "{ search(kommune: \"0265\") { totalCount } }", json!({})).await;
+        assert_eq!(s["search"]["totalCount"], 0);
+        let d = app.ok(Some(&p.kommune), "{ serviceleverancer { totalCount } }", json!({})).await;
+        assert_eq!(d["serviceleverancer"]["totalCount"], 0);
+        let d = app.ok(Some(&p.kommune), "query($id: ID!) { serviceleverance(id: $id) { deletedAt versionCount isPublic } }", json!({ "id": id })).await;
+        assert!(d["serviceleverance"]["deletedAt"].is_string());
+        assert_eq!(d["serviceleverance"]["versionCount"], 2);
+        app.err(Some(&p.kommune), &m_lock(), json!({ "id": id }), "NOT_FOUND").await;
+        // R16: the audit log has every mutation with who and before/after; administrators only.
+        let q = "query($id: String) { auditLog(entityId: $id, first: 50) { totalCount edges { node { action actorSubject actorRoles actorCvr before after } } } }";
+        app.err(Some(&p.kommune), q, json!({ "id": id }), "FORBIDDEN").await;
+        let d = app.ok(Some(&p.admin), q, json!({ "id": id })).await;
+        let actions: Vec<&str> = d["auditLog"]["edges"].as_array().expect("edges").iter().map(|e| e["node"]["action"].as_str().expect("a")).collect();
+        assert_eq!(
+            actions,
+            vec![
+                "deleteServiceleverance",
+                "restoreServiceleveranceVersion",
+                "lockServiceleverance",
+                "checkInServiceleverance",
+                "updateServiceleverance",
+                "lockServiceleverance",
+                "createServiceleverance"
+            ]
+        );
+        let upd = &d["auditLog"]["edges"][4]["node"];
+        assert_eq!(upd["actorSubject"], "anne");
+        assert_eq!(upd["actorRoles"], "DRIFTSOVERENSKOMSTANSVARLIG");
+        assert_eq!(upd["before"]["navn"], "Aftale 0265");
+        assert_eq!(upd["after"]["navn"], "Omdøbt");
+        let d = app.ok(Some(&p.admin), "{ auditLog(actor: \"anne\") { totalCount } }", json!({})).await;
+        assert!(d["auditLog"]["totalCount"].as_i64().expect("n") >= 6);
+    }
+);
+
+db_test!(
+    /// R9/R10: consistency warnings do not hide an agreement; errors do.
+    warnings_r9_r10,
+    |app: TestApp| async move {
+        let p = people(&app);
+        let foreign = create_enhed(&app, "PLEJEENHED", "Privat", "80000001", 55.64, 12.08).await;
+        let own = create_enhed(&app, "PLEJEENHED", "Egen", &kommune_cvr(ROSKILDE), 55.64, 12.08).await;
+        let a = create_agreement(&app, ROSKILDE, &foreign, "MYNDIGHEDSPRODUKTION", "2026-01-01", Some("2026-07-01")).await;
+        let b = create_agreement(&app, ROSKILDE, &own, "DRIFTSOVERENSKOMST", "2026-01-01", None).await;
+        let c = create_agreement(&app, ROSKILDE, &own, "MYNDIGHEDSPRODUKTION", "2026-03-01", None).await;
+        let get = |id: String| {
+            let app = &app;
+            let t = p.kommune.clone();
+            async move { app.ok(Some(&t), &q_get(), json!({ "id": id })).await["serviceleverance"].clone() }
+        };
+        let sa = get(a).await;
+        assert_eq!(codes(&sa), vec!["MYNDIGHEDSPRODUKTION_FREMMED_EJER", "UDLOEBER_SNART"]);
+        assert_eq!(sa["isPublic"], true);
+        assert_eq!(sa["issues"][0]["severity"], "WARNING");
+        assert_eq!(codes(&get(b).await), vec!["DRIFTSOVERENSKOMST_EGEN_ENHED", "OVERLAPPENDE_AFTALE"]);
+        assert_eq!(codes(&get(c).await), vec!["OVERLAPPENDE_AFTALE"]);
+        // Filters of the list: hasErrors, type, text.
+        let d = app.ok(Some(&p.kommune), "{ serviceleverancer(type: MYNDIGHEDSPRODUKTION) { totalCount } }", json!({})).await;
+        assert_eq!(d["serviceleverancer"]["totalCount"], 2);
+        let d = app.ok(Some(&p.kommune), "{ serviceleverancer(hasErrors: false, text: \"aftale 02\") { totalCount } }", json!({})).await;
+        assert_eq!(d["serviceleverancer"]["totalCount"], 3);
+    }
+);
+
+db_test!(
+    /// R18: the agreement form finds enheder by parts of words, ignoring case and æ/ae, ø/oe, å/aa.
+    find_enheder_r18,
+    |app: TestApp| async move {
+        let p = people(&app);
+        create_enhed(&app, "PLEJEENHED", "Ældrecenter Aldersro", "80000001", 55.64, 12.08).await;
+        create_enhed(&app, "PLEJEENHED", "Bøgely", "80000001", 55.64, 12.08).await;
+        create_enhed(&app, "HELHEDSPLEJEENHED", "Hjemmeplejen 100% Omsorg_", "80000001", 55.64, 12.08).await;
+        let q = "query($t: String!, $k: EnhedKind) { findEnheder(text: $t, kind: $k) { navn } }";
+        for t in ["aldersr", "Aeldrecenter", "ældrecenter", "ÆLDRECENTER ALD", "center ald"] {
+            let d = app.ok(Some(&p.kommune), q, json!({ "t": t })).await;
+            assert_eq!(d["findEnheder"], json!([{ "navn": "Ældrecenter Aldersro" }]), "{t}");
+        }
+        let d = app.ok(Some(&p.kommune), q, json!({ "t": "boegely" })).await;
+        assert_eq!(d["findEnheder"][0]["navn"], "Bøgely");
+        // LIKE wildcards in the text are taken literally.
+        let d = app.ok(Some(&p.kommune), q, json!({ "t": "%" })).await;
+        assert_eq!(d["findEnheder"], json!([{ "navn": "Hjemmeplejen 100% Omsorg_" }]));
+        let d = app.ok(Some(&p.kommune), q, json!({ "t": "e", "k": "HELHEDSPLEJEENHED" })).await;
+        assert_eq!(d["findEnheder"].as_array().expect("list").len(), 1);
+        app.err(None, q, json!({ "t": "ald" }), "UNAUTHENTICATED").await;
+    }
+);
+
+db_test!(
+    /// The access table over HTTP: each operation x each role x own/foreign CVR x anonymous
+    /// (the full matrix of the pure policy is unit-tested in `domain::access`).
+    access_table_over_http_r26,
+    |app: TestApp| async move {
+        let p = people(&app);
+        let helhed = create_enhed(&app, "HELHEDSPLEJEENHED", "Helhed", PROVIDER, 55.64, 12.08).await;
+        let id = create_agreement(&app, ROSKILDE, &helhed, "DRIFTSOVERENSKOMST", "2026-01-01", None).await;
+        let ops: Vec<(&str, String, Value)> = vec![
+            ("read", q_get(), json!({ "id": id })),
+            ("lock", m_lock(), json!({ "id": id })),
+            ("update", m_update(), json!({ "id": id, "i": { "aftaleidentifikation": "A-1" } })),
+            ("beskrivelse", M_BESKRIVELSE.to_string(), json!({ "id": id, "b": "Beskrivelse" })),
+            ("checkin", m_checkin(), json!({ "id": id })),
+            ("forceUnlock", "mutation($id: ID!) { forceUnlockServiceleverance(id: $id) { id } }".to_string(), json!({ "id": id })),
+        ];
+        // (who, expected outcome per op: "ok" or an error code)
+        let table: Vec<(&str, Option<&String>, [&str; 6])> = vec![
+            ("anonymous", None, ["UNAUTHENTICATED"; 6]),
+            ("other kommune", Some(&p.other_kommune), ["NOT_FOUND"; 6]),
+            ("other redaktør", Some(&p.other_redaktoer), ["NOT_FOUND"; 6]),
+            ("kommune", Some(&p.kommune), ["ok", "ok", "ok", "FORBIDDEN", "ok", "FORBIDDEN"]),
+            ("redaktør", Some(&p.redaktoer), ["ok", "ok", "FORBIDDEN", "ok", "ok", "FORBIDDEN"]),
+            ("admin", Some(&p.admin), ["ok", "ok", "ok", "ok", "ok", "ok"]),
+        ];
+        for (who, token, expect) in table {
+            for ((name, q, vars), want) in ops.iter().zip(expect) {
+                let v = app.gql(token.map(|s| s.as_str()), q, vars.clone()).await;
+                let got = v["errors"][0]["extensions"]["code"].as_str().unwrap_or("ok");
+                assert_eq!(got, want, "{who} {name}: {v}");
+            }
+        }
+    }
+);
+
+db_test!(
+    /// R19: administrators create and update enheder and kommune CVRs; a redaktør edits the
+    /// description and contact data of its own enheder, holding the lock.
+    enheder_administration_r17_r19,
+    |app: TestApp| async move {
+        let p = people(&app);
+        let id = create_enhed(&app, "PLEJEENHED", "Solgården", PROVIDER, 55.64, 12.08).await;
+        let m = "mutation($id: String!, $i: EnhedInput!) { updateEnhed(id: $id, input: $i) { navn beskrivelse kontakt { telefon } kommune { kode } } }";
+        app.err(Some(&p.redaktoer), m, json!({ "id": id, "i": { "beskrivelse": "Hyggeligt" } }), "NOT_LOCKED").await;
+        app.err(Some(&p.other_redaktoer), "mutation($id: String!) { lockEnhed(id: $id) { id } }", json!({ "id": id }), "FORBIDDEN").await;
+        app.ok(Some(&p.redaktoer), "mutation($id: String!) { lockEnhed(id: $id) { id } }", json!({ "id": id })).await;
+        let d = app.ok(Some(&p.redaktoer), m, json!({ "id": id, "i": { "beskrivelse": "Hyggeligt", "telefon": "+45 11 22 33 44" } })).await;
+        assert_eq!(d["updateEnhed"]["beskrivelse"], "Hyggeligt");
+        assert_eq!(d["updateEnhed"]["kontakt"]["telefon"], "+45 11 22 33 44");
+        app.err(Some(&p.redaktoer), m, json!({ "id": id, "i": { "navn": "Nyt navn" } }), "FORBIDDEN").await;
+        app.ok(Some(&p.redaktoer), "mutation($id: String!) { checkInEnhed(id: $id) { id } }", json!({ "id": id })).await;
+        // Admin moves it to Aarhus: the kommune follows the location (R17).
+        let d = app.ok(Some(&p.admin), m, json!({ "id": id, "i": { "lat": 56.1535, "lon": 10.2045 } })).await;
+        assert_eq!(d["updateEnhed"]["kommune"]["kode"], AARHUS);
+        app.err(Some(&p.admin), m, json!({ "id": id, "i": { "lat": 100.0 } }), "VALIDATION").await;
+        app.err(Some(&p.kommune), m, json!({ "id": id, "i": { "navn": "x" } }), "FORBIDDEN").await;
+        // Kommune CVR (R19).
+        let q = "mutation($k: String!, $c: String!) { setKommuneCvr(kode: $k, cvr: $c) { kode cvr } }";
+        app.err(Some(&p.kommune), q, json!({ "k": "0265", "c": "11111111" }), "FORBIDDEN").await;
+        app.err(Some(&p.admin), q, json!({ "k": "0265", "c": "12" }), "VALIDATION").await;
+        let d = app.ok(Some(&p.admin), q, json!({ "k": "Roskilde", "c": "11111111" })).await;
+        assert_eq!(d["setKommuneCvr"]["cvr"], "11111111");
+        let e = app.err(Some(&p.admin), q, json!({ "k": "0350", "c": "11111111" }), "CONFLICT").await;
+        assert!(!e["message"].as_str().expect("msg").to_lowercase().contains("unique"), "no SQL in messages");
+    }
+);
+
+db_test!(
+    /// R19: re-importing the register's CSV changes nothing; flaws are reported.
+    import_is_idempotent_r19,
+    |app: TestApp| async move {
+        let csv = "id,name,street,postcode,city,municipality,ownership,homes,lat,lon,web,kommunekode\n\
+            a1,Hjemmet,Vej 1,4000 Roskilde,Roskilde,Roskilde,Kommunal,0,55.64,12.08,https:///broken,0265\n\
+            a2,Huset,Vej 2,8000,Aarhus C,Aarhus,Privat,30,56.15,10.20,https://huset.dk,0751\n\
+            ,Uden id,Vej 3,8000,Aarhus,Aarhus,Privat,3,56.15,10.20,,0751\n";
+        let r1 = plejeoverblik::import::import_text(&app.state, csv).await.expect("import");
+        assert_eq!((r1.created, r1.updated, r1.unchanged, r1.skipped.len()), (2, 0, 0, 1));
+        assert!(r1.warnings.iter().any(|w| w.contains("bynavn")));
+        assert!(r1.warnings.iter().any(|w| w.contains("webadresse")));
+        let r2 = plejeoverblik::import::import_text(&app.state, csv).await.expect("import");
+        assert_eq!((r2.created, r2.updated, r2.unchanged), (0, 0, 2));
+        let changed = csv.replace("Huset,", "Huset Nyt,");
+        let r3 = plejeoverblik::import::import_text(&app.state, &changed).await.expect("import");
+        assert_eq!((r3.created, r3.updated, r3.unchanged), (0, 1, 1));
+        let d = app.ok(None, "{ enhed(id: \"a1\") { ejerCvr adresse { postnummer } antalBoliger kontakt { web } } }", json!({})).await;
+        assert_eq!(d["enhed"]["ejerCvr"], kommune_cvr(ROSKILDE));
+        assert_eq!(d["enhed"]["adresse"]["postnummer"], "4000");
+        assert!(d["enhed"]["antalBoliger"].is_null());
+        assert!(d["enhed"]["kontakt"]["web"].is_null());
+    }
+);
+
+db_test!(
+    /// viewer: who am I, with the kommune behind the CVR.
+    viewer_query,
+    |app: TestApp| async move {
+        let p = people(&app);
+        let d = app.ok(Some(&p.kommune), "{ viewer { authenticated subject name cvr roles kommune { kode } } }", json!({})).await;
+        assert_eq!(d["viewer"]["subject"], "anne");
+        assert_eq!(d["viewer"]["roles"], json!(["DRIFTSOVERENSKOMSTANSVARLIG"]));
+        assert_eq!(d["viewer"]["kommune"]["kode"], ROSKILDE);
+    }
+);
