@@ -54,10 +54,14 @@ impl Clock for TestClock {
     }
 }
 
+/// Changes to the configuration of one test app.
+pub type Configure = Arc<dyn Fn(&mut Config) + Send + Sync>;
+
 #[derive(Default, Clone)]
 pub struct Options {
     pub seed_demo: bool,
     pub lock_ttl_minutes: Option<i64>,
+    pub configure: Option<Configure>,
 }
 
 pub struct TestApp {
@@ -132,13 +136,16 @@ impl TestApp {
         dir: Option<TempDir>,
         pg: Option<(String, String)>,
     ) -> TestApp {
-        let config = Config {
+        let mut config = Config {
             database_url: url,
             dev_tokens: true,
             seed_if_empty: opts.seed_demo,
             lock_ttl_minutes: opts.lock_ttl_minutes.unwrap_or(480),
             ..Config::default()
         };
+        if let Some(f) = &opts.configure {
+            f(&mut config);
+        }
         let clock = Arc::new(TestClock(Mutex::new(default_now())));
         let state = AppState::init(config, Some(clock.clone()))
             .await

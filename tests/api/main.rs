@@ -4,5 +4,6 @@
 mod helpers;
 
 mod admin;
+mod auth;
 mod foundation;
 mod search;
