@@ -263,3 +263,36 @@ fn schema_graphql_is_current() {
         "schema.graphql is stale: run `cargo run -- export-schema`"
     );
 }
+
+db_test!(
+    /// Every example operation of `playground/` runs without errors on the demo data.
+    playground_examples_run,
+    |app: TestApp| async move {
+        let app = TestApp::spawn(app.db_kind, Options { seed_demo: true, ..Default::default() }).await;
+        let doa = app.token(Role::Driftsoverenskomstansvarlig, &kommune_cvr(ROSKILDE), "playground");
+        let read = |f: &str| std::fs::read_to_string(format!("{}/playground/{f}", env!("CARGO_MANIFEST_DIR"))).expect("example");
+        for f in ["kommuner.graphql", "search-aarhus-naer.graphql", "search-helhedspleje-naeste-maaned.graphql", "enhed.graphql"] {
+            let d = app.ok(None, &read(f), json!({})).await;
+            assert!(d.as_object().is_some_and(|o| !o.is_empty()), "{f}");
+        }
+        for f in ["viewer.graphql", "serviceleverancer.graphql"] {
+            app.ok(Some(&doa), &read(f), json!({})).await;
+        }
+        let d = app.ok(Some(&doa), &read("create.graphql"), json!({})).await;
+        let id = d["createServiceleverance"]["id"].as_str().expect("id").to_string();
+        let flow = read("lock-update-checkin.graphql");
+        let enhed = "86bd866d-7fec-46e4-99b2-38ca86cbb59d";
+        for op in ["Laas", "Ret", "TjekInd"] {
+            let r = app
+                .client()
+                .post(format!("{}/graphql", app.addr))
+                .bearer_auth(&doa)
+                .json(&json!({ "query": flow, "operationName": op, "variables": { "id": id, "enhedId": enhed } }))
+                .send()
+                .await
+                .expect("post");
+            let v: serde_json::Value = r.json().await.expect("json");
+            assert!(v["errors"].is_null(), "{op}: {v}");
+        }
+    }
+);
