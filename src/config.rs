@@ -29,9 +29,17 @@ pub struct Config {
     pub introspection: bool,
     pub max_depth: usize,
     pub max_complexity: usize,
+    pub max_aliases: usize,
+    pub max_root_fields: usize,
+    pub max_directives: usize,
+    pub max_document_bytes: usize,
+    pub max_batch: usize,
     pub max_body_bytes: usize,
     pub request_timeout_secs: u64,
+    /// Origins allowed by CORS (the citizen site's); empty: no cross-origin access.
     pub cors_origins: Vec<String>,
+    /// `Cache-Control: max-age` of anonymous GET query responses.
+    pub cache_max_age_secs: u64,
 }
 
 impl Default for Config {
@@ -51,9 +59,15 @@ impl Default for Config {
             introspection: true,
             max_depth: 12,
             max_complexity: 5_000,
+            max_aliases: 30,
+            max_root_fields: 20,
+            max_directives: 5,
+            max_document_bytes: 32 * 1024,
+            max_batch: 10,
             max_body_bytes: 256 * 1024,
             request_timeout_secs: 30,
             cors_origins: Vec::new(),
+            cache_max_age_secs: 60,
         }
     }
 }

@@ -103,6 +103,31 @@ struct ServeArgs {
     /// Maximum query complexity.
     #[arg(long, env = "PLEJEOVERBLIK_MAX_COMPLEXITY", default_value_t = 5000)]
     max_complexity: usize,
+    /// Maximum number of aliases in a query.
+    #[arg(long, env = "PLEJEOVERBLIK_MAX_ALIASES", default_value_t = 30)]
+    max_aliases: usize,
+    /// Maximum number of root fields in an operation.
+    #[arg(long, env = "PLEJEOVERBLIK_MAX_ROOT_FIELDS", default_value_t = 20)]
+    max_root_fields: usize,
+    /// Maximum number of directives on a field.
+    #[arg(long, env = "PLEJEOVERBLIK_MAX_DIRECTIVES", default_value_t = 5)]
+    max_directives: usize,
+    /// Maximum size of a query document in bytes.
+    #[arg(
+        long,
+        env = "PLEJEOVERBLIK_MAX_DOCUMENT_BYTES",
+        default_value_t = 32768
+    )]
+    max_document_bytes: usize,
+    /// Maximum number of operations in a batched request.
+    #[arg(long, env = "PLEJEOVERBLIK_MAX_BATCH", default_value_t = 10)]
+    max_batch: usize,
+    /// Origins allowed by CORS, comma separated (the citizen site's), e.g. https://plejeoverblik.dk
+    #[arg(long, env = "PLEJEOVERBLIK_CORS_ORIGINS", value_delimiter = ',')]
+    cors_origins: Vec<String>,
+    /// Cache-Control max-age of anonymous GET query responses, in seconds.
+    #[arg(long, env = "PLEJEOVERBLIK_CACHE_MAX_AGE_SECS", default_value_t = 60)]
+    cache_max_age_secs: u64,
     /// Maximum request body in bytes.
     #[arg(long, env = "PLEJEOVERBLIK_MAX_BODY_BYTES", default_value_t = 262144)]
     max_body_bytes: usize,
@@ -158,6 +183,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 introspection: !a.no_introspection,
                 max_depth: a.max_depth,
                 max_complexity: a.max_complexity,
+                max_aliases: a.max_aliases,
+                max_root_fields: a.max_root_fields,
+                max_directives: a.max_directives,
+                max_document_bytes: a.max_document_bytes,
+                max_batch: a.max_batch.max(1),
+                cors_origins: a
+                    .cors_origins
+                    .into_iter()
+                    .filter(|o| !o.trim().is_empty())
+                    .collect(),
+                cache_max_age_secs: a.cache_max_age_secs,
                 max_body_bytes: a.max_body_bytes,
                 request_timeout_secs: a.request_timeout_secs.max(1),
                 ..base

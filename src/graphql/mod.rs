@@ -1,6 +1,7 @@
 //! The GraphQL API: thin resolvers over the domain and the store. The schema is built once;
 //! the viewer and the DataLoaders are made per request (`http.rs`).
 pub mod admin_types;
+pub mod limits;
 pub mod loaders;
 pub mod mutation;
 pub mod query;
@@ -8,26 +9,33 @@ pub mod search;
 pub mod types;
 
 use crate::app::AppState;
+use crate::config::Config;
 use crate::domain::access::Viewer;
 use crate::error::AppError;
+use async_graphql::extensions::apollo_persisted_queries::{
+    ApolloPersistedQueries, LruCacheStorage,
+};
 use async_graphql::{Context, EmptySubscription, Schema};
 
 pub type AppSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
 
-pub fn build_schema(
-    state: Option<AppState>,
-    introspection: bool,
-    max_depth: usize,
-    max_complexity: usize,
-) -> AppSchema {
+/// Builds the schema with the limits of the configuration.
+pub fn build_schema(state: Option<AppState>, c: &Config) -> AppSchema {
     let mut b = Schema::build(
         query::Query::default(),
         mutation::Mutation,
         EmptySubscription,
     )
-    .limit_depth(max_depth)
-    .limit_complexity(max_complexity);
-    if !introspection {
+    .limit_depth(c.max_depth)
+    .limit_complexity(c.max_complexity)
+    .limit_directives(c.max_directives)
+    .limit_recursive_depth(64)
+    .extension(limits::Limits {
+        max_aliases: c.max_aliases,
+        max_root_fields: c.max_root_fields,
+    })
+    .extension(ApolloPersistedQueries::new(LruCacheStorage::new(2048)));
+    if !c.introspection {
         b = b.disable_introspection().disable_suggestions();
     }
     if let Some(s) = state {
@@ -38,7 +46,7 @@ pub fn build_schema(
 
 /// The SDL of the schema, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    build_schema(None, true, usize::MAX, usize::MAX).sdl()
+    build_schema(None, &Config::default()).sdl()
 }
 
 pub(crate) fn state<'a>(ctx: &Context<'a>) -> &'a AppState {

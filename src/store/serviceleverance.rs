@@ -608,3 +608,13 @@ pub async fn offering_kommuner<C: ConnectionTrait>(
         .filter_map(|(e, k)| e.map(|e| (e, k)))
         .collect())
 }
+
+/// The number of live locks now (metrics).
+pub async fn active_locks<C: ConnectionTrait>(db: &C, now: DateTime<Utc>) -> Result<u64, DbErr> {
+    sl::Entity::find()
+        .filter(sl::Column::LockSubject.is_not_null())
+        .filter(sl::Column::LockExpiresMs.gt(now.timestamp_millis()))
+        .filter(sl::Column::DeletedAt.is_null())
+        .count(db)
+        .await
+}

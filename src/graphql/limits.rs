@@ -1,0 +1,111 @@
+//! Query limits beyond async-graphql's own (depth, complexity, directives): the number of
+//! aliases and of root fields, and "no mutations over GET" for documents that arrive as
+//! persisted-query hashes. Each refusal carries a stable code.
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
+use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
+use async_graphql::{ErrorExtensionValues, ServerError, ServerResult, Variables};
+use std::sync::Arc;
+
+/// Marks a request that came over GET: it may only run queries.
+pub struct ReadOnlyRequest;
+
+#[derive(Clone, Copy)]
+pub struct Limits {
+    pub max_aliases: usize,
+    pub max_root_fields: usize,
+}
+
+impl ExtensionFactory for Limits {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(*self)
+    }
+}
+
+pub fn limit_error(code: &str, message: String) -> ServerError {
+    let mut e = ServerError::new(message, None);
+    let mut ext = ErrorExtensionValues::default();
+    ext.set("code", code);
+    e.extensions = Some(ext);
+    e
+}
+
+fn count_aliases(set: &SelectionSet) -> usize {
+    set.items
+        .iter()
+        .map(|s| match &s.node {
+            Selection::Field(f) => {
+                usize::from(f.node.alias.is_some()) + count_aliases(&f.node.selection_set.node)
+            }
+            Selection::InlineFragment(i) => count_aliases(&i.node.selection_set.node),
+            Selection::FragmentSpread(_) => 0,
+        })
+        .sum()
+}
+
+fn count_fields(set: &SelectionSet, doc: &ExecutableDocument, depth: usize) -> usize {
+    if depth > 16 {
+        return 0;
+    }
+    set.items
+        .iter()
+        .map(|s| match &s.node {
+            Selection::Field(_) => 1,
+            Selection::InlineFragment(i) => {
+                count_fields(&i.node.selection_set.node, doc, depth + 1)
+            }
+            Selection::FragmentSpread(f) => doc
+                .fragments
+                .get(&f.node.fragment_name.node)
+                .map_or(0, |fr| {
+                    count_fields(&fr.node.selection_set.node, doc, depth + 1)
+                }),
+        })
+        .sum()
+}
+
+#[async_trait::async_trait]
+impl Extension for Limits {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let doc = next.run(ctx, query, variables).await?;
+        let mut aliases: usize = doc
+            .fragments
+            .values()
+            .map(|f| count_aliases(&f.node.selection_set.node))
+            .sum();
+        for (_, op) in doc.operations.iter() {
+            aliases += count_aliases(&op.node.selection_set.node);
+            let roots = count_fields(&op.node.selection_set.node, &doc, 0);
+            if roots > self.max_root_fields {
+                return Err(limit_error(
+                    "LIMIT_EXCEEDED",
+                    format!(
+                        "Forespørgslen har {roots} felter på øverste niveau; højst {} er tilladt.",
+                        self.max_root_fields
+                    ),
+                ));
+            }
+            if op.node.ty != OperationType::Query && ctx.data_opt::<ReadOnlyRequest>().is_some() {
+                return Err(limit_error(
+                    "METHOD_NOT_ALLOWED",
+                    "Mutationer skal sendes med POST.".into(),
+                ));
+            }
+        }
+        if aliases > self.max_aliases {
+            return Err(limit_error(
+                "LIMIT_EXCEEDED",
+                format!(
+                    "Forespørgslen bruger {aliases} aliaser; højst {} er tilladt.",
+                    self.max_aliases
+                ),
+            ));
+        }
+        Ok(doc)
+    }
+}

@@ -1,0 +1,501 @@
+//! GraphQL over HTTP (the GraphQL-over-HTTP spec): POST with `application/json`, GET for
+//! queries only, `application/graphql-response+json` and `application/json` responses, batches,
+//! Apollo automatic persisted queries, cache headers with an ETag for anonymous GET queries, a
+//! per-request timeout, and stable error codes on everything.
+use super::Http;
+use crate::graphql::limits::{limit_error, ReadOnlyRequest};
+use crate::graphql::loaders;
+use async_graphql::parser::types::OperationType;
+use async_graphql::{
+    BatchResponse, ErrorExtensionValues, Response as GqlResponse, ServerError, Variables,
+};
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use std::time::{Duration, Instant};
+
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+const JSON: &str = "application/json";
+
+/// The media type of the response, from the Accept header.
+#[derive(Clone, Copy, PartialEq)]
+enum Media {
+    GraphqlResponse,
+    Json,
+}
+
+fn negotiate(headers: &HeaderMap) -> Option<Media> {
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return Some(Media::Json);
+    };
+    let mut best: Option<(f32, Media)> = None;
+    for part in accept.split(',') {
+        let mut it = part.split(';');
+        let ty = it.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = it
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if q <= 0.0 {
+            continue;
+        }
+        let media = match ty.as_str() {
+            GRAPHQL_RESPONSE => Media::GraphqlResponse,
+            JSON | "application/*" | "*/*" => {
+                if ty == JSON {
+                    Media::Json
+                } else {
+                    Media::GraphqlResponse
+                }
+            }
+            _ => continue,
+        };
+        if best.is_none_or(|(bq, _)| q > bq) {
+            best = Some((q, media));
+        }
+    }
+    best.map(|(_, m)| m)
+}
+
+/// An error response outside GraphQL execution (bad HTTP request).
+fn http_error(status: StatusCode, code: &str, message: &str, media: Media) -> Response {
+    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+    let ct = match media {
+        Media::GraphqlResponse => GRAPHQL_RESPONSE,
+        Media::Json => JSON,
+    };
+    let mut resp = (status, [(header::CONTENT_TYPE, ct)], body.to_string()).into_response();
+    if status == StatusCode::METHOD_NOT_ALLOWED {
+        resp.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+    }
+    resp
+}
+
+fn bad_request(message: &str, media: Media) -> Response {
+    http_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", message, media)
+}
+
+/// One GraphQL request from its JSON parameters.
+fn request_from_params(
+    query: Option<&Value>,
+    variables: Option<&Value>,
+    operation_name: Option<&Value>,
+    extensions: Option<&Value>,
+) -> Result<async_graphql::Request, &'static str> {
+    let extensions = match extensions {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(m)) => Some(m.clone()),
+        Some(_) => return Err("extensions skal være et objekt."),
+    };
+    let persisted = extensions
+        .as_ref()
+        .is_some_and(|e| e.contains_key("persistedQuery"));
+    let query = match query {
+        Some(Value::String(q)) => q.clone(),
+        None | Some(Value::Null) if persisted => String::new(),
+        None | Some(Value::Null) => return Err("Parameteren query mangler."),
+        Some(_) => return Err("query skal være en streng."),
+    };
+    let mut req = async_graphql::Request::new(query);
+    match variables {
+        None | Some(Value::Null) => {}
+        Some(v @ Value::Object(_)) => req = req.variables(Variables::from_json(v.clone())),
+        Some(_) => return Err("variables skal være et objekt."),
+    }
+    match operation_name {
+        None | Some(Value::Null) => {}
+        Some(Value::String(n)) => req = req.operation_name(n.clone()),
+        Some(_) => return Err("operationName skal være en streng."),
+    }
+    if let Some(ext) = extensions {
+        for (k, v) in ext {
+            if let Ok(val) = async_graphql::Value::from_json(v) {
+                req.extensions.insert(k, val);
+            }
+        }
+    }
+    Ok(req)
+}
+
+fn is_json_content_type(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .is_some_and(|t| t == JSON || t == GRAPHQL_RESPONSE)
+}
+
+pub(super) async fn post(State(h): State<Http>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(media) = negotiate(&headers) else {
+        return http_error(
+            StatusCode::NOT_ACCEPTABLE,
+            "NOT_ACCEPTABLE",
+            "Svaret kan kun leveres som application/graphql-response+json eller application/json.",
+            Media::Json,
+        );
+    };
+    // No state change from form posts or text/plain: only JSON bodies (CSRF).
+    if !is_json_content_type(&headers) {
+        return http_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "Forespørgsler skal sendes som application/json.",
+            media,
+        );
+    }
+    let Ok(v) = serde_json::from_slice::<Value>(&body) else {
+        return bad_request("Forespørgslen er ikke gyldig JSON.", media);
+    };
+    let params = |o: &Value| {
+        request_from_params(
+            o.get("query"),
+            o.get("variables"),
+            o.get("operationName"),
+            o.get("extensions"),
+        )
+    };
+    match v {
+        Value::Object(_) => match params(&v) {
+            Ok(req) => execute_one(&h, &headers, req, media, false).await,
+            Err(m) => bad_request(m, media),
+        },
+        Value::Array(items) => {
+            if items.is_empty() || items.len() > h.state.config.max_batch {
+                return http_error(
+                    StatusCode::BAD_REQUEST,
+                    "LIMIT_EXCEEDED",
+                    &format!(
+                        "En samlet forespørgsel må indeholde 1 til {} operationer.",
+                        h.state.config.max_batch
+                    ),
+                    media,
+                );
+            }
+            let mut reqs = Vec::with_capacity(items.len());
+            for it in &items {
+                match it {
+                    Value::Object(_) => match params(it) {
+                        Ok(r) => reqs.push(r),
+                        Err(m) => return bad_request(m, media),
+                    },
+                    _ => return bad_request("Hver operation skal være et objekt.", media),
+                }
+            }
+            execute_batch(&h, &headers, reqs, media).await
+        }
+        _ => bad_request("Forespørgslen skal være et JSON-objekt.", media),
+    }
+}
+
+pub(super) async fn get(
+    State(h): State<Http>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let Some(media) = negotiate(&headers) else {
+        return http_error(
+            StatusCode::NOT_ACCEPTABLE,
+            "NOT_ACCEPTABLE",
+            "Svaret kan kun leveres som application/graphql-response+json eller application/json.",
+            Media::Json,
+        );
+    };
+    let pairs: Vec<(String, String)> = match serde_urlencoded::from_str(q.as_deref().unwrap_or(""))
+    {
+        Ok(p) => p,
+        Err(_) => return bad_request("Ugyldige parametre.", media),
+    };
+    let find = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let parse_json = |k: &str| -> Result<Option<Value>, Response> {
+        match find(k) {
+            None => Ok(None),
+            Some(s) if s.is_empty() => Ok(None),
+            Some(s) => serde_json::from_str(&s)
+                .map(Some)
+                .map_err(|_| bad_request("variables og extensions skal være JSON.", media)),
+        }
+    };
+    let variables = match parse_json("variables") {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let extensions = match parse_json("extensions") {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let query = find("query").map(Value::String);
+    let op = find("operationName").map(Value::String);
+    let req = match request_from_params(
+        query.as_ref(),
+        variables.as_ref(),
+        op.as_ref(),
+        extensions.as_ref(),
+    ) {
+        Ok(r) => r,
+        Err(m) => return bad_request(m, media),
+    };
+    // No state change via GET.
+    if !req.query.is_empty() {
+        if let Ok(doc) = async_graphql::parser::parse_query(&req.query) {
+            let mutation = doc.operations.iter().any(|(name, op)| {
+                let selected = match (&req.operation_name, name) {
+                    (Some(want), Some(n)) => want == n.as_str(),
+                    _ => true,
+                };
+                selected && op.node.ty != OperationType::Query
+            });
+            if mutation {
+                return http_error(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "METHOD_NOT_ALLOWED",
+                    "Mutationer skal sendes med POST.",
+                    media,
+                );
+            }
+        }
+    }
+    execute_one(&h, &headers, req.data(ReadOnlyRequest), media, true).await
+}
+
+/// Authenticates, checks the document size, runs with the timeout.
+async fn run(
+    h: &Http,
+    headers: &HeaderMap,
+    req: async_graphql::Request,
+) -> Result<GqlResponse, Response> {
+    let viewer = match h.state.auth.authenticate(
+        headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok()),
+    ) {
+        Ok(v) => v,
+        Err(e) => {
+            let media = negotiate(headers).unwrap_or(Media::Json);
+            return Err(http_error(
+                StatusCode::UNAUTHORIZED,
+                e.code(),
+                &e.message(),
+                media,
+            ));
+        }
+    };
+    if req.query.len() > h.state.config.max_document_bytes {
+        return Ok(GqlResponse::from_errors(vec![limit_error(
+            "LIMIT_EXCEEDED",
+            format!(
+                "Forespørgslen er for stor; højst {} bytes er tilladt.",
+                h.state.config.max_document_bytes
+            ),
+        )]));
+    }
+    let op = req.operation_name.clone();
+    let req = loaders::per_request(&h.state.db, req.data(viewer));
+    let start = Instant::now();
+    let timeout = Duration::from_secs(h.state.config.request_timeout_secs);
+    let mut resp = match tokio::time::timeout(timeout, h.schema.execute(req)).await {
+        Ok(r) => r,
+        Err(_) => GqlResponse::from_errors(vec![limit_error(
+            "TIMEOUT",
+            "Forespørgslen tog for lang tid og blev afbrudt.".into(),
+        )]),
+    };
+    normalize_errors(&mut resp.errors);
+    let outcome = resp
+        .errors
+        .first()
+        .and_then(code_of)
+        .unwrap_or_else(|| "ok".to_string());
+    h.metrics
+        .graphql(op.as_deref(), &outcome, start.elapsed().as_secs_f64());
+    Ok(resp)
+}
+
+fn code_of(e: &ServerError) -> Option<String> {
+    e.extensions
+        .as_ref()
+        .and_then(|x| x.get("code"))
+        .and_then(|v| match v {
+            async_graphql::Value::String(s) => Some(s.clone()),
+            async_graphql::Value::Enum(s) => Some(s.to_string()),
+            _ => None,
+        })
+}
+
+/// Gives every error a stable code and a Danish message: async-graphql's own parse,
+/// validation, limit and input-coercion errors come without a code and in English.
+fn normalize_errors(errors: &mut [ServerError]) {
+    for e in errors.iter_mut() {
+        if code_of(e).is_some() {
+            continue;
+        }
+        let (code, message) = if e.message == "PersistedQueryNotFound" {
+            ("PERSISTED_QUERY_NOT_FOUND", e.message.clone())
+        } else if e.message.starts_with("Query is nested too deep")
+            || e.message.starts_with("Query is too complex")
+            || e.message.contains("recursion")
+            || e.message.contains("directives")
+        {
+            (
+                "LIMIT_EXCEEDED",
+                format!("Forespørgslen overskrider en grænse: {}", e.message),
+            )
+        } else if e.path.is_empty() && e.message.contains(" --> ") {
+            (
+                "GRAPHQL_PARSE_FAILED",
+                format!("Forespørgslen kan ikke læses: {}", e.message),
+            )
+        } else if e.path.is_empty() {
+            (
+                "GRAPHQL_VALIDATION_FAILED",
+                format!("Forespørgslen er ugyldig: {}", e.message),
+            )
+        } else {
+            ("VALIDATION", format!("Ugyldigt input: {}", e.message))
+        };
+        e.message = message;
+        let mut ext = e
+            .extensions
+            .take()
+            .unwrap_or_else(ErrorExtensionValues::default);
+        ext.set("code", code);
+        e.extensions = Some(ext);
+    }
+}
+
+/// A request error: nothing was executed (parse, validation, limits).
+fn is_request_error(r: &GqlResponse) -> bool {
+    matches!(r.data, async_graphql::Value::Null)
+        && !r.errors.is_empty()
+        && r.errors.iter().all(|e| e.path.is_empty())
+}
+
+fn content_type(media: Media) -> HeaderValue {
+    HeaderValue::from_static(match media {
+        Media::GraphqlResponse => GRAPHQL_RESPONSE,
+        Media::Json => JSON,
+    })
+}
+
+async fn execute_one(
+    h: &Http,
+    headers: &HeaderMap,
+    req: async_graphql::Request,
+    media: Media,
+    is_get: bool,
+) -> Response {
+    let resp = match run(h, headers, req).await {
+        Ok(r) => r,
+        Err(http) => return http,
+    };
+    let method_refused = resp
+        .errors
+        .iter()
+        .any(|e| code_of(e).as_deref() == Some("METHOD_NOT_ALLOWED"));
+    let status = if method_refused {
+        StatusCode::METHOD_NOT_ALLOWED
+    } else if media == Media::GraphqlResponse && is_request_error(&resp) {
+        StatusCode::BAD_REQUEST
+    } else if resp
+        .errors
+        .iter()
+        .any(|e| code_of(e).as_deref() == Some("TIMEOUT"))
+    {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::OK
+    };
+    let body = match serde_json::to_vec(&resp) {
+        Ok(b) => b,
+        Err(_) => {
+            return http_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                "Der opstod en intern fejl.",
+                media,
+            )
+        }
+    };
+    let mut out = (status, body.clone()).into_response();
+    let hs = out.headers_mut();
+    hs.insert(header::CONTENT_TYPE, content_type(media));
+    if status == StatusCode::METHOD_NOT_ALLOWED {
+        hs.insert(header::ALLOW, HeaderValue::from_static("POST"));
+    }
+    let anonymous = headers.get(header::AUTHORIZATION).is_none();
+    if is_get && anonymous && status == StatusCode::OK && resp.errors.is_empty() {
+        // Cacheable: the ETag is a hash of the response, so it changes with the data.
+        let etag = format!("\"{:x}\"", Sha256::digest(&body));
+        let max_age = h.state.config.cache_max_age_secs;
+        if let Ok(v) = HeaderValue::from_str(&format!("public, max-age={max_age}")) {
+            hs.insert(header::CACHE_CONTROL, v);
+        }
+        hs.insert(
+            header::VARY,
+            HeaderValue::from_static("Accept, Authorization"),
+        );
+        let matches = headers
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.split(',')
+                    .any(|t| t.trim().trim_start_matches("W/") == etag)
+            });
+        if let Ok(v) = HeaderValue::from_str(&etag) {
+            hs.insert(header::ETAG, v);
+        }
+        if matches {
+            let mut nm = StatusCode::NOT_MODIFIED.into_response();
+            for k in [header::ETAG, header::CACHE_CONTROL, header::VARY] {
+                if let Some(v) = out.headers().get(&k).cloned() {
+                    nm.headers_mut().insert(k, v);
+                }
+            }
+            return nm;
+        }
+    } else {
+        hs.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    out
+}
+
+async fn execute_batch(
+    h: &Http,
+    headers: &HeaderMap,
+    reqs: Vec<async_graphql::Request>,
+    media: Media,
+) -> Response {
+    let mut out = Vec::with_capacity(reqs.len());
+    for r in reqs {
+        match run(h, headers, r).await {
+            Ok(resp) => out.push(resp),
+            Err(http) => return http,
+        }
+    }
+    let body = match serde_json::to_vec(&BatchResponse::Batch(out)) {
+        Ok(b) => b,
+        Err(_) => {
+            return http_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                "Der opstod en intern fejl.",
+                media,
+            )
+        }
+    };
+    let mut resp = (StatusCode::OK, body).into_response();
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, content_type(media));
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
