@@ -9,6 +9,10 @@ use std::sync::Arc;
 /// Marks a request that came over GET: it may only run queries.
 pub struct ReadOnlyRequest;
 
+/// Filled in with the operation's name once the document is parsed (metrics).
+#[derive(Default, Clone)]
+pub struct OperationName(pub Arc<std::sync::Mutex<Option<String>>>);
+
 #[derive(Clone, Copy)]
 pub struct Limits {
     pub max_aliases: usize,
@@ -73,6 +77,15 @@ impl Extension for Limits {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let doc = next.run(ctx, query, variables).await?;
+        if let Some(slot) = ctx.data_opt::<OperationName>() {
+            let mut names = doc
+                .operations
+                .iter()
+                .filter_map(|(n, _)| n.map(|n| n.to_string()));
+            if let (Some(n), None) = (names.next(), names.next()) {
+                *slot.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(n);
+            }
+        }
         let mut aliases: usize = doc
             .fragments
             .values()

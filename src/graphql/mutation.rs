@@ -305,6 +305,7 @@ impl AdminQuery {
     /// The serviceleverancer the caller may see (R26): a kommune's own, a redaktør's about its
     /// own enheder, all for administrators. Sorted by name.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity + 5")]
     async fn serviceleverancer(
         &self,
         ctx: &Context<'_>,
@@ -379,6 +380,7 @@ impl AdminQuery {
 
     /// Find enheder for the agreement form (R18): parts of words; case, æ/ae, ø/oe, å/aa
     /// insensitive. For users with an editor role.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity + 5")]
     async fn find_enheder(
         &self,
         ctx: &Context<'_>,
@@ -403,6 +405,7 @@ impl AdminQuery {
     }
 
     /// The audit log (R16), newest first. Administrators only.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity + 5")]
     async fn audit_log(
         &self,
         ctx: &Context<'_>,

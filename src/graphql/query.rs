@@ -17,6 +17,7 @@ pub struct PublicQuery;
 #[Object]
 impl PublicQuery {
     /// All 98 kommuner, sorted by kode.
+    #[graphql(complexity = "98 * child_complexity")]
     async fn kommuner(&self, ctx: &Context<'_>) -> GqlResult<Vec<Kommune>> {
         let rows = store::kommune::all(&state(ctx).db)
             .await

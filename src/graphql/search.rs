@@ -104,6 +104,7 @@ impl SearchQuery {
     /// kommune that is active on the day, not deleted and free of errors. Sorted by name
     /// (Danish collation), or nearest first with `near`. Needs no login.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity + 5")]
     async fn search(
         &self,
         ctx: &Context<'_>,

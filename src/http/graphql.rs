@@ -3,7 +3,7 @@
 //! Apollo automatic persisted queries, cache headers with an ETag for anonymous GET queries, a
 //! per-request timeout, and stable error codes on everything.
 use super::Http;
-use crate::graphql::limits::{limit_error, ReadOnlyRequest};
+use crate::graphql::limits::{limit_error, OperationName, ReadOnlyRequest};
 use crate::graphql::loaders;
 use async_graphql::parser::types::OperationType;
 use async_graphql::{
@@ -298,8 +298,8 @@ async fn run(
             ),
         )]));
     }
-    let op = req.operation_name.clone();
-    let req = loaders::per_request(&h.state.db, req.data(viewer));
+    let op_slot = OperationName::default();
+    let req = loaders::per_request(&h.state.db, req.data(viewer).data(op_slot.clone()));
     let start = Instant::now();
     let timeout = Duration::from_secs(h.state.config.request_timeout_secs);
     let mut resp = match tokio::time::timeout(timeout, h.schema.execute(req)).await {
@@ -315,6 +315,7 @@ async fn run(
         .first()
         .and_then(code_of)
         .unwrap_or_else(|| "ok".to_string());
+    let op = op_slot.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
     h.metrics
         .graphql(op.as_deref(), &outcome, start.elapsed().as_secs_f64());
     Ok(resp)
