@@ -163,15 +163,35 @@ pub fn local_time(t: DateTime<Utc>) -> String {
         .to_string()
 }
 
+/// Is this database error the database being unreachable (rather than a bug)?
+pub fn is_unavailable(e: &sea_orm::DbErr) -> bool {
+    use sea_orm::{sqlx, DbErr, RuntimeErr};
+    let sqlx_down = |s: &sqlx::Error| {
+        matches!(
+            s,
+            sqlx::Error::Io(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed
+                | sqlx::Error::Tls(_)
+        )
+    };
+    match e {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(s)) | DbErr::Query(RuntimeErr::SqlxError(s)) => {
+            sqlx_down(s)
+        }
+        _ => false,
+    }
+}
+
 impl From<sea_orm::DbErr> for AppError {
     fn from(e: sea_orm::DbErr) -> Self {
-        use sea_orm::DbErr;
-        match &e {
-            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => {
-                tracing::warn!(error = %e, "database utilgængelig");
-                AppError::Unavailable
-            }
-            _ => AppError::Internal(e.to_string()),
+        if is_unavailable(&e) {
+            tracing::warn!(error = %e, "database utilgængelig");
+            AppError::Unavailable
+        } else {
+            AppError::Internal(e.to_string())
         }
     }
 }

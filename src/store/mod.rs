@@ -29,8 +29,8 @@ impl StatementCounter {
 pub async fn connect(url: &str, counter: &StatementCounter) -> Result<DatabaseConnection, DbErr> {
     let mut opt = ConnectOptions::new(url.to_string());
     opt.sqlx_logging(false)
-        .connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(Duration::from_secs(5));
+        .connect_timeout(Duration::from_secs(3))
+        .acquire_timeout(Duration::from_secs(3));
     if url.starts_with("sqlite:") {
         opt.max_connections(8).map_sqlx_sqlite_opts(|o| {
             o.create_if_missing(true)

@@ -7,4 +7,5 @@ mod admin;
 mod auth;
 mod foundation;
 mod hardening;
+mod resilience;
 mod search;
