@@ -4,6 +4,7 @@ pub mod admin_types;
 pub mod limits;
 pub mod loaders;
 pub mod mutation;
+pub mod node;
 pub mod query;
 pub mod search;
 pub mod types;

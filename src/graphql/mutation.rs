@@ -222,11 +222,11 @@ fn enhed_id_field(v: MaybeUndefined<String>, current: Option<String>) -> AppResu
         MaybeUndefined::Undefined => Ok(current),
         MaybeUndefined::Null => Ok(None),
         MaybeUndefined::Value(s) if s.trim().is_empty() => Ok(None),
-        MaybeUndefined::Value(s) if s.len() > 64 || s.contains('\0') => Err(AppError::validation(
+        MaybeUndefined::Value(s) if s.len() > 128 || s.contains('\0') => Err(AppError::validation(
             "enhedId",
             "Den valgte enhed findes ikke.",
         )),
-        MaybeUndefined::Value(s) => Ok(Some(s.trim().to_string())),
+        MaybeUndefined::Value(s) => Ok(Some(super::node::enhed_key(&s))),
     }
 }
 
@@ -947,7 +947,7 @@ impl Mutation {
     ) -> GqlResult<Enhed> {
         let st = state(ctx);
         let v = viewer(ctx);
-        let old = store::enhed::by_id(&st.db, id.trim())
+        let old = store::enhed::by_id(&st.db, &super::node::enhed_key(&id))
             .await
             .map_err(AppError::from)?
             .ok_or_else(|| AppError::not_found("Enheden"))?;
@@ -1036,7 +1036,7 @@ impl Mutation {
     async fn lock_enhed(&self, ctx: &Context<'_>, id: String) -> GqlResult<Enhed> {
         let st = state(ctx);
         let v = viewer(ctx);
-        let old = store::enhed::by_id(&st.db, id.trim())
+        let old = store::enhed::by_id(&st.db, &super::node::enhed_key(&id))
             .await
             .map_err(AppError::from)?
             .ok_or_else(|| AppError::not_found("Enheden"))?;
@@ -1078,7 +1078,7 @@ impl Mutation {
     async fn check_in_enhed(&self, ctx: &Context<'_>, id: String) -> GqlResult<Enhed> {
         let st = state(ctx);
         let v = viewer(ctx);
-        let old = store::enhed::by_id(&st.db, id.trim())
+        let old = store::enhed::by_id(&st.db, &super::node::enhed_key(&id))
             .await
             .map_err(AppError::from)?
             .ok_or_else(|| AppError::not_found("Enheden"))?;

@@ -42,11 +42,36 @@ impl PublicQuery {
     async fn enhed(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The enhed's id.")] id: String,
+        #[graphql(desc = "The enhed's global id or its own id (enhedId).")] id: String,
     ) -> GqlResult<Option<Enhed>> {
-        if id.len() > 64 {
+        let key = super::node::enhed_key(&id);
+        if key.is_empty() || key.len() > 128 {
             return Ok(None);
         }
-        Ok(load_enhed(ctx, &id).await?.map(Enhed))
+        Ok(load_enhed(ctx, &key).await?.map(Enhed))
+    }
+
+    /// Any public object by its global id (Relay).
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A global id.")] id: async_graphql::ID,
+    ) -> GqlResult<Option<super::node::Node>> {
+        let Some((kind, raw)) = super::node::decode(&id) else {
+            return Ok(None);
+        };
+        match kind.as_str() {
+            "Kommune" => {
+                let l = ctx.data_unchecked::<DataLoader<super::loaders::KommuneLoader>>();
+                Ok(l.load_one(raw)
+                    .await
+                    .map_err(db_err)?
+                    .map(|k| super::node::Node::Kommune(Kommune(k))))
+            }
+            "Enhed" if raw.len() <= 64 => Ok(load_enhed(ctx, &raw)
+                .await?
+                .map(|e| super::node::Node::Enhed(Enhed(e)))),
+            _ => Ok(None),
+        }
     }
 }

@@ -35,6 +35,10 @@ pub struct Kommune(pub Arc<KommuneRow>);
 
 #[Object]
 impl Kommune {
+    /// Global id (Relay).
+    pub async fn id(&self) -> async_graphql::ID {
+        super::node::global_id("Kommune", &self.0.kode)
+    }
     /// The 4-digit kommunekode, e.g. "0101".
     async fn kode(&self) -> &str {
         &self.0.kode
@@ -105,8 +109,12 @@ pub struct Enhed(pub Arc<EnhedRow>);
 
 #[Object]
 impl Enhed {
-    /// The enhed's id.
-    async fn id(&self) -> &str {
+    /// Global id (Relay). Inputs that take an enhed accept it as well as `enhedId`.
+    pub async fn id(&self) -> async_graphql::ID {
+        super::node::global_id("Enhed", &self.0.id)
+    }
+    /// The enhed's own id (the national register's id for plejecentre).
+    async fn enhed_id(&self) -> &str {
         &self.0.id
     }
     /// PLEJEENHED or HELHEDSPLEJEENHED.

@@ -296,3 +296,26 @@ db_test!(
         }
     }
 );
+
+db_test!(
+    /// Relay: global ids and node(id:) for Kommune and Enhed; inputs take either id.
+    relay_node_and_global_ids,
+    |app: TestApp| async move {
+        let d = app.ok(None, "{ kommune(kode: \"0751\") { id navn } }", json!({})).await;
+        let kid = d["kommune"]["id"].as_str().expect("id").to_string();
+        let d = app.ok(None, "query($id: ID!) { node(id: $id) { id ... on Kommune { navn } } }", json!({ "id": kid })).await;
+        assert_eq!(d["node"]["navn"], "Aarhus");
+        assert_eq!(d["node"]["id"], kid);
+        let gid = create_enhed(&app, "PLEJEENHED", "Globalt Hus", "80000001", 56.15, 10.2).await;
+        let d = app.ok(None, "query($id: ID!) { node(id: $id) { __typename ... on Enhed { navn enhedId } } }", json!({ "id": gid })).await;
+        assert_eq!(d["node"]["__typename"], "Enhed");
+        let raw = d["node"]["enhedId"].as_str().expect("raw").to_string();
+        assert_ne!(raw, gid);
+        for id in [&gid, &raw] {
+            let d = app.ok(None, "query($id: String!) { enhed(id: $id) { navn } }", json!({ "id": id })).await;
+            assert_eq!(d["enhed"]["navn"], "Globalt Hus");
+        }
+        let d = app.ok(None, "{ node(id: \"bm9wZQ\") { id } }", json!({})).await;
+        assert!(d["node"].is_null());
+    }
+);
