@@ -234,6 +234,7 @@ pub fn validate(f: &Fields, is_admin: bool) -> Result<(), Vec<FieldError>> {
     }
 }
 
+/// How serious an issue is (R10).
 #[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Severity {

@@ -76,9 +76,11 @@ pub async fn kommune_cvr(ctx: &Context<'_>, kode: &str) -> GqlResult<String> {
     Ok(k.map(|k| k.cvr.clone()).unwrap_or_default())
 }
 
-/// A serviceleverance as its kommune and the enhed's redaktør see it.
+#[derive(Clone)]
 pub struct Serviceleverance(pub Arc<SlRow>);
 
+/// A serviceleverance (agreement between a kommune and an enhed) as its kommune and the enhed's
+/// redaktør see it, with lock, issues and version history.
 #[Object]
 impl Serviceleverance {
     /// The id.
@@ -202,7 +204,7 @@ impl Serviceleverance {
     async fn version_by_number(
         &self,
         ctx: &Context<'_>,
-        nummer: i32,
+        #[graphql(desc = "The version number.")] nummer: i32,
     ) -> GqlResult<Option<Version>> {
         let v = store::serviceleverance::version(&state(ctx).db, &self.0.id, nummer)
             .await
@@ -228,13 +230,20 @@ impl Serviceleverance {
 /// The fields of a version (R13).
 #[derive(SimpleObject)]
 pub struct Snapshot {
+    /// The name.
     pub navn: String,
+    /// The enhed's own id (enhedId).
     pub enhed_id: Option<String>,
+    /// The kommune's own id of the agreement.
     pub aftaleidentifikation: Option<String>,
+    /// The type.
     #[graphql(name = "type")]
     pub sl_type: Option<SlType>,
+    /// The provider's description.
     pub beskrivelse: Option<String>,
+    /// First day in force.
     pub startdato: Option<NaiveDate>,
+    /// Last day in force.
     pub slutdato: Option<NaiveDate>,
 }
 
@@ -255,6 +264,7 @@ impl From<Fields> for Snapshot {
 /// A recorded version (R13).
 pub struct Version(pub store::serviceleverance::Version);
 
+/// A recorded version of a serviceleverance (R13).
 #[Object]
 impl Version {
     /// 1, 2, 3 ...
@@ -288,6 +298,7 @@ impl Version {
 /// Who the caller is.
 pub struct ViewerObj(pub crate::domain::access::Viewer);
 
+/// Who the caller is, from the token (anonymous without one).
 #[Object(name = "Viewer")]
 impl ViewerObj {
     /// False for anonymous callers.
@@ -333,8 +344,10 @@ impl ViewerObj {
 }
 
 /// An entry of the audit log (R16).
+#[derive(Clone)]
 pub struct AuditEntry(pub store::audit::AuditEntry);
 
+/// An entry of the audit log (R16): who did what, when, with the fields before and after.
 #[Object]
 impl AuditEntry {
     /// Sequence number.

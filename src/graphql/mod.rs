@@ -1,6 +1,7 @@
 //! The GraphQL API: thin resolvers over the domain and the store. The schema is built once;
 //! the viewer and the DataLoaders are made per request (`http.rs`).
 pub mod admin_types;
+pub mod connection;
 pub mod limits;
 pub mod loaders;
 pub mod mutation;

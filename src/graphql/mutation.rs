@@ -14,8 +14,7 @@ use crate::store::serviceleverance::{
     self as sl_store, Actor, ListFilter, NewSl, Serviceleverance as SlRow,
 };
 use crate::store::{self, enhed::Enhed as EnhedRow};
-use async_graphql::connection::{Connection, Edge, EmptyFields};
-use async_graphql::{Context, InputObject, MaybeUndefined, Object, SimpleObject, ID};
+use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{Duration, NaiveDate};
@@ -24,15 +23,10 @@ use std::sync::Arc;
 
 const WHAT: &str = "Serviceleverancen";
 
-/// Totals of an admin list.
-#[derive(SimpleObject)]
-pub struct ListTotals {
-    /// The number of items in all pages.
-    pub total_count: i64,
-}
-
-pub type SlConnection = Connection<String, Serviceleverance, ListTotals, EmptyFields>;
-pub type AuditConnection = Connection<String, AuditEntry, ListTotals, EmptyFields>;
+use super::connection::{
+    AuditEntryConnection, AuditEntryEdge, PageInfo, ServiceleveranceConnection,
+    ServiceleveranceEdge,
+};
 
 /// Offset cursors for admin lists (opaque to clients).
 fn offset_cursor(n: u64) -> String {
@@ -261,40 +255,62 @@ pub struct CreateServiceleveranceInput {
 /// A partial update: omitted fields are kept, null clears.
 #[derive(InputObject)]
 pub struct UpdateServiceleveranceInput {
+    /// 1-200 characters; æøå allowed.
     pub navn: Option<String>,
+    /// The enhed the agreement is about (global id or enhedId).
     pub enhed_id: MaybeUndefined<String>,
+    /// The kommune's own id of the agreement.
     pub aftaleidentifikation: MaybeUndefined<String>,
+    /// DRIFTSOVERENSKOMST, MYNDIGHEDSPRODUKTION or LOKALPLEJEHJEM (FRIPLEJEBOLIG: administrators).
     #[graphql(name = "type")]
     pub sl_type: MaybeUndefined<SlType>,
+    /// First day in force.
     pub startdato: MaybeUndefined<NaiveDate>,
+    /// Last day in force (on or after startdato); null for open-ended.
     pub slutdato: MaybeUndefined<NaiveDate>,
 }
 
 /// Fields of an enhed (R17) for administrators.
 #[derive(InputObject)]
 pub struct EnhedInput {
+    /// PLEJEENHED or HELHEDSPLEJEENHED (required when creating).
     pub kind: Option<EnhedKind>,
+    /// The name (required when creating).
     pub navn: Option<String>,
+    /// The owner's 8-digit CVR number (required when creating).
     pub ejer_cvr: Option<String>,
+    /// SOR code.
     pub sor_kode: MaybeUndefined<String>,
+    /// Street and number.
     pub vejnavn: MaybeUndefined<String>,
+    /// 4-digit postal code.
     pub postnummer: MaybeUndefined<String>,
+    /// Postal district.
     pub by: MaybeUndefined<String>,
+    /// Latitude (WGS84); give lat and lon together.
     pub lat: MaybeUndefined<f64>,
+    /// Longitude (WGS84); give lat and lon together.
     pub lon: MaybeUndefined<f64>,
     /// Used only when the location lies outside all known kommune boundaries or is missing.
     pub kommune_kode: MaybeUndefined<String>,
+    /// General description of the enhed's services.
     pub beskrivelse: MaybeUndefined<String>,
+    /// Phone number.
     pub telefon: MaybeUndefined<String>,
+    /// E-mail address.
     pub email: MaybeUndefined<String>,
+    /// Web site.
     pub web: MaybeUndefined<String>,
+    /// For plejeenheder: PLEJEBOLIG, FRIPLEJEBOLIG or LOKALPLEJEHJEM.
     pub boligtype: MaybeUndefined<crate::domain::serviceleverance::Boligtype>,
+    /// For plejeenheder: the number of boliger.
     pub antal_boliger: MaybeUndefined<i32>,
 }
 
 #[derive(Default)]
 pub struct AdminQuery;
 
+/// Queries of the admin side.
 #[Object]
 impl AdminQuery {
     /// Who am I: subject, name, CVR, roles and the kommune behind the CVR.
@@ -309,15 +325,18 @@ impl AdminQuery {
     async fn serviceleverancer(
         &self,
         ctx: &Context<'_>,
-        kind: Option<EnhedKind>,
-        #[graphql(name = "type")] sl_type: Option<SlType>,
-        active_on: Option<NaiveDate>,
+        #[graphql(desc = "Only agreements about enheder of this kind.")] kind: Option<EnhedKind>,
+        #[graphql(name = "type", desc = "Only agreements of this type.")] sl_type: Option<SlType>,
+        #[graphql(desc = "Only agreements active on this day (R6).")] active_on: Option<NaiveDate>,
+        #[graphql(desc = "Only agreements with (true) or without (false) ERROR issues.")]
         has_errors: Option<bool>,
-        locked: Option<bool>,
+        #[graphql(desc = "Only locked (true) or unlocked (false) agreements.")] locked: Option<
+            bool,
+        >,
         #[graphql(desc = "Text in navn or aftaleidentifikation.")] text: Option<String>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> GqlResult<SlConnection> {
+        #[graphql(desc = "Page size, 0-100; default 20.")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last item of the previous page.")] after: Option<String>,
+    ) -> GqlResult<ServiceleveranceConnection> {
         let st = state(ctx);
         let v = viewer(ctx);
         if !v.is_authenticated() {
@@ -356,24 +375,29 @@ impl AdminQuery {
         .await
         .map_err(AppError::from)?;
         let n = rows.len() as u64;
-        let mut conn = SlConnection::with_additional_fields(
-            offset > 0,
-            offset + n < total,
-            ListTotals {
-                total_count: total as i64,
-            },
-        );
-        for (i, r) in rows.into_iter().enumerate() {
-            conn.edges.push(Edge::new(
-                offset_cursor(offset + i as u64),
-                Serviceleverance(Arc::new(r)),
-            ));
-        }
-        Ok(conn)
+        let edges: Vec<ServiceleveranceEdge> = rows
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| ServiceleveranceEdge {
+                cursor: offset_cursor(offset + i as u64),
+                node: Serviceleverance(Arc::new(r)),
+            })
+            .collect();
+        let cursors: Vec<&str> = edges.iter().map(|e| e.cursor.as_str()).collect();
+        Ok(ServiceleveranceConnection {
+            page_info: PageInfo::new(offset > 0, offset + n < total, &cursors),
+            nodes: edges.iter().map(|e| e.node.clone()).collect(),
+            edges,
+            total_count: total as i64,
+        })
     }
 
     /// One serviceleverance; NOT_FOUND when it does not exist for the caller (R26).
-    async fn serviceleverance(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Serviceleverance> {
+    async fn serviceleverance(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Serviceleverancens id.")] id: ID,
+    ) -> GqlResult<Serviceleverance> {
         let (m, _) = load_for(state(ctx), viewer(ctx), &id, SlAction::Read).await?;
         Ok(Serviceleverance(Arc::new(m)))
     }
@@ -384,9 +408,9 @@ impl AdminQuery {
     async fn find_enheder(
         &self,
         ctx: &Context<'_>,
-        text: String,
-        kind: Option<EnhedKind>,
-        first: Option<i32>,
+        #[graphql(desc = "Part of the name; case, æ/ae, ø/oe, å/aa insensitive.")] text: String,
+        #[graphql(desc = "Only enheder of this kind.")] kind: Option<EnhedKind>,
+        #[graphql(desc = "Maximum number of results, 0-100; default 20.")] first: Option<i32>,
     ) -> GqlResult<Vec<Enhed>> {
         AppError::check(access::decide_find_enheder(viewer(ctx)), "Enheden")?;
         let t = text.trim();
@@ -409,12 +433,13 @@ impl AdminQuery {
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Only entries about this entity type, e.g. Serviceleverance.")]
         entity_type: Option<String>,
-        entity_id: Option<String>,
-        actor: Option<String>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> GqlResult<AuditConnection> {
+        #[graphql(desc = "Only entries about this entity id.")] entity_id: Option<String>,
+        #[graphql(desc = "Only entries by this subject.")] actor: Option<String>,
+        #[graphql(desc = "Page size, 0-100; default 20.")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last entry of the previous page.")] after: Option<String>,
+    ) -> GqlResult<AuditEntryConnection> {
         AppError::check(access::decide_admin(viewer(ctx)), "Loggen")?;
         let limit = list_size(first)?;
         let offset = parse_offset(after.as_deref())?;
@@ -427,27 +452,30 @@ impl AdminQuery {
             .await
             .map_err(AppError::from)?;
         let n = rows.len() as u64;
-        let mut conn = AuditConnection::with_additional_fields(
-            offset > 0,
-            offset + n < total,
-            ListTotals {
-                total_count: total as i64,
-            },
-        );
-        for (i, r) in rows.into_iter().enumerate() {
-            conn.edges
-                .push(Edge::new(offset_cursor(offset + i as u64), AuditEntry(r)));
-        }
-        Ok(conn)
+        let edges: Vec<AuditEntryEdge> = rows
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| AuditEntryEdge {
+                cursor: offset_cursor(offset + i as u64),
+                node: AuditEntry(r),
+            })
+            .collect();
+        let cursors: Vec<&str> = edges.iter().map(|e| e.cursor.as_str()).collect();
+        Ok(AuditEntryConnection {
+            page_info: PageInfo::new(offset > 0, offset + n < total, &cursors),
+            nodes: edges.iter().map(|e| e.node.clone()).collect(),
+            edges,
+            total_count: total as i64,
+        })
     }
 
     /// The issues a set of fields would have, without saving (for the form).
     async fn preview_issues(
         &self,
         ctx: &Context<'_>,
-        enhed_id: Option<String>,
-        #[graphql(name = "type")] sl_type: Option<SlType>,
-        startdato: Option<NaiveDate>,
+        #[graphql(desc = "The enhed's global id or enhedId.")] enhed_id: Option<String>,
+        #[graphql(name = "type", desc = "The type.")] sl_type: Option<SlType>,
+        #[graphql(desc = "The startdato.")] startdato: Option<NaiveDate>,
     ) -> GqlResult<Vec<Issue>> {
         let f = Fields {
             navn: "x".into(),
@@ -467,6 +495,7 @@ impl AdminQuery {
 #[derive(Default)]
 pub struct Mutation;
 
+/// Changes: serviceleverancer (lock, save, check in, ...), enheder and kommuner. All need a token.
 #[Object]
 impl Mutation {
     /// Create a serviceleverance (R1, R2, R13): the aftalepart is the caller's kommune; it is
@@ -474,6 +503,7 @@ impl Mutation {
     async fn create_serviceleverance(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The fields of the new serviceleverance.")]
         input: CreateServiceleveranceInput,
     ) -> GqlResult<Serviceleverance> {
         let st = state(ctx);
@@ -595,7 +625,7 @@ impl Mutation {
     async fn lock_serviceleverance(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "Serviceleverancens id.")] id: ID,
     ) -> GqlResult<Serviceleverance> {
         let st = state(ctx);
         let v = viewer(ctx);
@@ -641,7 +671,8 @@ impl Mutation {
     async fn update_serviceleverance(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "Serviceleverancens id.")] id: ID,
+        #[graphql(desc = "The fields to change; omitted fields are kept, null clears.")]
         input: UpdateServiceleveranceInput,
     ) -> GqlResult<Serviceleverance> {
         let st = state(ctx);
@@ -696,8 +727,10 @@ impl Mutation {
     async fn set_beskrivelse(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        beskrivelse: Option<String>,
+        #[graphql(desc = "Serviceleverancens id.")] id: ID,
+        #[graphql(desc = "The new beskrivelse; null or empty clears it.")] beskrivelse: Option<
+            String,
+        >,
     ) -> GqlResult<Serviceleverance> {
         let st = state(ctx);
         let v = viewer(ctx);
@@ -721,8 +754,8 @@ impl Mutation {
     async fn check_in_serviceleverance(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        kommentar: Option<String>,
+        #[graphql(desc = "Serviceleverancens id.")] id: ID,
+        #[graphql(desc = "Optional comment recorded with the version.")] kommentar: Option<String>,
     ) -> GqlResult<Serviceleverance> {
         let st = state(ctx);
         let v = viewer(ctx);
@@ -762,7 +795,11 @@ impl Mutation {
 
     /// Delete (R8): a soft delete by the aftalepart's user holding the lock. Leaves the public
     /// search at once; the version history is kept. Returns the deleted id.
-    async fn delete_serviceleverance(&self, ctx: &Context<'_>, id: ID) -> GqlResult<ID> {
+    async fn delete_serviceleverance(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Serviceleverancens id.")] id: ID,
+    ) -> GqlResult<ID> {
         let st = state(ctx);
         let v = viewer(ctx);
         let (m, _) = load_for(st, v, &id, SlAction::Delete).await?;
@@ -801,8 +838,8 @@ impl Mutation {
     async fn restore_serviceleverance_version(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        nummer: i32,
+        #[graphql(desc = "Serviceleverancens id.")] id: ID,
+        #[graphql(desc = "The version number to restore.")] nummer: i32,
     ) -> GqlResult<Serviceleverance> {
         let st = state(ctx);
         let v = viewer(ctx);
@@ -828,7 +865,7 @@ impl Mutation {
     async fn force_unlock_serviceleverance(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "Serviceleverancens id.")] id: ID,
     ) -> GqlResult<Serviceleverance> {
         let st = state(ctx);
         let v = viewer(ctx);
@@ -862,8 +899,8 @@ impl Mutation {
     async fn set_kommune_cvr(
         &self,
         ctx: &Context<'_>,
-        kode: String,
-        cvr: String,
+        #[graphql(desc = "Kommunekode or name.")] kode: String,
+        #[graphql(desc = "The new 8-digit CVR number.")] cvr: String,
     ) -> GqlResult<super::types::Kommune> {
         let st = state(ctx);
         let v = viewer(ctx);
@@ -909,7 +946,12 @@ impl Mutation {
     }
 
     /// Create an enhed (R17, R19). Administrators only. The kommune is derived from the location.
-    async fn create_enhed(&self, ctx: &Context<'_>, input: EnhedInput) -> GqlResult<Enhed> {
+    async fn create_enhed(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The fields of the new enhed; kind, navn and ejerCvr are required.")]
+        input: EnhedInput,
+    ) -> GqlResult<Enhed> {
         let st = state(ctx);
         let v = viewer(ctx);
         AppError::check(access::decide_admin(v), "Enheden")?;
@@ -942,7 +984,8 @@ impl Mutation {
     async fn update_enhed(
         &self,
         ctx: &Context<'_>,
-        id: String,
+        #[graphql(desc = "The enhed's global id or enhedId.")] id: String,
+        #[graphql(desc = "The fields to change; omitted fields are kept, null clears.")]
         input: EnhedInput,
     ) -> GqlResult<Enhed> {
         let st = state(ctx);
@@ -1033,7 +1076,11 @@ impl Mutation {
     }
 
     /// Lock an enhed for editing its beskrivelse and contact data (R19, same discipline as R11).
-    async fn lock_enhed(&self, ctx: &Context<'_>, id: String) -> GqlResult<Enhed> {
+    async fn lock_enhed(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The enhed's global id or enhedId.")] id: String,
+    ) -> GqlResult<Enhed> {
         let st = state(ctx);
         let v = viewer(ctx);
         let old = store::enhed::by_id(&st.db, &super::node::enhed_key(&id))
@@ -1075,7 +1122,11 @@ impl Mutation {
     }
 
     /// Check an enhed in: releases its lock (R19).
-    async fn check_in_enhed(&self, ctx: &Context<'_>, id: String) -> GqlResult<Enhed> {
+    async fn check_in_enhed(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The enhed's global id or enhedId.")] id: String,
+    ) -> GqlResult<Enhed> {
         let st = state(ctx);
         let v = viewer(ctx);
         let old = store::enhed::by_id(&st.db, &super::node::enhed_key(&id))

@@ -8,6 +8,7 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, MergedObject, Object};
 use std::sync::Arc;
 
+/// Public data and the search need no token; the admin side needs one.
 #[derive(MergedObject, Default)]
 pub struct Query(PublicQuery, SearchQuery, super::mutation::AdminQuery);
 

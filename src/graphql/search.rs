@@ -1,4 +1,5 @@
 //! The public search (R20-R24): anonymous, public data only (R25).
+use super::connection::{PageInfo, SearchConnection, SearchHit};
 use super::types::{Enhed, OffentligServiceleverance};
 use super::{db_err, state};
 use crate::domain::day::copenhagen_day;
@@ -7,11 +8,8 @@ use crate::domain::search::{self, Invalid, Query as GeoQuery};
 use crate::domain::serviceleverance::{beskrivelse_applies, EnhedFacts, EnhedKind, SlType};
 use crate::error::{AppError, GqlResult};
 use crate::store::serviceleverance::{search_candidates, SearchFilter};
-use async_graphql::connection::{
-    Connection, ConnectionNameType, Edge, EdgeNameType, EnableNodesField,
-};
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, InputObject, Object, SimpleObject};
+use async_graphql::{Context, InputObject, Object};
 use chrono::NaiveDate;
 
 /// A WGS84 point given by the caller.
@@ -48,48 +46,11 @@ pub enum SearchKind {
     Alle,
 }
 
-pub struct SearchConnectionName;
-impl ConnectionNameType for SearchConnectionName {
-    fn type_name<T: async_graphql::OutputType>() -> String {
-        "SearchConnection".into()
-    }
-}
-pub struct SearchEdgeName;
-impl EdgeNameType for SearchEdgeName {
-    fn type_name<T: async_graphql::OutputType>() -> String {
-        "SearchHit".into()
-    }
-}
-
-/// Totals of a search.
-#[derive(SimpleObject)]
-pub struct SearchTotals {
-    /// The number of hits in all pages.
-    pub total_count: i64,
-    /// The kommune searched (its kode).
-    pub kommune_kode: String,
-    /// The day searched (R6).
-    pub dato: NaiveDate,
-}
-
 /// What a hit carries besides the enhed.
-#[derive(SimpleObject)]
 pub struct HitFields {
-    /// Distance in km from `near`, when given.
     pub distance_km: Option<f64>,
-    /// The agreement's public data for this kommune (R22).
     pub serviceleverance: OffentligServiceleverance,
 }
-
-pub type SearchConnection = Connection<
-    String,
-    Enhed,
-    SearchTotals,
-    HitFields,
-    SearchConnectionName,
-    SearchEdgeName,
-    EnableNodesField,
->;
 
 fn invalid(i: Invalid) -> async_graphql::Error {
     AppError::validation(i.field, i.message).into()
@@ -219,15 +180,7 @@ impl SearchQuery {
         let sls = ctx.data_unchecked::<DataLoader<super::loaders::SlLoader>>();
         let (mut enheder, mut sls) =
             futures_join(enheder.load_many(enhed_ids), sls.load_many(sl_ids)).await;
-        let mut conn = SearchConnection::with_additional_fields(
-            page.has_previous,
-            page.has_next,
-            SearchTotals {
-                total_count: hits.len() as i64,
-                kommune_kode: kode,
-                dato: day,
-            },
-        );
+        let mut edges = Vec::with_capacity(page.hits.len());
         for h in page.hits {
             let (Some(e), Some(s)) = (
                 enheder
@@ -256,7 +209,7 @@ impl SearchQuery {
                 slutdato: s.slutdato,
                 aftalepart_kode: s.aftalepart_kode.clone(),
             };
-            conn.edges.push(Edge::with_additional_fields(
+            edges.push(SearchHit::new(
                 h.cursor(),
                 Enhed(e),
                 HitFields {
@@ -265,7 +218,16 @@ impl SearchQuery {
                 },
             ));
         }
-        Ok(conn)
+        let cursors: Vec<&str> = edges.iter().map(|e| e.cursor.as_str()).collect();
+        let page_info = PageInfo::new(page.has_previous, page.has_next, &cursors);
+        Ok(SearchConnection {
+            nodes: edges.iter().map(|e| e.node.clone()).collect(),
+            edges,
+            page_info,
+            total_count: hits.len() as i64,
+            kommune_kode: kode,
+            dato: day,
+        })
     }
 }
 

@@ -31,8 +31,10 @@ pub struct Tilbud {
 }
 
 /// One of Denmark's 98 kommuner.
+#[derive(Clone)]
 pub struct Kommune(pub Arc<KommuneRow>);
 
+/// One of Denmark's 98 kommuner.
 #[Object]
 impl Kommune {
     /// Global id (Relay).
@@ -67,7 +69,11 @@ impl Kommune {
         }
     }
     /// Public offers of this kommune on a day (default: today in Europe/Copenhagen).
-    async fn tilbud(&self, ctx: &Context<'_>, dato: Option<NaiveDate>) -> GqlResult<Tilbud> {
+    async fn tilbud(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The day; default today in Europe/Copenhagen.")] dato: Option<NaiveDate>,
+    ) -> GqlResult<Tilbud> {
         let day = dato.unwrap_or_else(|| copenhagen_day(state(ctx).clock.now()));
         let l = ctx.data_unchecked::<DataLoader<TilbudLoader>>();
         let (p, h) = l
@@ -105,8 +111,10 @@ pub struct Kontakt {
 }
 
 /// A care unit: a plejeenhed or a helhedsplejeenhed, with its public data (R17).
+#[derive(Clone)]
 pub struct Enhed(pub Arc<EnhedRow>);
 
+/// A care unit (plejeenhed or helhedsplejeenhed) with its public data (R17, R25).
 #[Object]
 impl Enhed {
     /// Global id (Relay). Inputs that take an enhed accept it as well as `enhedId`.
@@ -186,7 +194,7 @@ impl Enhed {
     async fn tilbydes_af(
         &self,
         ctx: &Context<'_>,
-        dato: Option<NaiveDate>,
+        #[graphql(desc = "The day; default today in Europe/Copenhagen.")] dato: Option<NaiveDate>,
     ) -> GqlResult<Vec<Kommune>> {
         let day = dato.unwrap_or_else(|| copenhagen_day(state(ctx).clock.now()));
         let koder = ctx

@@ -319,3 +319,41 @@ db_test!(
         assert!(d["node"].is_null());
     }
 );
+
+/// Schema quality: every type, field, argument, input field and enum value is described.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_schema_element_has_a_description() {
+    let app = TestApp::spawn(Db::Sqlite, Default::default()).await;
+    let q = "{ __schema { types { name kind description fields { name description args { name description } } inputFields { name description } enumValues { name description } } } }";
+    let d = app.ok(None, q, json!({})).await;
+    let builtin = ["String", "Int", "Float", "Boolean", "ID"];
+    let mut missing = Vec::new();
+    let empty = |v: &serde_json::Value| v.as_str().is_none_or(|s| s.trim().is_empty());
+    for t in d["__schema"]["types"].as_array().expect("types") {
+        let name = t["name"].as_str().expect("name");
+        if name.starts_with("__") || builtin.contains(&name) {
+            continue;
+        }
+        if empty(&t["description"]) {
+            missing.push(name.to_string());
+        }
+        for f in t["fields"].as_array().into_iter().flatten() {
+            if empty(&f["description"]) {
+                missing.push(format!("{name}.{}", f["name"]));
+            }
+            for a in f["args"].as_array().into_iter().flatten() {
+                if empty(&a["description"]) {
+                    missing.push(format!("{name}.{}({})", f["name"], a["name"]));
+                }
+            }
+        }
+        for key in ["inputFields", "enumValues"] {
+            for f in t[key].as_array().into_iter().flatten() {
+                if empty(&f["description"]) {
+                    missing.push(format!("{name}.{}", f["name"]));
+                }
+            }
+        }
+    }
+    assert!(missing.is_empty(), "undocumented: {missing:?}");
+}
