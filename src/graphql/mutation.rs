@@ -956,7 +956,7 @@ impl Mutation {
         let v = viewer(ctx);
         AppError::check(access::decide_admin(v), "Enheden")?;
         let now = st.clock.now();
-        let model = crate::store::enhed::apply_input(st, None, input, now)?;
+        let model = super::enhed_input::apply_input(st, None, input, now)?;
         let txn = st.db.begin().await.map_err(AppError::from)?;
         let m = crate::store::enhed::insert(&txn, model)
             .await
@@ -1036,7 +1036,7 @@ impl Mutation {
             }
         }
         let kind_before = old.kind.clone();
-        let model = crate::store::enhed::apply_input(st, Some(old.clone()), input, now)?;
+        let model = super::enhed_input::apply_input(st, Some(old.clone()), input, now)?;
         let txn = st.db.begin().await.map_err(AppError::from)?;
         let m = crate::store::enhed::update(&txn, model)
             .await

@@ -216,22 +216,16 @@ pub(super) async fn get(
         Err(_) => return bad_request("Ugyldige parametre.", media),
     };
     let find = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-    let parse_json = |k: &str| -> Result<Option<Value>, Response> {
+    let parse_json = |k: &str| -> Result<Option<Value>, ()> {
         match find(k) {
             None => Ok(None),
             Some(s) if s.is_empty() => Ok(None),
-            Some(s) => serde_json::from_str(&s)
-                .map(Some)
-                .map_err(|_| bad_request("variables og extensions skal være JSON.", media)),
+            Some(s) => serde_json::from_str(&s).map(Some).map_err(|_| ()),
         }
     };
-    let variables = match parse_json("variables") {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let extensions = match parse_json("extensions") {
-        Ok(v) => v,
-        Err(r) => return r,
+    let (Ok(variables), Ok(extensions)) = (parse_json("variables"), parse_json("extensions"))
+    else {
+        return bad_request("variables og extensions skal være JSON.", media);
     };
     let query = find("query").map(Value::String);
     let op = find("operationName").map(Value::String);
