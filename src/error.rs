@@ -76,6 +76,15 @@ impl AppError {
         AppError::Validation(vec![FieldError::new(field, message)])
     }
 
+    /// LOCKED: who holds the lock, since when and until when (R11).
+    pub fn locked(l: &crate::domain::lock::Lock) -> Self {
+        AppError::Locked {
+            holder: l.name.clone().unwrap_or_else(|| l.subject.clone()),
+            since: l.since,
+            until: l.expires,
+        }
+    }
+
     pub fn not_found(what: &str) -> Self {
         AppError::NotFound(format!("{what} findes ikke."))
     }

@@ -126,11 +126,7 @@ fn require_lock(st: &AppState, m: &SlRow, v: &Viewer) -> AppResult<()> {
         return Ok(());
     }
     match lock::active(l, now) {
-        Some(other) => Err(AppError::Locked {
-            holder: other.name.clone().unwrap_or(other.subject.clone()),
-            since: other.since,
-            until: other.expires,
-        }),
+        Some(other) => Err(AppError::locked(&other)),
         None => Err(AppError::NotLocked(
             "Du skal låse dette element, før du kan rette i det.".into(),
         )),
@@ -640,11 +636,7 @@ impl Mutation {
             txn.rollback().await.map_err(AppError::from)?;
             let fresh = reload(st, &m.id).await?;
             return Err(match lock::active(lock_of(&fresh), now) {
-                Some(l) => AppError::Locked {
-                    holder: l.name.clone().unwrap_or(l.subject.clone()),
-                    since: l.since,
-                    until: l.expires,
-                },
+                Some(l) => AppError::locked(&l),
                 None => AppError::Conflict("Låsen kunne ikke tages. Prøv igen.".into()),
             }
             .into());
@@ -1023,11 +1015,7 @@ impl Mutation {
             );
             if !lock::holds(l.as_ref(), v.subject.as_deref().unwrap_or(""), now) {
                 return Err(match lock::active(l, now) {
-                    Some(o) => AppError::Locked {
-                        holder: o.name.clone().unwrap_or(o.subject.clone()),
-                        since: o.since,
-                        until: o.expires,
-                    },
+                    Some(o) => AppError::locked(&o),
                     None => AppError::NotLocked(
                         "Du skal låse dette element, før du kan rette i det.".into(),
                     ),
@@ -1105,11 +1093,7 @@ impl Mutation {
                 fresh.lock_expires_ms,
             );
             return Err(match lock::active(l, now) {
-                Some(o) => AppError::Locked {
-                    holder: o.name.clone().unwrap_or(o.subject.clone()),
-                    since: o.since,
-                    until: o.expires,
-                },
+                Some(o) => AppError::locked(&o),
                 None => AppError::Conflict("Låsen kunne ikke tages. Prøv igen.".into()),
             }
             .into());

@@ -445,6 +445,20 @@ pub async fn list<C: ConnectionTrait>(
     Ok((rows, total))
 }
 
+/// R6/R8/R10 in SQL, for the public side: not deleted, free of ERROR issues (the stored flag the
+/// domain computes), active on `day`. `s` is the agreement table's alias.
+fn public_on(s: &Alias, day: NaiveDate) -> Cond {
+    Cond::all()
+        .add(Expr::col((s.clone(), sl::Column::DeletedAt)).is_null())
+        .add(Expr::col((s.clone(), sl::Column::HasErrors)).eq(false))
+        .add(Expr::col((s.clone(), sl::Column::Startdato)).lte(day))
+        .add(
+            Cond::any()
+                .add(Expr::col((s.clone(), sl::Column::Slutdato)).is_null())
+                .add(Expr::col((s.clone(), sl::Column::Slutdato)).gte(day)),
+        )
+}
+
 /// What the public search asks the store for.
 pub struct SearchFilter<'a> {
     pub kommune_kode: &'a str,
@@ -493,14 +507,7 @@ pub async fn search_candidates<C: ConnectionTrait>(
             Expr::col((e.clone(), enhed::Column::Id)).equals((s.clone(), sl::Column::EnhedId)),
         )
         .and_where(Expr::col((s.clone(), sl::Column::AftalepartKode)).eq(f.kommune_kode))
-        .and_where(Expr::col((s.clone(), sl::Column::DeletedAt)).is_null())
-        .and_where(Expr::col((s.clone(), sl::Column::HasErrors)).eq(false))
-        .and_where(Expr::col((s.clone(), sl::Column::Startdato)).lte(f.day))
-        .cond_where(
-            Cond::any()
-                .add(Expr::col((s.clone(), sl::Column::Slutdato)).is_null())
-                .add(Expr::col((s.clone(), sl::Column::Slutdato)).gte(f.day)),
-        )
+        .cond_where(public_on(&s, f.day))
         .and_where(Expr::col((e.clone(), enhed::Column::Kind)).is_in(f.kinds.iter().copied()));
     if let Some(b) = f.bbox {
         q.and_where(Expr::col((e.clone(), enhed::Column::Lat)).between(b.min_lat, b.max_lat))
@@ -555,14 +562,7 @@ pub async fn public_counts<C: ConnectionTrait>(
         e.clone(),
         Expr::col((e.clone(), enhed::Column::Id)).equals((s.clone(), sl::Column::EnhedId)),
     )
-    .and_where(Expr::col((s.clone(), sl::Column::DeletedAt)).is_null())
-    .and_where(Expr::col((s.clone(), sl::Column::HasErrors)).eq(false))
-    .and_where(Expr::col((s.clone(), sl::Column::Startdato)).lte(day))
-    .cond_where(
-        Cond::any()
-            .add(Expr::col((s.clone(), sl::Column::Slutdato)).is_null())
-            .add(Expr::col((s.clone(), sl::Column::Slutdato)).gte(day)),
-    )
+    .cond_where(public_on(&s, day))
     .group_by_col((s.clone(), sl::Column::AftalepartKode))
     .group_by_col((e.clone(), enhed::Column::Kind));
     let rows = db.query_all(&q).await?;
@@ -591,14 +591,7 @@ pub async fn offering_kommuner<C: ConnectionTrait>(
         .column(sl::Column::EnhedId)
         .column(sl::Column::AftalepartKode)
         .filter(sl::Column::EnhedId.is_in(enhed_ids.iter().cloned()))
-        .filter(sl::Column::DeletedAt.is_null())
-        .filter(sl::Column::HasErrors.eq(false))
-        .filter(sl::Column::Startdato.lte(day))
-        .filter(
-            Cond::any()
-                .add(sl::Column::Slutdato.is_null())
-                .add(sl::Column::Slutdato.gte(day)),
-        )
+        .filter(public_on(&Alias::new("serviceleverance"), day))
         .distinct()
         .into_tuple::<(Option<String>, String)>()
         .all(db)

@@ -75,6 +75,11 @@ run() {
   if [[ $rc -eq 124 || $rc -eq 130 ]]; then
     echo "fuzz.sh: the $name run did not finish within ${RUN_TIMEOUT}s" >&2
   fi
+  local report
+  report="$(ls -t ".fuzz/report-$name"/ndjson-*.ndjson 2>/dev/null | head -n 1)"
+  if [[ -n "$report" ]]; then
+    .venv/bin/python fuzz_summary.py "$report" || true
+  fi
   return $rc
 }
 
