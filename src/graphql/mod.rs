@@ -3,6 +3,7 @@
 pub mod admin_types;
 pub mod connection;
 pub mod enhed_input;
+pub mod guards;
 pub mod limits;
 pub mod loaders;
 pub mod mutation;

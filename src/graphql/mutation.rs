@@ -400,7 +400,10 @@ impl AdminQuery {
 
     /// Find enheder for the agreement form (R18): parts of words; case, æ/ae, ø/oe, å/aa
     /// insensitive. For users with an editor role.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity + 5")]
+    #[graphql(
+        complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity + 5",
+        guard = "super::guards::PolicyGuard::editor(\"Enheden\")"
+    )]
     async fn find_enheder(
         &self,
         ctx: &Context<'_>,
@@ -408,7 +411,6 @@ impl AdminQuery {
         #[graphql(desc = "Only enheder of this kind.")] kind: Option<EnhedKind>,
         #[graphql(desc = "Maximum number of results, 0-100; default 20.")] first: Option<i32>,
     ) -> GqlResult<Vec<Enhed>> {
-        AppError::check(access::decide_find_enheder(viewer(ctx)), "Enheden")?;
         let t = text.trim();
         if t.chars().count() > 200 || t.contains('\0') {
             return Err(AppError::validation(
@@ -425,7 +427,10 @@ impl AdminQuery {
     }
 
     /// The audit log (R16), newest first. Administrators only.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity + 5")]
+    #[graphql(
+        complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity + 5",
+        guard = "super::guards::PolicyGuard::admin(\"Loggen\")"
+    )]
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
@@ -436,7 +441,6 @@ impl AdminQuery {
         #[graphql(desc = "Page size, 0-100; default 20.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last entry of the previous page.")] after: Option<String>,
     ) -> GqlResult<AuditEntryConnection> {
-        AppError::check(access::decide_admin(viewer(ctx)), "Loggen")?;
         let limit = list_size(first)?;
         let offset = parse_offset(after.as_deref())?;
         let f = AuditFilter {
@@ -888,6 +892,7 @@ impl Mutation {
     }
 
     /// Set a kommune's CVR number (R19). Administrators only.
+    #[graphql(guard = "super::guards::PolicyGuard::admin(\"Kommunen\")")]
     async fn set_kommune_cvr(
         &self,
         ctx: &Context<'_>,
@@ -896,7 +901,6 @@ impl Mutation {
     ) -> GqlResult<super::types::Kommune> {
         let st = state(ctx);
         let v = viewer(ctx);
-        AppError::check(access::decide_admin(v), "Kommunen")?;
         if !crate::auth::is_cvr(cvr.trim()) {
             return Err(AppError::validation("cvr", "CVR-nummeret skal være 8 cifre.").into());
         }
@@ -938,6 +942,7 @@ impl Mutation {
     }
 
     /// Create an enhed (R17, R19). Administrators only. The kommune is derived from the location.
+    #[graphql(guard = "super::guards::PolicyGuard::admin(\"Enheden\")")]
     async fn create_enhed(
         &self,
         ctx: &Context<'_>,
@@ -946,7 +951,6 @@ impl Mutation {
     ) -> GqlResult<Enhed> {
         let st = state(ctx);
         let v = viewer(ctx);
-        AppError::check(access::decide_admin(v), "Enheden")?;
         let now = st.clock.now();
         let model = super::enhed_input::apply_input(st, None, input, now)?;
         let txn = st.db.begin().await.map_err(AppError::from)?;
@@ -1078,10 +1082,12 @@ impl Mutation {
         AppError::check(access::decide_enhed_edit(v, &old.ejer_cvr), "Enheden")?;
         let now = st.clock.now();
         let until = lock::expiry(now, Duration::minutes(st.config.lock_ttl_minutes));
-        if !store::enhed::try_lock(&st.db, &old.id, &actor(v), now, until)
+        let txn = st.db.begin().await.map_err(AppError::from)?;
+        if !store::enhed::try_lock(&txn, &old.id, &actor(v), now, until)
             .await
             .map_err(AppError::from)?
         {
+            txn.rollback().await.map_err(AppError::from)?;
             let fresh = store::enhed::by_id(&st.db, &old.id)
                 .await
                 .map_err(AppError::from)?
@@ -1098,6 +1104,21 @@ impl Mutation {
             }
             .into());
         }
+        audit::record(
+            &txn,
+            v,
+            AuditEvent {
+                action: "lockEnhed",
+                entity_type: "Enhed",
+                entity_id: &old.id,
+                before: None,
+                after: None,
+            },
+            now,
+        )
+        .await
+        .map_err(AppError::from)?;
+        txn.commit().await.map_err(AppError::from)?;
         let m = store::enhed::by_id(&st.db, &old.id)
             .await
             .map_err(AppError::from)?
@@ -1119,12 +1140,29 @@ impl Mutation {
             .ok_or_else(|| AppError::not_found("Enheden"))?;
         AppError::check(access::decide_enhed_edit(v, &old.ejer_cvr), "Enheden")?;
         let now = st.clock.now();
-        if !store::enhed::release_lock(&st.db, &old.id, v.subject.as_deref().unwrap_or(""), now)
+        let txn = st.db.begin().await.map_err(AppError::from)?;
+        if !store::enhed::release_lock(&txn, &old.id, v.subject.as_deref().unwrap_or(""), now)
             .await
             .map_err(AppError::from)?
         {
+            txn.rollback().await.map_err(AppError::from)?;
             return Err(AppError::NotLocked("Du har ikke låst enheden.".into()).into());
         }
+        audit::record(
+            &txn,
+            v,
+            AuditEvent {
+                action: "checkInEnhed",
+                entity_type: "Enhed",
+                entity_id: &old.id,
+                before: None,
+                after: None,
+            },
+            now,
+        )
+        .await
+        .map_err(AppError::from)?;
+        txn.commit().await.map_err(AppError::from)?;
         let m = store::enhed::by_id(&st.db, &old.id)
             .await
             .map_err(AppError::from)?

@@ -407,6 +407,13 @@ db_test!(
         assert_eq!(d["updateEnhed"]["kontakt"]["telefon"], "+45 11 22 33 44");
         app.err(Some(&p.redaktoer), m, json!({ "id": id, "i": { "navn": "Nyt navn" } }), "FORBIDDEN").await;
         app.ok(Some(&p.redaktoer), "mutation($id: String!) { checkInEnhed(id: $id) { id } }", json!({ "id": id })).await;
+        // R16: the enhed's lock, save and check-in are in the audit log.
+        let raw = app.ok(None, "query($id: String!) { enhed(id: $id) { enhedId } }", json!({ "id": id })).await["enhed"]["enhedId"].clone();
+        let d = app
+            .ok(Some(&p.admin), "query($id: String) { auditLog(entityType: \"Enhed\", entityId: $id) { edges { node { action actorSubject } } } }", json!({ "id": raw }))
+            .await;
+        let actions: Vec<&str> = d["auditLog"]["edges"].as_array().expect("edges").iter().map(|e| e["node"]["action"].as_str().expect("a")).collect();
+        assert_eq!(actions, vec!["checkInEnhed", "updateEnhed", "lockEnhed", "createEnhed"]);
         // Admin moves it to Aarhus: the kommune follows the location (R17).
         let d = app.ok(Some(&p.admin), m, json!({ "id": id, "i": { "lat": 56.1535, "lon": 10.2045 } })).await;
         assert_eq!(d["updateEnhed"]["kommune"]["kode"], AARHUS);
