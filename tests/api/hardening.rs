@@ -254,3 +254,21 @@ db_test!(
         assert_eq!(v["errors"][0]["extensions"]["code"], "NOT_FOUND");
     }
 );
+
+db_test!(
+    /// R27: an internal error reaches the client only as INTERNAL with a correlation id, never
+    /// with its cause (here: a row that a broken import left with an unknown kind).
+    internal_errors_do_not_leak,
+    |app: TestApp| async move {
+        use sea_orm::ConnectionTrait;
+        let id = create_enhed(&app, "PLEJEENHED", "Skæv", "80000001", 56.15, 10.2).await;
+        app.state.db.execute_unprepared("UPDATE enhed SET kind = 'UKENDT_SLAGS'").await.expect("corrupt");
+        let v = app.gql(None, "query($id: String!) { enhed(id: $id) { navn kind } }", json!({ "id": id })).await;
+        let e = &v["errors"][0];
+        assert_eq!(e["extensions"]["code"], "INTERNAL");
+        assert!(e["extensions"]["correlationId"].as_str().is_some_and(|c| c.len() >= 32));
+        let text = v.to_string();
+        assert!(!text.contains("UKENDT_SLAGS") && !text.contains("ukendt kind"), "{text}");
+        assert!(e["message"].as_str().expect("msg").contains("fejl-id"));
+    }
+);
