@@ -57,7 +57,7 @@ impl Default for Config {
             lock_ttl_minutes: 8 * 60,
             seed_if_empty: true,
             introspection: true,
-            max_depth: 12,
+            max_depth: 16,
             max_complexity: 5_000,
             max_aliases: 30,
             max_root_fields: 20,

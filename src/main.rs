@@ -98,7 +98,7 @@ struct ServeArgs {
     #[arg(long, env = "PLEJEOVERBLIK_NO_INTROSPECTION")]
     no_introspection: bool,
     /// Maximum query depth.
-    #[arg(long, env = "PLEJEOVERBLIK_MAX_DEPTH", default_value_t = 12)]
+    #[arg(long, env = "PLEJEOVERBLIK_MAX_DEPTH", default_value_t = 16)]
     max_depth: usize,
     /// Maximum query complexity.
     #[arg(long, env = "PLEJEOVERBLIK_MAX_COMPLEXITY", default_value_t = 5000)]

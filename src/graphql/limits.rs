@@ -67,6 +67,53 @@ fn count_fields(set: &SelectionSet, doc: &ExecutableDocument, depth: usize) -> u
         .sum()
 }
 
+fn has_nul(v: &async_graphql::Value) -> bool {
+    match v {
+        async_graphql::Value::String(s) => s.contains('\0'),
+        async_graphql::Value::List(l) => l.iter().any(has_nul),
+        async_graphql::Value::Object(o) => o.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+        _ => false,
+    }
+}
+
+fn literal_has_nul(v: &async_graphql_value::Value) -> bool {
+    use async_graphql_value::Value as V;
+    match v {
+        V::String(s) => s.contains('\0'),
+        V::List(l) => l.iter().any(literal_has_nul),
+        V::Object(o) => o.values().any(literal_has_nul),
+        _ => false,
+    }
+}
+
+fn selection_has_nul(set: &SelectionSet) -> bool {
+    set.items.iter().any(|s| match &s.node {
+        Selection::Field(f) => {
+            f.node
+                .arguments
+                .iter()
+                .any(|(_, v)| literal_has_nul(&v.node))
+                || selection_has_nul(&f.node.selection_set.node)
+        }
+        Selection::InlineFragment(i) => selection_has_nul(&i.node.selection_set.node),
+        Selection::FragmentSpread(_) => false,
+    })
+}
+
+/// NUL characters are refused in every string of a request, the same on both databases
+/// (PostgreSQL cannot store them; SQLite could).
+fn request_has_nul(doc: &ExecutableDocument, variables: &Variables) -> bool {
+    variables.iter().any(|(_, v)| has_nul(v))
+        || doc
+            .operations
+            .iter()
+            .any(|(_, op)| selection_has_nul(&op.node.selection_set.node))
+        || doc
+            .fragments
+            .values()
+            .any(|f| selection_has_nul(&f.node.selection_set.node))
+}
+
 #[async_trait::async_trait]
 impl Extension for Limits {
     async fn parse_query(
@@ -77,6 +124,14 @@ impl Extension for Limits {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let doc = next.run(ctx, query, variables).await?;
+        if request_has_nul(&doc, variables) {
+            let mut e = limit_error(
+                "VALIDATION",
+                "Tekst må ikke indeholde NUL-tegn (\\u0000).".into(),
+            );
+            e.message = "Tekst må ikke indeholde NUL-tegn (\\u0000).".into();
+            return Err(e);
+        }
         if let Some(slot) = ctx.data_opt::<OperationName>() {
             let mut names = doc
                 .operations

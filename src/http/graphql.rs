@@ -44,16 +44,13 @@ fn negotiate(headers: &HeaderMap) -> Option<Media> {
         }
         let media = match ty.as_str() {
             GRAPHQL_RESPONSE => Media::GraphqlResponse,
-            JSON | "application/*" | "*/*" => {
-                if ty == JSON {
-                    Media::Json
-                } else {
-                    Media::GraphqlResponse
-                }
-            }
+            // Legacy clients, wildcards and no preference get application/json (GraphQL over HTTP).
+            JSON | "application/*" | "*/*" => Media::Json,
             _ => continue,
         };
-        if best.is_none_or(|(bq, _)| q > bq) {
+        if best.is_none_or(|(bq, bm)| {
+            q > bq || (q == bq && bm == Media::Json && ty == GRAPHQL_RESPONSE)
+        }) {
             best = Some((q, media));
         }
     }
@@ -367,6 +364,17 @@ fn normalize_errors(errors: &mut [ServerError]) {
     }
 }
 
+/// The response body; a request error has no `data` entry at all (GraphQL over HTTP).
+fn response_body(resp: &GqlResponse) -> serde_json::Result<Vec<u8>> {
+    let mut v = serde_json::to_value(resp)?;
+    if is_request_error(resp) {
+        if let Some(o) = v.as_object_mut() {
+            o.remove("data");
+        }
+    }
+    serde_json::to_vec(&v)
+}
+
 /// A request error: nothing was executed (parse, validation, limits).
 fn is_request_error(r: &GqlResponse) -> bool {
     matches!(r.data, async_graphql::Value::Null)
@@ -409,7 +417,7 @@ async fn execute_one(
     } else {
         StatusCode::OK
     };
-    let body = match serde_json::to_vec(&resp) {
+    let body = match response_body(&resp) {
         Ok(b) => b,
         Err(_) => {
             return http_error(

@@ -49,6 +49,19 @@ db_test!(
         assert_eq!(v["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED");
         let r = c.post(url(&app)).header("accept", "application/json").json(&bad).send().await.expect("post");
         assert_eq!(r.status(), 200);
+        // A request error has no data entry at all.
+        let r = c.post(url(&app)).header("accept", "application/graphql-response+json").json(&json!({ "query": "{ kommune(" })).send().await.expect("post");
+        assert_eq!(r.status(), 400);
+        let v: Value = r.json().await.expect("json");
+        assert!(v.get("data").is_none(), "{v}");
+        assert_eq!(v["errors"][0]["extensions"]["code"], "GRAPHQL_PARSE_FAILED");
+        // Wildcards and no Accept header get application/json.
+        for accept in ["*/*", "application/*"] {
+            let r = c.post(url(&app)).header("accept", accept).json(&q).send().await.expect("post");
+            assert_eq!(r.headers()["content-type"], "application/json", "{accept}");
+        }
+        let r = c.post(url(&app)).header("accept", "application/json, application/graphql-response+json").json(&q).send().await.expect("post");
+        assert_eq!(r.headers()["content-type"], "application/graphql-response+json");
         let r = c.post(url(&app)).header("accept", "text/html").json(&q).send().await.expect("post");
         assert_eq!(r.status(), 406);
         // Malformed JSON and wrong parameter types are 400s with a code.
@@ -247,6 +260,17 @@ db_test!(
             let code = v["errors"][0]["extensions"]["code"].as_str().unwrap_or("none").to_string();
             assert!(["VALIDATION", "GRAPHQL_VALIDATION_FAILED"].contains(&code.as_str()), "{v}");
         }
+        // NUL bytes anywhere (literals or variables, any argument) are VALIDATION on both databases.
+        let admin = app.token(Role::Administrator, ADMIN_CVR, "a");
+        for (tok, q) in [
+            (None, "{ enhed(id: \"\\u0000\") { kind } }"),
+            (None, "{ kommune(kode: \"a\\u0000b\") { kode } }"),
+            (Some(&admin), "{ auditLog(entityType: \"x\\u0000\") { totalCount } }"),
+            (Some(&admin), "mutation { lockEnhed(id: \"\\u0000\") { id } }"),
+        ] {
+            app.err(tok.map(|s| s.as_str()), q, json!({}), "VALIDATION").await;
+        }
+        app.err(Some(&admin), "query($a: String) { auditLog(actor: $a) { totalCount } }", json!({ "a": "x\u{0}" }), "VALIDATION").await;
         // Nothing was stored by the refused mutations.
         let d = app.ok(Some(&t), "{ serviceleverancer { totalCount } }", json!({})).await;
         assert_eq!(d["serviceleverancer"]["totalCount"], 0);
