@@ -64,6 +64,13 @@ impl Rng {
     fn range(&mut self, lo: i64, hi: i64) -> i64 {
         lo + (self.next_u64() % (hi - lo) as u64) as i64
     }
+    /// A version-4 UUID from this generator (the service's ids are v4 UUIDs).
+    fn uuid(&mut self) -> uuid::Uuid {
+        let mut b = [0u8; 16];
+        b[..8].copy_from_slice(&self.next_u64().to_le_bytes());
+        b[8..].copy_from_slice(&self.next_u64().to_le_bytes());
+        uuid::Builder::from_random_bytes(b).into_uuid()
+    }
     fn chance(&mut self, p: f64) -> bool {
         self.unit() < p
     }
@@ -396,7 +403,7 @@ async fn generate(
                 }
             }
         };
-        let id = uuid::Uuid::new_v4().to_string();
+        let id = rng.uuid().to_string();
         let m = enhed::Model {
             id: id.clone(),
             kind: kind.as_str().to_string(),
@@ -476,10 +483,10 @@ async fn generate(
         let r = rng.unit();
         let (mut start, slut) = if r < 0.85 {
             let s = today - Days::days(rng.range(1, 3000));
-            let e = rng
+            let end = rng
                 .chance(0.3)
                 .then(|| today + Days::days(rng.range(30, 1500)));
-            (Some(s), e)
+            (Some(s), end)
         } else if r < 0.93 {
             let end = today - Days::days(rng.range(1, 700));
             (Some(end - Days::days(rng.range(100, 2000))), Some(end))
@@ -514,9 +521,9 @@ async fn generate(
                 g.public_today_kommune += 1;
             }
         }
-        let id = uuid::Uuid::new_v4().to_string();
+        let id = rng.uuid().to_string();
         ver_rows.push(serviceleverance_version::Model {
-            id: uuid::Uuid::new_v4().to_string(),
+            id: rng.uuid().to_string(),
             serviceleverance_id: id.clone(),
             nummer: 1,
             author_subject: "bench".into(),
@@ -564,14 +571,18 @@ async fn generate(
     insert_chunked(&txn, sl_rows).await?;
     insert_chunked(&txn, ver_rows).await?;
     txn.commit().await.context("commit")?;
-    if !sqlite {
-        // What autovacuum would have done by the time a loaded database serves traffic.
-        state
-            .db
-            .execute_unprepared("ANALYZE")
-            .await
-            .context("ANALYZE")?;
-    }
+    // What a database that has been serving for a while looks like: SQLite's WAL checkpointed,
+    // PostgreSQL's statistics gathered (autovacuum would have done it).
+    let settle = if sqlite {
+        "PRAGMA wal_checkpoint(TRUNCATE)"
+    } else {
+        "ANALYZE"
+    };
+    state
+        .db
+        .execute_unprepared(settle)
+        .await
+        .with_context(|| settle.to_string())?;
     g.insert_seconds = inserting.elapsed().as_secs_f64();
     Ok(g)
 }
@@ -950,6 +961,14 @@ fn print_table(results: &[ScaleResult]) {
     }
 }
 
+/// The system's load average (Linux), to tell a quiet run from a disturbed one.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| "unknown".into())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let scales: Vec<usize> = std::env::var("PLEJEOVERBLIK_BENCH_SCALES")
@@ -981,6 +1000,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let ks = kommuner()?;
     let started = Instant::now();
+    let load_before = load_average();
     let mut results = Vec::new();
     for backend in backends {
         for &scale in &scales {
@@ -1006,6 +1026,11 @@ async fn main() -> anyhow::Result<()> {
         requests,
         TIME_BUDGET.as_secs(),
         started.elapsed().as_secs_f64()
+    );
+    println!(
+        "{} CPUs; load average (1/5/15 min) before: {load_before}, after: {}.",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        load_average()
     );
     Ok(())
 }
