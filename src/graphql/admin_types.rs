@@ -10,7 +10,6 @@ use crate::domain::serviceleverance::{
 };
 use crate::error::{AppError, GqlResult};
 use crate::store::{self, serviceleverance::Serviceleverance as SlRow};
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Object, SimpleObject, ID};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::sync::Arc;
@@ -55,7 +54,7 @@ pub async fn enhed_facts(
 ) -> GqlResult<Option<EnhedFacts>> {
     let Some(id) = enhed_id else { return Ok(None) };
     let e = ctx
-        .data_unchecked::<DataLoader<EnhedLoader>>()
+        .data_unchecked::<super::loaders::Loaded<EnhedLoader>>()
         .load_one(id.clone())
         .await
         .map_err(db_err)?;
@@ -69,7 +68,7 @@ pub async fn enhed_facts(
 
 pub async fn kommune_cvr(ctx: &Context<'_>, kode: &str) -> GqlResult<String> {
     let k = ctx
-        .data_unchecked::<DataLoader<KommuneLoader>>()
+        .data_unchecked::<super::loaders::Loaded<KommuneLoader>>()
         .load_one(kode.to_string())
         .await
         .map_err(db_err)?;
@@ -93,7 +92,7 @@ impl Serviceleverance {
     }
     /// The kommune that is the party of the agreement (R1).
     async fn aftalepart(&self, ctx: &Context<'_>) -> GqlResult<Option<Kommune>> {
-        let l = ctx.data_unchecked::<DataLoader<KommuneLoader>>();
+        let l = ctx.data_unchecked::<super::loaders::Loaded<KommuneLoader>>();
         Ok(l.load_one(self.0.aftalepart_kode.clone())
             .await
             .map_err(db_err)?
@@ -142,7 +141,7 @@ impl Serviceleverance {
         let cvr = kommune_cvr(ctx, &self.0.aftalepart_kode).await?;
         let overlaps = match &f.enhed_id {
             Some(e) => ctx
-                .data_unchecked::<DataLoader<SiblingLoader>>()
+                .data_unchecked::<super::loaders::Loaded<SiblingLoader>>()
                 .load_one((self.0.aftalepart_kode.clone(), e.clone()))
                 .await
                 .map_err(db_err)?

@@ -1,7 +1,7 @@
 //! DataLoaders, made per request so that nothing is cached across requests. Each turns the
 //! keys of one request into one SQL statement (no N+1).
 use crate::store::{self, enhed::Enhed, kommune::Kommune, serviceleverance::Serviceleverance};
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use chrono::NaiveDate;
 use sea_orm::{DatabaseConnection, DbErr};
 use std::collections::HashMap;
@@ -110,14 +110,41 @@ impl Loader<(String, NaiveDate)> for OfferingLoader {
     }
 }
 
-/// All loaders of one request.
+/// A loader of one request (with its per-request cache).
+pub type Loaded<T> = DataLoader<T, HashMapCache>;
+
+/// All loaders of one request, each with a cache that lives as long as the request.
 pub fn per_request(db: &DatabaseConnection, req: async_graphql::Request) -> async_graphql::Request {
-    req.data(DataLoader::new(EnhedLoader(db.clone()), tokio::spawn))
-        .data(DataLoader::new(KommuneLoader(db.clone()), tokio::spawn))
-        .data(DataLoader::new(SlLoader(db.clone()), tokio::spawn))
-        .data(DataLoader::new(TilbudLoader(db.clone()), tokio::spawn))
-        .data(DataLoader::new(OfferingLoader(db.clone()), tokio::spawn))
-        .data(DataLoader::new(SiblingLoader(db.clone()), tokio::spawn))
+    req.data(DataLoader::with_cache(
+        EnhedLoader(db.clone()),
+        tokio::spawn,
+        HashMapCache::default(),
+    ))
+    .data(DataLoader::with_cache(
+        KommuneLoader(db.clone()),
+        tokio::spawn,
+        HashMapCache::default(),
+    ))
+    .data(DataLoader::with_cache(
+        SlLoader(db.clone()),
+        tokio::spawn,
+        HashMapCache::default(),
+    ))
+    .data(DataLoader::with_cache(
+        TilbudLoader(db.clone()),
+        tokio::spawn,
+        HashMapCache::default(),
+    ))
+    .data(DataLoader::with_cache(
+        OfferingLoader(db.clone()),
+        tokio::spawn,
+        HashMapCache::default(),
+    ))
+    .data(DataLoader::with_cache(
+        SiblingLoader(db.clone()),
+        tokio::spawn,
+        HashMapCache::default(),
+    ))
 }
 
 /// The live agreements between a kommune and an enhed (for R9's overlap warning).

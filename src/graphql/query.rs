@@ -4,7 +4,6 @@ use super::types::{load_enhed, Enhed, Kommune};
 use super::{db_err, state};
 use crate::error::{AppError, GqlResult};
 use crate::store;
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, MergedObject, Object};
 use std::sync::Arc;
 
@@ -35,7 +34,7 @@ impl PublicQuery {
         let Some(k) = state(ctx).kommuner.resolve(&kode).map(str::to_string) else {
             return Ok(None);
         };
-        let l = ctx.data_unchecked::<DataLoader<super::loaders::KommuneLoader>>();
+        let l = ctx.data_unchecked::<super::loaders::Loaded<super::loaders::KommuneLoader>>();
         Ok(l.load_one(k).await.map_err(db_err)?.map(Kommune))
     }
 
@@ -63,7 +62,8 @@ impl PublicQuery {
         };
         match kind.as_str() {
             "Kommune" => {
-                let l = ctx.data_unchecked::<DataLoader<super::loaders::KommuneLoader>>();
+                let l =
+                    ctx.data_unchecked::<super::loaders::Loaded<super::loaders::KommuneLoader>>();
                 Ok(l.load_one(raw)
                     .await
                     .map_err(db_err)?

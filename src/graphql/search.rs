@@ -1,16 +1,17 @@
 //! The public search (R20-R24): anonymous, public data only (R25).
 use super::connection::{PageInfo, SearchConnection, SearchHit};
+use super::state;
 use super::types::{Enhed, OffentligServiceleverance};
-use super::{db_err, state};
 use crate::domain::day::copenhagen_day;
 use crate::domain::geo::{BBox, LatLon};
 use crate::domain::search::{self, Invalid, Query as GeoQuery};
 use crate::domain::serviceleverance::{beskrivelse_applies, EnhedFacts, EnhedKind, SlType};
 use crate::error::{AppError, GqlResult};
 use crate::store::serviceleverance::{search_candidates, SearchFilter};
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, InputObject, Object};
 use chrono::NaiveDate;
+use std::collections::HashMap;
+use std::sync::Arc;
 
 /// A WGS84 point given by the caller.
 #[derive(InputObject, Clone, Copy)]
@@ -165,31 +166,59 @@ impl SearchQuery {
         };
         let page = search::page(&hits, size, after.as_deref()).map_err(invalid)?;
 
-        // One statement each for the page's enheder and agreements.
-        let enhed_ids: Vec<String> = page
-            .hits
-            .iter()
-            .map(|h| h.candidate.enhed_id.clone())
-            .collect();
-        let sl_ids: Vec<String> = page
-            .hits
-            .iter()
-            .map(|h| h.candidate.sl_id.clone())
-            .collect();
-        let enheder = ctx.data_unchecked::<DataLoader<super::loaders::EnhedLoader>>();
-        let sls = ctx.data_unchecked::<DataLoader<super::loaders::SlLoader>>();
-        let (mut enheder, mut sls) =
-            futures_join(enheder.load_many(enhed_ids), sls.load_many(sl_ids)).await;
+        // The page's enheder and agreements: one statement each, run together and only when the
+        // query asks for the hits (not for `totalCount` alone). The kommuner the hits name are
+        // fed to the request's loader so that nested `kommune`/`aftalepart` need no round of
+        // their own.
+        let look = ctx.look_ahead();
+        let wants_hits = look.field("edges").exists() || look.field("nodes").exists();
+        let (mut enheder, mut sls) = if wants_hits && !page.hits.is_empty() {
+            let enhed_ids: Vec<String> = page
+                .hits
+                .iter()
+                .map(|h| h.candidate.enhed_id.clone())
+                .collect();
+            let sl_ids: Vec<String> = page
+                .hits
+                .iter()
+                .map(|h| h.candidate.sl_id.clone())
+                .collect();
+            let (e, s) = tokio::join!(
+                crate::store::enhed::by_ids(&st.db, &enhed_ids),
+                crate::store::serviceleverance::by_ids(&st.db, &sl_ids)
+            );
+            let e: HashMap<String, Arc<_>> = e
+                .map_err(AppError::from)?
+                .into_iter()
+                .map(|x| (x.id.clone(), Arc::new(x)))
+                .collect();
+            let s: HashMap<String, Arc<_>> = s
+                .map_err(AppError::from)?
+                .into_iter()
+                .map(|x| (x.id.clone(), Arc::new(x)))
+                .collect();
+            let mut koder: Vec<String> = e
+                .values()
+                .filter_map(|x| x.kommune_kode.clone())
+                .chain(s.values().map(|x| x.aftalepart_kode.clone()))
+                .collect();
+            koder.sort();
+            koder.dedup();
+            let kl = ctx.data_unchecked::<super::loaders::Loaded<super::loaders::KommuneLoader>>();
+            let rows = crate::store::kommune::by_kodes(&st.db, &koder)
+                .await
+                .map_err(AppError::from)?;
+            kl.feed_many(rows.into_iter().map(|k| (k.kode.clone(), Arc::new(k))))
+                .await;
+            (e, s)
+        } else {
+            (HashMap::new(), HashMap::new())
+        };
         let mut edges = Vec::with_capacity(page.hits.len());
-        for h in page.hits {
+        for h in page.hits.iter().filter(|_| wants_hits) {
             let (Some(e), Some(s)) = (
-                enheder
-                    .as_mut()
-                    .map_err(|e| db_err(e.clone()))?
-                    .remove(&h.candidate.enhed_id),
-                sls.as_mut()
-                    .map_err(|e| db_err(e.clone()))?
-                    .remove(&h.candidate.sl_id),
+                enheder.remove(&h.candidate.enhed_id),
+                sls.remove(&h.candidate.sl_id),
             ) else {
                 continue;
             };
@@ -229,11 +258,4 @@ impl SearchQuery {
             dato: day,
         })
     }
-}
-
-async fn futures_join<A: std::future::Future, B: std::future::Future>(
-    a: A,
-    b: B,
-) -> (A::Output, B::Output) {
-    tokio::join!(a, b)
 }

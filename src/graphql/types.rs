@@ -7,7 +7,6 @@ use crate::domain::day::copenhagen_day;
 use crate::domain::serviceleverance::{Boligtype, EnhedKind, Severity, SlType};
 use crate::error::{AppError, GqlResult};
 use crate::store::{enhed::Enhed as EnhedRow, kommune::Kommune as KommuneRow};
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{ComplexObject, Context, Object, SimpleObject};
 use chrono::NaiveDate;
 use std::sync::Arc;
@@ -75,7 +74,7 @@ impl Kommune {
         #[graphql(desc = "The day; default today in Europe/Copenhagen.")] dato: Option<NaiveDate>,
     ) -> GqlResult<Tilbud> {
         let day = dato.unwrap_or_else(|| copenhagen_day(state(ctx).clock.now()));
-        let l = ctx.data_unchecked::<DataLoader<TilbudLoader>>();
+        let l = ctx.data_unchecked::<super::loaders::Loaded<TilbudLoader>>();
         let (p, h) = l
             .load_one((self.0.kode.clone(), day))
             .await
@@ -162,7 +161,7 @@ impl Enhed {
         let Some(k) = self.0.kommune_kode.clone() else {
             return Ok(None);
         };
-        let l = ctx.data_unchecked::<DataLoader<KommuneLoader>>();
+        let l = ctx.data_unchecked::<super::loaders::Loaded<KommuneLoader>>();
         Ok(l.load_one(k).await.map_err(db_err)?.map(Kommune))
     }
     /// For plejeenheder: PLEJEBOLIG, FRIPLEJEBOLIG or LOKALPLEJEHJEM.
@@ -198,12 +197,12 @@ impl Enhed {
     ) -> GqlResult<Vec<Kommune>> {
         let day = dato.unwrap_or_else(|| copenhagen_day(state(ctx).clock.now()));
         let koder = ctx
-            .data_unchecked::<DataLoader<OfferingLoader>>()
+            .data_unchecked::<super::loaders::Loaded<OfferingLoader>>()
             .load_one((self.0.id.clone(), day))
             .await
             .map_err(db_err)?
             .unwrap_or_default();
-        let l = ctx.data_unchecked::<DataLoader<KommuneLoader>>();
+        let l = ctx.data_unchecked::<super::loaders::Loaded<KommuneLoader>>();
         let mut map = l.load_many(koder.iter().cloned()).await.map_err(db_err)?;
         Ok(koder
             .iter()
@@ -216,7 +215,7 @@ impl Enhed {
 /// Loads an enhed by id through the request's loader.
 pub async fn load_enhed(ctx: &Context<'_>, id: &str) -> GqlResult<Option<Arc<EnhedRow>>> {
     Ok(ctx
-        .data_unchecked::<DataLoader<EnhedLoader>>()
+        .data_unchecked::<super::loaders::Loaded<EnhedLoader>>()
         .load_one(id.to_string())
         .await
         .map_err(db_err)?)
@@ -244,7 +243,7 @@ pub struct OffentligServiceleverance {
 impl OffentligServiceleverance {
     /// The kommune that is the party of the agreement.
     async fn aftalepart(&self, ctx: &Context<'_>) -> GqlResult<Option<Kommune>> {
-        let l = ctx.data_unchecked::<DataLoader<KommuneLoader>>();
+        let l = ctx.data_unchecked::<super::loaders::Loaded<KommuneLoader>>();
         Ok(l.load_one(self.aftalepart_kode.clone())
             .await
             .map_err(db_err)?
