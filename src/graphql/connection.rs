@@ -29,6 +29,24 @@ impl PageInfo {
     }
 }
 
+/// An offset page of an admin list: the items with their cursors, and the page info.
+pub fn offset_page<N>(
+    rows: Vec<N>,
+    offset: u64,
+    total: u64,
+    cursor: fn(u64) -> String,
+) -> (Vec<(String, N)>, PageInfo) {
+    let n = rows.len() as u64;
+    let items: Vec<(String, N)> = rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| (cursor(offset + i as u64), r))
+        .collect();
+    let cursors: Vec<&str> = items.iter().map(|(c, _)| c.as_str()).collect();
+    let info = PageInfo::new(offset > 0, offset + n < total, &cursors);
+    (items, info)
+}
+
 /// One hit of the public search: an enhed offered by the kommune.
 #[derive(SimpleObject, Clone)]
 pub struct SearchHit {

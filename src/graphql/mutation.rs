@@ -24,8 +24,7 @@ use std::sync::Arc;
 const WHAT: &str = "Serviceleverancen";
 
 use super::connection::{
-    AuditEntryConnection, AuditEntryEdge, PageInfo, ServiceleveranceConnection,
-    ServiceleveranceEdge,
+    AuditEntryConnection, AuditEntryEdge, ServiceleveranceConnection, ServiceleveranceEdge,
 };
 
 /// Offset cursors for admin lists (opaque to clients).
@@ -370,18 +369,16 @@ impl AdminQuery {
         )
         .await
         .map_err(AppError::from)?;
-        let n = rows.len() as u64;
-        let edges: Vec<ServiceleveranceEdge> = rows
+        let (items, page_info) = super::connection::offset_page(rows, offset, total, offset_cursor);
+        let edges: Vec<ServiceleveranceEdge> = items
             .into_iter()
-            .enumerate()
-            .map(|(i, r)| ServiceleveranceEdge {
-                cursor: offset_cursor(offset + i as u64),
+            .map(|(cursor, r)| ServiceleveranceEdge {
+                cursor,
                 node: Serviceleverance(Arc::new(r)),
             })
             .collect();
-        let cursors: Vec<&str> = edges.iter().map(|e| e.cursor.as_str()).collect();
         Ok(ServiceleveranceConnection {
-            page_info: PageInfo::new(offset > 0, offset + n < total, &cursors),
+            page_info,
             nodes: edges.iter().map(|e| e.node.clone()).collect(),
             edges,
             total_count: total as i64,
@@ -451,18 +448,16 @@ impl AdminQuery {
         let (rows, total) = audit::list(&state(ctx).db, &f, offset, limit)
             .await
             .map_err(AppError::from)?;
-        let n = rows.len() as u64;
-        let edges: Vec<AuditEntryEdge> = rows
+        let (items, page_info) = super::connection::offset_page(rows, offset, total, offset_cursor);
+        let edges: Vec<AuditEntryEdge> = items
             .into_iter()
-            .enumerate()
-            .map(|(i, r)| AuditEntryEdge {
-                cursor: offset_cursor(offset + i as u64),
+            .map(|(cursor, r)| AuditEntryEdge {
+                cursor,
                 node: AuditEntry(r),
             })
             .collect();
-        let cursors: Vec<&str> = edges.iter().map(|e| e.cursor.as_str()).collect();
         Ok(AuditEntryConnection {
-            page_info: PageInfo::new(offset > 0, offset + n < total, &cursors),
+            page_info,
             nodes: edges.iter().map(|e| e.node.clone()).collect(),
             edges,
             total_count: total as i64,

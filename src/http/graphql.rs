@@ -72,6 +72,15 @@ fn http_error(status: StatusCode, code: &str, message: &str, media: Media) -> Re
     resp
 }
 
+fn internal(media: Media) -> Response {
+    http_error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "INTERNAL",
+        "Der opstod en intern fejl.",
+        media,
+    )
+}
+
 fn bad_request(message: &str, media: Media) -> Response {
     http_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", message, media)
 }
@@ -419,14 +428,7 @@ async fn execute_one(
     };
     let body = match response_body(&resp) {
         Ok(b) => b,
-        Err(_) => {
-            return http_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "INTERNAL",
-                "Der opstod en intern fejl.",
-                media,
-            )
-        }
+        Err(_) => return internal(media),
     };
     let mut out = (status, body.clone()).into_response();
     let hs = out.headers_mut();
@@ -486,14 +488,7 @@ async fn execute_batch(
     }
     let body = match serde_json::to_vec(&BatchResponse::Batch(out)) {
         Ok(b) => b,
-        Err(_) => {
-            return http_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "INTERNAL",
-                "Der opstod en intern fejl.",
-                media,
-            )
-        }
+        Err(_) => return internal(media),
     };
     let mut resp = (StatusCode::OK, body).into_response();
     resp.headers_mut()
