@@ -182,11 +182,15 @@ pub fn decide_admin(v: &Viewer) -> Decision {
     }
 }
 
-/// May `v` edit the general description and contact data of an enhed owned by `ejer_cvr` (R19)?
-pub fn decide_enhed_edit(v: &Viewer, ejer_cvr: &str) -> Decision {
+/// May `v` edit an enhed owned by `ejer_cvr` (R19)? Administrators may change everything; the
+/// owner's redaktør only the general description and contact data, so a change that touches
+/// the register fields (kind, navn, owner, address, location, boligtype, ...) is refused.
+pub fn decide_enhed_edit(v: &Viewer, ejer_cvr: &str, touches_register_fields: bool) -> Decision {
+    let own_redaktoer =
+        v.has(Role::Redaktoer) && v.cvr_is(Some(ejer_cvr)) && !touches_register_fields;
     if !v.is_authenticated() {
         Decision::Unauthenticated
-    } else if v.is_admin() || (v.has(Role::Redaktoer) && v.cvr_is(Some(ejer_cvr))) {
+    } else if v.is_admin() || own_redaktoer {
         Decision::Allow
     } else {
         Decision::Forbidden
@@ -377,6 +381,30 @@ mod tests {
         let s = sl_scope(&viewer(Some(Role::Redaktoer), EJER));
         assert_eq!(s.enhed_ejer_cvr.as_deref(), Some(EJER));
         assert!(sl_scope(&viewer(Some(Role::Administrator), OTHER)).all);
+    }
+
+    #[test]
+    fn r19_redaktoer_edits_only_description_and_contact_of_own_enheder() {
+        let r = viewer(Some(Role::Redaktoer), EJER);
+        assert_eq!(decide_enhed_edit(&r, EJER, false), Decision::Allow);
+        assert_eq!(decide_enhed_edit(&r, EJER, true), Decision::Forbidden);
+        assert_eq!(decide_enhed_edit(&r, OTHER, false), Decision::Forbidden);
+        assert_eq!(
+            decide_enhed_edit(
+                &viewer(Some(Role::Driftsoverenskomstansvarlig), EJER),
+                EJER,
+                false
+            ),
+            Decision::Forbidden
+        );
+        assert_eq!(
+            decide_enhed_edit(&viewer(Some(Role::Administrator), OTHER), EJER, true),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide_enhed_edit(&Viewer::anonymous(), EJER, false),
+            Decision::Unauthenticated
+        );
     }
 
     #[test]

@@ -117,11 +117,12 @@ fn enhed_facts_of(e: Option<&EnhedRow>) -> Option<rules::EnhedFacts> {
 }
 
 /// R12: refuses unless the viewer holds a live lock; LOCKED says who holds it.
-fn require_lock(st: &AppState, m: &SlRow, v: &Viewer) -> AppResult<()> {
-    let now = st.clock.now();
-    let l = lock_of(m);
-    let subject = v.subject.as_deref().unwrap_or("");
-    if lock::holds(l.as_ref(), subject, now) {
+fn require_live_lock(
+    l: Option<lock::Lock>,
+    v: &Viewer,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
+    if lock::holds(l.as_ref(), v.subject.as_deref().unwrap_or(""), now) {
         return Ok(());
     }
     match lock::active(l, now) {
@@ -130,6 +131,10 @@ fn require_lock(st: &AppState, m: &SlRow, v: &Viewer) -> AppResult<()> {
             "Du skal låse dette element, før du kan rette i det.".into(),
         )),
     }
+}
+
+fn require_lock(st: &AppState, m: &SlRow, v: &Viewer) -> AppResult<()> {
+    require_live_lock(lock_of(m), v, st.clock.now())
 }
 
 fn json_of(m: &SlRow) -> serde_json::Value {
@@ -300,6 +305,24 @@ pub struct EnhedInput {
     pub boligtype: MaybeUndefined<crate::domain::serviceleverance::Boligtype>,
     /// For plejeenheder: the number of boliger.
     pub antal_boliger: MaybeUndefined<i32>,
+}
+
+impl EnhedInput {
+    /// Does the change touch more than the description and contact data (R19)?
+    pub fn touches_register_fields(&self) -> bool {
+        self.kind.is_some()
+            || self.navn.is_some()
+            || self.ejer_cvr.is_some()
+            || !self.sor_kode.is_undefined()
+            || !self.vejnavn.is_undefined()
+            || !self.postnummer.is_undefined()
+            || !self.by.is_undefined()
+            || !self.lat.is_undefined()
+            || !self.lon.is_undefined()
+            || !self.kommune_kode.is_undefined()
+            || !self.boligtype.is_undefined()
+            || !self.antal_boliger.is_undefined()
+    }
 }
 
 #[derive(Default)]
@@ -985,42 +1008,24 @@ impl Mutation {
             .await
             .map_err(AppError::from)?
             .ok_or_else(|| AppError::not_found("Enheden"))?;
-        AppError::check(access::decide_enhed_edit(v, &old.ejer_cvr), "Enheden")?;
-        let now = st.clock.now();
-        if !v.is_admin() {
-            let only_public_text = input.kind.is_none()
-                && input.navn.is_none()
-                && input.ejer_cvr.is_none()
-                && input.sor_kode.is_undefined()
-                && input.vejnavn.is_undefined()
-                && input.postnummer.is_undefined()
-                && input.by.is_undefined()
-                && input.lat.is_undefined()
-                && input.lon.is_undefined()
-                && input.kommune_kode.is_undefined()
-                && input.boligtype.is_undefined()
-                && input.antal_boliger.is_undefined();
-            if !only_public_text {
+        match access::decide_enhed_edit(v, &old.ejer_cvr, input.touches_register_fields()) {
+            Decision::Forbidden if input.touches_register_fields() => {
                 return Err(AppError::Forbidden(
-                    "En redaktør kan kun rette beskrivelse og kontaktdata.".into(),
+                    "Kun administratorer kan rette enhedens stamdata; en redaktør kan rette beskrivelse og kontaktdata.".into(),
                 )
                 .into());
             }
+            d => AppError::check(d, "Enheden")?,
+        }
+        let now = st.clock.now();
+        if !v.is_admin() {
             let l = lock::Lock::from_parts(
                 old.lock_subject.as_ref(),
                 old.lock_name.as_ref(),
                 old.lock_since,
                 old.lock_expires_ms,
             );
-            if !lock::holds(l.as_ref(), v.subject.as_deref().unwrap_or(""), now) {
-                return Err(match lock::active(l, now) {
-                    Some(o) => AppError::locked(&o),
-                    None => AppError::NotLocked(
-                        "Du skal låse dette element, før du kan rette i det.".into(),
-                    ),
-                }
-                .into());
-            }
+            require_live_lock(l, v, now)?;
         }
         let kind_before = old.kind.clone();
         let model = super::enhed_input::apply_input(st, Some(old.clone()), input, now)?;
@@ -1074,7 +1079,10 @@ impl Mutation {
             .await
             .map_err(AppError::from)?
             .ok_or_else(|| AppError::not_found("Enheden"))?;
-        AppError::check(access::decide_enhed_edit(v, &old.ejer_cvr), "Enheden")?;
+        AppError::check(
+            access::decide_enhed_edit(v, &old.ejer_cvr, false),
+            "Enheden",
+        )?;
         let now = st.clock.now();
         let until = lock::expiry(now, Duration::minutes(st.config.lock_ttl_minutes));
         let txn = st.db.begin().await.map_err(AppError::from)?;
@@ -1133,7 +1141,10 @@ impl Mutation {
             .await
             .map_err(AppError::from)?
             .ok_or_else(|| AppError::not_found("Enheden"))?;
-        AppError::check(access::decide_enhed_edit(v, &old.ejer_cvr), "Enheden")?;
+        AppError::check(
+            access::decide_enhed_edit(v, &old.ejer_cvr, false),
+            "Enheden",
+        )?;
         let now = st.clock.now();
         let txn = st.db.begin().await.map_err(AppError::from)?;
         if !store::enhed::release_lock(&txn, &old.id, v.subject.as_deref().unwrap_or(""), now)
