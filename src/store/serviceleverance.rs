@@ -147,7 +147,19 @@ pub async fn try_lock<C: ConnectionTrait>(
             sl::Column::LockName,
             Expr::value(actor.name.map(str::to_string)),
         )
-        .col_expr(sl::Column::LockSince, Expr::value(now))
+        // A holder who locks again keeps "since" and gets a new expiry (R14). The right-hand
+        // sides see the row as it was before the update, on both databases.
+        .col_expr(
+            sl::Column::LockSince,
+            Expr::case(
+                Cond::all()
+                    .add(sl::Column::LockSubject.eq(actor.subject))
+                    .add(sl::Column::LockExpiresMs.gt(now.timestamp_millis())),
+                Expr::col(sl::Column::LockSince),
+            )
+            .finally(Expr::value(now))
+            .into(),
+        )
         .col_expr(
             sl::Column::LockExpiresMs,
             Expr::value(expires.timestamp_millis()),

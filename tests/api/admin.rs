@@ -206,8 +206,17 @@ db_test!(
         let since = chrono::DateTime::parse_from_rfc3339(l["since"].as_str().expect("since")).expect("time");
         let until = chrono::DateTime::parse_from_rfc3339(l["until"].as_str().expect("until")).expect("time");
         assert_eq!(until - since, Duration::hours(8), "default expiry 8 h");
+        // Locking again by the holder keeps "since" and extends the expiry (R14).
+        app.set_now(default_now() + Duration::hours(1));
+        let d = app.ok(Some(&p.kommune), &m_lock(), json!({ "id": id })).await;
+        let l2 = &d["lockServiceleverance"]["laas"];
+        let since2 = chrono::DateTime::parse_from_rfc3339(l2["since"].as_str().expect("since")).expect("time");
+        let until2 = chrono::DateTime::parse_from_rfc3339(l2["until"].as_str().expect("until")).expect("time");
+        assert_eq!(since2, since);
+        assert_eq!(until2 - since, Duration::hours(9));
+        app.set_now(default_now());
         app.err(Some(&p.colleague), &m_lock(), json!({ "id": id }), "LOCKED").await;
-        app.set_now(default_now() + Duration::hours(8) + Duration::minutes(1));
+        app.set_now(default_now() + Duration::hours(9) + Duration::minutes(1));
         let d = app.ok(Some(&p.colleague), &m_lock(), json!({ "id": id })).await;
         assert_eq!(d["lockServiceleverance"]["laas"]["subject"], "bo");
         // The first user's expired lock no longer lets them save.
