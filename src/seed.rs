@@ -266,7 +266,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<ImportReport> {
             .exec_without_returning(&txn)
             .await?;
     }
-    for a in AFTALER {
+    for (n, a) in AFTALER.iter().enumerate() {
         let Some(h) = HELHED.iter().find(|h| h.id == a.enhed) else {
             continue;
         };
@@ -281,7 +281,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<ImportReport> {
                 state.kommuner.navn(a.kommune).unwrap_or(a.kommune)
             ),
             enhed_id: Some(h.id.into()),
-            aftaleidentifikation: Some(format!("DEMO-{}", a.enhed.len() + a.kommune.len())),
+            aftaleidentifikation: Some(format!("DEMO-{}-{:03}", a.kommune, n + 1)),
             sl_type: Some(a.sl_type),
             beskrivelse: a.beskrivelse.map(str::to_string),
             startdato: Some(first_of_month(today, a.start_months)),
