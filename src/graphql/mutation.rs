@@ -137,6 +137,38 @@ fn require_lock(st: &AppState, m: &SlRow, v: &Viewer) -> AppResult<()> {
     require_live_lock(lock_of(m), v, st.clock.now())
 }
 
+/// An enhed by id, or NOT_FOUND.
+async fn enhed_row(st: &AppState, key: &str) -> AppResult<EnhedRow> {
+    store::enhed::by_id(&st.db, key)
+        .await?
+        .ok_or_else(|| AppError::not_found("Enheden"))
+}
+
+/// An audit entry without field values (locks, check-ins).
+async fn audit_event<C: sea_orm::ConnectionTrait>(
+    txn: &C,
+    v: &Viewer,
+    action: &str,
+    entity_type: &str,
+    entity_id: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
+    audit::record(
+        txn,
+        v,
+        AuditEvent {
+            action,
+            entity_type,
+            entity_id,
+            before: None,
+            after: None,
+        },
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
 fn json_of(m: &SlRow) -> serde_json::Value {
     serde_json::to_value(sl_store::fields(m)).unwrap_or(serde_json::Value::Null)
 }
@@ -663,20 +695,15 @@ impl Mutation {
             }
             .into());
         }
-        audit::record(
+        audit_event(
             &txn,
             v,
-            AuditEvent {
-                action: "lockServiceleverance",
-                entity_type: "Serviceleverance",
-                entity_id: &m.id,
-                before: None,
-                after: None,
-            },
+            "lockServiceleverance",
+            "Serviceleverance",
+            &m.id,
             now,
         )
-        .await
-        .map_err(AppError::from)?;
+        .await?;
         txn.commit().await.map_err(AppError::from)?;
         Ok(Serviceleverance(reload(st, &m.id).await?))
     }
@@ -1004,10 +1031,7 @@ impl Mutation {
     ) -> GqlResult<Enhed> {
         let st = state(ctx);
         let v = viewer(ctx);
-        let old = store::enhed::by_id(&st.db, &super::node::enhed_key(&id))
-            .await
-            .map_err(AppError::from)?
-            .ok_or_else(|| AppError::not_found("Enheden"))?;
+        let old = enhed_row(st, &super::node::enhed_key(&id)).await?;
         match access::decide_enhed_edit(v, &old.ejer_cvr, input.touches_register_fields()) {
             Decision::Forbidden if input.touches_register_fields() => {
                 return Err(AppError::Forbidden(
@@ -1075,10 +1099,7 @@ impl Mutation {
     ) -> GqlResult<Enhed> {
         let st = state(ctx);
         let v = viewer(ctx);
-        let old = store::enhed::by_id(&st.db, &super::node::enhed_key(&id))
-            .await
-            .map_err(AppError::from)?
-            .ok_or_else(|| AppError::not_found("Enheden"))?;
+        let old = enhed_row(st, &super::node::enhed_key(&id)).await?;
         AppError::check(
             access::decide_enhed_edit(v, &old.ejer_cvr, false),
             "Enheden",
@@ -1091,10 +1112,7 @@ impl Mutation {
             .map_err(AppError::from)?
         {
             txn.rollback().await.map_err(AppError::from)?;
-            let fresh = store::enhed::by_id(&st.db, &old.id)
-                .await
-                .map_err(AppError::from)?
-                .ok_or_else(|| AppError::not_found("Enheden"))?;
+            let fresh = enhed_row(st, &old.id).await?;
             let l = lock::Lock::from_parts(
                 fresh.lock_subject.as_ref(),
                 fresh.lock_name.as_ref(),
@@ -1107,25 +1125,9 @@ impl Mutation {
             }
             .into());
         }
-        audit::record(
-            &txn,
-            v,
-            AuditEvent {
-                action: "lockEnhed",
-                entity_type: "Enhed",
-                entity_id: &old.id,
-                before: None,
-                after: None,
-            },
-            now,
-        )
-        .await
-        .map_err(AppError::from)?;
+        audit_event(&txn, v, "lockEnhed", "Enhed", &old.id, now).await?;
         txn.commit().await.map_err(AppError::from)?;
-        let m = store::enhed::by_id(&st.db, &old.id)
-            .await
-            .map_err(AppError::from)?
-            .ok_or_else(|| AppError::not_found("Enheden"))?;
+        let m = enhed_row(st, &old.id).await?;
         Ok(Enhed(Arc::new(m)))
     }
 
@@ -1137,10 +1139,7 @@ impl Mutation {
     ) -> GqlResult<Enhed> {
         let st = state(ctx);
         let v = viewer(ctx);
-        let old = store::enhed::by_id(&st.db, &super::node::enhed_key(&id))
-            .await
-            .map_err(AppError::from)?
-            .ok_or_else(|| AppError::not_found("Enheden"))?;
+        let old = enhed_row(st, &super::node::enhed_key(&id)).await?;
         AppError::check(
             access::decide_enhed_edit(v, &old.ejer_cvr, false),
             "Enheden",
@@ -1154,25 +1153,9 @@ impl Mutation {
             txn.rollback().await.map_err(AppError::from)?;
             return Err(AppError::NotLocked("Du har ikke låst enheden.".into()).into());
         }
-        audit::record(
-            &txn,
-            v,
-            AuditEvent {
-                action: "checkInEnhed",
-                entity_type: "Enhed",
-                entity_id: &old.id,
-                before: None,
-                after: None,
-            },
-            now,
-        )
-        .await
-        .map_err(AppError::from)?;
+        audit_event(&txn, v, "checkInEnhed", "Enhed", &old.id, now).await?;
         txn.commit().await.map_err(AppError::from)?;
-        let m = store::enhed::by_id(&st.db, &old.id)
-            .await
-            .map_err(AppError::from)?
-            .ok_or_else(|| AppError::not_found("Enheden"))?;
+        let m = enhed_row(st, &old.id).await?;
         Ok(Enhed(Arc::new(m)))
     }
 }
