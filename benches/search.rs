@@ -405,7 +405,6 @@ async fn generate(
         };
         let id = rng.uuid().to_string();
         let m = enhed::Model {
-            id: id.clone(),
             kind: kind.as_str().to_string(),
             navn_soeg: fold(&navn),
             navn: navn.clone(),
@@ -421,16 +420,9 @@ async fn generate(
             beskrivelse: Some(format!("{navn} ligger i {} Kommune.", k.navn)),
             telefon: Some(format!("+45 {:08}", rng.range(20_000_000, 99_999_999))),
             email: Some("kontakt@example.invalid".into()),
-            web: None,
             boligtype: boligtype.map(str::to_string),
             antal_boliger: boligtype.map(|_| rng.range(8, 120) as i32),
-            demo: false,
-            lock_subject: None,
-            lock_name: None,
-            lock_since: None,
-            lock_expires_ms: None,
-            created_at: now,
-            updated_at: now,
+            ..plejeoverblik::store::enhed::blank(id.clone(), now)
         };
         enhed_rows.push(m);
         enheder.push(GenEnhed {

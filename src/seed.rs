@@ -235,12 +235,10 @@ pub async fn seed(state: &AppState) -> anyhow::Result<ImportReport> {
             Ejer::Firma(c) => c.to_string(),
         };
         let am: enhed::ActiveModel = enhed::Model {
-            id: h.id.into(),
             kind: EnhedKind::Helhedsplejeenhed.as_str().into(),
             navn: h.navn.into(),
             navn_soeg: fold(h.navn),
             ejer_cvr,
-            sor_kode: None,
             vejnavn: Some(h.vejnavn.into()),
             postnummer: Some(h.postnummer.into()),
             by: Some(h.by.into()),
@@ -250,16 +248,8 @@ pub async fn seed(state: &AppState) -> anyhow::Result<ImportReport> {
             beskrivelse: Some(h.beskrivelse.into()),
             telefon: Some("+45 00 00 00 00".into()),
             email: Some("demo@example.invalid".into()),
-            web: None,
-            boligtype: None,
-            antal_boliger: None,
             demo: true,
-            lock_subject: None,
-            lock_name: None,
-            lock_since: None,
-            lock_expires_ms: None,
-            created_at: now,
-            updated_at: now,
+            ..crate::store::enhed::blank(h.id.into(), now)
         }
         .into();
         enhed::Entity::insert(am)

@@ -169,33 +169,8 @@ pub fn apply_input(
     if !errs.is_empty() {
         return Err(AppError::Validation(errs));
     }
-    let base = old.unwrap_or_else(|| Enhed {
-        id: uuid::Uuid::new_v4().to_string(),
-        kind: String::new(),
-        navn: String::new(),
-        navn_soeg: String::new(),
-        ejer_cvr: String::new(),
-        sor_kode: None,
-        vejnavn: None,
-        postnummer: None,
-        by: None,
-        lat: None,
-        lon: None,
-        kommune_kode: None,
-        beskrivelse: None,
-        telefon: None,
-        email: None,
-        web: None,
-        boligtype: None,
-        antal_boliger: None,
-        demo: false,
-        lock_subject: None,
-        lock_name: None,
-        lock_since: None,
-        lock_expires_ms: None,
-        created_at: now,
-        updated_at: now,
-    });
+    let base =
+        old.unwrap_or_else(|| crate::store::enhed::blank(uuid::Uuid::new_v4().to_string(), now));
     Ok(Enhed {
         kind: kind.unwrap_or_default(),
         navn_soeg: fold(&navn),

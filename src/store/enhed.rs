@@ -8,6 +8,37 @@ use sea_orm::{
 
 pub use enhed::Model as Enhed;
 
+/// A new enhed with only its id and times set; callers fill in the rest with struct update.
+pub fn blank(id: String, now: chrono::DateTime<chrono::Utc>) -> Enhed {
+    Enhed {
+        id,
+        kind: String::new(),
+        navn: String::new(),
+        navn_soeg: String::new(),
+        ejer_cvr: String::new(),
+        sor_kode: None,
+        vejnavn: None,
+        postnummer: None,
+        by: None,
+        lat: None,
+        lon: None,
+        kommune_kode: None,
+        beskrivelse: None,
+        telefon: None,
+        email: None,
+        web: None,
+        boligtype: None,
+        antal_boliger: None,
+        demo: false,
+        lock_subject: None,
+        lock_name: None,
+        lock_since: None,
+        lock_expires_ms: None,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
 pub async fn by_id<C: ConnectionTrait>(db: &C, id: &str) -> Result<Option<Enhed>, DbErr> {
     enhed::Entity::find_by_id(id.to_string()).one(db).await
 }

@@ -29,7 +29,7 @@ fn names(s: &Value) -> Vec<String> {
 const PROVIDER: &str = "90000001";
 
 db_test!(
-/// The user guide's three examples (R20, R21, R4, R7) with real kommuner: "Korsbæk" = Roskilde,
+/// The user guide's three examples (R20, R21, R22, R4, R7) with real kommuner: "Korsbæk" = Roskilde,
 /// "Vindblæst" = its neighbour Lejre.
 guide_examples_r20_r21, |app: TestApp| async move {
     // Example 1: Roskilde has an agreement with the self-governing plejecenter Aldersro.
