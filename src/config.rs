@@ -32,6 +32,12 @@ pub struct Config {
     pub max_aliases: usize,
     pub max_root_fields: usize,
     pub max_directives: usize,
+    /// Nesting of `{ [ (` in a document (before parsing) and of variables.
+    pub max_nesting: usize,
+    /// Fields of a document with its fragments expanded.
+    pub max_fields: usize,
+    /// Fragment spreads written in a document.
+    pub max_fragment_spreads: usize,
     pub max_document_bytes: usize,
     pub max_batch: usize,
     pub max_body_bytes: usize,
@@ -62,6 +68,9 @@ impl Default for Config {
             max_aliases: 30,
             max_root_fields: 20,
             max_directives: 5,
+            max_nesting: 64,
+            max_fields: 1_000,
+            max_fragment_spreads: 100,
             max_document_bytes: 32 * 1024,
             max_batch: 10,
             max_body_bytes: 256 * 1024,

@@ -112,6 +112,19 @@ struct ServeArgs {
     /// Maximum number of directives on a field.
     #[arg(long, env = "PLEJEOVERBLIK_MAX_DIRECTIVES", default_value_t = 5)]
     max_directives: usize,
+    /// Maximum nesting of { [ ( in a query document and of variables (checked before parsing).
+    #[arg(long, env = "PLEJEOVERBLIK_MAX_NESTING", default_value_t = 64)]
+    max_nesting: usize,
+    /// Maximum number of fields of a query with its fragments expanded.
+    #[arg(long, env = "PLEJEOVERBLIK_MAX_FIELDS", default_value_t = 1000)]
+    max_fields: usize,
+    /// Maximum number of fragment spreads (...Name) in a query document.
+    #[arg(
+        long,
+        env = "PLEJEOVERBLIK_MAX_FRAGMENT_SPREADS",
+        default_value_t = 100
+    )]
+    max_fragment_spreads: usize,
     /// Maximum size of a query document in bytes.
     #[arg(
         long,
@@ -186,6 +199,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 max_aliases: a.max_aliases,
                 max_root_fields: a.max_root_fields,
                 max_directives: a.max_directives,
+                max_nesting: a.max_nesting.max(1),
+                max_fields: a.max_fields.max(1),
+                max_fragment_spreads: a.max_fragment_spreads,
                 max_document_bytes: a.max_document_bytes,
                 max_batch: a.max_batch.max(1),
                 cors_origins: a

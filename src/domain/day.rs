@@ -32,6 +32,35 @@ pub fn copenhagen_day(now: DateTime<Utc>) -> NaiveDate {
     now.with_timezone(&Copenhagen).date_naive()
 }
 
+/// The earliest and latest day the service accepts anywhere a date enters.
+pub const FIRST_DAY: (i32, u32, u32) = (1900, 1, 1);
+pub const LAST_DAY: (i32, u32, u32) = (2999, 12, 31);
+
+/// A day as clients write it: exactly `YYYY-MM-DD` (RFC 3339 full-date) with a four-digit year,
+/// between 1900-01-01 and 2999-12-31. The Danish message says what is expected.
+pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    let expected = "en dato på formen ÅÅÅÅ-MM-DD (fx 2026-01-31) mellem 1900-01-01 og 2999-12-31";
+    let b = s.as_bytes();
+    let shape = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if !shape {
+        return Err(format!("Forventede {expected}."));
+    }
+    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("{s:.10} er ikke en dato i kalenderen; forventede {expected}."))?;
+    let in_range = |(y, m, dd): (i32, u32, u32)| NaiveDate::from_ymd_opt(y, m, dd);
+    match (in_range(FIRST_DAY), in_range(LAST_DAY)) {
+        (Some(first), Some(last)) if d >= first && d <= last => Ok(d),
+        _ => Err(format!(
+            "{s} ligger uden for det tilladte; forventede {expected}."
+        )),
+    }
+}
+
 /// R6: active on `day` when startdato <= day and (no slutdato or day <= slutdato).
 /// Without a startdato an agreement is never active (it has an ERROR issue, R10).
 pub fn is_active(
@@ -49,6 +78,29 @@ pub fn is_active(
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn dates_are_exactly_yyyy_mm_dd_in_range() {
+        assert_eq!(parse_date("2026-01-31"), Ok(d(2026, 1, 31)));
+        assert_eq!(parse_date("1900-01-01"), Ok(d(1900, 1, 1)));
+        assert_eq!(parse_date("2999-12-31"), Ok(d(2999, 12, 31)));
+        for bad in [
+            "26-01-01",
+            "-5000-01-01",
+            "+2026-01-01",
+            "2026-1-01",
+            "2026-02-30",
+            "1899-12-31",
+            "3000-01-01",
+            "2026-01-01T00:00",
+            " 2026-01-01",
+            "2026/01/01",
+            "",
+            "٢٠٢٦-٠١-٠١",
+        ] {
+            assert!(parse_date(bad).is_err(), "{bad}");
+        }
+    }
 
     fn d(y: i32, m: u32, dd: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, dd).expect("valid date")

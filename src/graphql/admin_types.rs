@@ -1,6 +1,7 @@
 //! Types of the admin side: serviceleverancer with locks, issues and versions; the viewer; the
 //! audit log. Reachable only through queries and mutations that ask the access policy.
 use super::loaders::{EnhedLoader, KommuneLoader, SiblingLoader};
+use super::scalars::Date;
 use super::types::{Enhed, Issue, Kommune};
 use super::{db_err, state};
 use crate::domain::day::copenhagen_day;
@@ -11,7 +12,7 @@ use crate::domain::serviceleverance::{
 use crate::error::{AppError, GqlResult};
 use crate::store::{self, serviceleverance::Serviceleverance as SlRow};
 use async_graphql::{Context, Object, SimpleObject, ID};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
 /// Who holds a lock, since when and until when (R14).
@@ -119,12 +120,12 @@ impl Serviceleverance {
         self.0.beskrivelse.as_deref()
     }
     /// First day in force.
-    async fn startdato(&self) -> Option<NaiveDate> {
-        self.0.startdato
+    async fn startdato(&self) -> Option<Date> {
+        self.0.startdato.map(Date)
     }
     /// Last day in force; empty when open-ended.
-    async fn slutdato(&self) -> Option<NaiveDate> {
-        self.0.slutdato
+    async fn slutdato(&self) -> Option<Date> {
+        self.0.slutdato.map(Date)
     }
     /// The number of the latest version (R13).
     async fn version(&self) -> i32 {
@@ -241,9 +242,9 @@ pub struct Snapshot {
     /// The provider's description.
     pub beskrivelse: Option<String>,
     /// First day in force.
-    pub startdato: Option<NaiveDate>,
+    pub startdato: Option<Date>,
     /// Last day in force.
-    pub slutdato: Option<NaiveDate>,
+    pub slutdato: Option<Date>,
 }
 
 impl From<Fields> for Snapshot {
@@ -254,8 +255,8 @@ impl From<Fields> for Snapshot {
             aftaleidentifikation: f.aftaleidentifikation,
             sl_type: f.sl_type,
             beskrivelse: f.beskrivelse,
-            startdato: f.startdato,
-            slutdato: f.slutdato,
+            startdato: f.startdato.map(Date),
+            slutdato: f.slutdato.map(Date),
         }
     }
 }

@@ -1,9 +1,9 @@
 //! Relay connections (cursor pagination, R24), written out so that every type is documented.
 use super::admin_types::{AuditEntry, Serviceleverance};
+use super::scalars::Date;
 use super::search::HitFields;
 use super::types::{Enhed, OffentligServiceleverance};
 use async_graphql::SimpleObject;
-use chrono::NaiveDate;
 
 /// Information about pagination in a connection.
 #[derive(SimpleObject, Clone, Default)]
@@ -85,7 +85,7 @@ pub struct SearchConnection {
     /// The kommune searched (its kode).
     pub kommune_kode: String,
     /// The day searched (R6).
-    pub dato: NaiveDate,
+    pub dato: Date,
 }
 
 /// A serviceleverance in a list.

@@ -1,9 +1,18 @@
-//! Query limits beyond async-graphql's own (depth, complexity, directives): the number of
-//! aliases and of root fields, and "no mutations over GET" for documents that arrive as
-//! persisted-query hashes. Each refusal carries a stable code.
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
-use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
-use async_graphql::{ErrorExtensionValues, ServerError, ServerResult, Variables};
+//! Query limits beyond async-graphql's own (depth, complexity, directives), checked before
+//! async-graphql parses, validates or executes anything that could cost more than linear time:
+//! the nesting of the text, the expanded size of the document (fragments counted once each,
+//! memoised), fragment spreads and cycles, aliases, root fields, variables' nesting, NUL
+//! characters, and "no mutations over GET" (also for documents that arrive as persisted-query
+//! hashes). Each refusal carries a stable code and a Danish message.
+use super::nesting;
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest,
+};
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
+};
+use async_graphql::{ErrorExtensionValues, Request, ServerError, ServerResult, Variables};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// Marks a request that came over GET: it may only run queries.
@@ -13,10 +22,19 @@ pub struct ReadOnlyRequest;
 #[derive(Default, Clone)]
 pub struct OperationName(pub Arc<std::sync::Mutex<Option<String>>>);
 
-#[derive(Clone, Copy)]
+/// The operation the client asked for by name (GET: only that one must be a query).
+struct SelectedOperation(Option<String>);
+
+#[derive(Clone, Copy, Debug)]
 pub struct Limits {
     pub max_aliases: usize,
     pub max_root_fields: usize,
+    /// Nesting of `{ [ (` in the text and of selections through fragments; of variables' JSON.
+    pub max_nesting: usize,
+    /// Fields of the document with every fragment spread expanded.
+    pub max_fields: usize,
+    /// Fragment spreads written in the document.
+    pub max_fragment_spreads: usize,
 }
 
 impl ExtensionFactory for Limits {
@@ -33,6 +51,108 @@ pub fn limit_error(code: &str, message: String) -> ServerError {
     e
 }
 
+fn exceeded(message: String) -> ServerError {
+    limit_error("LIMIT_EXCEEDED", message)
+}
+
+/// The size of a selection set with its fragments expanded.
+#[derive(Clone, Copy, Default)]
+struct Size {
+    /// Every field, at every level.
+    fields: usize,
+    /// Fields at this level (through fragments): an operation's root fields.
+    level: usize,
+    /// Nesting below this set.
+    depth: usize,
+}
+
+/// Expands fragments once each (memoised), so a document whose fragments fan out 4x per level
+/// costs linear time here instead of 4^n; refuses cycles and excessive depth on the way, which
+/// also bounds the recursion.
+struct Expansion<'a> {
+    doc: &'a ExecutableDocument,
+    limits: &'a Limits,
+    memo: HashMap<&'a str, Size>,
+    visiting: HashSet<&'a str>,
+}
+
+impl<'a> Expansion<'a> {
+    fn size(&mut self, set: &'a SelectionSet, at: usize) -> ServerResult<Size> {
+        if at > self.limits.max_nesting {
+            return Err(exceeded(format!(
+                "Forespørgslen er indlejret for dybt (med fragmenterne udfoldet); højst {} niveauer er tilladt.",
+                self.limits.max_nesting
+            )));
+        }
+        let mut s = Size::default();
+        for item in &set.items {
+            let (child, own_field) = match &item.node {
+                Selection::Field(f) => (self.size(&f.node.selection_set.node, at + 1)?, true),
+                Selection::InlineFragment(i) => {
+                    (self.size(&i.node.selection_set.node, at + 1)?, false)
+                }
+                Selection::FragmentSpread(sp) => {
+                    let name = sp.node.fragment_name.node.as_str();
+                    (self.fragment(name, at + 1)?, false)
+                }
+            };
+            s.depth = s.depth.max(child.depth + 1);
+            if own_field {
+                s.fields = s.fields.saturating_add(1).saturating_add(child.fields);
+                s.level = s.level.saturating_add(1);
+            } else {
+                s.fields = s.fields.saturating_add(child.fields);
+                s.level = s.level.saturating_add(child.level);
+            }
+            if s.fields > self.limits.max_fields {
+                return Err(exceeded(format!(
+                    "Forespørgslen er for stor: med fragmenterne udfoldet har den over {} felter.",
+                    self.limits.max_fields
+                )));
+            }
+        }
+        Ok(s)
+    }
+
+    fn fragment(&mut self, name: &'a str, at: usize) -> ServerResult<Size> {
+        if let Some(s) = self.memo.get(name) {
+            if at + s.depth > self.limits.max_nesting {
+                return Err(exceeded(format!(
+                    "Forespørgslen er indlejret for dybt (med fragmenterne udfoldet); højst {} niveauer er tilladt.",
+                    self.limits.max_nesting
+                )));
+            }
+            return Ok(*s);
+        }
+        // Unknown fragments are reported by async-graphql's validation.
+        let Some((key, frag)) = self.doc.fragments.get_key_value(name) else {
+            return Ok(Size::default());
+        };
+        let key = key.as_str();
+        if !self.visiting.insert(key) {
+            return Err(limit_error(
+                "GRAPHQL_VALIDATION_FAILED",
+                format!("Fragmentet \"{name}\" henviser til sig selv (direkte eller gennem andre fragmenter)."),
+            ));
+        }
+        let s = self.size(&frag.node.selection_set.node, at)?;
+        self.visiting.remove(key);
+        self.memo.insert(key, s);
+        Ok(s)
+    }
+}
+
+fn count_spreads(set: &SelectionSet) -> usize {
+    set.items
+        .iter()
+        .map(|s| match &s.node {
+            Selection::Field(f) => count_spreads(&f.node.selection_set.node),
+            Selection::InlineFragment(i) => count_spreads(&i.node.selection_set.node),
+            Selection::FragmentSpread(_) => 1,
+        })
+        .sum()
+}
+
 fn count_aliases(set: &SelectionSet) -> usize {
     set.items
         .iter()
@@ -42,27 +162,6 @@ fn count_aliases(set: &SelectionSet) -> usize {
             }
             Selection::InlineFragment(i) => count_aliases(&i.node.selection_set.node),
             Selection::FragmentSpread(_) => 0,
-        })
-        .sum()
-}
-
-fn count_fields(set: &SelectionSet, doc: &ExecutableDocument, depth: usize) -> usize {
-    if depth > 16 {
-        return 0;
-    }
-    set.items
-        .iter()
-        .map(|s| match &s.node {
-            Selection::Field(_) => 1,
-            Selection::InlineFragment(i) => {
-                count_fields(&i.node.selection_set.node, doc, depth + 1)
-            }
-            Selection::FragmentSpread(f) => doc
-                .fragments
-                .get(&f.node.fragment_name.node)
-                .map_or(0, |fr| {
-                    count_fields(&fr.node.selection_set.node, doc, depth + 1)
-                }),
         })
         .sum()
 }
@@ -114,8 +213,120 @@ fn request_has_nul(doc: &ExecutableDocument, variables: &Variables) -> bool {
             .any(|f| selection_has_nul(&f.node.selection_set.node))
 }
 
+impl Limits {
+    /// The checks on the text, before any parser sees it.
+    pub fn check_text(&self, query: &str) -> ServerResult<()> {
+        nesting::check_graphql(query, self.max_nesting).map_err(|_| {
+            exceeded(format!(
+                "Forespørgslen er indlejret for dybt; højst {} niveauer af {{ }}, [ ] og ( ) er tilladt.",
+                self.max_nesting
+            ))
+        })
+    }
+
+    fn check_variables(&self, variables: &Variables) -> ServerResult<()> {
+        // The variables object itself is one level.
+        let depth = variables
+            .iter()
+            .map(|(_, v)| nesting::value_depth(v))
+            .max()
+            .unwrap_or(0);
+        if depth + 1 > self.max_nesting {
+            return Err(exceeded(format!(
+                "Variablerne er indlejret for dybt; højst {} niveauer er tilladt.",
+                self.max_nesting
+            )));
+        }
+        Ok(())
+    }
+
+    /// The checks on the parsed document, in time linear in its size, before async-graphql's
+    /// own checks and validation (which expand fragments without memoisation).
+    pub fn check_document(&self, doc: &ExecutableDocument) -> ServerResult<()> {
+        let spreads: usize = doc
+            .operations
+            .iter()
+            .map(|(_, op)| count_spreads(&op.node.selection_set.node))
+            .chain(
+                doc.fragments
+                    .values()
+                    .map(|f| count_spreads(&f.node.selection_set.node)),
+            )
+            .sum();
+        if spreads > self.max_fragment_spreads {
+            return Err(exceeded(format!(
+                "Forespørgslen bruger {spreads} fragmenter (...); højst {} er tilladt.",
+                self.max_fragment_spreads
+            )));
+        }
+        let mut ex = Expansion {
+            doc,
+            limits: self,
+            memo: HashMap::new(),
+            visiting: HashSet::new(),
+        };
+        let mut total = 0usize;
+        for (_, op) in doc.operations.iter() {
+            let s = ex.size(&op.node.selection_set.node, 1)?;
+            if s.level > self.max_root_fields {
+                return Err(exceeded(format!(
+                    "Forespørgslen har {} felter på øverste niveau; højst {} er tilladt.",
+                    s.level, self.max_root_fields
+                )));
+            }
+            total = total.saturating_add(s.fields);
+        }
+        // Fragments no operation uses are refused by validation; they must not cost more either.
+        for name in doc.fragments.keys() {
+            ex.fragment(name.as_str(), 1)?;
+        }
+        if total > self.max_fields {
+            return Err(exceeded(format!(
+                "Forespørgslen er for stor: med fragmenterne udfoldet har den over {} felter.",
+                self.max_fields
+            )));
+        }
+        let aliases: usize = doc
+            .fragments
+            .values()
+            .map(|f| count_aliases(&f.node.selection_set.node))
+            .chain(
+                doc.operations
+                    .iter()
+                    .map(|(_, op)| count_aliases(&op.node.selection_set.node)),
+            )
+            .sum();
+        if aliases > self.max_aliases {
+            return Err(exceeded(format!(
+                "Forespørgslen bruger {aliases} aliaser; højst {} er tilladt.",
+                self.max_aliases
+            )));
+        }
+        Ok(())
+    }
+}
+
 #[async_trait::async_trait]
 impl Extension for Limits {
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        mut request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        self.check_text(&request.query)?;
+        self.check_variables(&request.variables)?;
+        if !request.query.is_empty() {
+            let doc = async_graphql::parser::parse_query(&request.query)?;
+            self.check_document(&doc)?;
+            // Parsed once: async-graphql uses this document instead of parsing again.
+            request.set_parsed_query(doc);
+        }
+        // Documents from the persisted-query cache were checked when they were stored.
+        let selected = SelectedOperation(request.operation_name.clone());
+        next.run(ctx, request.data(selected)).await
+    }
+
     async fn parse_query(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -125,12 +336,10 @@ impl Extension for Limits {
     ) -> ServerResult<ExecutableDocument> {
         let doc = next.run(ctx, query, variables).await?;
         if request_has_nul(&doc, variables) {
-            let mut e = limit_error(
+            return Err(limit_error(
                 "VALIDATION",
                 "Tekst må ikke indeholde NUL-tegn (\\u0000).".into(),
-            );
-            e.message = "Tekst må ikke indeholde NUL-tegn (\\u0000).".into();
-            return Err(e);
+            ));
         }
         if let Some(slot) = ctx.data_opt::<OperationName>() {
             let mut names = doc
@@ -141,38 +350,22 @@ impl Extension for Limits {
                 *slot.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(n);
             }
         }
-        let mut aliases: usize = doc
-            .fragments
-            .values()
-            .map(|f| count_aliases(&f.node.selection_set.node))
-            .sum();
-        for (_, op) in doc.operations.iter() {
-            aliases += count_aliases(&op.node.selection_set.node);
-            let roots = count_fields(&op.node.selection_set.node, &doc, 0);
-            if roots > self.max_root_fields {
-                return Err(limit_error(
-                    "LIMIT_EXCEEDED",
-                    format!(
-                        "Forespørgslen har {roots} felter på øverste niveau; højst {} er tilladt.",
-                        self.max_root_fields
-                    ),
-                ));
-            }
-            if op.node.ty != OperationType::Query && ctx.data_opt::<ReadOnlyRequest>().is_some() {
+        if ctx.data_opt::<ReadOnlyRequest>().is_some() {
+            let want = ctx
+                .data_opt::<SelectedOperation>()
+                .and_then(|s| s.0.as_deref());
+            let mutation = match &doc.operations {
+                DocumentOperations::Single(op) => op.node.ty != OperationType::Query,
+                DocumentOperations::Multiple(ops) => ops.iter().any(|(name, op)| {
+                    want.is_none_or(|w| w == name.as_str()) && op.node.ty != OperationType::Query
+                }),
+            };
+            if mutation {
                 return Err(limit_error(
                     "METHOD_NOT_ALLOWED",
                     "Mutationer skal sendes med POST.".into(),
                 ));
             }
-        }
-        if aliases > self.max_aliases {
-            return Err(limit_error(
-                "LIMIT_EXCEEDED",
-                format!(
-                    "Forespørgslen bruger {aliases} aliaser; højst {} er tilladt.",
-                    self.max_aliases
-                ),
-            ));
         }
         Ok(doc)
     }

@@ -6,9 +6,12 @@ pub mod enhed_input;
 pub mod guards;
 pub mod limits;
 pub mod loaders;
+pub mod messages;
 pub mod mutation;
+pub mod nesting;
 pub mod node;
 pub mod query;
+pub mod scalars;
 pub mod search;
 pub mod types;
 
@@ -37,6 +40,9 @@ pub fn build_schema(state: Option<AppState>, c: &Config) -> AppSchema {
     .extension(limits::Limits {
         max_aliases: c.max_aliases,
         max_root_fields: c.max_root_fields,
+        max_nesting: c.max_nesting,
+        max_fields: c.max_fields,
+        max_fragment_spreads: c.max_fragment_spreads,
     })
     .extension(ApolloPersistedQueries::new(LruCacheStorage::new(2048)));
     if !c.introspection {

@@ -2,6 +2,7 @@
 //! asks the access policy (`domain::access`), applies the domain rules, writes through the
 //! store in one transaction with its audit entry (R16), and returns the fresh item.
 use super::admin_types::{enhed_facts, lock_of, AuditEntry, Serviceleverance, ViewerObj};
+use super::scalars::Date;
 use super::types::{Enhed, Issue};
 use super::{state, viewer};
 use crate::app::AppState;
@@ -17,7 +18,7 @@ use crate::store::{self, enhed::Enhed as EnhedRow};
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use chrono::{Duration, NaiveDate};
+use chrono::Duration;
 use sea_orm::TransactionTrait;
 use std::sync::Arc;
 
@@ -277,9 +278,9 @@ pub struct CreateServiceleveranceInput {
     #[graphql(name = "type")]
     pub sl_type: Option<SlType>,
     /// First day in force.
-    pub startdato: Option<NaiveDate>,
+    pub startdato: Option<Date>,
     /// Last day in force (on or after startdato).
-    pub slutdato: Option<NaiveDate>,
+    pub slutdato: Option<Date>,
     /// Administrators only: the kommune (kode) that is the party. Others get their own kommune.
     pub aftalepart_kode: Option<String>,
 }
@@ -297,9 +298,9 @@ pub struct UpdateServiceleveranceInput {
     #[graphql(name = "type")]
     pub sl_type: MaybeUndefined<SlType>,
     /// First day in force.
-    pub startdato: MaybeUndefined<NaiveDate>,
+    pub startdato: MaybeUndefined<Date>,
     /// Last day in force (on or after startdato); null for open-ended.
-    pub slutdato: MaybeUndefined<NaiveDate>,
+    pub slutdato: MaybeUndefined<Date>,
 }
 
 /// Fields of an enhed (R17) for administrators.
@@ -377,7 +378,7 @@ impl AdminQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Only agreements about enheder of this kind.")] kind: Option<EnhedKind>,
         #[graphql(name = "type", desc = "Only agreements of this type.")] sl_type: Option<SlType>,
-        #[graphql(desc = "Only agreements active on this day (R6).")] active_on: Option<NaiveDate>,
+        #[graphql(desc = "Only agreements active on this day (R6).")] active_on: Option<Date>,
         #[graphql(desc = "Only agreements with (true) or without (false) ERROR issues.")]
         has_errors: Option<bool>,
         #[graphql(desc = "Only locked (true) or unlocked (false) agreements.")] locked: Option<
@@ -408,7 +409,7 @@ impl AdminQuery {
         let filter = ListFilter {
             kind: kind.map(|k| k.as_str()),
             sl_type,
-            active_on,
+            active_on: active_on.map(|d| d.0),
             has_errors,
             locked,
             text,
@@ -525,13 +526,13 @@ impl AdminQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The enhed's global id or enhedId.")] enhed_id: Option<String>,
         #[graphql(name = "type", desc = "The type.")] sl_type: Option<SlType>,
-        #[graphql(desc = "The startdato.")] startdato: Option<NaiveDate>,
+        #[graphql(desc = "The startdato.")] startdato: Option<Date>,
     ) -> GqlResult<Vec<Issue>> {
         let f = Fields {
             navn: "x".into(),
             enhed_id: enhed_id.clone(),
             sl_type,
-            startdato,
+            startdato: startdato.map(|d| d.0),
             ..Default::default()
         };
         let facts = enhed_facts(ctx, enhed_id.as_ref()).await?;
@@ -614,8 +615,8 @@ impl Mutation {
             aftaleidentifikation,
             sl_type: input.sl_type,
             beskrivelse: None,
-            startdato: input.startdato,
-            slutdato: input.slutdato,
+            startdato: input.startdato.map(|d| d.0),
+            slutdato: input.slutdato.map(|d| d.0),
         };
         if let Err(mut e) = rules::validate(&f, v.is_admin()) {
             errs.append(&mut e);
@@ -746,8 +747,8 @@ impl Mutation {
             aftaleidentifikation,
             sl_type: opt(input.sl_type, cur.sl_type),
             beskrivelse: cur.beskrivelse.clone(),
-            startdato: opt(input.startdato, cur.startdato),
-            slutdato: opt(input.slutdato, cur.slutdato),
+            startdato: opt(input.startdato.map_value(|d| d.0), cur.startdato),
+            slutdato: opt(input.slutdato.map_value(|d| d.0), cur.slutdato),
         };
         // R3: a kommune user may keep an existing FRIPLEJEBOLIG but not set one.
         let type_changed = f.sl_type != cur.sl_type;

@@ -1,5 +1,6 @@
 //! The public search (R20-R24): anonymous, public data only (R25).
 use super::connection::{PageInfo, SearchConnection, SearchHit};
+use super::scalars::Date;
 use super::state;
 use super::types::{Enhed, OffentligServiceleverance};
 use crate::domain::day::copenhagen_day;
@@ -9,7 +10,6 @@ use crate::domain::serviceleverance::{beskrivelse_applies, EnhedFacts, EnhedKind
 use crate::error::{AppError, GqlResult};
 use crate::store::serviceleverance::{search_candidates, SearchFilter};
 use async_graphql::{Context, InputObject, Object};
-use chrono::NaiveDate;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -73,7 +73,7 @@ impl SearchQuery {
         #[graphql(desc = "Kommunekode (\"0751\") or name (\"Aarhus\", also without æ/ø/å).")]
         kommune: String,
         #[graphql(desc = "What to look for; default ALLE (both).")] kind: Option<SearchKind>,
-        #[graphql(desc = "The day; default today in Europe/Copenhagen.")] date: Option<NaiveDate>,
+        #[graphql(desc = "The day; default today in Europe/Copenhagen.")] date: Option<Date>,
         #[graphql(desc = "Sort nearest first from this point and give distances.")] near: Option<
             PunktInput,
         >,
@@ -104,7 +104,7 @@ impl SearchQuery {
                 )
             })?
             .to_string();
-        let day = date.unwrap_or_else(|| copenhagen_day(st.clock.now()));
+        let day = date.map_or_else(|| copenhagen_day(st.clock.now()), |d| d.0);
         let near = match near {
             Some(p) => Some(LatLon::new(p.lat, p.lon).ok_or_else(|| {
                 AppError::validation(
@@ -234,8 +234,8 @@ impl SearchQuery {
                 } else {
                     None
                 },
-                startdato: s.startdato,
-                slutdato: s.slutdato,
+                startdato: s.startdato.map(Date),
+                slutdato: s.slutdato.map(Date),
                 aftalepart_kode: s.aftalepart_kode.clone(),
             };
             edges.push(SearchHit::new(
@@ -255,7 +255,7 @@ impl SearchQuery {
             page_info,
             total_count: hits.len() as i64,
             kommune_kode: kode,
-            dato: day,
+            dato: Date(day),
         })
     }
 }

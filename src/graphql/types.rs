@@ -2,13 +2,13 @@
 //! data (R25); the admin types (Serviceleverance, Laas, ...) are reachable only through
 //! queries scoped by the access policy.
 use super::loaders::{EnhedLoader, KommuneLoader, OfferingLoader, TilbudLoader};
+use super::scalars::Date;
 use super::{db_err, state};
 use crate::domain::day::copenhagen_day;
 use crate::domain::serviceleverance::{Boligtype, EnhedKind, Severity, SlType};
 use crate::error::{AppError, GqlResult};
 use crate::store::{enhed::Enhed as EnhedRow, kommune::Kommune as KommuneRow};
 use async_graphql::{ComplexObject, Context, Object, SimpleObject};
-use chrono::NaiveDate;
 use std::sync::Arc;
 
 /// A WGS84 point.
@@ -71,9 +71,9 @@ impl Kommune {
     async fn tilbud(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The day; default today in Europe/Copenhagen.")] dato: Option<NaiveDate>,
+        #[graphql(desc = "The day; default today in Europe/Copenhagen.")] dato: Option<Date>,
     ) -> GqlResult<Tilbud> {
-        let day = dato.unwrap_or_else(|| copenhagen_day(state(ctx).clock.now()));
+        let day = dato.map_or_else(|| copenhagen_day(state(ctx).clock.now()), |d| d.0);
         let l = ctx.data_unchecked::<super::loaders::Loaded<TilbudLoader>>();
         let (p, h) = l
             .load_one((self.0.kode.clone(), day))
@@ -193,9 +193,9 @@ impl Enhed {
     async fn tilbydes_af(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The day; default today in Europe/Copenhagen.")] dato: Option<NaiveDate>,
+        #[graphql(desc = "The day; default today in Europe/Copenhagen.")] dato: Option<Date>,
     ) -> GqlResult<Vec<Kommune>> {
-        let day = dato.unwrap_or_else(|| copenhagen_day(state(ctx).clock.now()));
+        let day = dato.map_or_else(|| copenhagen_day(state(ctx).clock.now()), |d| d.0);
         let koder = ctx
             .data_unchecked::<super::loaders::Loaded<OfferingLoader>>()
             .load_one((self.0.id.clone(), day))
@@ -232,9 +232,9 @@ pub struct OffentligServiceleverance {
     /// helhedspleje only, R4).
     pub beskrivelse: Option<String>,
     /// First day in force.
-    pub startdato: Option<NaiveDate>,
+    pub startdato: Option<Date>,
     /// Last day in force; empty when open-ended.
-    pub slutdato: Option<NaiveDate>,
+    pub slutdato: Option<Date>,
     #[graphql(skip)]
     pub aftalepart_kode: String,
 }

@@ -4,12 +4,12 @@
 //! per-request timeout, and stable error codes on everything.
 use super::Http;
 use crate::graphql::limits::{limit_error, OperationName, ReadOnlyRequest};
-use crate::graphql::loaders;
-use async_graphql::parser::types::OperationType;
+use crate::graphql::{loaders, messages, nesting};
 use async_graphql::{
     BatchResponse, ErrorExtensionValues, Response as GqlResponse, ServerError, Variables,
 };
 use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, FailedToBufferBody};
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -66,8 +66,13 @@ fn http_error(status: StatusCode, code: &str, message: &str, media: Media) -> Re
     };
     let mut resp = (status, [(header::CONTENT_TYPE, ct)], body.to_string()).into_response();
     if status == StatusCode::METHOD_NOT_ALLOWED {
+        let allow = if message.starts_with("Brug GET") {
+            "GET, POST"
+        } else {
+            "POST"
+        };
         resp.headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+            .insert(header::ALLOW, HeaderValue::from_static(allow));
     }
     resp
 }
@@ -77,6 +82,18 @@ fn internal(media: Media) -> Response {
         StatusCode::INTERNAL_SERVER_ERROR,
         "INTERNAL",
         "Der opstod en intern fejl.",
+        media,
+    )
+}
+
+fn nesting_refused(h: &Http, media: Media) -> Response {
+    http_error(
+        StatusCode::BAD_REQUEST,
+        "LIMIT_EXCEEDED",
+        &format!(
+            "Variablerne er indlejret for dybt; højst {} niveauer er tilladt.",
+            h.state.config.max_nesting
+        ),
         media,
     )
 }
@@ -141,7 +158,11 @@ fn is_json_content_type(headers: &HeaderMap) -> bool {
         .is_some_and(|t| t == JSON || t == GRAPHQL_RESPONSE)
 }
 
-pub(super) async fn post(State(h): State<Http>, headers: HeaderMap, body: Bytes) -> Response {
+pub(super) async fn post(
+    State(h): State<Http>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     let Some(media) = negotiate(&headers) else {
         return http_error(
             StatusCode::NOT_ACCEPTABLE,
@@ -158,6 +179,26 @@ pub(super) async fn post(State(h): State<Http>, headers: HeaderMap, body: Bytes)
             "Forespørgsler skal sendes som application/json.",
             media,
         );
+    }
+    let body = match body {
+        Ok(b) => b,
+        Err(BytesRejection::FailedToBufferBody(FailedToBufferBody::LengthLimitError(_))) => {
+            return http_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "PAYLOAD_TOO_LARGE",
+                &format!(
+                    "Forespørgslen er for stor; kroppen må højst være {} bytes.",
+                    h.state.config.max_body_bytes
+                ),
+                media,
+            );
+        }
+        Err(_) => return bad_request("Forespørgslens krop kunne ikke læses.", media),
+    };
+    // The JSON parser recurses too: bound the nesting first (a batch of operations with their
+    // variables object is three levels above the variables' own nesting).
+    if nesting::check_json(&body, h.state.config.max_nesting + 3).is_err() {
+        return nesting_refused(&h, media);
     }
     let Ok(v) = serde_json::from_slice::<Value>(&body) else {
         return bad_request("Forespørgslen er ikke gyldig JSON.", media);
@@ -222,6 +263,14 @@ pub(super) async fn get(
         Err(_) => return bad_request("Ugyldige parametre.", media),
     };
     let find = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let max_json = h.state.config.max_nesting + 1;
+    if ["variables", "extensions"]
+        .iter()
+        .filter_map(|k| find(k))
+        .any(|v| nesting::check_json(v.as_bytes(), max_json).is_err())
+    {
+        return nesting_refused(&h, media);
+    }
     let parse_json = |k: &str| -> Result<Option<Value>, ()> {
         match find(k) {
             None => Ok(None),
@@ -244,27 +293,19 @@ pub(super) async fn get(
         Ok(r) => r,
         Err(m) => return bad_request(m, media),
     };
-    // No state change via GET.
-    if !req.query.is_empty() {
-        if let Ok(doc) = async_graphql::parser::parse_query(&req.query) {
-            let mutation = doc.operations.iter().any(|(name, op)| {
-                let selected = match (&req.operation_name, name) {
-                    (Some(want), Some(n)) => want == n.as_str(),
-                    _ => true,
-                };
-                selected && op.node.ty != OperationType::Query
-            });
-            if mutation {
-                return http_error(
-                    StatusCode::METHOD_NOT_ALLOWED,
-                    "METHOD_NOT_ALLOWED",
-                    "Mutationer skal sendes med POST.",
-                    media,
-                );
-            }
-        }
-    }
+    // No state change via GET: the limits extension refuses a selected mutation (also one
+    // sent as a persisted-query hash) with METHOD_NOT_ALLOWED, answered as 405.
     execute_one(&h, &headers, req.data(ReadOnlyRequest), media, true).await
+}
+
+/// Any other method on /graphql.
+pub(super) async fn other_method(headers: HeaderMap) -> Response {
+    http_error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+        "Brug GET (forespørgsler) eller POST (forespørgsler og mutationer) på /graphql.",
+        negotiate(&headers).unwrap_or(Media::Json),
+    )
 }
 
 /// Authenticates, checks the document size, runs with the timeout.
@@ -309,7 +350,7 @@ async fn run(
             "Forespørgslen tog for lang tid og blev afbrudt.".into(),
         )]),
     };
-    normalize_errors(&mut resp.errors);
+    normalize_errors(&mut resp.errors, &h.state.config);
     let outcome = resp
         .errors
         .first()
@@ -333,44 +374,40 @@ fn code_of(e: &ServerError) -> Option<String> {
 }
 
 /// Gives every error a stable code and a Danish message: async-graphql's own parse,
-/// validation, limit and input-coercion errors come without a code and in English.
-fn normalize_errors(errors: &mut [ServerError]) {
+/// validation, limit and input-coercion errors come without a code and in English. The English
+/// original is kept in `extensions.detail` for developers.
+fn normalize_errors(errors: &mut [ServerError], c: &crate::config::Config) {
+    let limits = messages::LimitValues {
+        max_depth: c.max_depth,
+        max_complexity: c.max_complexity,
+        max_directives: c.max_directives,
+    };
     for e in errors.iter_mut() {
-        if code_of(e).is_some() {
+        // Apollo's persisted-query protocol: clients look for exactly this message.
+        if e.message == "PersistedQueryNotFound" {
+            let mut ext = e.extensions.take().unwrap_or_default();
+            ext.set("code", "PERSISTED_QUERY_NOT_FOUND");
+            e.extensions = Some(ext);
             continue;
         }
-        let (code, message) = if e.message == "PersistedQueryNotFound" {
-            ("PERSISTED_QUERY_NOT_FOUND", e.message.clone())
-        } else if e.message.starts_with("Query is nested too deep")
-            || e.message.starts_with("Query is too complex")
-            || e.message.contains("recursion")
-            || e.message.contains("directives")
-        {
-            (
-                "LIMIT_EXCEEDED",
-                format!("Forespørgslen overskrider en grænse: {}", e.message),
-            )
-        } else if e.path.is_empty() && e.message.contains(" --> ") {
-            (
-                "GRAPHQL_PARSE_FAILED",
-                format!("Forespørgslen kan ikke læses: {}", e.message),
-            )
-        } else if e.path.is_empty() {
-            (
-                "GRAPHQL_VALIDATION_FAILED",
-                format!("Forespørgslen er ugyldig: {}", e.message),
-            )
-        } else {
-            ("VALIDATION", format!("Ugyldigt input: {}", e.message))
-        };
-        e.message = message;
-        let mut ext = e
-            .extensions
-            .take()
-            .unwrap_or_else(ErrorExtensionValues::default);
-        ext.set("code", code);
+        if code_of(e).is_some() && !messages::is_english(&e.message) {
+            continue;
+        }
+        let d = messages::translate(&e.message, limits);
+        let mut ext = e.extensions.take().unwrap_or_default();
+        if code_of_ext(&ext).is_none() || d.code != "GRAPHQL_VALIDATION_FAILED" {
+            ext.set("code", d.code);
+        }
+        ext.set("detail", std::mem::replace(&mut e.message, d.message));
+        if let Some(f) = d.field {
+            ext.set("fields", vec![f]);
+        }
         e.extensions = Some(ext);
     }
+}
+
+fn code_of_ext(ext: &ErrorExtensionValues) -> Option<()> {
+    ext.get("code").map(|_| ())
 }
 
 /// The response body; a request error has no `data` entry at all (GraphQL over HTTP).

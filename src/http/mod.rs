@@ -86,7 +86,12 @@ pub fn router(state: AppState) -> Router {
         ])
         .max_age(std::time::Duration::from_secs(600));
     Router::new()
-        .route("/graphql", get(graphql::get).post(graphql::post))
+        .route(
+            "/graphql",
+            get(graphql::get)
+                .post(graphql::post)
+                .fallback(graphql::other_method),
+        )
         .route("/", get(playground))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))

@@ -1,0 +1,47 @@
+//! The `Date` scalar: one date type for the whole API, strict where a date enters.
+use crate::domain::day;
+use async_graphql::{Description, InputValueError, InputValueResult, Scalar, ScalarType, Value};
+use chrono::NaiveDate;
+
+/// A calendar day, `YYYY-MM-DD` (RFC 3339 full-date) with a four-digit year between
+/// 1900-01-01 and 2999-12-31.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Description)]
+pub struct Date(pub NaiveDate);
+
+#[Scalar(
+    name = "Date",
+    specified_by_url = "https://datatracker.ietf.org/doc/html/rfc3339#section-5.6",
+    use_type_description
+)]
+impl ScalarType for Date {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(s) => day::parse_date(s)
+                .map(Date)
+                .map_err(InputValueError::custom),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    /// Checked already when the request is validated, so a bad date is refused before
+    /// anything runs, with the argument's path in the message.
+    fn is_valid(value: &Value) -> bool {
+        matches!(value, Value::String(s) if day::parse_date(s).is_ok())
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.format("%Y-%m-%d").to_string())
+    }
+}
+
+impl From<NaiveDate> for Date {
+    fn from(d: NaiveDate) -> Self {
+        Date(d)
+    }
+}
+
+impl From<Date> for NaiveDate {
+    fn from(d: Date) -> Self {
+        d.0
+    }
+}
