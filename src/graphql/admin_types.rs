@@ -1,7 +1,7 @@
 //! Types of the admin side: serviceleverancer with locks, issues and versions; the viewer; the
 //! audit log. Reachable only through queries and mutations that ask the access policy.
 use super::loaders::{EnhedLoader, KommuneLoader, SiblingLoader};
-use super::scalars::Date;
+use super::scalars::{Date, DateTime as Timestamp};
 use super::types::{Enhed, Issue, Kommune};
 use super::{db_err, state};
 use crate::domain::day::copenhagen_day;
@@ -12,7 +12,6 @@ use crate::domain::serviceleverance::{
 use crate::error::{AppError, GqlResult};
 use crate::store::{self, serviceleverance::Serviceleverance as SlRow};
 use async_graphql::{Context, Object, SimpleObject, ID};
-use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
 /// Who holds a lock, since when and until when (R14).
@@ -23,9 +22,9 @@ pub struct Laas {
     /// The holder's display name.
     pub navn: Option<String>,
     /// When the lock was taken.
-    pub since: DateTime<Utc>,
+    pub since: Timestamp,
     /// When the lock expires by itself.
-    pub until: DateTime<Utc>,
+    pub until: Timestamp,
 }
 
 impl From<Lock> for Laas {
@@ -33,8 +32,8 @@ impl From<Lock> for Laas {
         Laas {
             subject: l.subject,
             navn: l.name,
-            since: l.since,
-            until: l.expires,
+            since: Timestamp(l.since),
+            until: Timestamp(l.expires),
         }
     }
 }
@@ -178,16 +177,16 @@ impl Serviceleverance {
         self.not_public(ctx).await
     }
     /// Soft-deleted at (R8).
-    async fn deleted_at(&self) -> Option<DateTime<Utc>> {
-        self.0.deleted_at
+    async fn deleted_at(&self) -> Option<Timestamp> {
+        self.0.deleted_at.map(Timestamp)
     }
     /// Created at.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        Timestamp(self.0.created_at)
     }
     /// Last saved at.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> Timestamp {
+        Timestamp(self.0.updated_at)
     }
     /// Version history, newest first (R15).
     async fn versions(&self, ctx: &Context<'_>) -> GqlResult<Vec<Version>> {
@@ -280,8 +279,8 @@ impl Version {
         self.0.author_name.as_deref()
     }
     /// When it was recorded.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        Timestamp(self.0.created_at)
     }
     /// The check-in comment.
     async fn kommentar(&self) -> Option<&str> {
@@ -355,8 +354,8 @@ impl AuditEntry {
         self.0.id
     }
     /// When.
-    async fn at(&self) -> DateTime<Utc> {
-        self.0.at
+    async fn at(&self) -> Timestamp {
+        Timestamp(self.0.at)
     }
     /// Who: subject.
     async fn actor_subject(&self) -> &str {

@@ -45,3 +45,31 @@ impl From<Date> for NaiveDate {
         d.0
     }
 }
+
+/// An instant: an RFC 3339 date-time, e.g. `2026-01-31T12:00:00+00:00`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Description)]
+pub struct DateTime(pub chrono::DateTime<chrono::Utc>);
+
+#[Scalar(
+    name = "DateTime",
+    specified_by_url = "https://datatracker.ietf.org/doc/html/rfc3339#section-5.6",
+    use_type_description
+)]
+impl ScalarType for DateTime {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(s) => chrono::DateTime::parse_from_rfc3339(s)
+                .map(|t| DateTime(t.with_timezone(&chrono::Utc)))
+                .map_err(|_| {
+                    InputValueError::custom(
+                        "Forventede et tidspunkt efter RFC 3339, fx 2026-01-31T12:00:00Z.",
+                    )
+                }),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_rfc3339())
+    }
+}
