@@ -1,6 +1,7 @@
 //! Configuration: one struct, from flags and environment (see the README's table).
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// The development key used for tokens made by `plejeoverblik token` when
 /// `PLEJEOVERBLIK_DEV_KEY` is not set. It is public on purpose: development tokens are only
@@ -42,6 +43,14 @@ pub struct Config {
     pub max_batch: usize,
     pub max_body_bytes: usize,
     pub request_timeout_secs: u64,
+    /// A started request must send its headers within this.
+    pub header_read_timeout: Duration,
+    /// A request's body must arrive within this.
+    pub body_read_timeout: Duration,
+    /// A keep-alive connection without requests is closed after this.
+    pub idle_timeout: Duration,
+    /// On shutdown, requests in flight get this long to finish.
+    pub shutdown_timeout: Duration,
     /// Origins allowed by CORS (the citizen site's); empty: no cross-origin access.
     pub cors_origins: Vec<String>,
     /// `Cache-Control: max-age` of anonymous GET query responses.
@@ -75,8 +84,23 @@ impl Default for Config {
             max_batch: 10,
             max_body_bytes: 256 * 1024,
             request_timeout_secs: 30,
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(60),
+            shutdown_timeout: Duration::from_secs(30),
             cors_origins: Vec::new(),
             cache_max_age_secs: 60,
+        }
+    }
+}
+
+impl Config {
+    /// The connection timeouts of the server loop.
+    pub fn server_timeouts(&self) -> crate::http::server::Timeouts {
+        crate::http::server::Timeouts {
+            header_read: self.header_read_timeout,
+            idle: self.idle_timeout,
+            shutdown: self.shutdown_timeout,
         }
     }
 }

@@ -144,9 +144,26 @@ struct ServeArgs {
     /// Maximum request body in bytes.
     #[arg(long, env = "PLEJEOVERBLIK_MAX_BODY_BYTES", default_value_t = 262144)]
     max_body_bytes: usize,
+    /// Seconds a client has to send a request's headers once it has started.
+    #[arg(long, env = "PLEJEOVERBLIK_HEADER_READ_TIMEOUT_SECS", default_value_t = 10)]
+    header_read_timeout_secs: u64,
+    /// Seconds a client has to send a request's body.
+    #[arg(long, env = "PLEJEOVERBLIK_BODY_READ_TIMEOUT_SECS", default_value_t = 30)]
+    body_read_timeout_secs: u64,
+    /// Seconds before an idle keep-alive connection is closed.
+    #[arg(long, env = "PLEJEOVERBLIK_IDLE_TIMEOUT_SECS", default_value_t = 60)]
+    idle_timeout_secs: u64,
+    /// Seconds requests in flight get to finish on shutdown (SIGTERM, Ctrl-C).
+    #[arg(long, env = "PLEJEOVERBLIK_SHUTDOWN_TIMEOUT_SECS", default_value_t = 30)]
+    shutdown_timeout_secs: u64,
     /// Per-request timeout in seconds.
     #[arg(long, env = "PLEJEOVERBLIK_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     request_timeout_secs: u64,
+}
+
+/// A timeout flag: at least one second.
+fn secs(s: u64) -> std::time::Duration {
+    std::time::Duration::from_secs(s.max(1))
 }
 
 fn init_logging(json: bool) {
@@ -212,6 +229,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 cache_max_age_secs: a.cache_max_age_secs,
                 max_body_bytes: a.max_body_bytes,
                 request_timeout_secs: a.request_timeout_secs.max(1),
+                header_read_timeout: secs(a.header_read_timeout_secs),
+                body_read_timeout: secs(a.body_read_timeout_secs),
+                idle_timeout: secs(a.idle_timeout_secs),
+                shutdown_timeout: std::time::Duration::from_secs(a.shutdown_timeout_secs),
                 ..base
             })
             .await
@@ -309,15 +330,14 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         tracing::warn!("!!! UDVIKLINGSTOKENS ER SLÅET TIL (--dev-tokens). Enhver med udviklingsnøglen kan logge ind. Brug det aldrig i produktion. !!!");
     }
     let bind = config.bind;
+    let timeouts = config.server_timeouts();
     let state = AppState::init(config, None).await?;
     let app = http::router(state);
     let listener = tokio::net::TcpListener::bind(bind).await?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "Plejeoverblik kører");
     println!("Plejeoverblik kører. Playground: http://{addr}/   GraphQL: http://{addr}/graphql");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    http::server::serve(listener, app, timeouts, shutdown_signal()).await?;
     tracing::info!("stoppet");
     Ok(())
 }
@@ -338,5 +358,4 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
-    tracing::info!("stopper: afslutter igangværende forespørgsler");
 }

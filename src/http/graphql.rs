@@ -9,7 +9,6 @@ use async_graphql::{
     BatchResponse, ErrorExtensionValues, Response as GqlResponse, ServerError, Variables,
 };
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, FailedToBufferBody};
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -158,11 +157,48 @@ fn is_json_content_type(headers: &HeaderMap) -> bool {
         .is_some_and(|t| t == JSON || t == GRAPHQL_RESPONSE)
 }
 
-pub(super) async fn post(
-    State(h): State<Http>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
+/// Reads the whole body within the body-read timeout and the size limit. (A per-frame
+/// timeout such as tower-http's would let a client trickle a byte at a time forever.)
+async fn read_body(h: &Http, body: axum::body::Body, media: Media) -> Result<Bytes, Response> {
+    use http_body_util::{BodyExt, LengthLimitError, Limited};
+    let limit = h.state.config.max_body_bytes;
+    let too_large = || {
+        http_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            &format!("Forespørgslen er for stor; kroppen må højst være {limit} bytes."),
+            media,
+        )
+    };
+    match tokio::time::timeout(
+        h.state.config.body_read_timeout,
+        Limited::new(body, limit).collect(),
+    )
+    .await
+    {
+        Ok(Ok(c)) => Ok(c.to_bytes()),
+        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
+        Ok(Err(_)) => Err(bad_request("Forespørgslens krop kunne ikke læses.", media)),
+        Err(_) => {
+            let mut r = http_error(
+                StatusCode::REQUEST_TIMEOUT,
+                "TIMEOUT",
+                &format!(
+                    "Forespørgslens krop kom ikke inden for {} sekunder.",
+                    h.state.config.body_read_timeout.as_secs()
+                ),
+                media,
+            );
+            r.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            Err(r)
+        }
+    }
+}
+
+pub(super) async fn post(State(h): State<Http>, req: axum::extract::Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let headers = parts.headers;
     let Some(media) = negotiate(&headers) else {
         return http_error(
             StatusCode::NOT_ACCEPTABLE,
@@ -180,20 +216,9 @@ pub(super) async fn post(
             media,
         );
     }
-    let body = match body {
+    let body = match read_body(&h, body, media).await {
         Ok(b) => b,
-        Err(BytesRejection::FailedToBufferBody(FailedToBufferBody::LengthLimitError(_))) => {
-            return http_error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "PAYLOAD_TOO_LARGE",
-                &format!(
-                    "Forespørgslen er for stor; kroppen må højst være {} bytes.",
-                    h.state.config.max_body_bytes
-                ),
-                media,
-            );
-        }
-        Err(_) => return bad_request("Forespørgslens krop kunne ikke læses.", media),
+        Err(r) => return r,
     };
     // The JSON parser recurses too: bound the nesting first (a batch of operations with their
     // variables object is three levels above the variables' own nesting).

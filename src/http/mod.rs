@@ -3,6 +3,7 @@
 mod graphql;
 pub mod metrics;
 mod request_id;
+pub mod server;
 
 use crate::app::AppState;
 use crate::graphql::{build_schema, AppSchema};

@@ -151,12 +151,19 @@ impl TestApp {
             .await
             .expect("app state");
         let router = plejeoverblik::http::router(state.clone());
+        let timeouts = state.config.server_timeouts();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let addr = format!("http://{}", listener.local_addr().expect("addr"));
         tokio::spawn(async move {
-            let _ = axum::serve(listener, router).await;
+            let _ = plejeoverblik::http::server::serve(
+                listener,
+                router,
+                timeouts,
+                std::future::pending(),
+            )
+            .await;
         });
         TestApp {
             addr,
