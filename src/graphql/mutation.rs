@@ -327,11 +327,11 @@ pub struct EnhedInput {
     pub kommune_kode: MaybeUndefined<String>,
     /// General description of the enhed's services.
     pub beskrivelse: MaybeUndefined<String>,
-    /// Phone number.
+    /// Phone number: digits and spaces with an optional leading +, 8-15 digits.
     pub telefon: MaybeUndefined<String>,
-    /// E-mail address.
+    /// E-mail address (local@domain).
     pub email: MaybeUndefined<String>,
-    /// Web site.
+    /// Web site: an absolute http or https address, e.g. https://eksempel.dk.
     pub web: MaybeUndefined<String>,
     /// For plejeenheder: PLEJEBOLIG, FRIPLEJEBOLIG or LOKALPLEJEHJEM.
     pub boligtype: MaybeUndefined<crate::domain::serviceleverance::Boligtype>,

@@ -6,6 +6,7 @@ mod helpers;
 mod admin;
 mod auth;
 mod cli;
+mod enhed_contact;
 mod foundation;
 mod hardening;
 mod resilience;
