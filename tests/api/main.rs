@@ -9,5 +9,6 @@ mod cli;
 mod enhed_contact;
 mod foundation;
 mod hardening;
+mod preview_issues;
 mod resilience;
 mod search;
