@@ -1,6 +1,7 @@
 //! Import of enheder from the national register's CSV format (`data/plejecentre.csv`): used by
 //! the demo seed and by `plejeoverblik import FILE.csv` (R19). Idempotent: importing the same
 //! file again changes nothing. The register's data flaws are reported, never fatal.
+use crate::domain::enhed::validate_web;
 use crate::domain::geo::LatLon;
 use crate::domain::kommune::KommuneIndex;
 use crate::domain::serviceleverance::{Boligtype, EnhedKind};
@@ -79,15 +80,6 @@ pub fn demo_cvr(key: &str) -> String {
     format!("9{:07}", h % 10_000_000)
 }
 
-fn clean_web(w: &str) -> Option<String> {
-    let w = w.trim();
-    let rest = w
-        .strip_prefix("https://")
-        .or_else(|| w.strip_prefix("http://"))?;
-    let host = rest.split('/').next().unwrap_or("");
-    (!host.is_empty() && host.contains('.')).then(|| w.to_string())
-}
-
 /// Turns the register's rows into enheder, reporting flaws.
 pub fn convert(
     rows: Vec<RegisterRow>,
@@ -138,12 +130,16 @@ pub fn convert(
                 None
             }
         };
-        let web = clean_web(&r.web);
-        if web.is_none() && !r.web.trim().is_empty() {
-            report
-                .warnings
-                .push(format!("linje {line} ({navn}): ugyldig webadresse udeladt"));
-        }
+        // R17: the same rule as the admin edits; a bad address is left out, not fatal.
+        let web = validate_web(Some(&r.web))
+            .map_err(|e| {
+                report.warnings.push(format!(
+                    "linje {line} ({navn}): ugyldig webadresse udeladt (felt {}): {}",
+                    e.field, e.message
+                ))
+            })
+            .ok()
+            .flatten();
         if fold(&navn).contains("lukket") {
             report.warnings.push(format!(
                 "linje {line} ({navn}): navnet siger, at stedet er lukket"
@@ -363,7 +359,25 @@ mod tests {
             "the Lejre/Holbæk mismatch is reported"
         );
         assert!(w.contains("indeholder bynavn"));
-        assert!(w.contains("ugyldig webadresse"));
+        assert!(w.contains("ugyldig webadresse udeladt (felt web): Web skal være"));
+        // Left out: the register's 94 addresses without a host ("https:///sitecore/..."), two
+        // e-mail addresses given as web ("http://x@y.dk") and a doubled scheme.
+        assert_eq!(
+            rep.warnings
+                .iter()
+                .filter(|w| w.contains("(felt web)"))
+                .count(),
+            97
+        );
+        // R17: only addresses the admin edits would accept are stored.
+        for i in &items {
+            assert_eq!(
+                validate_web(i.model.web.as_deref()),
+                Ok(i.model.web.clone()),
+                "{}",
+                i.model.navn
+            );
+        }
         assert!(w.contains("lukket"));
         let kommunal = items
             .iter()

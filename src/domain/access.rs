@@ -170,6 +170,14 @@ pub fn decide_create(v: &Viewer, aftalepart_cvr: &str) -> Decision {
     }
 }
 
+/// May `v` preview the issues of an agreement with the kommune whose CVR is `aftalepart_cvr`
+/// (the form's `previewIssues`)? The same as creating one: the preview tells whether the kommune
+/// has other agreements with the enhed (R9), which only its own users may know (R26). Previewing
+/// a change of a saved agreement is `decide(v, SlAction::Update, ..)`.
+pub fn decide_preview(v: &Viewer, aftalepart_cvr: &str) -> Decision {
+    decide_create(v, aftalepart_cvr)
+}
+
 /// Administrator-only operations: FRIPLEJEBOLIG (R3), enheder and kommune admin, import,
 /// audit log (R16, R19), force-unlock (R14).
 pub fn decide_admin(v: &Viewer) -> Decision {
@@ -369,6 +377,35 @@ mod tests {
         assert_eq!(
             decide_create(&Viewer::anonymous(), KOMMUNE),
             Decision::Unauthenticated
+        );
+    }
+
+    #[test]
+    fn preview_only_for_those_who_may_save() {
+        let d = Role::Driftsoverenskomstansvarlig;
+        assert_eq!(
+            decide_preview(&Viewer::anonymous(), KOMMUNE),
+            Decision::Unauthenticated
+        );
+        assert_eq!(
+            decide_preview(&Viewer::anonymous(), ""),
+            Decision::Unauthenticated
+        );
+        assert_eq!(
+            decide_preview(&viewer(Some(d), KOMMUNE), KOMMUNE),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide_preview(&viewer(Some(d), OTHER), KOMMUNE),
+            Decision::Forbidden
+        );
+        assert_eq!(
+            decide_preview(&viewer(Some(Role::Redaktoer), EJER), KOMMUNE),
+            Decision::Forbidden
+        );
+        assert_eq!(
+            decide_preview(&viewer(Some(Role::Administrator), OTHER), KOMMUNE),
+            Decision::Allow
         );
     }
 

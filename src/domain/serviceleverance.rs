@@ -234,6 +234,17 @@ pub fn validate(f: &Fields, is_admin: bool) -> Result<(), Vec<FieldError>> {
     }
 }
 
+/// The checks of a save (R2-R5): `before` is the saved agreement being changed, `None` for a
+/// new one. R3: a kommune user may keep an existing FRIPLEJEBOLIG but not set one.
+pub fn validate_save(
+    f: &Fields,
+    before: Option<&Fields>,
+    is_admin: bool,
+) -> Result<(), Vec<FieldError>> {
+    let type_kept = before.is_some_and(|b| b.sl_type == f.sl_type);
+    validate(f, is_admin || type_kept)
+}
+
 /// How serious an issue is (R10).
 #[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -474,6 +485,18 @@ mod tests {
             errors(&full(), Some(&pleje)).is_empty(),
             "no beskrivelse needed for plejeenheder"
         );
+    }
+
+    #[test]
+    fn r3_a_kommune_user_may_keep_but_not_set_friplejebolig() {
+        let fri = Fields {
+            sl_type: Some(SlType::Friplejebolig),
+            ..full()
+        };
+        assert!(validate_save(&fri, None, false).is_err());
+        assert!(validate_save(&fri, Some(&full()), false).is_err());
+        assert!(validate_save(&fri, Some(&fri), false).is_ok());
+        assert!(validate_save(&fri, None, true).is_ok());
     }
 
     #[test]

@@ -75,6 +75,45 @@ pub async fn kommune_cvr(ctx: &Context<'_>, kode: &str) -> GqlResult<String> {
     Ok(k.map(|k| k.cvr.clone()).unwrap_or_default())
 }
 
+/// R9/R10: the issues of an agreement's fields with the facts they depend on: the enhed's kind
+/// and owner, the aftalepart's CVR, today, and whether another live agreement between the same
+/// kommune and enhed overlaps. `own_id` is the saved agreement itself (never its own overlap).
+/// The one computation behind both `Serviceleverance.issues` and `previewIssues`.
+pub async fn issues_of(
+    ctx: &Context<'_>,
+    own_id: Option<&str>,
+    aftalepart_kode: &str,
+    f: &Fields,
+) -> GqlResult<Vec<Issue>> {
+    let facts = enhed_facts(ctx, f.enhed_id.as_ref()).await?;
+    let cvr = kommune_cvr(ctx, aftalepart_kode).await?;
+    let overlaps = match &f.enhed_id {
+        Some(e) => ctx
+            .data_unchecked::<super::loaders::Loaded<SiblingLoader>>()
+            .load_one((aftalepart_kode.to_string(), e.clone()))
+            .await
+            .map_err(db_err)?
+            .unwrap_or_default()
+            .iter()
+            .any(|o| {
+                Some(o.id.as_str()) != own_id
+                    && rules::periods_overlap((o.startdato, o.slutdato), (f.startdato, f.slutdato))
+            }),
+        None => false,
+    };
+    let today = copenhagen_day(state(ctx).clock.now());
+    let ictx = IssueContext {
+        enhed: facts.as_ref(),
+        aftalepart_cvr: &cvr,
+        today,
+        overlaps_other: overlaps,
+    };
+    Ok(rules::issues(f, &ictx)
+        .into_iter()
+        .map(Issue::from)
+        .collect())
+}
+
 #[derive(Clone)]
 pub struct Serviceleverance(pub Arc<SlRow>);
 
@@ -137,36 +176,7 @@ impl Serviceleverance {
     /// Validation issues (R10): errors first, then warnings (R9).
     async fn issues(&self, ctx: &Context<'_>) -> GqlResult<Vec<Issue>> {
         let f = store::serviceleverance::fields(&self.0);
-        let facts = enhed_facts(ctx, f.enhed_id.as_ref()).await?;
-        let cvr = kommune_cvr(ctx, &self.0.aftalepart_kode).await?;
-        let overlaps = match &f.enhed_id {
-            Some(e) => ctx
-                .data_unchecked::<super::loaders::Loaded<SiblingLoader>>()
-                .load_one((self.0.aftalepart_kode.clone(), e.clone()))
-                .await
-                .map_err(db_err)?
-                .unwrap_or_default()
-                .iter()
-                .any(|o| {
-                    o.id != self.0.id
-                        && rules::periods_overlap(
-                            (o.startdato, o.slutdato),
-                            (f.startdato, f.slutdato),
-                        )
-                }),
-            None => false,
-        };
-        let today = copenhagen_day(state(ctx).clock.now());
-        let ictx = IssueContext {
-            enhed: facts.as_ref(),
-            aftalepart_cvr: &cvr,
-            today,
-            overlaps_other: overlaps,
-        };
-        Ok(rules::issues(&f, &ictx)
-            .into_iter()
-            .map(Issue::from)
-            .collect())
+        issues_of(ctx, Some(&self.0.id), &self.0.aftalepart_kode, &f).await
     }
     /// Is it shown in the public search today (R10, R20)?
     async fn is_public(&self, ctx: &Context<'_>) -> GqlResult<bool> {

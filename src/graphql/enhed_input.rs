@@ -1,7 +1,8 @@
-//! Turning an `EnhedInput` into an enhed: validation of the fields (R17) and the kommune derived
-//! from the location with the boundaries.
+//! Turning an `EnhedInput` into an enhed: validation of the fields (R17; the contact data by
+//! `domain::enhed`) and the kommune derived from the location with the boundaries.
 use super::mutation::EnhedInput;
 use crate::app::AppState;
+use crate::domain::enhed as enhed_rules;
 use crate::domain::geo::LatLon;
 use crate::domain::serviceleverance::{validate_long_text, validate_short_text, FieldError};
 use crate::domain::text::fold;
@@ -65,19 +66,31 @@ pub fn apply_input(
         i.sor_kode,
         o.as_ref().and_then(|x| x.sor_kode.clone()),
     );
-    let telefon = short(
-        "telefon",
-        "Telefon",
+    let mut contact = |v: MaybeUndefined<String>,
+                       cur: Option<String>,
+                       rule: fn(Option<&str>) -> Result<Option<String>, FieldError>|
+     -> Option<String> {
+        match v {
+            MaybeUndefined::Undefined => cur,
+            MaybeUndefined::Null => None,
+            MaybeUndefined::Value(s) => rule(Some(&s)).map_err(|e| errs.push(e)).ok().flatten(),
+        }
+    };
+    let telefon = contact(
         i.telefon,
         o.as_ref().and_then(|x| x.telefon.clone()),
+        enhed_rules::validate_telefon,
     );
-    let email = short(
-        "email",
-        "E-mail",
+    let email = contact(
         i.email,
         o.as_ref().and_then(|x| x.email.clone()),
+        enhed_rules::validate_email,
     );
-    let web = short("web", "Web", i.web, o.as_ref().and_then(|x| x.web.clone()));
+    let web = contact(
+        i.web,
+        o.as_ref().and_then(|x| x.web.clone()),
+        enhed_rules::validate_web,
+    );
     let beskrivelse = match i.beskrivelse {
         MaybeUndefined::Undefined => o.as_ref().and_then(|x| x.beskrivelse.clone()),
         MaybeUndefined::Null => None,

@@ -1,7 +1,7 @@
 //! The admin side (R1-R19, R25-R27): scoped queries and the guarded mutations. Each resolver
 //! asks the access policy (`domain::access`), applies the domain rules, writes through the
 //! store in one transaction with its audit entry (R16), and returns the fresh item.
-use super::admin_types::{enhed_facts, lock_of, AuditEntry, Serviceleverance, ViewerObj};
+use super::admin_types::{issues_of, lock_of, AuditEntry, Serviceleverance, ViewerObj};
 use super::scalars::Date;
 use super::types::{Enhed, Issue};
 use super::{state, viewer};
@@ -230,6 +230,51 @@ async fn reload(st: &AppState, id: &str) -> AppResult<Arc<SlRow>> {
     ))
 }
 
+/// The aftalepart of a new agreement (R1): the caller's kommune by its CVR; an administrator
+/// names one. `decide` is the policy's answer for the action (create or preview).
+async fn new_aftalepart(
+    st: &AppState,
+    v: &Viewer,
+    aftalepart_kode: Option<&str>,
+    decide: fn(&Viewer, &str) -> Decision,
+) -> AppResult<store::kommune::Kommune> {
+    // Anonymous callers are refused before anything is looked up.
+    if decide(v, "") == Decision::Unauthenticated {
+        AppError::check(Decision::Unauthenticated, WHAT)?;
+    }
+    let kommune = match (aftalepart_kode, v.is_admin()) {
+        (Some(k), true) => {
+            let kode = st
+                .kommuner
+                .resolve(k)
+                .ok_or_else(|| AppError::validation("aftalepartKode", "Kommunen findes ikke."))?;
+            store::kommune::by_kode(&st.db, kode).await?
+        }
+        (Some(_), false) => {
+            return Err(AppError::Forbidden(
+                "Kun administratorer kan vælge aftalepart; den sættes fra din organisation.".into(),
+            ))
+        }
+        (None, _) => match &v.cvr {
+            Some(cvr) => store::kommune::by_cvr(&st.db, cvr).await?,
+            None => None,
+        },
+    };
+    let Some(kommune) = kommune else {
+        return Err(match decide(v, "") {
+            Decision::Allow => {
+                AppError::validation("aftalepartKode", "Angiv aftalepartens kommunekode.")
+            }
+            _ => AppError::Forbidden(
+                "Kun en driftsoverenskomstansvarlig i en kommune kan oprette serviceleverancer."
+                    .into(),
+            ),
+        });
+    };
+    AppError::check(decide(v, &kommune.cvr), WHAT)?;
+    Ok(kommune)
+}
+
 fn text_field(
     field: &'static str,
     label: &str,
@@ -328,11 +373,11 @@ pub struct EnhedInput {
     pub kommune_kode: MaybeUndefined<String>,
     /// General description of the enhed's services.
     pub beskrivelse: MaybeUndefined<String>,
-    /// Phone number.
+    /// Phone number: digits and spaces with an optional leading +, 8-15 digits.
     pub telefon: MaybeUndefined<String>,
-    /// E-mail address.
+    /// E-mail address (local@domain).
     pub email: MaybeUndefined<String>,
-    /// Web site.
+    /// Web site: an absolute http or https address, e.g. https://eksempel.dk.
     pub web: MaybeUndefined<String>,
     /// For plejeenheder: PLEJEBOLIG, FRIPLEJEBOLIG or LOKALPLEJEHJEM.
     pub boligtype: MaybeUndefined<crate::domain::serviceleverance::Boligtype>,
@@ -520,26 +565,71 @@ impl AdminQuery {
         })
     }
 
-    /// The issues a set of fields would have, without saving (for the form).
+    /// The issues (R9, R10) a save of these fields would give, without saving (for the form):
+    /// the same computation and facts as the saved agreement's `issues`, and the same refusals
+    /// (R3, R5, an unknown enhed). Without `id` it previews createServiceleverance; with `id`,
+    /// updateServiceleverance of that agreement (omitted fields are kept, null clears). Navn is
+    /// not previewed. Only for those who may make that save.
+    #[allow(clippy::too_many_arguments)]
     async fn preview_issues(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The enhed's global id or enhedId.")] enhed_id: Option<String>,
-        #[graphql(name = "type", desc = "The type.")] sl_type: Option<SlType>,
-        #[graphql(desc = "The startdato.")] startdato: Option<Date>,
+        #[graphql(desc = "The enhed's global id or enhedId.")] enhed_id: MaybeUndefined<String>,
+        #[graphql(name = "type", desc = "The type.")] sl_type: MaybeUndefined<SlType>,
+        #[graphql(desc = "The startdato.")] startdato: MaybeUndefined<Date>,
+        #[graphql(desc = "The slutdato.")] slutdato: MaybeUndefined<Date>,
+        #[graphql(desc = "The serviceleverance being edited; omit it for a new one.")] id: Option<
+            ID,
+        >,
+        #[graphql(
+            desc = "Administrators, for a new serviceleverance: the kommune (kode) that is the party."
+        )]
+        aftalepart_kode: Option<String>,
     ) -> GqlResult<Vec<Issue>> {
-        let f = Fields {
-            navn: "x".into(),
-            enhed_id: enhed_id.clone(),
-            sl_type,
-            startdato: startdato.map(|d| d.0),
-            ..Default::default()
+        let st = state(ctx);
+        let v = viewer(ctx);
+        let (own_id, aftalepart, before) = match &id {
+            Some(id) => {
+                let (m, _) = load_for(st, v, id, SlAction::Update).await?;
+                if aftalepart_kode.is_some() {
+                    return Err(AppError::validation(
+                        "aftalepartKode",
+                        "Aftaleparten kan ikke ændres; udelad aftalepartKode, når id er angivet.",
+                    )
+                    .into());
+                }
+                let f = sl_store::fields(&m);
+                (Some(m.id), m.aftalepart_kode, Some(f))
+            }
+            None => {
+                let k = new_aftalepart(st, v, aftalepart_kode.as_deref(), access::decide_preview)
+                    .await?;
+                (None, k.kode, None)
+            }
         };
-        let facts = enhed_facts(ctx, enhed_id.as_ref()).await?;
-        Ok(rules::errors(&f, facts.as_ref())
-            .into_iter()
-            .map(Issue::from)
-            .collect())
+        let cur = before.clone().unwrap_or_default();
+        let f = Fields {
+            enhed_id: enhed_id_field(enhed_id, cur.enhed_id.clone())?,
+            sl_type: opt(sl_type, cur.sl_type),
+            startdato: opt(startdato.map_value(|d| d.0), cur.startdato),
+            slutdato: opt(slutdato.map_value(|d| d.0), cur.slutdato),
+            ..cur
+        };
+        if let Err(mut errs) = rules::validate_save(&f, before.as_ref(), v.is_admin()) {
+            // Navn is not part of the preview (a new one has none yet).
+            errs.retain(|e| e.field != "navn");
+            if !errs.is_empty() {
+                return Err(AppError::Validation(errs).into());
+            }
+        }
+        if let Some(e) = &f.enhed_id {
+            if super::types::load_enhed(ctx, e).await?.is_none() {
+                return Err(
+                    AppError::validation("enhedId", "Den valgte enhed findes ikke.").into(),
+                );
+            }
+        }
+        issues_of(ctx, own_id.as_deref(), &aftalepart, &f).await
     }
 }
 
@@ -559,39 +649,13 @@ impl Mutation {
     ) -> GqlResult<Serviceleverance> {
         let st = state(ctx);
         let v = viewer(ctx);
-        if !v.is_authenticated() {
-            return Err(AppError::Unauthenticated("Du skal være logget ind.".into()).into());
-        }
-        let kommune =
-            match (&input.aftalepart_kode, v.is_admin()) {
-                (Some(k), true) => {
-                    let kode = st.kommuner.resolve(k).ok_or_else(|| {
-                        AppError::validation("aftalepartKode", "Kommunen findes ikke.")
-                    })?;
-                    store::kommune::by_kode(&st.db, kode)
-                        .await
-                        .map_err(AppError::from)?
-                }
-                (Some(_), false) => return Err(AppError::Forbidden(
-                    "Kun administratorer kan vælge aftalepart; den sættes fra din organisation."
-                        .into(),
-                )
-                .into()),
-                (None, _) => match &v.cvr {
-                    Some(cvr) => store::kommune::by_cvr(&st.db, cvr)
-                        .await
-                        .map_err(AppError::from)?,
-                    None => None,
-                },
-            };
-        let Some(kommune) = kommune else {
-            return Err(match access::decide_create(v, "") {
-                Decision::Allow => AppError::validation("aftalepartKode", "Angiv aftalepartens kommunekode."),
-                _ => AppError::Forbidden("Kun en driftsoverenskomstansvarlig i en kommune kan oprette serviceleverancer.".into()),
-            }
-            .into());
-        };
-        AppError::check(access::decide_create(v, &kommune.cvr), WHAT)?;
+        let kommune = new_aftalepart(
+            st,
+            v,
+            input.aftalepart_kode.as_deref(),
+            access::decide_create,
+        )
+        .await?;
         let mut errs = Vec::new();
         let navn = rules::validate_navn(&input.navn)
             .map_err(|e| errs.push(e))
@@ -618,7 +682,7 @@ impl Mutation {
             startdato: input.startdato.map(|d| d.0),
             slutdato: input.slutdato.map(|d| d.0),
         };
-        if let Err(mut e) = rules::validate(&f, v.is_admin()) {
+        if let Err(mut e) = rules::validate_save(&f, None, v.is_admin()) {
             errs.append(&mut e);
         }
         errs.dedup_by(|a, b| a.field == b.field);
@@ -750,9 +814,7 @@ impl Mutation {
             startdato: opt(input.startdato.map_value(|d| d.0), cur.startdato),
             slutdato: opt(input.slutdato.map_value(|d| d.0), cur.slutdato),
         };
-        // R3: a kommune user may keep an existing FRIPLEJEBOLIG but not set one.
-        let type_changed = f.sl_type != cur.sl_type;
-        if let Err(mut e) = rules::validate(&f, v.is_admin() || !type_changed) {
+        if let Err(mut e) = rules::validate_save(&f, Some(&cur), v.is_admin()) {
             errs.append(&mut e);
         }
         errs.dedup_by(|a, b| a.field == b.field);
@@ -896,8 +958,7 @@ impl Mutation {
         let f: Fields =
             serde_json::from_str(&ver.snapshot).map_err(|e| AppError::Internal(e.to_string()))?;
         let cur = sl_store::fields(&m);
-        rules::validate(&f, v.is_admin() || f.sl_type == cur.sl_type)
-            .map_err(AppError::Validation)?;
+        rules::validate_save(&f, Some(&cur), v.is_admin()).map_err(AppError::Validation)?;
         Ok(Serviceleverance(
             save_fields(st, v, &m, &f, "restoreServiceleveranceVersion").await?,
         ))
