@@ -232,7 +232,7 @@ db_test!(
     hostile_input_is_refused_cleanly,
     |app: TestApp| async move {
         let t = app.token(Role::Driftsoverenskomstansvarlig, &kommune_cvr(ROSKILDE), "u");
-        let search = "query($k: String!, $t: String, $f: Int, $d: NaiveDate, $lat: Float!) { search(kommune: $k, text: $t, first: $f, date: $d, near: {lat: $lat, lon: 10}) { totalCount } }";
+        let search = "query($k: String!, $t: String, $f: Int, $d: Date, $lat: Float!) { search(kommune: $k, text: $t, first: $f, date: $d, near: {lat: $lat, lon: 10}) { totalCount } }";
         let cases = vec![
             json!({ "k": "\u{0}", "lat": 56.0 }),
             json!({ "k": "x".repeat(100_000), "lat": 56.0 }),

@@ -11,4 +11,5 @@ mod foundation;
 mod hardening;
 mod preview_issues;
 mod resilience;
+mod perimeter;
 mod search;
