@@ -273,11 +273,16 @@ async fn run(
     headers: &HeaderMap,
     req: async_graphql::Request,
 ) -> Result<GqlResponse, Response> {
-    let viewer = match h.state.auth.authenticate(
-        headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok()),
-    ) {
+    let viewer = match h
+        .state
+        .auth
+        .authenticate(
+            headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok()),
+        )
+        .await
+    {
         Ok(v) => v,
         Err(e) => {
             let media = negotiate(headers).unwrap_or(Media::Json);
