@@ -38,7 +38,7 @@ impl AppState {
         store::migrate(&db).await?;
         store::kommune::ensure_reference(&db).await?;
         let state = AppState {
-            auth: Arc::new(Authenticator::from_config(&config)?),
+            auth: Arc::new(Authenticator::from_config(&config).await?),
             db,
             config: Arc::new(config),
             clock: clock.unwrap_or_else(|| Arc::new(SystemClock)),

@@ -19,6 +19,14 @@ pub struct Config {
     pub dev_key: String,
     /// JWKS or PEM file with the identity provider's public keys.
     pub auth_keys: Option<PathBuf>,
+    /// HTTPS URL of the identity provider's JWKS, fetched at start and refreshed (see
+    /// `auth::Authenticator`). Excludes `auth_keys`.
+    pub auth_jwks_url: Option<String>,
+    /// Seconds between periodic refreshes of the JWKS from `auth_jwks_url`.
+    pub auth_jwks_refresh_secs: u64,
+    /// At most one extra JWKS fetch per this many seconds for tokens whose `kid` is unknown,
+    /// so that forged key ids cannot make the service hammer the identity provider.
+    pub auth_jwks_min_refetch_secs: u64,
     pub auth_issuer: Option<String>,
     pub auth_audience: Option<String>,
     pub claim_cvr: String,
@@ -65,6 +73,9 @@ impl Default for Config {
             dev_tokens: false,
             dev_key: DEFAULT_DEV_KEY.to_string(),
             auth_keys: None,
+            auth_jwks_url: None,
+            auth_jwks_refresh_secs: 300,
+            auth_jwks_min_refetch_secs: 30,
             auth_issuer: None,
             auth_audience: None,
             claim_cvr: "cvr".into(),

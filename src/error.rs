@@ -172,26 +172,54 @@ pub fn local_time(t: DateTime<Utc>) -> String {
         .to_string()
 }
 
-/// Is this database error the database being unreachable (rather than a bug)?
+/// Is this database error the database being unreachable or going away (rather than a bug)?
+/// Besides a pool that cannot connect, this covers what a PostgreSQL restart or failover does
+/// to requests in flight: the server ends their sessions with SQLSTATE 57P01 (admin shutdown),
+/// 57P02 (crash shutdown) or 57P03 (cannot connect now), or the socket just closes, which sqlx
+/// reports as an io error, a TLS error or a protocol error of a half-read message.
 pub fn is_unavailable(e: &sea_orm::DbErr) -> bool {
-    use sea_orm::{sqlx, DbErr, RuntimeErr};
-    let sqlx_down = |s: &sqlx::Error| {
-        matches!(
-            s,
-            sqlx::Error::Io(_)
-                | sqlx::Error::PoolTimedOut
-                | sqlx::Error::PoolClosed
-                | sqlx::Error::WorkerCrashed
-                | sqlx::Error::Tls(_)
-        )
-    };
+    use sea_orm::{DbErr, RuntimeErr};
     match e {
         DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
         DbErr::Exec(RuntimeErr::SqlxError(s)) | DbErr::Query(RuntimeErr::SqlxError(s)) => {
-            sqlx_down(s)
+            sqlx_unavailable(s)
         }
         _ => false,
     }
+}
+
+fn sqlx_unavailable(e: &sea_orm::sqlx::Error) -> bool {
+    use sea_orm::sqlx::Error as E;
+    match e {
+        E::Io(_)
+        | E::Tls(_)
+        | E::Protocol(_)
+        | E::PoolTimedOut
+        | E::PoolClosed
+        | E::WorkerCrashed => true,
+        E::Database(d) => d.code().is_some_and(|c| sqlstate_unavailable(&c)),
+        other => has_io_source(other),
+    }
+}
+
+/// SQLSTATEs of a server that is going away or cannot take us now: class 08 (connection
+/// exception), 57P01..57P05 (admin/crash shutdown, cannot connect now, database dropped, idle
+/// session timeout) and 53300 (too many connections). Not 57014 (query canceled): that is a
+/// statement timeout, not an outage.
+fn sqlstate_unavailable(code: &str) -> bool {
+    code.starts_with("08") || code.starts_with("57P") || code == "53300"
+}
+
+/// An io error somewhere in the error's sources (a closed socket wrapped by the driver).
+fn has_io_source(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        if s.is::<std::io::Error>() {
+            return true;
+        }
+        cur = s.source();
+    }
+    false
 }
 
 impl From<sea_orm::DbErr> for AppError {
@@ -211,5 +239,37 @@ pub type GqlResult<T> = async_graphql::Result<T>;
 impl From<AppError> for async_graphql::Error {
     fn from(e: AppError) -> Self {
         e.into_graphql()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::{sqlx, DbErr, RuntimeErr};
+    use std::sync::Arc;
+
+    fn exec(e: sqlx::Error) -> DbErr {
+        DbErr::Exec(RuntimeErr::SqlxError(Arc::new(e)))
+    }
+
+    #[test]
+    fn connection_loss_is_unavailable_and_bugs_are_not() {
+        let io = || std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset");
+        assert!(is_unavailable(&exec(sqlx::Error::Io(io()))));
+        assert!(is_unavailable(&DbErr::Query(RuntimeErr::SqlxError(
+            Arc::new(sqlx::Error::Protocol("unexpected message".into()))
+        ))));
+        assert!(is_unavailable(&exec(sqlx::Error::Decode(Box::new(io())))));
+        assert!(!is_unavailable(&exec(sqlx::Error::RowNotFound)));
+        assert!(!is_unavailable(&exec(sqlx::Error::ColumnNotFound(
+            "x".into()
+        ))));
+        assert!(!is_unavailable(&DbErr::Custom("x".into())));
+        for c in ["57P01", "57P02", "57P03", "08006", "08003", "53300"] {
+            assert!(sqlstate_unavailable(c), "{c}");
+        }
+        for c in ["57014", "23505", "40001", "42P01"] {
+            assert!(!sqlstate_unavailable(c), "{c}");
+        }
     }
 }

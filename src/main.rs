@@ -74,8 +74,23 @@ struct ServeArgs {
     #[arg(long, env = "PLEJEOVERBLIK_DEV_KEY", default_value = DEFAULT_DEV_KEY, hide_default_value = true)]
     dev_key: String,
     /// JWKS or PEM file with the identity provider's public keys (RS256/ES256).
-    #[arg(long, env = "PLEJEOVERBLIK_AUTH_JWKS")]
+    #[arg(
+        long,
+        env = "PLEJEOVERBLIK_AUTH_JWKS",
+        conflicts_with = "auth_jwks_url"
+    )]
     auth_jwks: Option<PathBuf>,
+    /// HTTPS URL of the identity provider's JWKS; fetched at start, refreshed periodically and
+    /// when a token names an unknown key id (keys rotate without a restart).
+    #[arg(long, env = "PLEJEOVERBLIK_AUTH_JWKS_URL")]
+    auth_jwks_url: Option<String>,
+    /// Seconds between refreshes of the JWKS from --auth-jwks-url.
+    #[arg(
+        long,
+        env = "PLEJEOVERBLIK_AUTH_JWKS_REFRESH_SECS",
+        default_value_t = 300
+    )]
+    auth_jwks_refresh_secs: u64,
     /// Required token issuer (iss).
     #[arg(long, env = "PLEJEOVERBLIK_AUTH_ISSUER")]
     auth_issuer: Option<String>,
@@ -204,6 +219,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 dev_tokens: a.dev_tokens,
                 dev_key: a.dev_key,
                 auth_keys: a.auth_jwks,
+                auth_jwks_url: a.auth_jwks_url.filter(|u| !u.trim().is_empty()),
+                auth_jwks_refresh_secs: a.auth_jwks_refresh_secs.max(1),
                 auth_issuer: a.auth_issuer,
                 auth_audience: a.auth_audience,
                 claim_cvr: a.claim_cvr,

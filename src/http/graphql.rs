@@ -339,11 +339,16 @@ async fn run(
     headers: &HeaderMap,
     req: async_graphql::Request,
 ) -> Result<GqlResponse, Response> {
-    let viewer = match h.state.auth.authenticate(
-        headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok()),
-    ) {
+    let viewer = match h
+        .state
+        .auth
+        .authenticate(
+            headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok()),
+        )
+        .await
+    {
         Ok(v) => v,
         Err(e) => {
             let media = negotiate(headers).unwrap_or(Media::Json);
@@ -416,6 +421,17 @@ fn normalize_errors(errors: &mut [ServerError], c: &crate::config::Config) {
             continue;
         }
         if code_of(e).is_some() && !messages::is_english(&e.message) {
+            continue;
+        }
+        if code_of(e).is_none() && !e.path.is_empty() && !messages::is_english(&e.message) {
+            // A resolver error that did not go through AppError: never shown as such.
+            let id = uuid::Uuid::new_v4().to_string();
+            tracing::error!(correlation_id = %id, cause = %e.message, "intern fejl uden kode");
+            e.message = format!("Der opstod en intern fejl. Oplys fejl-id {id} til supporten.");
+            let mut ext = e.extensions.take().unwrap_or_default();
+            ext.set("code", "INTERNAL");
+            ext.set("correlationId", id);
+            e.extensions = Some(ext);
             continue;
         }
         let d = messages::translate(&e.message, limits);

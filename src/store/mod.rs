@@ -7,7 +7,10 @@ pub mod kommune;
 pub mod serviceleverance;
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr,
+    TransactionTrait,
+};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,13 +28,17 @@ impl StatementCounter {
 }
 
 /// Opens the database. SQLite files are created if missing and use WAL and a busy timeout so
-/// that concurrent requests wait instead of failing.
-pub async fn connect(url: &str, counter: &StatementCounter) -> Result<DatabaseConnection, DbErr> {
+/// that concurrent requests wait instead of failing. A SQLite database the service cannot write
+/// (a read-only file, directory or file system, or `mode=ro` in the URL) is refused here with a
+/// message that names the path and the problem: otherwise the service would start, report
+/// ready and then fail every write.
+pub async fn connect(url: &str, counter: &StatementCounter) -> anyhow::Result<DatabaseConnection> {
+    let sqlite = url.starts_with("sqlite:");
     let mut opt = ConnectOptions::new(url.to_string());
     opt.sqlx_logging(false)
         .connect_timeout(Duration::from_secs(3))
         .acquire_timeout(Duration::from_secs(3));
-    if url.starts_with("sqlite:") {
+    if sqlite {
         opt.max_connections(8).map_sqlx_sqlite_opts(|o| {
             o.create_if_missing(true)
                 .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
@@ -42,12 +49,109 @@ pub async fn connect(url: &str, counter: &StatementCounter) -> Result<DatabaseCo
     } else {
         opt.max_connections(16);
     }
-    let mut db = Database::connect(opt).await?;
+    let mut db = match Database::connect(opt).await {
+        Ok(db) => db,
+        Err(e) if sqlite => anyhow::bail!(sqlite_fault(url, &e)),
+        Err(e) => return Err(e.into()),
+    };
+    if sqlite {
+        match probe_write(&db).await {
+            Ok(()) => {}
+            // Another writer holds the lock (an import, say): SQLite checks read-only before
+            // it waits for locks, so the file is writable.
+            Err(e) if matches!(sqlite_code(&e).map(|c| c & 0xff), Some(5 | 6)) => {}
+            Err(e) => {
+                let _ = db.close_by_ref().await;
+                anyhow::bail!(sqlite_fault(url, &e));
+            }
+        }
+    }
     let c = counter.0.clone();
     db.set_metric_callback(move |_| {
         c.fetch_add(1, Ordering::Relaxed);
     });
     Ok(db)
+}
+
+/// Writes to the database in a transaction that is rolled back. SQLite knows at the first write
+/// whether it can write: a file opened read-only (by `mode=ro`, or because the file or its file
+/// system is not writable, which SQLite silently falls back to) refuses with SQLITE_READONLY.
+async fn probe_write(db: &DatabaseConnection) -> Result<(), DbErr> {
+    let txn = db.begin().await?;
+    txn.execute_unprepared("CREATE TABLE plejeoverblik_write_probe (x INTEGER)")
+        .await?;
+    txn.rollback().await
+}
+
+/// The file of a SQLite URL (`sqlite://FILE?...` or `sqlite:FILE?...`).
+fn sqlite_path(url: &str) -> &str {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    rest.split('?').next().unwrap_or(rest)
+}
+
+/// A Danish explanation of why a SQLite database cannot be used, naming the path.
+fn sqlite_fault(url: &str, e: &DbErr) -> String {
+    let path = sqlite_path(url);
+    let file = std::path::Path::new(path);
+    let dir = match file.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let read_only_url = url
+        .split_once('?')
+        .is_some_and(|(_, q)| q.split('&').any(|p| p == "mode=ro"));
+    // SQLite's extended result code: the low byte is the primary code.
+    let code = sqlite_code(e);
+    match code.map(|c| (c & 0xff, c)) {
+        // SQLITE_READONLY_DIRECTORY
+        Some((8, 1544)) => format!(
+            "databasemappen {} er skrivebeskyttet: SQLite kan ikke oprette sine WAL-filer ved \
+             siden af databasefilen {path}. Tjenesten skal kunne skrive i mappen.",
+            dir.display()
+        ),
+        Some((8, _)) if read_only_url => format!(
+            "databasefilen {path} er åbnet skrivebeskyttet (mode=ro i --database-url). \
+             Tjenesten skal kunne skrive; brug mode=rwc."
+        ),
+        Some((8, _)) => format!(
+            "databasefilen {path} er skrivebeskyttet (filens rettigheder eller et \
+             skrivebeskyttet filsystem). Tjenesten skal kunne skrive i den."
+        ),
+        // SQLITE_CANTOPEN
+        Some((14, _)) => {
+            let why = match std::fs::metadata(&dir) {
+                Ok(m) if !m.is_dir() => format!("{} er ikke en mappe", dir.display()),
+                Ok(_) if file.is_dir() => format!("{path} er en mappe"),
+                Ok(_) => format!(
+                    "tjenesten mangler rettigheder til mappen {} eller filen, eller \
+                     filsystemet er skrivebeskyttet",
+                    dir.display()
+                ),
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                    format!("mappen {} findes ikke", dir.display())
+                }
+                Err(err) => format!("mappen {} kan ikke læses: {err}", dir.display()),
+            };
+            format!("databasefilen {path} kan ikke åbnes eller oprettes: {why}.")
+        }
+        _ => format!("databasen {path} kan ikke bruges: {e}"),
+    }
+}
+
+fn sqlite_code(e: &DbErr) -> Option<i32> {
+    use sea_orm::RuntimeErr;
+    match e {
+        DbErr::Conn(RuntimeErr::SqlxError(s))
+        | DbErr::Exec(RuntimeErr::SqlxError(s))
+        | DbErr::Query(RuntimeErr::SqlxError(s)) => match &**s {
+            sea_orm::sqlx::Error::Database(d) => d.code().and_then(|c| c.parse().ok()),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {

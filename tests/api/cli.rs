@@ -1,6 +1,7 @@
-//! The `plejeoverblik` binary: serve prints the playground URL and stops cleanly on SIGTERM;
-//! token prints a token on its last line; export-schema --check.
-use std::io::{BufRead, BufReader};
+//! The `plejeoverblik` binary: serve prints the playground URL and stops cleanly on SIGTERM, and
+//! refuses to start on a database it cannot write; token prints a token on its last line;
+//! export-schema --check.
+use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -113,5 +114,184 @@ fn serve_prints_the_playground_url_and_stops_on_sigterm() {
         assert!(Instant::now() < deadline, "did not stop");
         std::thread::sleep(Duration::from_millis(100));
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Runs `serve` on `url` (through `prefix`, e.g. `setpriv ...`) and expects it to refuse to
+/// start: exits non-zero in time; returns its stderr.
+fn serve_refuses(prefix: &[String], url: &str) -> String {
+    let mut cmd = match prefix.split_first() {
+        Some((first, rest)) => {
+            let mut c = Command::new(first);
+            c.args(rest).arg(BIN);
+            c
+        }
+        None => Command::new(BIN),
+    };
+    let mut child = cmd
+        .args([
+            "--database-url",
+            url,
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--no-demo-data",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("serve started on {url} instead of refusing");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = e.read_to_string(&mut stderr);
+    }
+    assert!(!status.success(), "serve on {url} must fail: {stderr}");
+    stderr
+}
+
+fn temp_dir(tag: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("plejeoverblik-{tag}-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    dir
+}
+
+/// `serve` on a SQLite database it cannot write must not start (it would report ready and then
+/// fail every write) but exit non-zero with a Danish message that names the path and the problem.
+///
+/// The tests run as root, and root ignores file permissions, so a chmod alone proves nothing
+/// here. This test covers what fails for root too: (1) `mode=ro` in the URL on an existing
+/// database, a read-only database as an operator may configure it by mistake; SQLite opens a
+/// file it may not write (no permission, a read-only file system) read-only in just the same
+/// way, so the same startup write probe catches those; (2) a path whose parent is a regular
+/// file, which nobody can create. The permission faults themselves are tested as `nobody` in
+/// `serve_refuses_a_database_without_write_permission`.
+#[test]
+fn serve_refuses_a_read_only_database_and_an_unwritable_path() {
+    let dir = temp_dir("ro");
+    let db = dir.join("p.db");
+    let s = Command::new(BIN)
+        .arg("--database-url")
+        .arg(format!("sqlite://{}?mode=rwc", db.display()))
+        .arg("migrate")
+        .stderr(Stdio::null())
+        .status()
+        .expect("migrate");
+    assert!(s.success());
+
+    let err = serve_refuses(&[], &format!("sqlite://{}?mode=ro", db.display()));
+    assert!(err.contains("skrivebeskyttet"), "{err}");
+    assert!(err.contains(&db.display().to_string()), "{err}");
+    assert!(err.contains("mode=ro"), "{err}");
+
+    let file = dir.join("file.txt");
+    std::fs::write(&file, "ikke en mappe").expect("write");
+    let inside = file.join("p.db");
+    let err = serve_refuses(&[], &format!("sqlite://{}?mode=rwc", inside.display()));
+    assert!(err.contains(&inside.display().to_string()), "{err}");
+    assert!(err.contains("er ikke en mappe"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// How to run a command without root's disregard for file permissions: as is when we are not
+/// root, as `nobody` through `setpriv` when we are. `None` when neither works here.
+fn unprivileged() -> Option<(Vec<String>, Option<u32>)> {
+    let uid = Command::new("id").arg("-u").output().ok()?;
+    if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
+        return Some((Vec::new(), None));
+    }
+    let prefix: Vec<String> = [
+        "setpriv",
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+    ]
+    .map(String::from)
+    .to_vec();
+    let works = Command::new(&prefix[0])
+        .args(&prefix[1..])
+        .arg("true")
+        .status()
+        .is_ok_and(|s| s.success());
+    works.then_some((prefix, Some(65534)))
+}
+
+/// The permission faults, as an unprivileged user (see `unprivileged`): a database file with
+/// mode 0444 (SQLite opens it read-only; the startup write probe refuses it) and a database in a
+/// directory with mode 0555 (SQLite cannot create its WAL files next to it).
+#[test]
+fn serve_refuses_a_database_without_write_permission() {
+    use std::os::unix::fs::PermissionsExt;
+    let Some((prefix, uid)) = unprivileged() else {
+        eprintln!("note: permission test skipped (running as root without a working setpriv)");
+        return;
+    };
+    let dir = temp_dir("perm");
+    let chmod = |p: &std::path::Path, mode: u32| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).expect("chmod");
+    };
+    chmod(&dir, 0o755);
+    if let Some(uid) = uid {
+        std::os::unix::fs::chown(&dir, Some(uid), Some(uid)).expect("chown");
+    }
+    let db = dir.join("p.db");
+    let url = format!("sqlite://{}?mode=rwc", db.display());
+    let run = |args: &[&str]| {
+        let mut c = match prefix.split_first() {
+            Some((first, rest)) => {
+                let mut c = Command::new(first);
+                c.args(rest).arg(BIN);
+                c
+            }
+            None => Command::new(BIN),
+        };
+        c.args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("run")
+    };
+    assert!(run(&["--database-url", &url, "migrate"]).success());
+
+    // A read-only database file.
+    chmod(&db, 0o444);
+    let err = serve_refuses(&prefix, &url);
+    assert!(err.contains("skrivebeskyttet"), "{err}");
+    assert!(err.contains(&db.display().to_string()), "{err}");
+    chmod(&db, 0o644);
+
+    // A database in a read-only directory. First the WAL is folded into the file (journal mode
+    // DELETE checkpoints it and removes the WAL files, as a clean shutdown leaves them), so that
+    // SQLite must create new WAL files, which the directory does not allow.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt");
+    rt.block_on(async {
+        use sea_orm::ConnectionTrait;
+        let c = sea_orm::Database::connect(&url).await.expect("open");
+        c.execute_unprepared("PRAGMA journal_mode=DELETE")
+            .await
+            .expect("journal mode");
+        let _ = c.close().await;
+    });
+    assert!(!dir.join("p.db-wal").exists(), "WAL folded in");
+    chmod(&dir, 0o555);
+    let err = serve_refuses(&prefix, &url);
+    chmod(&dir, 0o755);
+    assert!(err.contains("databasemappen"), "{err}");
+    assert!(err.contains("skrivebeskyttet"), "{err}");
+    assert!(err.contains(&dir.display().to_string()), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }

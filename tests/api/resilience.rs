@@ -1,8 +1,13 @@
 //! Faults: with the database down the service stays up, /readyz says not ready, requests fail
-//! fast with UNAVAILABLE, and everything works again by itself once the database is back.
+//! fast with UNAVAILABLE, and everything works again by itself once the database is back. A
+//! database restart under load gives UNAVAILABLE, never INTERNAL.
+use crate::helpers::*;
 use plejeoverblik::config::Config;
+use plejeoverblik::domain::access::Role;
 use plejeoverblik::AppState;
 use serde_json::{json, Value};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
@@ -139,4 +144,121 @@ async fn database_down_and_back_postgres() {
     let _ = admin
         .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         .await;
+}
+
+/// A PostgreSQL restart under load. Every session of the test database is terminated, again and
+/// again, from an admin connection while readers and writers run: `pg_terminate_backend` ends a
+/// session exactly as a restart does (SQLSTATE 57P01 "terminating connection due to
+/// administrator command", then a closed socket), without stopping the server other tests share.
+/// Every error a client sees must be UNAVAILABLE, never INTERNAL, and afterwards the service
+/// serves again by itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn terminated_sessions_are_unavailable_not_internal_postgres() {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let Some(app) = TestApp::spawn_postgres(Options {
+        seed_demo: true,
+        ..Default::default()
+    })
+    .await
+    else {
+        return;
+    };
+    let app = Arc::new(app);
+    let db_name = app
+        .state
+        .config
+        .database_url
+        .rsplit('/')
+        .next()
+        .and_then(|s| s.split('?').next())
+        .expect("database name")
+        .to_string();
+    let base = std::env::var("PLEJEOVERBLIK_TEST_POSTGRES_URL").expect("postgres url");
+    let admin = sea_orm::Database::connect(&base).await.expect("admin");
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let admin_token = app.token(Role::Administrator, ADMIN_CVR, "admin");
+    let mut load = JoinSet::new();
+    for worker in 0..6 {
+        let (app, stop, token) = (app.clone(), stop.clone(), admin_token.clone());
+        load.spawn(async move {
+            let (mut ok, mut codes) = (0usize, Vec::<String>::new());
+            let mut i = 0;
+            while !stop.load(Ordering::SeqCst) {
+                i += 1;
+                let v = match worker % 3 {
+                    0 => app.gql(None, "query($k: String!) { search(kommune: $k, first: 50) { totalCount edges { node { navn kommune { navn } } } } }", json!({ "k": AARHUS })).await,
+                    1 => app.gql(None, "{ kommuner { kode navn tilbud { plejeenheder helhedsplejeenheder } } }", json!({})).await,
+                    _ => app.gql(
+                        Some(&token),
+                        "mutation($i: EnhedInput!) { createEnhed(input: $i) { id } }",
+                        json!({ "i": { "kind": "PLEJEENHED", "navn": format!("Last {worker}-{i}"), "ejerCvr": "90000001", "lat": 56.15, "lon": 10.2 } }),
+                    ).await,
+                };
+                match v["errors"].as_array() {
+                    Some(errs) if !errs.is_empty() => codes.extend(errs.iter().map(|e| {
+                        e["extensions"]["code"].as_str().unwrap_or("(no code)").to_string()
+                    })),
+                    _ => ok += 1,
+                }
+            }
+            (ok, codes)
+        });
+    }
+    let kill = format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = '{db_name}' AND pid <> pg_backend_pid()"
+    );
+    let mut terminated = 0;
+    for _ in 0..30 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        terminated += admin
+            .query_all_raw(Statement::from_string(DbBackend::Postgres, kill.clone()))
+            .await
+            .expect("terminate")
+            .len();
+    }
+    stop.store(true, Ordering::SeqCst);
+    let (mut ok, mut codes) = (0, Vec::new());
+    while let Some(r) = load.join_next().await {
+        let (o, c) = r.expect("load task");
+        ok += o;
+        codes.extend(c);
+    }
+    let _ = admin.close().await;
+    let mut by_code = std::collections::BTreeMap::<String, usize>::new();
+    for c in codes {
+        *by_code.entry(c).or_default() += 1;
+    }
+    eprintln!(
+        "restart under load: {terminated} sessions terminated, {ok} requests ok, errors {by_code:?}"
+    );
+    assert!(terminated > 0, "no session was terminated");
+    assert!(
+        by_code.get("UNAVAILABLE").is_some_and(|n| *n > 0),
+        "requests in flight were hit: {by_code:?}"
+    );
+    assert!(
+        by_code.keys().all(|c| c == "UNAVAILABLE"),
+        "only UNAVAILABLE, got {by_code:?}"
+    );
+
+    // Serves again without intervention.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let v = app.gql(None, "{ kommuner { kode } }", json!({})).await;
+        if v["data"]["kommuner"].as_array().map(Vec::len) == Some(98) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "did not recover: {v}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let d = app
+        .ok(
+            Some(&admin_token),
+            "mutation($i: EnhedInput!) { createEnhed(input: $i) { id } }",
+            json!({ "i": { "kind": "PLEJEENHED", "navn": "Efter genstart", "ejerCvr": "90000001", "lat": 56.15, "lon": 10.2 } }),
+        )
+        .await;
+    assert!(d["createEnhed"]["id"].is_string());
 }
