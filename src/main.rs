@@ -160,16 +160,28 @@ struct ServeArgs {
     #[arg(long, env = "PLEJEOVERBLIK_MAX_BODY_BYTES", default_value_t = 262144)]
     max_body_bytes: usize,
     /// Seconds a client has to send a request's headers once it has started.
-    #[arg(long, env = "PLEJEOVERBLIK_HEADER_READ_TIMEOUT_SECS", default_value_t = 10)]
+    #[arg(
+        long,
+        env = "PLEJEOVERBLIK_HEADER_READ_TIMEOUT_SECS",
+        default_value_t = 10
+    )]
     header_read_timeout_secs: u64,
     /// Seconds a client has to send a request's body.
-    #[arg(long, env = "PLEJEOVERBLIK_BODY_READ_TIMEOUT_SECS", default_value_t = 30)]
+    #[arg(
+        long,
+        env = "PLEJEOVERBLIK_BODY_READ_TIMEOUT_SECS",
+        default_value_t = 30
+    )]
     body_read_timeout_secs: u64,
     /// Seconds before an idle keep-alive connection is closed.
     #[arg(long, env = "PLEJEOVERBLIK_IDLE_TIMEOUT_SECS", default_value_t = 60)]
     idle_timeout_secs: u64,
     /// Seconds requests in flight get to finish on shutdown (SIGTERM, Ctrl-C).
-    #[arg(long, env = "PLEJEOVERBLIK_SHUTDOWN_TIMEOUT_SECS", default_value_t = 30)]
+    #[arg(
+        long,
+        env = "PLEJEOVERBLIK_SHUTDOWN_TIMEOUT_SECS",
+        default_value_t = 30
+    )]
     shutdown_timeout_secs: u64,
     /// Per-request timeout in seconds.
     #[arg(long, env = "PLEJEOVERBLIK_REQUEST_TIMEOUT_SECS", default_value_t = 30)]

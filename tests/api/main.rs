@@ -9,7 +9,7 @@ mod cli;
 mod enhed_contact;
 mod foundation;
 mod hardening;
+mod perimeter;
 mod preview_issues;
 mod resilience;
-mod perimeter;
 mod search;

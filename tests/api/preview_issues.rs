@@ -15,8 +15,8 @@ fn q_preview_of(vars: &Value) -> String {
         ("id", "id", "ID"),
         ("e", "enhedId", "String"),
         ("t", "type", "ServiceleveranceType"),
-        ("s", "startdato", "NaiveDate"),
-        ("u", "slutdato", "NaiveDate"),
+        ("s", "startdato", "Date"),
+        ("u", "slutdato", "Date"),
         ("k", "aftalepartKode", "String"),
     ];
     let given: Vec<_> = args

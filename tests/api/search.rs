@@ -5,7 +5,7 @@ use chrono::{TimeZone, Utc};
 use plejeoverblik::domain::access::Role;
 use serde_json::{json, Value};
 
-const SEARCH: &str = r#"query($k: String!, $kind: SearchKind, $date: NaiveDate, $near: PunktInput, $r: Float, $bbox: BBoxInput, $text: String, $first: Int, $after: String) {
+const SEARCH: &str = r#"query($k: String!, $kind: SearchKind, $date: Date, $near: PunktInput, $r: Float, $bbox: BBoxInput, $text: String, $first: Int, $after: String) {
   search(kommune: $k, kind: $kind, date: $date, near: $near, radiusKm: $r, bbox: $bbox, text: $text, first: $first, after: $after) {
     totalCount
     pageInfo { hasNextPage endCursor }
