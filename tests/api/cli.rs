@@ -60,8 +60,9 @@ fn export_schema_check_detects_drift() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-#[test]
-fn serve_prints_the_playground_url_and_stops_on_sigterm() {
+/// Starts `serve` on a fresh SQLite file with `extra` flags; returns the child, the base URL
+/// and the directory to remove.
+fn spawn_serve(extra: &[&str]) -> (std::process::Child, String, std::path::PathBuf) {
     let dir = std::env::temp_dir().join(format!("plejeoverblik-serve-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("dir");
     let url = format!("sqlite://{}?mode=rwc", dir.join("s.db").display());
@@ -74,6 +75,7 @@ fn serve_prints_the_playground_url_and_stops_on_sigterm() {
             "127.0.0.1:0",
             "--no-demo-data",
         ])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -89,6 +91,36 @@ fn serve_prints_the_playground_url_and_stops_on_sigterm() {
         .expect("url")
         .trim_end_matches('/')
         .to_string();
+    (child, addr, dir)
+}
+
+fn sigterm(child: &std::process::Child) {
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(kill.success());
+}
+
+/// Waits for the exit; returns how long it took after `since`.
+fn exit_within(child: &mut std::process::Child, limit: Duration) -> Duration {
+    let t = Instant::now();
+    loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            assert!(s.success(), "clean exit: {s:?}");
+            return t.elapsed();
+        }
+        if t.elapsed() > limit {
+            let _ = child.kill();
+            panic!("did not stop within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn serve_prints_the_playground_url_and_stops_on_sigterm() {
+    let (mut child, addr, dir) = spawn_serve(&[]);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -100,20 +132,49 @@ fn serve_prints_the_playground_url_and_stops_on_sigterm() {
             .status()
     });
     assert_eq!(status, 200);
-    let kill = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(kill.success());
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        if let Some(s) = child.try_wait().expect("wait") {
-            assert!(s.success(), "clean exit: {s:?}");
-            break;
-        }
-        assert!(Instant::now() < deadline, "did not stop");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    sigterm(&child);
+    exit_within(&mut child, Duration::from_secs(15));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Issue 8, defect 3: a connection that never finishes its request (a body trickled or stuck)
+/// and an idle keep-alive connection cannot keep the server from stopping: after SIGTERM it
+/// exits 0 within the shutdown deadline. Before, graceful shutdown waited for them forever.
+#[test]
+fn serve_stops_within_the_shutdown_deadline_despite_stuck_connections() {
+    use std::io::Write;
+    let (mut child, addr, dir) = spawn_serve(&[
+        "--shutdown-timeout-secs",
+        "1",
+        "--body-read-timeout-secs",
+        "600",
+        "--header-read-timeout-secs",
+        "600",
+        "--idle-timeout-secs",
+        "600",
+    ]);
+    let host = addr.trim_start_matches("http://").to_string();
+    // A request in flight whose body never completes.
+    let mut stuck = std::net::TcpStream::connect(&host).expect("connect");
+    stuck
+        .write_all(b"POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"query\":")
+        .expect("write");
+    // Half a request head.
+    let mut half = std::net::TcpStream::connect(&host).expect("connect");
+    half.write_all(b"GET /healthz HTTP/1.1\r\nHost")
+        .expect("write");
+    // An idle keep-alive connection after a complete request.
+    let mut idle = std::net::TcpStream::connect(&host).expect("connect");
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .expect("write");
+    let mut buf = [0u8; 256];
+    let n = idle.read(&mut buf).expect("response");
+    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+    std::thread::sleep(Duration::from_millis(300));
+    sigterm(&child);
+    let took = exit_within(&mut child, Duration::from_secs(10));
+    assert!(took < Duration::from_secs(4), "stopped after {took:?}");
+    drop((stuck, half, idle));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
