@@ -16,6 +16,8 @@ pub struct AppState {
     pub kommuner: Arc<KommuneIndex>,
     pub auth: Arc<Authenticator>,
     pub statements: StatementCounter,
+    /// Committed changes (the use-case layer publishes here).
+    pub changes: Arc<crate::service::ChangeFeed>,
 }
 
 /// The kommuner and their boundaries from the shipped reference data.
@@ -44,7 +46,9 @@ impl AppState {
             clock: clock.unwrap_or_else(|| Arc::new(SystemClock)),
             kommuner: Arc::new(kommune_index()?),
             statements,
+            changes: Arc::default(),
         };
+        crate::store::serviceleverance::backfill_sort_keys(&state.db).await?;
         if state.config.seed_if_empty && store::enhed::count(&state.db).await? == 0 {
             let report = crate::seed::seed(&state).await?;
             tracing::info!(

@@ -245,12 +245,33 @@ fn same_data(a: &enhed::Model, b: &enhed::Model) -> bool {
     )
 }
 
-/// Creates or updates the enheder; unchanged rows are left alone.
+/// Who an import is in the audit log (R16): the administrator's batch job, not a person.
+pub fn import_actor(what: &str) -> crate::domain::access::Viewer {
+    crate::domain::access::Viewer {
+        subject: Some(format!("system:{what}")),
+        name: Some(match what {
+            "seed" => "Demodata".to_string(),
+            _ => "CSV-import".to_string(),
+        }),
+        cvr: None,
+        roles: vec![crate::domain::access::Role::Administrator],
+    }
+}
+
+/// Creates or updates the enheder; unchanged rows are left alone. Every created or updated
+/// enhed gets an audit entry (R16) by `actor`, in the same transaction.
 pub async fn upsert<C: ConnectionTrait>(
     db: &C,
     items: &[ImportedEnhed],
     report: &mut ImportReport,
+    actor: &crate::domain::access::Viewer,
 ) -> anyhow::Result<()> {
+    let mut trail: Vec<(
+        &'static str,
+        String,
+        Option<serde_json::Value>,
+        Option<serde_json::Value>,
+    )> = Vec::new();
     let ids: Vec<String> = items.iter().map(|i| i.model.id.clone()).collect();
     let mut existing: HashMap<String, enhed::Model> = HashMap::new();
     for chunk in ids.chunks(500) {
@@ -278,16 +299,45 @@ pub async fn upsert<C: ConnectionTrait>(
                 am.boligtype = Set(m.boligtype.clone());
                 am.antal_boliger = Set(m.antal_boliger);
                 am.updated_at = Set(m.updated_at);
-                am.update(db).await?;
+                am.revision = Set(old.revision + 1);
+                let new = am.update(db).await?;
+                trail.push((
+                    "importEnhed",
+                    m.id.clone(),
+                    serde_json::to_value(old).ok(),
+                    serde_json::to_value(&new).ok(),
+                ));
                 report.updated += 1;
             }
             None => {
                 let am: enhed::ActiveModel = m.clone().into();
                 enhed::Entity::insert(am).exec_without_returning(db).await?;
+                trail.push((
+                    "importEnhed",
+                    m.id.clone(),
+                    None,
+                    serde_json::to_value(m).ok(),
+                ));
                 report.created += 1;
             }
         }
     }
+    let events: Vec<crate::store::audit::AuditEvent<'_>> = trail
+        .iter()
+        .map(
+            |(action, id, before, after)| crate::store::audit::AuditEvent {
+                action,
+                entity_type: "Enhed",
+                entity_id: id,
+                before: before.clone(),
+                after: after.clone(),
+            },
+        )
+        .collect();
+    let now = items
+        .first()
+        .map_or_else(chrono::Utc::now, |i| i.model.updated_at);
+    crate::store::audit::record_many(db, actor, &events, now).await?;
     Ok(())
 }
 
@@ -331,7 +381,7 @@ pub async fn import_text(st: &crate::app::AppState, text: &str) -> anyhow::Resul
         &mut report,
     );
     let txn = st.db.begin().await?;
-    upsert(&txn, &items, &mut report).await?;
+    upsert(&txn, &items, &mut report, &import_actor("import")).await?;
     txn.commit().await?;
     Ok(report)
 }

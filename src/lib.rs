@@ -1,7 +1,8 @@
 //! Plejeoverblik: the GraphQL service for the Danish care overview.
 //!
 //! Data flows one way: `http` -> `auth` (token -> Viewer) -> `graphql` (thin resolvers) ->
-//! `domain` (pure rules) and `store` (persistence).
+//! `service` (use cases: load, decide, write in one transaction with audit) -> `domain` (pure
+//! rules and the access policy) and `store` (persistence).
 pub mod app;
 pub mod auth;
 pub mod config;
@@ -11,6 +12,7 @@ pub mod graphql;
 pub mod http;
 pub mod import;
 pub mod seed;
+pub mod service;
 pub mod store;
 
 pub use app::AppState;

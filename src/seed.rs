@@ -178,11 +178,13 @@ pub async fn seed(state: &AppState) -> anyhow::Result<ImportReport> {
     let rows = import::parse(import::PLEJECENTRE_CSV, &mut report);
     let items = import::convert(rows, &state.kommuner, &kommune_cvr, now, &mut report);
     let txn = db.begin().await?;
-    import::upsert(&txn, &items, &mut report).await?;
+    import::upsert(&txn, &items, &mut report, &import::import_actor("seed")).await?;
 
     let actor = Actor {
         subject: SEED_SUBJECT,
         name: Some("Demodata"),
+        cvr: None,
+        roles: String::new(),
     };
     let start = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap_or(today);
     for it in &items {

@@ -157,6 +157,50 @@ pub fn decide(v: &Viewer, action: SlAction, f: &SlFacts) -> Decision {
     }
 }
 
+/// The fields of an agreement `v` may write (R3, R4); only meaningful where `decide` allows a
+/// write.
+pub fn sl_field_rights(v: &Viewer, f: &SlFacts) -> crate::domain::serviceleverance::FieldRights {
+    crate::domain::serviceleverance::FieldRights {
+        agreement: v.is_admin() || is_aftalepart_user(v, f),
+        beskrivelse: v.is_admin() || is_enhed_redaktoer(v, f),
+    }
+}
+
+/// R14: may `v` take over a live lock held by a colleague? The same organisation (CVR) and a
+/// role the holder had; taking over one's own lock is just locking again. Administrators
+/// release any lock with force-unlock instead.
+pub fn may_take_over(
+    v: &Viewer,
+    holder: &str,
+    holder_cvr: Option<&str>,
+    holder_roles: &str,
+) -> bool {
+    let same_org = v.cvr_is(holder_cvr);
+    let shared_role = holder_roles
+        .split(',')
+        .filter_map(Role::parse)
+        .any(|r| v.has(r));
+    v.subject.as_deref().is_some_and(|s| s != holder) && same_org && shared_role
+}
+
+/// R1: the aftalepart of a new agreement. Others get their own kommune (`own`, the kommune
+/// behind their CVR); naming it explicitly is fine. Only an administrator may name another.
+/// `Err(None)`: a kode is needed but missing (administrators without a kommune).
+pub fn choose_aftalepart<'a>(
+    v: &Viewer,
+    requested: Option<&'a str>,
+    own: Option<&'a str>,
+) -> Result<&'a str, Option<Decision>> {
+    match (requested, own) {
+        (Some(r), _) if v.is_admin() => Ok(r),
+        (Some(r), Some(o)) if r == o => Ok(o),
+        (Some(_), _) => Err(Some(Decision::Forbidden)),
+        (None, Some(o)) => Ok(o),
+        (None, None) if v.is_admin() => Err(None),
+        (None, None) => Err(Some(Decision::Forbidden)),
+    }
+}
+
 /// May `v` create a serviceleverance with the kommune whose CVR is `aftalepart_cvr`?
 pub fn decide_create(v: &Viewer, aftalepart_cvr: &str) -> Decision {
     if !v.is_authenticated() {
@@ -255,6 +299,44 @@ pub fn sl_scope(v: &Viewer) -> SlScope {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn r1_own_kommune_may_be_named_r14_colleagues_take_over() {
+        let k = Viewer {
+            subject: Some("a".into()),
+            name: None,
+            cvr: Some("29189404".into()),
+            roles: vec![Role::Driftsoverenskomstansvarlig],
+        };
+        assert_eq!(
+            choose_aftalepart(&k, Some("0265"), Some("0265")),
+            Ok("0265")
+        );
+        assert_eq!(choose_aftalepart(&k, None, Some("0265")), Ok("0265"));
+        assert_eq!(
+            choose_aftalepart(&k, Some("0350"), Some("0265")),
+            Err(Some(Decision::Forbidden))
+        );
+        assert!(may_take_over(
+            &k,
+            "b",
+            Some("29189404"),
+            "driftsoverenskomstansvarlig"
+        ));
+        assert!(!may_take_over(
+            &k,
+            "a",
+            Some("29189404"),
+            "driftsoverenskomstansvarlig"
+        ));
+        assert!(!may_take_over(
+            &k,
+            "b",
+            Some("11111111"),
+            "driftsoverenskomstansvarlig"
+        ));
+        assert!(!may_take_over(&k, "b", Some("29189404"), "redaktoer"));
+    }
 
     fn viewer(role: Option<Role>, cvr: &str) -> Viewer {
         Viewer {

@@ -287,6 +287,71 @@ pub struct IssueContext<'a> {
     pub overlaps_other: bool,
 }
 
+/// R10 as a flag: does the agreement have ERROR issues (stored with it for the search)?
+pub fn has_errors(f: &Fields, enhed: Option<&EnhedFacts>) -> bool {
+    !errors(f, enhed).is_empty()
+}
+
+/// One field of a partial update: keep the current value, clear it, or set a new one.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Edit<T> {
+    #[default]
+    Keep,
+    Clear,
+    Set(T),
+}
+
+impl<T> Edit<T> {
+    /// The field's value after the edit.
+    pub fn apply(self, current: Option<T>) -> Option<T> {
+        match self {
+            Edit::Keep => current,
+            Edit::Clear => None,
+            Edit::Set(v) => Some(v),
+        }
+    }
+
+    pub fn is_keep(&self) -> bool {
+        matches!(self, Edit::Keep)
+    }
+
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Edit<U> {
+        match self {
+            Edit::Keep => Edit::Keep,
+            Edit::Clear => Edit::Clear,
+            Edit::Set(v) => Edit::Set(f(v)),
+        }
+    }
+}
+
+/// Which fields of an agreement a user may write (R3, R4): the kommune side writes the
+/// agreement's own fields, the provider side the beskrivelse; an administrator both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FieldRights {
+    /// navn, enhed, aftaleidentifikation, type, startdato, slutdato.
+    pub agreement: bool,
+    pub beskrivelse: bool,
+}
+
+/// R15 with R3/R4: restoring a version writes only the fields the user may write; the others
+/// keep their current values.
+pub fn restored(current: &Fields, version: &Fields, rights: FieldRights) -> Fields {
+    let agreement = if rights.agreement { version } else { current };
+    Fields {
+        navn: agreement.navn.clone(),
+        enhed_id: agreement.enhed_id.clone(),
+        aftaleidentifikation: agreement.aftaleidentifikation.clone(),
+        sl_type: agreement.sl_type,
+        startdato: agreement.startdato,
+        slutdato: agreement.slutdato,
+        beskrivelse: if rights.beskrivelse {
+            version.beskrivelse.clone()
+        } else {
+            current.beskrivelse.clone()
+        },
+    }
+}
+
 /// R10 errors only: those that keep an agreement out of the public search. Does not depend on
 /// the day, so it can be stored with the agreement.
 pub fn errors(f: &Fields, enhed: Option<&EnhedFacts>) -> Vec<Issue> {
@@ -412,6 +477,32 @@ pub fn periods_overlap(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn r15_restore_keeps_the_fields_the_user_may_not_write() {
+        let cur = Fields {
+            navn: "Ny".into(),
+            beskrivelse: Some("Leverandørens tekst".into()),
+            ..Default::default()
+        };
+        let old = Fields {
+            navn: "Gammel".into(),
+            beskrivelse: None,
+            ..Default::default()
+        };
+        let kommune = FieldRights {
+            agreement: true,
+            beskrivelse: false,
+        };
+        let r = restored(&cur, &old, kommune);
+        assert_eq!(r.navn, "Gammel");
+        assert_eq!(r.beskrivelse.as_deref(), Some("Leverandørens tekst"), "R4");
+        let admin = FieldRights {
+            agreement: true,
+            beskrivelse: true,
+        };
+        assert_eq!(restored(&cur, &old, admin), old);
+    }
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")

@@ -38,14 +38,7 @@ impl From<Lock> for Laas {
     }
 }
 
-pub fn lock_of(m: &SlRow) -> Option<Lock> {
-    Lock::from_parts(
-        m.lock_subject.as_ref(),
-        m.lock_name.as_ref(),
-        m.lock_since,
-        m.lock_expires_ms,
-    )
-}
+pub use crate::service::serviceleverance::lock_of;
 
 /// The enhed facts the rules need, through the request's loader.
 pub async fn enhed_facts(
@@ -168,6 +161,11 @@ impl Serviceleverance {
     /// The number of the latest version (R13).
     async fn version(&self) -> i32 {
         self.0.version
+    }
+    /// Incremented by every committed change; send it back as `expectedRevision` so that a
+    /// save does not overwrite a change made since it was read.
+    async fn revision(&self) -> i64 {
+        self.0.revision
     }
     /// The lock in force, if any (R14).
     async fn laas(&self, ctx: &Context<'_>) -> Option<Laas> {

@@ -2,7 +2,6 @@
 //! the viewer and the DataLoaders are made per request (`http.rs`).
 pub mod admin_types;
 pub mod connection;
-pub mod enhed_input;
 pub mod guards;
 pub mod limits;
 pub mod loaders;

@@ -1,28 +1,22 @@
-//! The admin side (R1-R19, R25-R27): scoped queries and the guarded mutations. Each resolver
-//! asks the access policy (`domain::access`), applies the domain rules, writes through the
-//! store in one transaction with its audit entry (R16), and returns the fresh item.
-use super::admin_types::{issues_of, lock_of, AuditEntry, Serviceleverance, ViewerObj};
+//! The admin side (R1-R19, R25-R27): scoped queries and the mutations. Resolvers translate
+//! GraphQL to the use cases of `crate::service` and back; the rules live in `domain`.
+use super::admin_types::{issues_of, AuditEntry, Serviceleverance, ViewerObj};
 use super::scalars::Date;
 use super::types::{Enhed, Issue};
 use super::{state, viewer};
-use crate::app::AppState;
-use crate::domain::access::{self, Decision, SlAction, SlFacts, Viewer};
-use crate::domain::lock;
-use crate::domain::serviceleverance::{self as rules, EnhedKind, Fields, SlType};
+use crate::domain::access;
+use crate::domain::serviceleverance::{self as rules, Edit, EnhedKind, Fields, SlType};
 use crate::error::{AppError, AppResult, GqlResult};
-use crate::store::audit::{self, AuditEvent, AuditFilter};
-use crate::store::serviceleverance::{
-    self as sl_store, Actor, ListFilter, NewSl, Serviceleverance as SlRow,
-};
-use crate::store::{self, enhed::Enhed as EnhedRow};
+use crate::service::enhed::{self as enhed_service, EnhedPatch};
+use crate::service::serviceleverance::{self as sl_service, AgreementPatch, NewAgreement};
+use crate::service::Cx;
+use crate::store::audit::{self, AuditFilter};
+use crate::store::serviceleverance::{self as sl_store, ListFilter, Serviceleverance as SlRow};
+use crate::store::{self};
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use chrono::Duration;
-use sea_orm::TransactionTrait;
 use std::sync::Arc;
-
-const WHAT: &str = "Serviceleverancen";
 
 use super::connection::{
     AuditEntryConnection, AuditEntryEdge, ServiceleveranceConnection, ServiceleveranceEdge,
@@ -53,239 +47,6 @@ fn list_size(first: Option<i32>) -> AppResult<u64> {
             "first",
             "first skal være mellem 0 og 100.",
         )),
-    }
-}
-
-fn parse_id(id: &ID) -> AppResult<String> {
-    let s = id.as_str().trim();
-    if s.is_empty() || s.len() > 64 || s.contains('\0') {
-        return Err(AppError::not_found(WHAT));
-    }
-    Ok(s.to_string())
-}
-
-fn actor(v: &Viewer) -> Actor<'_> {
-    Actor {
-        subject: v.subject.as_deref().unwrap_or(""),
-        name: v.name.as_deref(),
-    }
-}
-
-/// The facts the policy needs about an agreement.
-async fn facts_of(st: &AppState, m: &SlRow) -> AppResult<(SlFacts, Option<EnhedRow>)> {
-    let kommune = store::kommune::by_kode(&st.db, &m.aftalepart_kode).await?;
-    let enhed = match &m.enhed_id {
-        Some(id) => store::enhed::by_id(&st.db, id).await?,
-        None => None,
-    };
-    let facts = SlFacts {
-        aftalepart_cvr: kommune.map(|k| k.cvr).unwrap_or_default(),
-        enhed_ejer_cvr: enhed.as_ref().map(|e| e.ejer_cvr.clone()),
-    };
-    Ok((facts, enhed))
-}
-
-/// Loads an agreement the viewer may act on (R26: what one may not see does not exist).
-async fn load_for(
-    st: &AppState,
-    v: &Viewer,
-    id: &ID,
-    action: SlAction,
-) -> AppResult<(SlRow, Option<EnhedRow>)> {
-    if !v.is_authenticated() {
-        return Err(AppError::Unauthenticated("Du skal være logget ind.".into()));
-    }
-    let id = parse_id(id)?;
-    let m = sl_store::by_id(&st.db, &id)
-        .await?
-        .ok_or_else(|| AppError::not_found(WHAT))?;
-    let (facts, enhed) = facts_of(st, &m).await?;
-    AppError::check(access::decide(v, action, &facts), WHAT)?;
-    if m.deleted_at.is_some() && action != SlAction::Read {
-        // A deleted agreement can be read with its history, but no longer changed (R8).
-        return Err(AppError::not_found(WHAT));
-    }
-    Ok((m, enhed))
-}
-
-fn enhed_facts_of(e: Option<&EnhedRow>) -> Option<rules::EnhedFacts> {
-    e.and_then(|e| {
-        EnhedKind::parse(&e.kind).map(|kind| rules::EnhedFacts {
-            kind,
-            ejer_cvr: e.ejer_cvr.clone(),
-        })
-    })
-}
-
-/// R12: refuses unless the viewer holds a live lock; LOCKED says who holds it.
-fn require_live_lock(
-    l: Option<lock::Lock>,
-    v: &Viewer,
-    now: chrono::DateTime<chrono::Utc>,
-) -> AppResult<()> {
-    if lock::holds(l.as_ref(), v.subject.as_deref().unwrap_or(""), now) {
-        return Ok(());
-    }
-    match lock::active(l, now) {
-        Some(other) => Err(AppError::locked(&other)),
-        None => Err(AppError::NotLocked(
-            "Du skal låse dette element, før du kan rette i det.".into(),
-        )),
-    }
-}
-
-fn require_lock(st: &AppState, m: &SlRow, v: &Viewer) -> AppResult<()> {
-    require_live_lock(lock_of(m), v, st.clock.now())
-}
-
-/// An enhed by id, or NOT_FOUND.
-async fn enhed_row(st: &AppState, key: &str) -> AppResult<EnhedRow> {
-    store::enhed::by_id(&st.db, key)
-        .await?
-        .ok_or_else(|| AppError::not_found("Enheden"))
-}
-
-/// An audit entry without field values (locks, check-ins).
-async fn audit_event<C: sea_orm::ConnectionTrait>(
-    txn: &C,
-    v: &Viewer,
-    action: &str,
-    entity_type: &str,
-    entity_id: &str,
-    now: chrono::DateTime<chrono::Utc>,
-) -> AppResult<()> {
-    audit::record(
-        txn,
-        v,
-        AuditEvent {
-            action,
-            entity_type,
-            entity_id,
-            before: None,
-            after: None,
-        },
-        now,
-    )
-    .await?;
-    Ok(())
-}
-
-fn json_of(m: &SlRow) -> serde_json::Value {
-    serde_json::to_value(sl_store::fields(m)).unwrap_or(serde_json::Value::Null)
-}
-
-/// A save of new fields by the lock holder, with its audit entry, in one transaction.
-async fn save_fields(
-    st: &AppState,
-    v: &Viewer,
-    m: &SlRow,
-    f: &Fields,
-    action: &str,
-) -> AppResult<Arc<SlRow>> {
-    let enhed = match &f.enhed_id {
-        Some(id) => Some(
-            store::enhed::by_id(&st.db, id)
-                .await?
-                .ok_or_else(|| AppError::validation("enhedId", "Den valgte enhed findes ikke."))?,
-        ),
-        None => None,
-    };
-    let facts = enhed_facts_of(enhed.as_ref());
-    let has_errors = !rules::errors(f, facts.as_ref()).is_empty();
-    let now = st.clock.now();
-    let txn = st.db.begin().await?;
-    if !sl_store::save(&txn, &m.id, f, has_errors, &actor(v), now).await? {
-        txn.rollback().await?;
-        let fresh = sl_store::by_id(&st.db, &m.id)
-            .await?
-            .ok_or_else(|| AppError::not_found(WHAT))?;
-        require_lock(st, &fresh, v)?;
-        return Err(AppError::Conflict(
-            "Serviceleverancen blev ændret samtidig. Prøv igen.".into(),
-        ));
-    }
-    let after = serde_json::to_value(f).unwrap_or_default();
-    audit::record(
-        &txn,
-        v,
-        AuditEvent {
-            action,
-            entity_type: "Serviceleverance",
-            entity_id: &m.id,
-            before: Some(json_of(m)),
-            after: Some(after),
-        },
-        now,
-    )
-    .await?;
-    txn.commit().await?;
-    reload(st, &m.id).await
-}
-
-async fn reload(st: &AppState, id: &str) -> AppResult<Arc<SlRow>> {
-    Ok(Arc::new(
-        sl_store::by_id(&st.db, id)
-            .await?
-            .ok_or_else(|| AppError::not_found(WHAT))?,
-    ))
-}
-
-/// The aftalepart of a new agreement (R1): the caller's kommune by its CVR; an administrator
-/// names one. `decide` is the policy's answer for the action (create or preview).
-async fn new_aftalepart(
-    st: &AppState,
-    v: &Viewer,
-    aftalepart_kode: Option<&str>,
-    decide: fn(&Viewer, &str) -> Decision,
-) -> AppResult<store::kommune::Kommune> {
-    // Anonymous callers are refused before anything is looked up.
-    if decide(v, "") == Decision::Unauthenticated {
-        AppError::check(Decision::Unauthenticated, WHAT)?;
-    }
-    let kommune = match (aftalepart_kode, v.is_admin()) {
-        (Some(k), true) => {
-            let kode = st
-                .kommuner
-                .resolve(k)
-                .ok_or_else(|| AppError::validation("aftalepartKode", "Kommunen findes ikke."))?;
-            store::kommune::by_kode(&st.db, kode).await?
-        }
-        (Some(_), false) => {
-            return Err(AppError::Forbidden(
-                "Kun administratorer kan vælge aftalepart; den sættes fra din organisation.".into(),
-            ))
-        }
-        (None, _) => match &v.cvr {
-            Some(cvr) => store::kommune::by_cvr(&st.db, cvr).await?,
-            None => None,
-        },
-    };
-    let Some(kommune) = kommune else {
-        return Err(match decide(v, "") {
-            Decision::Allow => {
-                AppError::validation("aftalepartKode", "Angiv aftalepartens kommunekode.")
-            }
-            _ => AppError::Forbidden(
-                "Kun en driftsoverenskomstansvarlig i en kommune kan oprette serviceleverancer."
-                    .into(),
-            ),
-        });
-    };
-    AppError::check(decide(v, &kommune.cvr), WHAT)?;
-    Ok(kommune)
-}
-
-fn text_field(
-    field: &'static str,
-    label: &str,
-    v: MaybeUndefined<String>,
-    current: Option<String>,
-) -> AppResult<Option<String>> {
-    match v {
-        MaybeUndefined::Undefined => Ok(current),
-        MaybeUndefined::Null => Ok(None),
-        MaybeUndefined::Value(s) => rules::validate_short_text(field, label, Some(&s))
-            .map_err(|e| AppError::Validation(vec![e])),
     }
 }
 
@@ -330,11 +91,11 @@ pub struct CreateServiceleveranceInput {
     pub aftalepart_kode: Option<String>,
 }
 
-/// A partial update: omitted fields are kept, null clears.
+/// A partial update: omitted fields are kept, null clears (navn cannot be cleared).
 #[derive(InputObject)]
 pub struct UpdateServiceleveranceInput {
-    /// 1-200 characters; æøå allowed.
-    pub navn: Option<String>,
+    /// 1-200 characters; æøå allowed. Required: null is refused.
+    pub navn: MaybeUndefined<String>,
     /// The enhed the agreement is about (global id or enhedId).
     pub enhed_id: MaybeUndefined<String>,
     /// The kommune's own id of the agreement.
@@ -351,12 +112,12 @@ pub struct UpdateServiceleveranceInput {
 /// Fields of an enhed (R17) for administrators.
 #[derive(InputObject)]
 pub struct EnhedInput {
-    /// PLEJEENHED or HELHEDSPLEJEENHED (required when creating).
-    pub kind: Option<EnhedKind>,
-    /// The name (required when creating).
-    pub navn: Option<String>,
-    /// The owner's 8-digit CVR number (required when creating).
-    pub ejer_cvr: Option<String>,
+    /// PLEJEENHED or HELHEDSPLEJEENHED (required when creating; null is refused).
+    pub kind: MaybeUndefined<EnhedKind>,
+    /// The name (required when creating; null is refused).
+    pub navn: MaybeUndefined<String>,
+    /// The owner's 8-digit CVR number (required when creating; null is refused).
+    pub ejer_cvr: MaybeUndefined<String>,
     /// SOR code.
     pub sor_kode: MaybeUndefined<String>,
     /// Street and number.
@@ -383,24 +144,6 @@ pub struct EnhedInput {
     pub boligtype: MaybeUndefined<crate::domain::serviceleverance::Boligtype>,
     /// For plejeenheder: the number of boliger.
     pub antal_boliger: MaybeUndefined<i32>,
-}
-
-impl EnhedInput {
-    /// Does the change touch more than the description and contact data (R19)?
-    pub fn touches_register_fields(&self) -> bool {
-        self.kind.is_some()
-            || self.navn.is_some()
-            || self.ejer_cvr.is_some()
-            || !self.sor_kode.is_undefined()
-            || !self.vejnavn.is_undefined()
-            || !self.postnummer.is_undefined()
-            || !self.by.is_undefined()
-            || !self.lat.is_undefined()
-            || !self.lon.is_undefined()
-            || !self.kommune_kode.is_undefined()
-            || !self.boligtype.is_undefined()
-            || !self.antal_boliger.is_undefined()
-    }
 }
 
 #[derive(Default)]
@@ -492,8 +235,7 @@ impl AdminQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Serviceleverancens id.")] id: ID,
     ) -> GqlResult<Serviceleverance> {
-        let (m, _) = load_for(state(ctx), viewer(ctx), &id, SlAction::Read).await?;
-        Ok(Serviceleverance(Arc::new(m)))
+        Ok(sl(sl_service::read(cx(ctx), &id).await?))
     }
 
     /// Find enheder for the agreement form (R18): parts of words; case, æ/ae, ø/oe, å/aa
@@ -586,11 +328,10 @@ impl AdminQuery {
         )]
         aftalepart_kode: Option<String>,
     ) -> GqlResult<Vec<Issue>> {
-        let st = state(ctx);
         let v = viewer(ctx);
         let (own_id, aftalepart, before) = match &id {
             Some(id) => {
-                let (m, _) = load_for(st, v, id, SlAction::Update).await?;
+                let m = sl_service::for_preview(cx(ctx), id).await?;
                 if aftalepart_kode.is_some() {
                     return Err(AppError::validation(
                         "aftalepartKode",
@@ -602,8 +343,12 @@ impl AdminQuery {
                 (Some(m.id), m.aftalepart_kode, Some(f))
             }
             None => {
-                let k = new_aftalepart(st, v, aftalepart_kode.as_deref(), access::decide_preview)
-                    .await?;
+                let k = sl_service::aftalepart_for_new(
+                    cx(ctx),
+                    aftalepart_kode.as_deref(),
+                    access::decide_preview,
+                )
+                .await?;
                 (None, k.kode, None)
             }
         };
@@ -636,7 +381,62 @@ impl AdminQuery {
 #[derive(Default)]
 pub struct Mutation;
 
+fn edit<T>(v: MaybeUndefined<T>) -> Edit<T> {
+    match v {
+        MaybeUndefined::Undefined => Edit::Keep,
+        MaybeUndefined::Null => Edit::Clear,
+        MaybeUndefined::Value(x) => Edit::Set(x),
+    }
+}
+
+/// A required field sent as null is refused; omitted keeps it.
+fn required<T>(v: MaybeUndefined<T>, field: &'static str, label: &str) -> AppResult<Option<T>> {
+    match v {
+        MaybeUndefined::Undefined => Ok(None),
+        MaybeUndefined::Null => Err(AppError::validation(
+            field,
+            format!(
+                "{label} er påkrævet og kan ikke ryddes (null); udelad feltet for at beholde det."
+            ),
+        )),
+        MaybeUndefined::Value(x) => Ok(Some(x)),
+    }
+}
+
+impl EnhedInput {
+    fn into_patch(self) -> AppResult<EnhedPatch> {
+        Ok(EnhedPatch {
+            kind: required(self.kind, "kind", "Kind")?,
+            navn: required(self.navn, "navn", "Navn")?,
+            ejer_cvr: required(self.ejer_cvr, "ejerCvr", "Ejerens CVR-nummer")?,
+            sor_kode: edit(self.sor_kode),
+            vejnavn: edit(self.vejnavn),
+            postnummer: edit(self.postnummer),
+            by: edit(self.by),
+            lat: edit(self.lat),
+            lon: edit(self.lon),
+            kommune_kode: edit(self.kommune_kode),
+            beskrivelse: edit(self.beskrivelse),
+            telefon: edit(self.telefon),
+            email: edit(self.email),
+            web: edit(self.web),
+            boligtype: edit(self.boligtype),
+            antal_boliger: edit(self.antal_boliger),
+        })
+    }
+}
+
+fn cx<'a>(ctx: &Context<'a>) -> Cx<'a> {
+    Cx::new(state(ctx), viewer(ctx))
+}
+
+fn sl(m: SlRow) -> Serviceleverance {
+    Serviceleverance(Arc::new(m))
+}
+
 /// Changes: serviceleverancer (lock, save, check in, ...), enheder and kommuner. All need a token.
+/// Saves, check-ins, restores and deletes accept `expectedRevision`, the revision the client
+/// last read: when someone else changed the item since, the answer is CONFLICT.
 #[Object]
 impl Mutation {
     /// Create a serviceleverance (R1, R2, R13): the aftalepart is the caller's kommune; it is
@@ -647,92 +447,23 @@ impl Mutation {
         #[graphql(desc = "The fields of the new serviceleverance.")]
         input: CreateServiceleveranceInput,
     ) -> GqlResult<Serviceleverance> {
-        let st = state(ctx);
-        let v = viewer(ctx);
-        let kommune = new_aftalepart(
-            st,
-            v,
-            input.aftalepart_kode.as_deref(),
-            access::decide_create,
-        )
-        .await?;
-        let mut errs = Vec::new();
-        let navn = rules::validate_navn(&input.navn)
-            .map_err(|e| errs.push(e))
-            .unwrap_or_default();
-        let aftaleidentifikation = rules::validate_short_text(
-            "aftaleidentifikation",
-            "Aftaleidentifikation",
-            input.aftaleidentifikation.as_deref(),
-        )
-        .map_err(|e| errs.push(e))
-        .unwrap_or_default();
-        let f = Fields {
-            navn,
-            enhed_id: enhed_id_field(
-                input
-                    .enhed_id
-                    .map(MaybeUndefined::Value)
-                    .unwrap_or(MaybeUndefined::Undefined),
-                None,
-            )?,
-            aftaleidentifikation,
+        let enhed_id = enhed_id_field(
+            input
+                .enhed_id
+                .map(MaybeUndefined::Value)
+                .unwrap_or(MaybeUndefined::Undefined),
+            None,
+        )?;
+        let n = NewAgreement {
+            navn: input.navn,
+            enhed_id,
+            aftaleidentifikation: input.aftaleidentifikation,
             sl_type: input.sl_type,
-            beskrivelse: None,
             startdato: input.startdato.map(|d| d.0),
             slutdato: input.slutdato.map(|d| d.0),
+            aftalepart_kode: input.aftalepart_kode,
         };
-        if let Err(mut e) = rules::validate_save(&f, None, v.is_admin()) {
-            errs.append(&mut e);
-        }
-        errs.dedup_by(|a, b| a.field == b.field);
-        if !errs.is_empty() {
-            return Err(AppError::Validation(errs).into());
-        }
-        let enhed = match &f.enhed_id {
-            Some(id) => Some(
-                store::enhed::by_id(&st.db, id)
-                    .await
-                    .map_err(AppError::from)?
-                    .ok_or_else(|| {
-                        AppError::validation("enhedId", "Den valgte enhed findes ikke.")
-                    })?,
-            ),
-            None => None,
-        };
-        let has_errors = !rules::errors(&f, enhed_facts_of(enhed.as_ref()).as_ref()).is_empty();
-        let now = st.clock.now();
-        let id = uuid::Uuid::new_v4().to_string();
-        let txn = st.db.begin().await.map_err(AppError::from)?;
-        let m = sl_store::insert(
-            &txn,
-            NewSl {
-                id: id.clone(),
-                aftalepart_kode: kommune.kode.clone(),
-                fields: &f,
-                has_errors,
-            },
-            &actor(v),
-            now,
-        )
-        .await
-        .map_err(AppError::from)?;
-        audit::record(
-            &txn,
-            v,
-            AuditEvent {
-                action: "createServiceleverance",
-                entity_type: "Serviceleverance",
-                entity_id: &id,
-                before: None,
-                after: Some(json_of(&m)),
-            },
-            now,
-        )
-        .await
-        .map_err(AppError::from)?;
-        txn.commit().await.map_err(AppError::from)?;
-        Ok(Serviceleverance(Arc::new(m)))
+        Ok(sl(sl_service::create(cx(ctx), n).await?))
     }
 
     /// Lock for editing (R11, R14). Succeeds when unlocked, already yours, or expired;
@@ -742,35 +473,18 @@ impl Mutation {
         ctx: &Context<'_>,
         #[graphql(desc = "Serviceleverancens id.")] id: ID,
     ) -> GqlResult<Serviceleverance> {
-        let st = state(ctx);
-        let v = viewer(ctx);
-        let (m, _) = load_for(st, v, &id, SlAction::Lock).await?;
-        let now = st.clock.now();
-        let until = lock::expiry(now, Duration::minutes(st.config.lock_ttl_minutes));
-        let txn = st.db.begin().await.map_err(AppError::from)?;
-        if !sl_store::try_lock(&txn, &m.id, &actor(v), now, until)
-            .await
-            .map_err(AppError::from)?
-        {
-            txn.rollback().await.map_err(AppError::from)?;
-            let fresh = reload(st, &m.id).await?;
-            return Err(match lock::active(lock_of(&fresh), now) {
-                Some(l) => AppError::locked(&l),
-                None => AppError::Conflict("Låsen kunne ikke tages. Prøv igen.".into()),
-            }
-            .into());
-        }
-        audit_event(
-            &txn,
-            v,
-            "lockServiceleverance",
-            "Serviceleverance",
-            &m.id,
-            now,
-        )
-        .await?;
-        txn.commit().await.map_err(AppError::from)?;
-        Ok(Serviceleverance(reload(st, &m.id).await?))
+        Ok(sl(sl_service::lock(cx(ctx), &id).await?))
+    }
+
+    /// Take over a colleague's lock (R14): a user with the same role and organisation as the
+    /// holder takes the lock; the former holder's next save gets LOCKED. Recorded in the audit
+    /// log with the former holder. Administrators use forceUnlockServiceleverance.
+    async fn take_over_serviceleverance_lock(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Serviceleverancens id.")] id: ID,
+    ) -> GqlResult<Serviceleverance> {
+        Ok(sl(sl_service::take_over_lock(cx(ctx), &id).await?))
     }
 
     /// Save changes (R12): only the lock holder; publishes at once. R3-R5 are checked.
@@ -778,52 +492,35 @@ impl Mutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Serviceleverancens id.")] id: ID,
-        #[graphql(desc = "The fields to change; omitted fields are kept, null clears.")]
+        #[graphql(desc = "The fields to change; omitted fields are kept, null clears (not navn).")]
         input: UpdateServiceleveranceInput,
+        #[graphql(
+            desc = "The revision the client last read; CONFLICT when it is no longer current."
+        )]
+        expected_revision: Option<i64>,
     ) -> GqlResult<Serviceleverance> {
-        let st = state(ctx);
-        let v = viewer(ctx);
-        let (m, _) = load_for(st, v, &id, SlAction::Update).await?;
-        require_lock(st, &m, v)?;
-        let cur = sl_store::fields(&m);
-        let mut errs = Vec::new();
-        let navn = match input.navn {
-            Some(n) => rules::validate_navn(&n)
-                .map_err(|e| errs.push(e))
-                .unwrap_or_default(),
-            None => cur.navn.clone(),
+        let enhed_id = match input.enhed_id {
+            MaybeUndefined::Undefined => Edit::Keep,
+            other => match enhed_id_field(other, None)? {
+                Some(e) => Edit::Set(e),
+                None => Edit::Clear,
+            },
         };
-        let aftaleidentifikation = text_field(
-            "aftaleidentifikation",
-            "Aftaleidentifikation",
-            input.aftaleidentifikation,
-            cur.aftaleidentifikation.clone(),
+        let patch = AgreementPatch {
+            navn: edit(input.navn),
+            enhed_id,
+            aftaleidentifikation: edit(input.aftaleidentifikation),
+            sl_type: edit(input.sl_type),
+            startdato: edit(input.startdato).map(|d| d.0),
+            slutdato: edit(input.slutdato).map(|d| d.0),
+        };
+        Ok(sl(sl_service::update(
+            cx(ctx),
+            &id,
+            patch,
+            expected_revision,
         )
-        .map_err(|e| {
-            if let AppError::Validation(mut v) = e {
-                errs.append(&mut v)
-            }
-        })
-        .unwrap_or_default();
-        let f = Fields {
-            navn,
-            enhed_id: enhed_id_field(input.enhed_id, cur.enhed_id.clone())?,
-            aftaleidentifikation,
-            sl_type: opt(input.sl_type, cur.sl_type),
-            beskrivelse: cur.beskrivelse.clone(),
-            startdato: opt(input.startdato.map_value(|d| d.0), cur.startdato),
-            slutdato: opt(input.slutdato.map_value(|d| d.0), cur.slutdato),
-        };
-        if let Err(mut e) = rules::validate_save(&f, Some(&cur), v.is_admin()) {
-            errs.append(&mut e);
-        }
-        errs.dedup_by(|a, b| a.field == b.field);
-        if !errs.is_empty() {
-            return Err(AppError::Validation(errs).into());
-        }
-        Ok(Serviceleverance(
-            save_fields(st, v, &m, &f, "updateServiceleverance").await?,
-        ))
+        .await?))
     }
 
     /// Write the beskrivelse (R4): only the enhed owner's redaktør or an administrator, with the
@@ -835,23 +532,18 @@ impl Mutation {
         #[graphql(desc = "The new beskrivelse; null or empty clears it.")] beskrivelse: Option<
             String,
         >,
+        #[graphql(
+            desc = "The revision the client last read; CONFLICT when it is no longer current."
+        )]
+        expected_revision: Option<i64>,
     ) -> GqlResult<Serviceleverance> {
-        let st = state(ctx);
-        let v = viewer(ctx);
-        let (m, enhed) = load_for(st, v, &id, SlAction::SetBeskrivelse).await?;
-        require_lock(st, &m, v)?;
-        let cur = sl_store::fields(&m);
-        rules::validate_beskrivelse_write(cur.sl_type, enhed_facts_of(enhed.as_ref()).as_ref())
-            .map_err(|e| AppError::Validation(vec![e]))?;
-        let b = rules::validate_long_text("beskrivelse", "Beskrivelse", beskrivelse.as_deref())
-            .map_err(|e| AppError::Validation(vec![e]))?;
-        let f = Fields {
-            beskrivelse: b,
-            ..cur
-        };
-        Ok(Serviceleverance(
-            save_fields(st, v, &m, &f, "setBeskrivelse").await?,
-        ))
+        Ok(sl(sl_service::set_beskrivelse(
+            cx(ctx),
+            &id,
+            beskrivelse,
+            expected_revision,
+        )
+        .await?))
     }
 
     /// Check in (R13): releases the lock and records a version with an optional comment.
@@ -860,41 +552,18 @@ impl Mutation {
         ctx: &Context<'_>,
         #[graphql(desc = "Serviceleverancens id.")] id: ID,
         #[graphql(desc = "Optional comment recorded with the version.")] kommentar: Option<String>,
+        #[graphql(
+            desc = "The revision the client last read; CONFLICT when it is no longer current."
+        )]
+        expected_revision: Option<i64>,
     ) -> GqlResult<Serviceleverance> {
-        let st = state(ctx);
-        let v = viewer(ctx);
-        let (m, _) = load_for(st, v, &id, SlAction::CheckIn).await?;
-        require_lock(st, &m, v)?;
-        let kommentar = rules::validate_long_text("kommentar", "Kommentar", kommentar.as_deref())
-            .map_err(|e| AppError::Validation(vec![e]))?;
-        let now = st.clock.now();
-        let txn = st.db.begin().await.map_err(AppError::from)?;
-        let Some(nummer) = sl_store::check_in(&txn, &m, &actor(v), now, kommentar)
-            .await
-            .map_err(AppError::from)?
-        else {
-            txn.rollback().await.map_err(AppError::from)?;
-            return Err(AppError::Conflict(
-                "Serviceleverancen blev ændret samtidig. Prøv igen.".into(),
-            )
-            .into());
-        };
-        audit::record(
-            &txn,
-            v,
-            AuditEvent {
-                action: "checkInServiceleverance",
-                entity_type: "Serviceleverance",
-                entity_id: &m.id,
-                before: None,
-                after: Some(serde_json::json!({ "version": nummer })),
-            },
-            now,
+        Ok(sl(sl_service::check_in(
+            cx(ctx),
+            &id,
+            kommentar,
+            expected_revision,
         )
-        .await
-        .map_err(AppError::from)?;
-        txn.commit().await.map_err(AppError::from)?;
-        Ok(Serviceleverance(reload(st, &m.id).await?))
+        .await?))
     }
 
     /// Delete (R8): a soft delete by the aftalepart's user holding the lock. Leaves the public
@@ -903,65 +572,35 @@ impl Mutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Serviceleverancens id.")] id: ID,
+        #[graphql(
+            desc = "The revision the client last read; CONFLICT when it is no longer current."
+        )]
+        expected_revision: Option<i64>,
     ) -> GqlResult<ID> {
-        let st = state(ctx);
-        let v = viewer(ctx);
-        let (m, _) = load_for(st, v, &id, SlAction::Delete).await?;
-        require_lock(st, &m, v)?;
-        let now = st.clock.now();
-        let txn = st.db.begin().await.map_err(AppError::from)?;
-        if !sl_store::soft_delete(&txn, &m.id, &actor(v), now)
-            .await
-            .map_err(AppError::from)?
-        {
-            txn.rollback().await.map_err(AppError::from)?;
-            return Err(AppError::Conflict(
-                "Serviceleverancen blev ændret samtidig. Prøv igen.".into(),
-            )
-            .into());
-        }
-        audit::record(
-            &txn,
-            v,
-            AuditEvent {
-                action: "deleteServiceleverance",
-                entity_type: "Serviceleverance",
-                entity_id: &m.id,
-                before: Some(json_of(&m)),
-                after: None,
-            },
-            now,
-        )
-        .await
-        .map_err(AppError::from)?;
-        txn.commit().await.map_err(AppError::from)?;
-        Ok(ID(m.id))
+        Ok(ID(
+            sl_service::delete(cx(ctx), &id, expected_revision).await?
+        ))
     }
 
-    /// Restore a version's fields (R15). It is a save, so it needs the lock.
+    /// Restore a version's fields (R15). It is a save, so it needs the lock; only the fields
+    /// the caller may write are restored (R3, R4), the others keep their current values.
     async fn restore_serviceleverance_version(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Serviceleverancens id.")] id: ID,
         #[graphql(desc = "The version number to restore.")] nummer: i32,
+        #[graphql(
+            desc = "The revision the client last read; CONFLICT when it is no longer current."
+        )]
+        expected_revision: Option<i64>,
     ) -> GqlResult<Serviceleverance> {
-        let st = state(ctx);
-        let v = viewer(ctx);
-        let (m, _) = load_for(st, v, &id, SlAction::Restore).await?;
-        require_lock(st, &m, v)?;
-        let ver = sl_store::version(&st.db, &m.id, nummer)
-            .await
-            .map_err(AppError::from)?
-            .ok_or_else(|| {
-                AppError::validation("nummer", format!("Version {nummer} findes ikke."))
-            })?;
-        let f: Fields =
-            serde_json::from_str(&ver.snapshot).map_err(|e| AppError::Internal(e.to_string()))?;
-        let cur = sl_store::fields(&m);
-        rules::validate_save(&f, Some(&cur), v.is_admin()).map_err(AppError::Validation)?;
-        Ok(Serviceleverance(
-            save_fields(st, v, &m, &f, "restoreServiceleveranceVersion").await?,
-        ))
+        Ok(sl(sl_service::restore(
+            cx(ctx),
+            &id,
+            nummer,
+            expected_revision,
+        )
+        .await?))
     }
 
     /// Release anyone's lock (R14). Administrators only.
@@ -970,32 +609,7 @@ impl Mutation {
         ctx: &Context<'_>,
         #[graphql(desc = "Serviceleverancens id.")] id: ID,
     ) -> GqlResult<Serviceleverance> {
-        let st = state(ctx);
-        let v = viewer(ctx);
-        let (m, _) = load_for(st, v, &id, SlAction::ForceUnlock).await?;
-        let now = st.clock.now();
-        let txn = st.db.begin().await.map_err(AppError::from)?;
-        sl_store::force_unlock(&txn, &m.id)
-            .await
-            .map_err(AppError::from)?;
-        let before =
-            lock_of(&m).map(|l| serde_json::json!({ "laastAf": l.subject, "siden": l.since }));
-        audit::record(
-            &txn,
-            v,
-            AuditEvent {
-                action: "forceUnlockServiceleverance",
-                entity_type: "Serviceleverance",
-                entity_id: &m.id,
-                before,
-                after: None,
-            },
-            now,
-        )
-        .await
-        .map_err(AppError::from)?;
-        txn.commit().await.map_err(AppError::from)?;
-        Ok(Serviceleverance(reload(st, &m.id).await?))
+        Ok(sl(sl_service::force_unlock(cx(ctx), &id).await?))
     }
 
     /// Set a kommune's CVR number (R19). Administrators only.
@@ -1006,46 +620,8 @@ impl Mutation {
         #[graphql(desc = "Kommunekode or name.")] kode: String,
         #[graphql(desc = "The new 8-digit CVR number.")] cvr: String,
     ) -> GqlResult<super::types::Kommune> {
-        let st = state(ctx);
-        let v = viewer(ctx);
-        if !crate::auth::is_cvr(cvr.trim()) {
-            return Err(AppError::validation("cvr", "CVR-nummeret skal være 8 cifre.").into());
-        }
-        let k = st
-            .kommuner
-            .resolve(&kode)
-            .ok_or_else(|| AppError::not_found("Kommunen"))?
-            .to_string();
-        let before = store::kommune::by_kode(&st.db, &k)
-            .await
-            .map_err(AppError::from)?
-            .map(|x| x.cvr);
-        let txn = st.db.begin().await.map_err(AppError::from)?;
-        let updated = store::kommune::set_cvr(&txn, &k, cvr.trim())
-            .await
-            .map_err(|e| match e {
-                sea_orm::DbErr::Exec(_) | sea_orm::DbErr::Query(_) => {
-                    AppError::Conflict("CVR-nummeret bruges allerede af en anden kommune.".into())
-                }
-                other => AppError::from(other),
-            })?;
-        let updated = updated.ok_or_else(|| AppError::not_found("Kommunen"))?;
-        audit::record(
-            &txn,
-            v,
-            AuditEvent {
-                action: "setKommuneCvr",
-                entity_type: "Kommune",
-                entity_id: &k,
-                before: before.map(|c| serde_json::json!({ "cvr": c })),
-                after: Some(serde_json::json!({ "cvr": updated.cvr })),
-            },
-            st.clock.now(),
-        )
-        .await
-        .map_err(AppError::from)?;
-        txn.commit().await.map_err(AppError::from)?;
-        Ok(super::types::Kommune(Arc::new(updated)))
+        let k = crate::service::kommune::set_cvr(cx(ctx), &kode, &cvr).await?;
+        Ok(super::types::Kommune(Arc::new(k)))
     }
 
     /// Create an enhed (R17, R19). Administrators only. The kommune is derived from the location.
@@ -1056,140 +632,52 @@ impl Mutation {
         #[graphql(desc = "The fields of the new enhed; kind, navn and ejerCvr are required.")]
         input: EnhedInput,
     ) -> GqlResult<Enhed> {
-        let st = state(ctx);
-        let v = viewer(ctx);
-        let now = st.clock.now();
-        let model = super::enhed_input::apply_input(st, None, input, now)?;
-        let txn = st.db.begin().await.map_err(AppError::from)?;
-        let m = crate::store::enhed::insert(&txn, model)
-            .await
-            .map_err(AppError::from)?;
-        audit::record(
-            &txn,
-            v,
-            AuditEvent {
-                action: "createEnhed",
-                entity_type: "Enhed",
-                entity_id: &m.id,
-                before: None,
-                after: serde_json::to_value(&m).ok(),
-            },
-            now,
-        )
-        .await
-        .map_err(AppError::from)?;
-        txn.commit().await.map_err(AppError::from)?;
+        let m = enhed_service::create(cx(ctx), input.into_patch()?).await?;
         Ok(Enhed(Arc::new(m)))
     }
 
-    /// Update an enhed (R17, R19). Administrators may change everything; the owner's redaktør
-    /// only beskrivelse and contact data, holding the enhed's lock.
+    /// Update an enhed (R17, R19), holding its lock (lockEnhed), for every role: administrators
+    /// may change everything; the owner's redaktør only beskrivelse and contact data.
     async fn update_enhed(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The enhed's global id or enhedId.")] id: String,
-        #[graphql(desc = "The fields to change; omitted fields are kept, null clears.")]
+        #[graphql(
+            desc = "The fields to change; omitted fields are kept, null clears (not kind, navn, ejerCvr)."
+        )]
         input: EnhedInput,
+        #[graphql(
+            desc = "The revision the client last read; CONFLICT when it is no longer current."
+        )]
+        expected_revision: Option<i64>,
     ) -> GqlResult<Enhed> {
-        let st = state(ctx);
-        let v = viewer(ctx);
-        let old = enhed_row(st, &super::node::enhed_key(&id)).await?;
-        match access::decide_enhed_edit(v, &old.ejer_cvr, input.touches_register_fields()) {
-            Decision::Forbidden if input.touches_register_fields() => {
-                return Err(AppError::Forbidden(
-                    "Kun administratorer kan rette enhedens stamdata; en redaktør kan rette beskrivelse og kontaktdata.".into(),
-                )
-                .into());
-            }
-            d => AppError::check(d, "Enheden")?,
-        }
-        let now = st.clock.now();
-        if !v.is_admin() {
-            let l = lock::Lock::from_parts(
-                old.lock_subject.as_ref(),
-                old.lock_name.as_ref(),
-                old.lock_since,
-                old.lock_expires_ms,
-            );
-            require_live_lock(l, v, now)?;
-        }
-        let kind_before = old.kind.clone();
-        let model = super::enhed_input::apply_input(st, Some(old.clone()), input, now)?;
-        let txn = st.db.begin().await.map_err(AppError::from)?;
-        let m = crate::store::enhed::update(&txn, model)
-            .await
-            .map_err(AppError::from)?;
-        if m.kind != kind_before {
-            // R10: whether beskrivelse is mandatory depends on the enhed's kind.
-            let facts = EnhedKind::parse(&m.kind).map(|kind| rules::EnhedFacts {
-                kind,
-                ejer_cvr: m.ejer_cvr.clone(),
-            });
-            for s in sl_store::by_enhed(&txn, &m.id)
-                .await
-                .map_err(AppError::from)?
-            {
-                let has = !rules::errors(&sl_store::fields(&s), facts.as_ref()).is_empty();
-                sl_store::set_has_errors(&txn, &s.id, has)
-                    .await
-                    .map_err(AppError::from)?;
-            }
-        }
-        audit::record(
-            &txn,
-            v,
-            AuditEvent {
-                action: "updateEnhed",
-                entity_type: "Enhed",
-                entity_id: &m.id,
-                before: serde_json::to_value(&old).ok(),
-                after: serde_json::to_value(&m).ok(),
-            },
-            now,
+        let m = enhed_service::update(
+            cx(ctx),
+            &super::node::enhed_key(&id),
+            input.into_patch()?,
+            expected_revision,
         )
-        .await
-        .map_err(AppError::from)?;
-        txn.commit().await.map_err(AppError::from)?;
+        .await?;
         Ok(Enhed(Arc::new(m)))
     }
 
-    /// Lock an enhed for editing its beskrivelse and contact data (R19, same discipline as R11).
+    /// Lock an enhed for editing (R19, same discipline as R11).
     async fn lock_enhed(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The enhed's global id or enhedId.")] id: String,
     ) -> GqlResult<Enhed> {
-        let st = state(ctx);
-        let v = viewer(ctx);
-        let old = enhed_row(st, &super::node::enhed_key(&id)).await?;
-        AppError::check(
-            access::decide_enhed_edit(v, &old.ejer_cvr, false),
-            "Enheden",
-        )?;
-        let now = st.clock.now();
-        let until = lock::expiry(now, Duration::minutes(st.config.lock_ttl_minutes));
-        let txn = st.db.begin().await.map_err(AppError::from)?;
-        if !store::enhed::try_lock(&txn, &old.id, &actor(v), now, until)
-            .await
-            .map_err(AppError::from)?
-        {
-            txn.rollback().await.map_err(AppError::from)?;
-            let fresh = enhed_row(st, &old.id).await?;
-            let l = lock::Lock::from_parts(
-                fresh.lock_subject.as_ref(),
-                fresh.lock_name.as_ref(),
-                fresh.lock_since,
-                fresh.lock_expires_ms,
-            );
-            return Err(match lock::active(l, now) {
-                Some(o) => AppError::locked(&o),
-                None => AppError::Conflict("Låsen kunne ikke tages. Prøv igen.".into()),
-            }
-            .into());
-        }
-        audit_event(&txn, v, "lockEnhed", "Enhed", &old.id, now).await?;
-        txn.commit().await.map_err(AppError::from)?;
-        let m = enhed_row(st, &old.id).await?;
+        let m = enhed_service::lock(cx(ctx), &super::node::enhed_key(&id)).await?;
+        Ok(Enhed(Arc::new(m)))
+    }
+
+    /// Take over a colleague's lock on an enhed (R14, as takeOverServiceleveranceLock).
+    async fn take_over_enhed_lock(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The enhed's global id or enhedId.")] id: String,
+    ) -> GqlResult<Enhed> {
+        let m = enhed_service::take_over_lock(cx(ctx), &super::node::enhed_key(&id)).await?;
         Ok(Enhed(Arc::new(m)))
     }
 
@@ -1199,25 +687,7 @@ impl Mutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The enhed's global id or enhedId.")] id: String,
     ) -> GqlResult<Enhed> {
-        let st = state(ctx);
-        let v = viewer(ctx);
-        let old = enhed_row(st, &super::node::enhed_key(&id)).await?;
-        AppError::check(
-            access::decide_enhed_edit(v, &old.ejer_cvr, false),
-            "Enheden",
-        )?;
-        let now = st.clock.now();
-        let txn = st.db.begin().await.map_err(AppError::from)?;
-        if !store::enhed::release_lock(&txn, &old.id, v.subject.as_deref().unwrap_or(""), now)
-            .await
-            .map_err(AppError::from)?
-        {
-            txn.rollback().await.map_err(AppError::from)?;
-            return Err(AppError::NotLocked("Du har ikke låst enheden.".into()).into());
-        }
-        audit_event(&txn, v, "checkInEnhed", "Enhed", &old.id, now).await?;
-        txn.commit().await.map_err(AppError::from)?;
-        let m = enhed_row(st, &old.id).await?;
+        let m = enhed_service::check_in(cx(ctx), &super::node::enhed_key(&id)).await?;
         Ok(Enhed(Arc::new(m)))
     }
 }

@@ -124,6 +124,10 @@ impl Enhed {
     async fn enhed_id(&self) -> &str {
         &self.0.id
     }
+    /// Incremented by every committed change (`expectedRevision` of updateEnhed).
+    async fn revision(&self) -> i64 {
+        self.0.revision
+    }
     /// PLEJEENHED or HELHEDSPLEJEENHED.
     async fn kind(&self) -> GqlResult<EnhedKind> {
         EnhedKind::parse(&self.0.kind)

@@ -41,6 +41,34 @@ pub async fn record<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Many entries by one actor at once (an import): one INSERT per 200 entries.
+pub async fn record_many<C: ConnectionTrait>(
+    db: &C,
+    who: &Viewer,
+    events: &[AuditEvent<'_>],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    for chunk in events.chunks(200) {
+        let rows = chunk.iter().map(|ev| audit_log::ActiveModel {
+            id: NotSet,
+            at: Set(now),
+            actor_subject: Set(who.subject.clone().unwrap_or_default()),
+            actor_name: Set(who.name.clone()),
+            actor_cvr: Set(who.cvr.clone()),
+            actor_roles: Set(who.roles_text()),
+            action: Set(ev.action.to_string()),
+            entity_type: Set(ev.entity_type.to_string()),
+            entity_id: Set(ev.entity_id.to_string()),
+            before: Set(ev.before.as_ref().map(|v| v.to_string())),
+            after: Set(ev.after.as_ref().map(|v| v.to_string())),
+        });
+        audit_log::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
 #[derive(Default)]
 pub struct AuditFilter {
     pub entity_type: Option<String>,

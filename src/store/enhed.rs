@@ -34,6 +34,9 @@ pub fn blank(id: String, now: chrono::DateTime<chrono::Utc>) -> Enhed {
         lock_name: None,
         lock_since: None,
         lock_expires_ms: None,
+        revision: 1,
+        lock_cvr: None,
+        lock_roles: None,
         created_at: now,
         updated_at: now,
     }
@@ -90,7 +93,6 @@ pub async fn by_owner<C: ConnectionTrait>(db: &C, cvr: &str) -> Result<Vec<Enhed
 use crate::store::serviceleverance::Actor;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Cond;
-use sea_orm::ActiveModelTrait;
 
 pub async fn insert<C: ConnectionTrait>(db: &C, m: Enhed) -> Result<Enhed, DbErr> {
     let am: enhed::ActiveModel = m.clone().into();
@@ -98,31 +100,101 @@ pub async fn insert<C: ConnectionTrait>(db: &C, m: Enhed) -> Result<Enhed, DbErr
     Ok(m)
 }
 
-pub async fn update<C: ConnectionTrait>(db: &C, m: Enhed) -> Result<Enhed, DbErr> {
-    let mut am: enhed::ActiveModel = m.clone().into();
-    for c in [
-        enhed::Column::Kind,
-        enhed::Column::Navn,
-        enhed::Column::NavnSoeg,
-        enhed::Column::EjerCvr,
-        enhed::Column::SorKode,
-        enhed::Column::Vejnavn,
-        enhed::Column::Postnummer,
-        enhed::Column::By,
-        enhed::Column::Lat,
-        enhed::Column::Lon,
-        enhed::Column::KommuneKode,
-        enhed::Column::Beskrivelse,
-        enhed::Column::Telefon,
-        enhed::Column::Email,
-        enhed::Column::Web,
-        enhed::Column::Boligtype,
-        enhed::Column::AntalBoliger,
-        enhed::Column::UpdatedAt,
-    ] {
-        am.reset(c);
-    }
-    am.update(db).await
+/// Writes the enhed's fields as the lock holder `subject` (R19, one discipline with R12) of
+/// the row as read at `revision`, incrementing the revision. Returns false when the lock is not
+/// held (any more) or the row changed since it was read; the caller re-reads and re-applies.
+pub async fn update<C: ConnectionTrait>(
+    db: &C,
+    m: &Enhed,
+    subject: &str,
+    now: DateTime<Utc>,
+    revision: i64,
+) -> Result<bool, DbErr> {
+    let r = enhed::Entity::update_many()
+        .col_expr(enhed::Column::Kind, Expr::value(m.kind.clone()))
+        .col_expr(enhed::Column::Navn, Expr::value(m.navn.clone()))
+        .col_expr(enhed::Column::NavnSoeg, Expr::value(m.navn_soeg.clone()))
+        .col_expr(enhed::Column::EjerCvr, Expr::value(m.ejer_cvr.clone()))
+        .col_expr(enhed::Column::SorKode, Expr::value(m.sor_kode.clone()))
+        .col_expr(enhed::Column::Vejnavn, Expr::value(m.vejnavn.clone()))
+        .col_expr(enhed::Column::Postnummer, Expr::value(m.postnummer.clone()))
+        .col_expr(enhed::Column::By, Expr::value(m.by.clone()))
+        .col_expr(enhed::Column::Lat, Expr::value(m.lat))
+        .col_expr(enhed::Column::Lon, Expr::value(m.lon))
+        .col_expr(
+            enhed::Column::KommuneKode,
+            Expr::value(m.kommune_kode.clone()),
+        )
+        .col_expr(
+            enhed::Column::Beskrivelse,
+            Expr::value(m.beskrivelse.clone()),
+        )
+        .col_expr(enhed::Column::Telefon, Expr::value(m.telefon.clone()))
+        .col_expr(enhed::Column::Email, Expr::value(m.email.clone()))
+        .col_expr(enhed::Column::Web, Expr::value(m.web.clone()))
+        .col_expr(enhed::Column::Boligtype, Expr::value(m.boligtype.clone()))
+        .col_expr(enhed::Column::AntalBoliger, Expr::value(m.antal_boliger))
+        .col_expr(enhed::Column::UpdatedAt, Expr::value(now))
+        .col_expr(
+            enhed::Column::Revision,
+            Expr::col(enhed::Column::Revision).add(1),
+        )
+        .filter(enhed::Column::Id.eq(&m.id))
+        .filter(enhed::Column::Revision.eq(revision))
+        .filter(enhed::Column::LockSubject.eq(subject))
+        .filter(enhed::Column::LockExpiresMs.gt(now.timestamp_millis()))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
+
+/// An import's write (no lock: the import is the administrator's batch job, R19), conditional
+/// on the revision it read and on nobody holding a live lock.
+pub async fn import_update<C: ConnectionTrait>(
+    db: &C,
+    m: &Enhed,
+    now: DateTime<Utc>,
+    revision: i64,
+) -> Result<bool, DbErr> {
+    let r = enhed::Entity::update_many()
+        .col_expr(enhed::Column::Kind, Expr::value(m.kind.clone()))
+        .col_expr(enhed::Column::Navn, Expr::value(m.navn.clone()))
+        .col_expr(enhed::Column::NavnSoeg, Expr::value(m.navn_soeg.clone()))
+        .col_expr(enhed::Column::EjerCvr, Expr::value(m.ejer_cvr.clone()))
+        .col_expr(enhed::Column::SorKode, Expr::value(m.sor_kode.clone()))
+        .col_expr(enhed::Column::Vejnavn, Expr::value(m.vejnavn.clone()))
+        .col_expr(enhed::Column::Postnummer, Expr::value(m.postnummer.clone()))
+        .col_expr(enhed::Column::By, Expr::value(m.by.clone()))
+        .col_expr(enhed::Column::Lat, Expr::value(m.lat))
+        .col_expr(enhed::Column::Lon, Expr::value(m.lon))
+        .col_expr(
+            enhed::Column::KommuneKode,
+            Expr::value(m.kommune_kode.clone()),
+        )
+        .col_expr(
+            enhed::Column::Beskrivelse,
+            Expr::value(m.beskrivelse.clone()),
+        )
+        .col_expr(enhed::Column::Telefon, Expr::value(m.telefon.clone()))
+        .col_expr(enhed::Column::Email, Expr::value(m.email.clone()))
+        .col_expr(enhed::Column::Web, Expr::value(m.web.clone()))
+        .col_expr(enhed::Column::Boligtype, Expr::value(m.boligtype.clone()))
+        .col_expr(enhed::Column::AntalBoliger, Expr::value(m.antal_boliger))
+        .col_expr(enhed::Column::UpdatedAt, Expr::value(now))
+        .col_expr(
+            enhed::Column::Revision,
+            Expr::col(enhed::Column::Revision).add(1),
+        )
+        .filter(enhed::Column::Id.eq(&m.id))
+        .filter(enhed::Column::Revision.eq(revision))
+        .filter(
+            Cond::any()
+                .add(enhed::Column::LockSubject.is_null())
+                .add(enhed::Column::LockExpiresMs.lte(now.timestamp_millis())),
+        )
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected == 1)
 }
 
 /// R11 for enheder (R19): the same conditional UPDATE as for serviceleverancer.
@@ -145,6 +217,11 @@ pub async fn try_lock<C: ConnectionTrait>(
             enhed::Column::LockExpiresMs,
             Expr::value(until.timestamp_millis()),
         )
+        .col_expr(
+            enhed::Column::LockCvr,
+            Expr::value(actor.cvr.map(str::to_string)),
+        )
+        .col_expr(enhed::Column::LockRoles, Expr::value(actor.roles.clone()))
         .filter(enhed::Column::Id.eq(id))
         .filter(
             Cond::any()
@@ -178,8 +255,46 @@ pub async fn release_lock<C: ConnectionTrait>(
             enhed::Column::LockExpiresMs,
             Expr::value(Option::<i64>::None),
         )
+        .col_expr(enhed::Column::LockCvr, Expr::value(Option::<String>::None))
+        .col_expr(
+            enhed::Column::LockRoles,
+            Expr::value(Option::<String>::None),
+        )
         .filter(enhed::Column::Id.eq(id))
         .filter(enhed::Column::LockSubject.eq(subject))
+        .filter(enhed::Column::LockExpiresMs.gt(now.timestamp_millis()))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
+
+/// R14 for enheder: a colleague takes over the live lock held by `former`.
+pub async fn take_over<C: ConnectionTrait>(
+    db: &C,
+    id: &str,
+    former: &str,
+    actor: &Actor<'_>,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let r = enhed::Entity::update_many()
+        .col_expr(enhed::Column::LockSubject, Expr::value(actor.subject))
+        .col_expr(
+            enhed::Column::LockName,
+            Expr::value(actor.name.map(str::to_string)),
+        )
+        .col_expr(enhed::Column::LockSince, Expr::value(now))
+        .col_expr(
+            enhed::Column::LockExpiresMs,
+            Expr::value(until.timestamp_millis()),
+        )
+        .col_expr(
+            enhed::Column::LockCvr,
+            Expr::value(actor.cvr.map(str::to_string)),
+        )
+        .col_expr(enhed::Column::LockRoles, Expr::value(actor.roles.clone()))
+        .filter(enhed::Column::Id.eq(id))
+        .filter(enhed::Column::LockSubject.eq(former))
         .filter(enhed::Column::LockExpiresMs.gt(now.timestamp_millis()))
         .exec(db)
         .await?;

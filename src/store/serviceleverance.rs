@@ -57,10 +57,22 @@ pub fn search_text(f: &Fields) -> String {
     ))
 }
 
-/// Who did it, for the created/updated columns and versions.
+/// Who did it, for the created/updated columns, versions and locks.
 pub struct Actor<'a> {
     pub subject: &'a str,
     pub name: Option<&'a str>,
+    /// The organisation and roles, kept with a lock so colleagues may take it over (R14).
+    pub cvr: Option<&'a str>,
+    pub roles: String,
+}
+
+/// The Danish sort key of a name, as stored (R24's collation, hex-encoded so that every
+/// database collation orders it bytewise the same).
+pub fn sort_key(navn: &str) -> String {
+    crate::domain::text::collation_key(navn)
+        .bytes()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 pub struct NewSl<'a> {
@@ -91,6 +103,10 @@ pub async fn insert<C: ConnectionTrait>(
         slutdato: Set(f.slutdato),
         has_errors: Set(n.has_errors),
         version: Set(1),
+        revision: Set(1),
+        lock_cvr: Set(None),
+        lock_roles: Set(None),
+        sort_key: Set(sort_key(&f.navn)),
         lock_subject: Set(None),
         lock_name: Set(None),
         lock_since: Set(None),
@@ -164,6 +180,11 @@ pub async fn try_lock<C: ConnectionTrait>(
             sl::Column::LockExpiresMs,
             Expr::value(expires.timestamp_millis()),
         )
+        .col_expr(
+            sl::Column::LockCvr,
+            Expr::value(actor.cvr.map(str::to_string)),
+        )
+        .col_expr(sl::Column::LockRoles, Expr::value(actor.roles.clone()))
         .filter(sl::Column::Id.eq(id))
         .filter(sl::Column::DeletedAt.is_null())
         .filter(
@@ -185,8 +206,10 @@ fn held_by(subject: &str, now: DateTime<Utc>) -> Cond {
         .add(sl::Column::DeletedAt.is_null())
 }
 
-/// R12: a save by the lock holder; publishes at once. Returns false when the caller does not
-/// hold the lock (any more).
+/// R12: a save by the lock holder of the row as read at `revision`; publishes at once and
+/// increments the revision. Returns false when the caller does not hold the lock (any more) or
+/// the row changed since it was read.
+#[allow(clippy::too_many_arguments)]
 pub async fn save<C: ConnectionTrait>(
     db: &C,
     id: &str,
@@ -194,8 +217,12 @@ pub async fn save<C: ConnectionTrait>(
     has_errors: bool,
     actor: &Actor<'_>,
     now: DateTime<Utc>,
+    revision: i64,
 ) -> Result<bool, DbErr> {
     let r = sl::Entity::update_many()
+        .col_expr(sl::Column::SortKey, Expr::value(sort_key(&f.navn)))
+        .col_expr(sl::Column::Revision, Expr::col(sl::Column::Revision).add(1))
+        .filter(sl::Column::Revision.eq(revision))
         .col_expr(sl::Column::EnhedId, Expr::value(f.enhed_id.clone()))
         .col_expr(sl::Column::Navn, Expr::value(f.navn.clone()))
         .col_expr(sl::Column::Soeg, Expr::value(search_text(f)))
@@ -237,8 +264,14 @@ pub async fn check_in<C: ConnectionTrait>(
             Expr::value(Option::<DateTime<Utc>>::None),
         )
         .col_expr(sl::Column::LockExpiresMs, Expr::value(Option::<i64>::None))
+        .col_expr(sl::Column::LockCvr, Expr::value(Option::<String>::None))
+        .col_expr(sl::Column::LockRoles, Expr::value(Option::<String>::None))
         .col_expr(sl::Column::Version, Expr::col(sl::Column::Version).add(1))
+        .col_expr(sl::Column::Revision, Expr::col(sl::Column::Revision).add(1))
         .filter(sl::Column::Id.eq(&current.id))
+        // R13: the snapshot below is `current`; the row must still be exactly that, so a save
+        // committed after it was read cannot be left out of the version.
+        .filter(sl::Column::Revision.eq(current.revision))
         .filter(sl::Column::Version.eq(current.version))
         .filter(held_by(actor.subject, now))
         .exec(db)
@@ -260,16 +293,21 @@ pub async fn check_in<C: ConnectionTrait>(
     Ok(Some(nummer))
 }
 
-/// R8: soft delete by the lock holder; releases the lock.
+/// R8: soft delete by the lock holder of the row as read at `revision`; releases the lock.
 pub async fn soft_delete<C: ConnectionTrait>(
     db: &C,
     id: &str,
     actor: &Actor<'_>,
     now: DateTime<Utc>,
+    revision: i64,
 ) -> Result<bool, DbErr> {
     let r = sl::Entity::update_many()
+        .col_expr(sl::Column::Revision, Expr::col(sl::Column::Revision).add(1))
+        .filter(sl::Column::Revision.eq(revision))
         .col_expr(sl::Column::DeletedAt, Expr::value(now))
         .col_expr(sl::Column::DeletedBy, Expr::value(actor.subject))
+        .col_expr(sl::Column::LockCvr, Expr::value(Option::<String>::None))
+        .col_expr(sl::Column::LockRoles, Expr::value(Option::<String>::None))
         .col_expr(sl::Column::LockSubject, Expr::value(Option::<String>::None))
         .col_expr(sl::Column::LockName, Expr::value(Option::<String>::None))
         .col_expr(
@@ -284,6 +322,55 @@ pub async fn soft_delete<C: ConnectionTrait>(
     Ok(r.rows_affected == 1)
 }
 
+/// R14: a colleague takes over the live lock held by `former` (same organisation and role,
+/// decided by the domain); a single conditional UPDATE like the lock itself.
+pub async fn take_over<C: ConnectionTrait>(
+    db: &C,
+    id: &str,
+    former: &str,
+    actor: &Actor<'_>,
+    now: DateTime<Utc>,
+    expires: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let r = sl::Entity::update_many()
+        .col_expr(sl::Column::LockSubject, Expr::value(actor.subject))
+        .col_expr(
+            sl::Column::LockName,
+            Expr::value(actor.name.map(str::to_string)),
+        )
+        .col_expr(sl::Column::LockSince, Expr::value(now))
+        .col_expr(
+            sl::Column::LockExpiresMs,
+            Expr::value(expires.timestamp_millis()),
+        )
+        .col_expr(
+            sl::Column::LockCvr,
+            Expr::value(actor.cvr.map(str::to_string)),
+        )
+        .col_expr(sl::Column::LockRoles, Expr::value(actor.roles.clone()))
+        .filter(sl::Column::Id.eq(id))
+        .filter(held_by(former, now))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
+
+/// Fills the Danish sort key of rows written before it existed.
+pub async fn backfill_sort_keys<C: ConnectionTrait>(db: &C) -> Result<u64, DbErr> {
+    let rows = sl::Entity::find()
+        .filter(sl::Column::SortKey.eq(""))
+        .all(db)
+        .await?;
+    for r in &rows {
+        sl::Entity::update_many()
+            .col_expr(sl::Column::SortKey, Expr::value(sort_key(&r.navn)))
+            .filter(sl::Column::Id.eq(&r.id))
+            .exec(db)
+            .await?;
+    }
+    Ok(rows.len() as u64)
+}
+
 /// R14: an administrator releases any lock.
 pub async fn force_unlock<C: ConnectionTrait>(db: &C, id: &str) -> Result<bool, DbErr> {
     let r = sl::Entity::update_many()
@@ -294,6 +381,8 @@ pub async fn force_unlock<C: ConnectionTrait>(db: &C, id: &str) -> Result<bool, 
             Expr::value(Option::<DateTime<Utc>>::None),
         )
         .col_expr(sl::Column::LockExpiresMs, Expr::value(Option::<i64>::None))
+        .col_expr(sl::Column::LockCvr, Expr::value(Option::<String>::None))
+        .col_expr(sl::Column::LockRoles, Expr::value(Option::<String>::None))
         .filter(sl::Column::Id.eq(id))
         .exec(db)
         .await?;
@@ -308,6 +397,7 @@ pub async fn set_has_errors<C: ConnectionTrait>(
 ) -> Result<(), DbErr> {
     sl::Entity::update_many()
         .col_expr(sl::Column::HasErrors, Expr::value(has_errors))
+        .col_expr(sl::Column::Revision, Expr::col(sl::Column::Revision).add(1))
         .filter(sl::Column::Id.eq(id))
         .exec(db)
         .await?;
@@ -448,7 +538,7 @@ pub async fn list<C: ConnectionTrait>(
     }
     let total = q.clone().count(db).await?;
     let rows = q
-        .order_by_asc(sl::Column::Soeg)
+        .order_by_asc(sl::Column::SortKey)
         .order_by_asc(sl::Column::Id)
         .offset(offset)
         .limit(limit)

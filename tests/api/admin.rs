@@ -423,7 +423,10 @@ db_test!(
             .await;
         let actions: Vec<&str> = d["auditLog"]["edges"].as_array().expect("edges").iter().map(|e| e["node"]["action"].as_str().expect("a")).collect();
         assert_eq!(actions, vec!["checkInEnhed", "updateEnhed", "lockEnhed", "createEnhed"]);
-        // Admin moves it to Aarhus: the kommune follows the location (R17).
+        // Admin moves it to Aarhus: the kommune follows the location (R17). One lock
+        // discipline for every role: the administrator locks too.
+        app.err(Some(&p.admin), m, json!({ "id": id, "i": { "lat": 56.1535, "lon": 10.2045 } }), "NOT_LOCKED").await;
+        app.ok(Some(&p.admin), "mutation($id: String!) { lockEnhed(id: $id) { id } }", json!({ "id": id })).await;
         let d = app.ok(Some(&p.admin), m, json!({ "id": id, "i": { "lat": 56.1535, "lon": 10.2045 } })).await;
         assert_eq!(d["updateEnhed"]["kommune"]["kode"], AARHUS);
         app.err(Some(&p.admin), m, json!({ "id": id, "i": { "lat": 100.0 } }), "VALIDATION").await;

@@ -106,6 +106,7 @@ db_test!(
         assert_eq!(d["createEnhed"]["kontakt"], expected);
         let d = app.ok(None, Q_KONTAKT, json!({ "id": id })).await;
         assert_eq!(d["enhed"]["kontakt"], expected);
+        app.ok(Some(&admin), "mutation($id: String!) { lockEnhed(id: $id) { id } }", json!({ "id": id })).await;
         for (web, email, telefon) in [
             ("http://eksempel.dk", "fornavn.efternavn+pleje@kommune.dk", "12345678"),
             ("HTTPS://Eksempel.DK:8443/sti#top", "info@sub.eksempel.dk", "+44 20 7946 0958"),
@@ -128,10 +129,12 @@ db_test!(
         let good = json!({ "web": "https://solgaarden.dk", "email": "post@solgaarden.dk", "telefon": "12 34 56 78" });
         let d = app.ok(Some(&admin), M_CREATE, json!({ "i": new_enhed(good.clone()) })).await;
         let id = d["createEnhed"]["id"].as_str().expect("id").to_string();
+        app.ok(Some(&admin), "mutation($id: String!) { lockEnhed(id: $id) { id } }", json!({ "id": id })).await;
         for web in BAD_WEB {
             let e = app.err(Some(&admin), M_UPDATE, json!({ "id": id, "i": { "web": web } }), "VALIDATION").await;
             assert_eq!(fields(&e), vec!["web"], "{web}");
         }
+        app.ok(Some(&admin), "mutation($id: String!) { checkInEnhed(id: $id) { id } }", json!({ "id": id })).await;
         app.ok(Some(&redaktoer), "mutation($id: String!) { lockEnhed(id: $id) { id } }", json!({ "id": id })).await;
         for web in BAD_WEB {
             let e = app.err(Some(&redaktoer), M_UPDATE, json!({ "id": id, "i": { "web": web } }), "VALIDATION").await;

@@ -27,6 +27,9 @@ pub struct Model {
     pub lock_name: Option<String>,
     pub lock_since: Option<DateTimeUtc>,
     pub lock_expires_ms: Option<i64>,
+    pub revision: i64,
+    pub lock_cvr: Option<String>,
+    pub lock_roles: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

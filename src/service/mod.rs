@@ -1,0 +1,169 @@
+//! The use cases: each loads what it needs, asks the domain and the access policy, writes in
+//! one transaction with its audit entry (R16), and says what changed. Resolvers only translate
+//! GraphQL to these calls and back; the CLI's import uses them too.
+//!
+//! [`Tx`] is the one place a write happens: it owns the transaction, collects the audit
+//! entries and the changed items, and on commit publishes the committed change on the
+//! [`ChangeFeed`] (what a read model or live updates subscribe to).
+pub mod enhed;
+pub mod kommune;
+pub mod serviceleverance;
+
+use crate::app::AppState;
+use crate::domain::access::{Decision, Viewer};
+use crate::error::{AppError, AppResult};
+use crate::store::audit::{self, AuditEvent};
+use crate::store::serviceleverance::Actor;
+use chrono::{DateTime, Utc};
+use sea_orm::{DatabaseTransaction, TransactionTrait};
+use std::sync::atomic::{AtomicU64, Ordering};
+use tokio::sync::broadcast;
+
+/// Who asks, and with what state: the context of every use case.
+#[derive(Clone, Copy)]
+pub struct Cx<'a> {
+    pub st: &'a AppState,
+    pub v: &'a Viewer,
+}
+
+impl<'a> Cx<'a> {
+    pub fn new(st: &'a AppState, v: &'a Viewer) -> Self {
+        Cx { st, v }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.st.clock.now()
+    }
+
+    pub fn actor(&self) -> Actor<'a> {
+        Actor {
+            subject: self.v.subject.as_deref().unwrap_or(""),
+            name: self.v.name.as_deref(),
+            cvr: self.v.cvr.as_deref(),
+            roles: self.v.roles_text(),
+        }
+    }
+
+    /// Refuses anonymous callers (every write needs a token).
+    pub fn require_login(&self) -> AppResult<()> {
+        if self.v.is_authenticated() {
+            Ok(())
+        } else {
+            AppError::check(Decision::Unauthenticated, "")
+        }
+    }
+}
+
+/// An item whose committed state changed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    Serviceleverance(String),
+    Enhed(String),
+    Kommune(String),
+}
+
+/// Committed changes, in order: a data version that every commit increments, and a broadcast
+/// of what changed.
+pub struct ChangeFeed {
+    version: AtomicU64,
+    tx: broadcast::Sender<(u64, Change)>,
+}
+
+impl Default for ChangeFeed {
+    fn default() -> Self {
+        ChangeFeed {
+            version: AtomicU64::new(0),
+            tx: broadcast::channel(1024).0,
+        }
+    }
+}
+
+impl ChangeFeed {
+    /// The version of the data this instance has committed (or heard of).
+    pub fn version(&self) -> u64 {
+        self.version.load(Ordering::Acquire)
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<(u64, Change)> {
+        self.tx.subscribe()
+    }
+
+    fn publish(&self, changes: Vec<Change>) {
+        if changes.is_empty() {
+            return;
+        }
+        let v = self.version.fetch_add(1, Ordering::AcqRel) + 1;
+        for c in changes {
+            // No subscribers is fine.
+            let _ = self.tx.send((v, c));
+        }
+    }
+}
+
+/// A unit of work: one transaction, its audit entries and what it changed. Dropped without
+/// `commit`, it rolls back.
+pub struct Tx<'a> {
+    cx: Cx<'a>,
+    txn: DatabaseTransaction,
+    now: DateTime<Utc>,
+    changes: Vec<Change>,
+}
+
+impl<'a> Tx<'a> {
+    pub async fn begin(cx: Cx<'a>) -> AppResult<Tx<'a>> {
+        Ok(Tx {
+            txn: cx.st.db.begin().await?,
+            now: cx.now(),
+            cx,
+            changes: Vec::new(),
+        })
+    }
+
+    /// The connection to write through.
+    pub fn db(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    /// Records an audit entry (R16) in this transaction, by the caller.
+    pub async fn audit(&mut self, ev: AuditEvent<'_>) -> AppResult<()> {
+        audit::record(&self.txn, self.cx.v, ev, self.now).await?;
+        Ok(())
+    }
+
+    /// Notes an item whose state this transaction changes.
+    pub fn changed(&mut self, c: Change) {
+        if !self.changes.contains(&c) {
+            self.changes.push(c);
+        }
+    }
+
+    /// Commits, then publishes what changed.
+    pub async fn commit(self) -> AppResult<()> {
+        self.txn.commit().await?;
+        self.cx.st.changes.publish(self.changes);
+        Ok(())
+    }
+}
+
+/// How often a write that lost a race with its own lock holder's other write (another tab, a
+/// double click) is re-applied onto the fresh row before giving up with CONFLICT.
+pub(crate) const RETRIES: usize = 5;
+
+pub(crate) fn conflict() -> AppError {
+    AppError::Conflict(
+        "Elementet er ændret af en anden, siden du hentede det. Hent det igen, og gentag din ændring."
+            .into(),
+    )
+}
+
+/// `expectedRevision`: the revision the client last read must still be the current one.
+pub(crate) fn check_revision(expected: Option<i64>, current: i64) -> AppResult<()> {
+    match expected {
+        Some(e) if e != current => Err(conflict()),
+        _ => Ok(()),
+    }
+}
