@@ -28,7 +28,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Start the HTTP server (migrates the database and loads demo data into an empty one).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Run the database migrations.
     Migrate,
     /// Load the demo data into an empty database.
