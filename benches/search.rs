@@ -873,6 +873,8 @@ async fn run_scale(
     let config = Config {
         database_url: db.url.clone(),
         seed_if_empty: false,
+        // Measures the database path, not the rate limits (served without ConnectInfo).
+        rate_limit_per_second: 0,
         ..Config::default()
     };
     let state = AppState::init(config, Some(Arc::new(FixedClock(now))))

@@ -63,6 +63,18 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     /// `Cache-Control: max-age` of anonymous GET query responses.
     pub cache_max_age_secs: u64,
+    /// Sustained requests per second of one anonymous client (address); 0 turns rate limiting
+    /// off altogether (see `http::rate_limit`).
+    pub rate_limit_per_second: u32,
+    /// Requests an anonymous client may send at once (the bucket's size); at least 1.
+    pub rate_limit_burst: u32,
+    /// Sustained requests per second of one authenticated client (token subject); 0: requests
+    /// with a valid token are not limited.
+    pub rate_limit_authenticated_per_second: u32,
+    /// Requests an authenticated client may send at once; at least 1.
+    pub rate_limit_authenticated_burst: u32,
+    /// Proxies whose `X-Forwarded-For` is believed (addresses or CIDR ranges).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for Config {
@@ -101,6 +113,11 @@ impl Default for Config {
             shutdown_timeout: Duration::from_secs(30),
             cors_origins: Vec::new(),
             cache_max_age_secs: 60,
+            rate_limit_per_second: 50,
+            rate_limit_burst: 200,
+            rate_limit_authenticated_per_second: 100,
+            rate_limit_authenticated_burst: 400,
+            trusted_proxies: Vec::new(),
         }
     }
 }

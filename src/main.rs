@@ -186,6 +186,49 @@ struct ServeArgs {
     /// Per-request timeout in seconds.
     #[arg(long, env = "PLEJEOVERBLIK_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     request_timeout_secs: u64,
+    /// Sustained requests per second of one anonymous client (address) on /graphql; 0 turns
+    /// rate limiting off altogether.
+    #[arg(
+        long,
+        env = "PLEJEOVERBLIK_RATE_LIMIT_PER_SECOND",
+        default_value_t = 50
+    )]
+    rate_limit_per_second: u32,
+    /// Requests one anonymous client may send at once (bucket size, at least 1).
+    #[arg(long, env = "PLEJEOVERBLIK_RATE_LIMIT_BURST", default_value_t = 200)]
+    rate_limit_burst: u32,
+    /// Sustained requests per second of one authenticated client (token subject); 0: requests
+    /// with a valid token are not limited.
+    #[arg(
+        long,
+        env = "PLEJEOVERBLIK_RATE_LIMIT_AUTHENTICATED_PER_SECOND",
+        default_value_t = 100
+    )]
+    rate_limit_authenticated_per_second: u32,
+    /// Requests one authenticated client may send at once (bucket size, at least 1).
+    #[arg(
+        long,
+        env = "PLEJEOVERBLIK_RATE_LIMIT_AUTHENTICATED_BURST",
+        default_value_t = 400
+    )]
+    rate_limit_authenticated_burst: u32,
+    /// Proxies whose X-Forwarded-For is believed, comma separated: addresses or CIDR ranges,
+    /// e.g. 10.0.0.0/8,192.0.2.7
+    #[arg(
+        long,
+        env = "PLEJEOVERBLIK_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_parser = parse_proxy
+    )]
+    trusted_proxies: Vec<Option<ipnet::IpNet>>,
+}
+
+/// A `--trusted-proxies` entry; an empty one (a trailing comma, an empty variable) is skipped.
+fn parse_proxy(s: &str) -> Result<Option<ipnet::IpNet>, String> {
+    if s.trim().is_empty() {
+        return Ok(None);
+    }
+    http::parse_trusted_proxy(s).map(Some)
 }
 
 /// A timeout flag: at least one second.
@@ -226,6 +269,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     };
     match cli.command {
         Command::Serve(a) => {
+            let a = *a;
             serve(Config {
                 bind: a.bind,
                 dev_tokens: a.dev_tokens,
@@ -262,6 +306,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 body_read_timeout: secs(a.body_read_timeout_secs),
                 idle_timeout: secs(a.idle_timeout_secs),
                 shutdown_timeout: std::time::Duration::from_secs(a.shutdown_timeout_secs),
+                rate_limit_per_second: a.rate_limit_per_second,
+                rate_limit_burst: a.rate_limit_burst.max(1),
+                rate_limit_authenticated_per_second: a.rate_limit_authenticated_per_second,
+                rate_limit_authenticated_burst: a.rate_limit_authenticated_burst.max(1),
+                trusted_proxies: a.trusted_proxies.into_iter().flatten().collect(),
                 ..base
             })
             .await
@@ -357,6 +406,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 async fn serve(config: Config) -> anyhow::Result<()> {
     if config.dev_tokens {
         tracing::warn!("!!! UDVIKLINGSTOKENS ER SLÅET TIL (--dev-tokens). Enhver med udviklingsnøglen kan logge ind. Brug det aldrig i produktion. !!!");
+    }
+    if config.rate_limit_per_second == 0 {
+        tracing::warn!("hastighedsbegrænsning er slået fra (--rate-limit-per-second 0)");
+    } else {
+        tracing::info!(
+            per_second = config.rate_limit_per_second,
+            burst = config.rate_limit_burst,
+            authenticated_per_second = config.rate_limit_authenticated_per_second,
+            authenticated_burst = config.rate_limit_authenticated_burst,
+            trusted_proxies = ?config.trusted_proxies,
+            "hastighedsbegrænsning pr. klient"
+        );
     }
     let bind = config.bind;
     let timeouts = config.server_timeouts();

@@ -2,6 +2,7 @@
 //! queries only, `application/graphql-response+json` and `application/json` responses, batches,
 //! Apollo automatic persisted queries, cache headers with an ETag for anonymous GET queries, a
 //! per-request timeout, and stable error codes on everything.
+use super::rate_limit::Authenticated;
 use super::Http;
 use crate::graphql::limits::{limit_error, OperationName, ReadOnlyRequest};
 use crate::graphql::{loaders, messages, nesting};
@@ -9,11 +10,12 @@ use async_graphql::{
     BatchResponse, ErrorExtensionValues, Response as GqlResponse, ServerError, Variables,
 };
 use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
+use axum::extract::{Extension, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -21,12 +23,12 @@ const JSON: &str = "application/json";
 
 /// The media type of the response, from the Accept header.
 #[derive(Clone, Copy, PartialEq)]
-enum Media {
+pub(super) enum Media {
     GraphqlResponse,
     Json,
 }
 
-fn negotiate(headers: &HeaderMap) -> Option<Media> {
+pub(super) fn negotiate(headers: &HeaderMap) -> Option<Media> {
     let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
         return Some(Media::Json);
     };
@@ -58,7 +60,23 @@ fn negotiate(headers: &HeaderMap) -> Option<Media> {
 
 /// An error response outside GraphQL execution (bad HTTP request).
 fn http_error(status: StatusCode, code: &str, message: &str, media: Media) -> Response {
-    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+    http_error_with(status, code, message, media, &[])
+}
+
+/// `http_error` with more entries in `extensions`.
+pub(super) fn http_error_with(
+    status: StatusCode,
+    code: &str,
+    message: &str,
+    media: Media,
+    extensions: &[(&str, Value)],
+) -> Response {
+    let mut ext = serde_json::Map::new();
+    ext.insert("code".into(), code.into());
+    for (k, v) in extensions {
+        ext.insert((*k).into(), v.clone());
+    }
+    let body = json!({ "errors": [{ "message": message, "extensions": ext }] });
     let ct = match media {
         Media::GraphqlResponse => GRAPHQL_RESPONSE,
         Media::Json => JSON,
@@ -197,7 +215,8 @@ async fn read_body(h: &Http, body: axum::body::Body, media: Media) -> Result<Byt
 }
 
 pub(super) async fn post(State(h): State<Http>, req: axum::extract::Request) -> Response {
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
+    let pre = parts.extensions.remove::<Authenticated>();
     let headers = parts.headers;
     let Some(media) = negotiate(&headers) else {
         return http_error(
@@ -238,7 +257,7 @@ pub(super) async fn post(State(h): State<Http>, req: axum::extract::Request) -> 
     };
     match v {
         Value::Object(_) => match params(&v) {
-            Ok(req) => execute_one(&h, &headers, req, media, false).await,
+            Ok(req) => execute_one(&h, &headers, pre, req, media, false).await,
             Err(m) => bad_request(m, media),
         },
         Value::Array(items) => {
@@ -263,7 +282,7 @@ pub(super) async fn post(State(h): State<Http>, req: axum::extract::Request) -> 
                     _ => return bad_request("Hver operation skal være et objekt.", media),
                 }
             }
-            execute_batch(&h, &headers, reqs, media).await
+            execute_batch(&h, &headers, pre, reqs, media).await
         }
         _ => bad_request("Forespørgslen skal være et JSON-objekt.", media),
     }
@@ -271,9 +290,11 @@ pub(super) async fn post(State(h): State<Http>, req: axum::extract::Request) -> 
 
 pub(super) async fn get(
     State(h): State<Http>,
+    pre: Option<Extension<Authenticated>>,
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Response {
+    let pre = pre.map(|Extension(a)| a);
     let Some(media) = negotiate(&headers) else {
         return http_error(
             StatusCode::NOT_ACCEPTABLE,
@@ -320,7 +341,7 @@ pub(super) async fn get(
     };
     // No state change via GET: the limits extension refuses a selected mutation (also one
     // sent as a persisted-query hash) with METHOD_NOT_ALLOWED, answered as 405.
-    execute_one(&h, &headers, req.data(ReadOnlyRequest), media, true).await
+    execute_one(&h, &headers, pre, req.data(ReadOnlyRequest), media, true).await
 }
 
 /// Any other method on /graphql.
@@ -333,23 +354,37 @@ pub(super) async fn other_method(headers: HeaderMap) -> Response {
     )
 }
 
-/// Authenticates, checks the document size, runs with the timeout.
+/// The outcome of authenticating the request: from the rate limit middleware, which has
+/// authenticated it already, or (rate limiting off) done here.
+async fn authentication(
+    h: &Http,
+    headers: &HeaderMap,
+    pre: Option<Authenticated>,
+) -> Authenticated {
+    match pre {
+        Some(a) => a,
+        None => Authenticated(Arc::new(
+            h.state
+                .auth
+                .authenticate(
+                    headers
+                        .get(header::AUTHORIZATION)
+                        .and_then(|v| v.to_str().ok()),
+                )
+                .await,
+        )),
+    }
+}
+
+/// Refuses a bad token, checks the document size, runs with the timeout.
 async fn run(
     h: &Http,
     headers: &HeaderMap,
+    auth: &Authenticated,
     req: async_graphql::Request,
 ) -> Result<GqlResponse, Response> {
-    let viewer = match h
-        .state
-        .auth
-        .authenticate(
-            headers
-                .get(header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok()),
-        )
-        .await
-    {
-        Ok(v) => v,
+    let viewer = match auth.0.as_ref() {
+        Ok(v) => v.clone(),
         Err(e) => {
             let media = negotiate(headers).unwrap_or(Media::Json);
             return Err(http_error(
@@ -479,11 +514,13 @@ fn content_type(media: Media) -> HeaderValue {
 async fn execute_one(
     h: &Http,
     headers: &HeaderMap,
+    pre: Option<Authenticated>,
     req: async_graphql::Request,
     media: Media,
     is_get: bool,
 ) -> Response {
-    let resp = match run(h, headers, req).await {
+    let auth = authentication(h, headers, pre).await;
+    let resp = match run(h, headers, &auth, req).await {
         Ok(r) => r,
         Err(http) => return http,
     };
@@ -554,12 +591,14 @@ async fn execute_one(
 async fn execute_batch(
     h: &Http,
     headers: &HeaderMap,
+    pre: Option<Authenticated>,
     reqs: Vec<async_graphql::Request>,
     media: Media,
 ) -> Response {
+    let auth = authentication(h, headers, pre).await;
     let mut out = Vec::with_capacity(reqs.len());
     for r in reqs {
-        match run(h, headers, r).await {
+        match run(h, headers, &auth, r).await {
             Ok(resp) => out.push(resp),
             Err(http) => return http,
         }

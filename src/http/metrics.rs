@@ -1,5 +1,7 @@
 //! `/metrics` in the Prometheus text format: GraphQL requests by operation and outcome, latency
-//! histograms, HTTP responses by path and status, database pool state and lock counts.
+//! histograms, HTTP responses by path and status, rate limit refusals, database pool state and
+//! lock counts.
+use super::rate_limit::Kind;
 use crate::app::AppState;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -22,6 +24,8 @@ struct Inner {
     requests: BTreeMap<(String, String), u64>,
     latency: BTreeMap<String, Histogram>,
     http: BTreeMap<(String, u16), u64>,
+    /// Requests refused by the rate limits: anonymous, authenticated.
+    rate_limited: [u64; 2],
 }
 
 #[derive(Default)]
@@ -73,6 +77,12 @@ impl Metrics {
         *m.http.entry((path.to_string(), status)).or_default() += 1;
     }
 
+    /// A request refused by the rate limits.
+    pub(crate) fn rate_limited(&self, kind: Kind) {
+        let mut m = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        m.rate_limited[usize::from(kind == Kind::Authenticated)] += 1;
+    }
+
     pub async fn render(&self, st: &AppState) -> String {
         let mut out = String::new();
         {
@@ -103,6 +113,17 @@ impl Metrics {
                 let _ = writeln!(
                     out,
                     "plejeoverblik_http_responses_total{{path=\"{path}\",status=\"{status}\"}} {n}"
+                );
+            }
+            out.push_str("# HELP plejeoverblik_rate_limited_total Requests refused by the rate limits (429), by the kind of client.\n# TYPE plejeoverblik_rate_limited_total counter\n");
+            for (kind, n) in [Kind::Anonymous, Kind::Authenticated]
+                .iter()
+                .zip(m.rate_limited)
+            {
+                let _ = writeln!(
+                    out,
+                    "plejeoverblik_rate_limited_total{{kind=\"{}\"}} {n}",
+                    kind.label()
                 );
             }
         }

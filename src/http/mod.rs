@@ -1,7 +1,9 @@
 //! The HTTP surface: `/graphql` (GraphQL over HTTP: POST, and GET for queries), the
-//! playground at `/`, `/healthz`, `/readyz` and `/metrics`.
+//! playground at `/`, `/healthz`, `/readyz` and `/metrics`. `/graphql` is rate limited per
+//! client (`rate_limit`).
 mod graphql;
 pub mod metrics;
+mod rate_limit;
 mod request_id;
 pub mod server;
 
@@ -20,7 +22,11 @@ pub(crate) struct Http {
     pub state: AppState,
     pub schema: AppSchema,
     pub metrics: Arc<metrics::Metrics>,
+    /// `None`: rate limiting is off.
+    pub rate_limits: Option<Arc<rate_limit::RateLimits>>,
 }
+
+pub use rate_limit::parse_trusted_proxy;
 
 /// The example operations of `playground/`, offered as tabs in the playground.
 pub const PLAYGROUND_OPERATIONS: &[(&str, &str)] = &[
@@ -66,6 +72,7 @@ pub fn router(state: AppState) -> Router {
         state,
         schema,
         metrics: metrics.clone(),
+        rate_limits: rate_limit::RateLimits::from_config(&c),
     };
     let origins: Vec<HeaderValue> = c
         .cors_origins
@@ -86,13 +93,20 @@ pub fn router(state: AppState) -> Router {
             header::HeaderName::from_static("x-request-id"),
         ])
         .max_age(std::time::Duration::from_secs(600));
-    Router::new()
+    // Everything a client can make work: rate limited (the /data endpoints belong here too).
+    let limited = Router::new()
         .route(
             "/graphql",
             get(graphql::get)
                 .post(graphql::post)
                 .fallback(graphql::other_method),
         )
+        .route_layer(axum::middleware::from_fn_with_state(
+            h.clone(),
+            rate_limit::layer,
+        ));
+    Router::new()
+        .merge(limited)
         .route("/", get(playground))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))

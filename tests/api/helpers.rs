@@ -141,6 +141,13 @@ impl TestApp {
             dev_tokens: true,
             seed_if_empty: opts.seed_demo,
             lock_ttl_minutes: opts.lock_ttl_minutes.unwrap_or(480),
+            // The suites send many requests from 127.0.0.1 at once: limits far above what they
+            // send, so the limiter (and its authentication) is on the path of every test without
+            // refusing any. tests/api/rate_limit.rs sets small ones.
+            rate_limit_per_second: 1_000_000,
+            rate_limit_burst: 1_000_000,
+            rate_limit_authenticated_per_second: 1_000_000,
+            rate_limit_authenticated_burst: 1_000_000,
             ..Config::default()
         };
         if let Some(f) = &opts.configure {

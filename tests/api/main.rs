@@ -11,5 +11,6 @@ mod foundation;
 mod hardening;
 mod perimeter;
 mod preview_issues;
+mod rate_limit;
 mod resilience;
 mod search;

@@ -83,6 +83,8 @@ async fn database_down_and_back_postgres() {
     let config = Config {
         database_url: url,
         seed_if_empty: false,
+        // Database outages, not rate limits (served without ConnectInfo: one shared bucket).
+        rate_limit_per_second: 0,
         ..Config::default()
     };
     let state = AppState::init(config, None).await.expect("init");
