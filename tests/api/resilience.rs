@@ -83,6 +83,7 @@ async fn database_down_and_back_postgres() {
     let config = Config {
         database_url: url,
         seed_if_empty: false,
+        dev_tokens: true,
         // Database outages, not rate limits (served without ConnectInfo: one shared bucket).
         rate_limit_per_second: 0,
         ..Config::default()
@@ -118,6 +119,31 @@ async fn database_down_and_back_postgres() {
         .await
         .expect("readyz");
     assert_eq!(r.status(), 503);
+    // Issue 9, defect 4: a write whose database is down is UNAVAILABLE, not CONFLICT ("CVR
+    // already used") as setKommuneCvr used to answer for every database error.
+    let admin_token = plejeoverblik::auth::make_dev_token(
+        plejeoverblik::config::DEFAULT_DEV_KEY,
+        &plejeoverblik::auth::DevTokenRequest {
+            roles: &[plejeoverblik::domain::access::Role::Administrator],
+            cvr: "12345678",
+            name: Some("admin"),
+            subject: Some("admin"),
+            valid_hours: 1,
+        },
+        chrono::Utc::now(),
+    )
+    .expect("token");
+    let v: Value = c
+        .post(format!("{addr}/graphql"))
+        .bearer_auth(&admin_token)
+        .json(&json!({ "query": "mutation { setKommuneCvr(kode: \"0265\", cvr: \"11111111\") { cvr } }" }))
+        .send()
+        .await
+        .expect("post")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(v["errors"][0]["extensions"]["code"], "UNAVAILABLE", "{v}");
     let r = c
         .get(format!("{addr}/healthz"))
         .send()
