@@ -18,6 +18,8 @@ pub struct AppState {
     pub statements: StatementCounter,
     /// Committed changes (the use-case layer publishes here).
     pub changes: Arc<crate::service::ChangeFeed>,
+    /// The public read model (the search reads only this).
+    pub read_model: Arc<crate::readmodel::ReadModel>,
 }
 
 /// The kommuner and their boundaries from the shipped reference data.
@@ -39,6 +41,7 @@ impl AppState {
         let db = store::connect(&config.database_url, &statements).await?;
         store::migrate(&db).await?;
         store::kommune::ensure_reference(&db).await?;
+        let read_model = Arc::new(crate::readmodel::ReadModel::load(&db).await?);
         let state = AppState {
             auth: Arc::new(Authenticator::from_config(&config).await?),
             db,
@@ -47,6 +50,7 @@ impl AppState {
             kommuner: Arc::new(kommune_index()?),
             statements,
             changes: Arc::default(),
+            read_model,
         };
         crate::store::serviceleverance::backfill_sort_keys(&state.db).await?;
         if state.config.seed_if_empty && store::enhed::count(&state.db).await? == 0 {
@@ -59,7 +63,9 @@ impl AppState {
             for w in &report.warnings {
                 tracing::debug!("{w}");
             }
+            state.read_model.reload(&state.db).await?;
         }
+        state.changes.observe(state.read_model.version());
         Ok(state)
     }
 }

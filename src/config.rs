@@ -59,6 +59,8 @@ pub struct Config {
     pub idle_timeout: Duration,
     /// On shutdown, requests in flight get this long to finish.
     pub shutdown_timeout: Duration,
+    /// How often an instance compares its read model's data version with the database's.
+    pub version_check_interval: Duration,
     /// Origins allowed by CORS (the citizen site's); empty: no cross-origin access.
     pub cors_origins: Vec<String>,
     /// `Cache-Control: max-age` of anonymous GET query responses.
@@ -111,6 +113,7 @@ impl Default for Config {
             body_read_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(60),
             shutdown_timeout: Duration::from_secs(30),
+            version_check_interval: Duration::from_secs(5),
             cors_origins: Vec::new(),
             cache_max_age_secs: 60,
             rate_limit_per_second: 50,

@@ -382,7 +382,24 @@ pub async fn import_text(st: &crate::app::AppState, text: &str) -> anyhow::Resul
     );
     let txn = st.db.begin().await?;
     upsert(&txn, &items, &mut report, &import_actor("import")).await?;
+    if report.created + report.updated > 0 {
+        // Every instance's read model reloads (notification, or its periodic version check).
+        let v = crate::store::bump_version(&txn).await?;
+        let notice = crate::readmodel::Notice {
+            v,
+            from: String::new(),
+            sl: vec![],
+            enhed: vec![],
+            kommune: vec![],
+            reload: true,
+        };
+        crate::store::notify(&txn, &serde_json::to_string(&notice)?).await?;
+    }
     txn.commit().await?;
+    if report.created + report.updated > 0 {
+        let v = st.read_model.reload(&st.db).await?;
+        st.changes.observe(v);
+    }
     Ok(report)
 }
 

@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_create_tables;
 mod m20261125_000002_search_covering_index;
 mod m20261126_000003_revision_lock_owner_sort_key;
+mod m20261126_000004_data_version;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_create_tables::Migration),
             Box::new(m20261125_000002_search_covering_index::Migration),
             Box::new(m20261126_000003_revision_lock_owner_sort_key::Migration),
+            Box::new(m20261126_000004_data_version::Migration),
         ]
     }
 }

@@ -8,10 +8,7 @@ use crate::domain::geo::{BBox, LatLon};
 use crate::domain::search::{self, Invalid, Query as GeoQuery};
 use crate::domain::serviceleverance::{beskrivelse_applies, EnhedFacts, EnhedKind, SlType};
 use crate::error::{AppError, GqlResult};
-use crate::store::serviceleverance::{search_candidates, SearchFilter};
 use async_graphql::{Context, InputObject, Object};
-use std::collections::HashMap;
-use std::sync::Arc;
 
 /// A WGS84 point given by the caller.
 #[derive(InputObject, Clone, Copy)]
@@ -148,77 +145,42 @@ impl SearchQuery {
             SearchKind::Helhedsplejeenhed => &["HELHEDSPLEJEENHED"],
             SearchKind::Alle => &["PLEJEENHED", "HELHEDSPLEJEENHED"],
         };
+        // Everything below reads the in-memory snapshot: no SQL (issue 10).
+        let snap = st.read_model.snapshot();
         let hits = match q.prefilter_box() {
             search::Prefilter::Nothing => Vec::new(),
             search::Prefilter::Within(bbox) => {
-                let f = SearchFilter {
-                    kommune_kode: &kode,
-                    kinds,
-                    day,
-                    bbox,
-                    text: text.as_deref(),
-                };
-                let cands = search_candidates(&st.db, &f)
-                    .await
-                    .map_err(AppError::from)?;
+                let cands = snap.candidates(&kode, kinds, day, bbox, text.as_deref());
                 search::rank(cands, &q)
             }
         };
         let page = search::page(&hits, size, after.as_deref()).map_err(invalid)?;
-
-        // The page's enheder and agreements: one statement each, run together and only when the
-        // query asks for the hits (not for `totalCount` alone). The kommuner the hits name are
-        // fed to the request's loader so that nested `kommune`/`aftalepart` need no round of
-        // their own.
         let look = ctx.look_ahead();
         let wants_hits = look.field("edges").exists() || look.field("nodes").exists();
-        let (mut enheder, mut sls) = if wants_hits && !page.hits.is_empty() {
-            let enhed_ids: Vec<String> = page
+        if wants_hits && !page.hits.is_empty() {
+            // The kommuner the hits name, for nested `kommune`/`aftalepart`, from the snapshot.
+            let kl = ctx.data_unchecked::<super::loaders::Loaded<super::loaders::KommuneLoader>>();
+            let mut koder: Vec<&String> = page
                 .hits
                 .iter()
-                .map(|h| h.candidate.enhed_id.clone())
-                .collect();
-            let sl_ids: Vec<String> = page
-                .hits
-                .iter()
-                .map(|h| h.candidate.sl_id.clone())
-                .collect();
-            let (e, s) = tokio::join!(
-                crate::store::enhed::by_ids(&st.db, &enhed_ids),
-                crate::store::serviceleverance::by_ids(&st.db, &sl_ids)
-            );
-            let e: HashMap<String, Arc<_>> = e
-                .map_err(AppError::from)?
-                .into_iter()
-                .map(|x| (x.id.clone(), Arc::new(x)))
-                .collect();
-            let s: HashMap<String, Arc<_>> = s
-                .map_err(AppError::from)?
-                .into_iter()
-                .map(|x| (x.id.clone(), Arc::new(x)))
-                .collect();
-            let mut koder: Vec<String> = e
-                .values()
-                .filter_map(|x| x.kommune_kode.clone())
-                .chain(s.values().map(|x| x.aftalepart_kode.clone()))
+                .filter_map(|h| snap.enheder.get(&h.candidate.enhed_id))
+                .filter_map(|e| e.kommune_kode.as_ref())
+                .chain(std::iter::once(&kode))
                 .collect();
             koder.sort();
             koder.dedup();
-            let kl = ctx.data_unchecked::<super::loaders::Loaded<super::loaders::KommuneLoader>>();
-            let rows = crate::store::kommune::by_kodes(&st.db, &koder)
-                .await
-                .map_err(AppError::from)?;
-            kl.feed_many(rows.into_iter().map(|k| (k.kode.clone(), Arc::new(k))))
-                .await;
-            (e, s)
-        } else {
-            (HashMap::new(), HashMap::new())
-        };
+            kl.feed_many(
+                koder
+                    .into_iter()
+                    .filter_map(|k| snap.kommuner.get(k).map(|x| (k.clone(), x.clone()))),
+            )
+            .await;
+        }
         let mut edges = Vec::with_capacity(page.hits.len());
         for h in page.hits.iter().filter(|_| wants_hits) {
             let (Some(e), Some(s)) = (
-                enheder.remove(&h.candidate.enhed_id),
-                sls.remove(&h.candidate.sl_id),
+                snap.enheder.get(&h.candidate.enhed_id).cloned(),
+                snap.agreements.get(&h.candidate.sl_id).cloned(),
             ) else {
                 continue;
             };

@@ -67,6 +67,9 @@ pub const PLAYGROUND_OPERATIONS: &[(&str, &str)] = &[
 pub fn router(state: AppState) -> Router {
     let c = state.config.clone();
     let schema = build_schema(Some(state.clone()), &c);
+    // Keeps the read model current with other instances' commits (needs the runtime, which
+    // every caller of `router` has).
+    crate::readmodel::spawn_sync(state.clone());
     let metrics = Arc::new(metrics::Metrics::default());
     let h = Http {
         state,

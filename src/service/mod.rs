@@ -79,20 +79,25 @@ impl Default for ChangeFeed {
 }
 
 impl ChangeFeed {
-    /// The version of the data this instance has committed (or heard of).
+    /// The version of the data this instance has committed (or heard of): the database's data
+    /// version as far as this instance's read model knows.
     pub fn version(&self) -> u64 {
         self.version.load(Ordering::Acquire)
+    }
+
+    /// Notes a data version learnt from the database (start, another instance's commit).
+    pub fn observe(&self, v: i64) {
+        self.version
+            .fetch_max(u64::try_from(v).unwrap_or(0), Ordering::AcqRel);
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<(u64, Change)> {
         self.tx.subscribe()
     }
 
-    fn publish(&self, changes: Vec<Change>) {
-        if changes.is_empty() {
-            return;
-        }
-        let v = self.version.fetch_add(1, Ordering::AcqRel) + 1;
+    fn publish(&self, v: i64, changes: Vec<Change>) {
+        self.observe(v);
+        let v = u64::try_from(v).unwrap_or(0);
         for c in changes {
             // No subscribers is fine.
             let _ = self.tx.send((v, c));
@@ -141,10 +146,25 @@ impl<'a> Tx<'a> {
         }
     }
 
-    /// Commits, then publishes what changed.
+    /// Commits and publishes what changed: the data version is incremented in the same
+    /// transaction and, on PostgreSQL, the other instances are notified when it commits; this
+    /// instance's read model re-reads the changed items before the caller answers (R12).
     pub async fn commit(self) -> AppResult<()> {
+        if self.changes.is_empty() {
+            self.txn.commit().await?;
+            return Ok(());
+        }
+        let v = crate::store::bump_version(&self.txn).await?;
+        let notice = crate::readmodel::Notice::of(v, self.cx.st.read_model.id(), &self.changes);
+        let payload = serde_json::to_string(&notice).unwrap_or_default();
+        crate::store::notify(&self.txn, &payload).await?;
         self.txn.commit().await?;
-        self.cx.st.changes.publish(self.changes);
+        let st = self.cx.st;
+        if let Err(e) = st.read_model.apply(&st.db, &self.changes, v).await {
+            // Committed all the same; the periodic check reloads.
+            tracing::warn!(error = %e, "læsemodellen kunne ikke opdateres efter en ændring");
+        }
+        st.changes.publish(v, self.changes);
         Ok(())
     }
 }

@@ -181,3 +181,64 @@ pub fn pool_state(db: &DatabaseConnection) -> (u32, usize) {
         _ => (0, 0),
     }
 }
+
+/// The channel on which PostgreSQL instances hear of each other's commits.
+pub const CHANGES_CHANNEL: &str = "plejeoverblik_changes";
+
+/// Increments the data version in the caller's transaction; returns the new version.
+pub async fn bump_version<C: ConnectionTrait>(db: &C) -> Result<i64, DbErr> {
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "UPDATE data_version SET version = version + 1 WHERE id = 1 RETURNING version",
+        ))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("data_version".into()))?;
+    row.try_get("", "version")
+}
+
+/// The committed data version.
+pub async fn data_version<C: ConnectionTrait>(db: &C) -> Result<i64, DbErr> {
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT version FROM data_version WHERE id = 1",
+        ))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("data_version".into()))?;
+    row.try_get("", "version")
+}
+
+/// PostgreSQL: tells the other instances, when the transaction commits, what changed.
+pub async fn notify<C: ConnectionTrait>(db: &C, payload: &str) -> Result<(), DbErr> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    db.execute_raw(sea_orm::Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT pg_notify($1, $2)",
+        [CHANGES_CHANNEL.into(), payload.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// The committed data version, read past the statement counter: the periodic background check
+/// is not a statement of any request (the counter and its metric are about requests' work).
+pub async fn data_version_background(db: &DatabaseConnection) -> Result<i64, DbErr> {
+    use sea_orm::sqlx;
+    const Q: &str = "SELECT version FROM data_version WHERE id = 1";
+    let r = match db.get_database_backend() {
+        DbBackend::Postgres => {
+            sqlx::query_scalar::<_, i64>(Q)
+                .fetch_one(db.get_postgres_connection_pool())
+                .await
+        }
+        _ => {
+            sqlx::query_scalar::<_, i64>(Q)
+                .fetch_one(db.get_sqlite_connection_pool())
+                .await
+        }
+    };
+    r.map_err(|e| DbErr::Query(sea_orm::RuntimeErr::SqlxError(e.into())))
+}

@@ -183,6 +183,19 @@ impl TestApp {
         }
     }
 
+    /// Another instance of the service on the same database (several instances behind a load
+    /// balancer); the first one owns the database's clean-up.
+    pub async fn second_instance(&self, opts: Options) -> TestApp {
+        Self::start(
+            self.state.config.database_url.clone(),
+            self.db_kind,
+            opts,
+            None,
+            None,
+        )
+        .await
+    }
+
     pub fn set_now(&self, t: DateTime<Utc>) {
         *self.clock.0.lock().unwrap_or_else(|e| e.into_inner()) = t;
     }

@@ -13,5 +13,6 @@ mod integrity;
 mod perimeter;
 mod preview_issues;
 mod rate_limit;
+mod read_model;
 mod resilience;
 mod search;

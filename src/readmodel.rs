@@ -1,0 +1,392 @@
+//! The public read model (issue 10): an immutable snapshot in memory of everything the anonymous
+//! search can show, swapped atomically. The whole public data set of Denmark is a few thousand
+//! rows, so searches never touch the database.
+//!
+//! - Built at start; updated by the use-case layer right after every commit (the changed items
+//!   are re-read, so a save is visible to the next request, R12).
+//! - Several instances on one PostgreSQL: every commit increments the data version in the
+//!   database and NOTIFYs the others with the changed items; an instance that lost its
+//!   listening connection reloads everything when it is back, and a periodic version check
+//!   catches anything missed (also for SQLite written by another process, e.g. `import`).
+//! - "Today" is not part of the snapshot: the day filter (R6, `day::is_active`) runs per query.
+use crate::domain::day;
+use crate::domain::geo::{BBox, LatLon};
+use crate::domain::search::Candidate;
+use crate::domain::text::{collation_key, fold};
+use crate::service::Change;
+use crate::store::enhed::Enhed;
+use crate::store::kommune::Kommune;
+use crate::store::serviceleverance::Serviceleverance;
+use crate::store::{self};
+use chrono::NaiveDate;
+use sea_orm::{DatabaseConnection, DbErr};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+/// One public offer: an agreement that can be public (not deleted, no ERROR, R10) with its enhed.
+#[derive(Clone, Debug)]
+pub struct Offer {
+    pub sl: Arc<Serviceleverance>,
+    pub enhed: Arc<Enhed>,
+    /// Danish collation key of the enhed's name (R24).
+    pub sort: String,
+    pub navn_soeg: String,
+    pub pos: Option<LatLon>,
+}
+
+/// Everything the public search reads, at one data version.
+#[derive(Default)]
+pub struct Snapshot {
+    pub version: i64,
+    pub kommuner: HashMap<String, Arc<Kommune>>,
+    pub enheder: HashMap<String, Arc<Enhed>>,
+    /// Agreements that may be public, by id.
+    pub agreements: HashMap<String, Arc<Serviceleverance>>,
+    /// Per kommune (aftalepart), its offers in Danish name order.
+    pub by_kommune: HashMap<String, Vec<Offer>>,
+}
+
+/// Could this agreement be public on some day (R8, R10, R20)?
+fn eligible(s: &Serviceleverance) -> bool {
+    s.deleted_at.is_none() && !s.has_errors && s.enhed_id.is_some()
+}
+
+fn strip(mut k: Kommune) -> Kommune {
+    // The boundary (about 3 KB a kommune) is never shown.
+    k.boundary = None;
+    k
+}
+
+impl Snapshot {
+    fn index(&mut self) {
+        let mut by: HashMap<String, Vec<Offer>> = HashMap::new();
+        for s in self.agreements.values() {
+            let Some(e) = s.enhed_id.as_ref().and_then(|id| self.enheder.get(id)) else {
+                continue;
+            };
+            by.entry(s.aftalepart_kode.clone())
+                .or_default()
+                .push(Offer {
+                    sl: s.clone(),
+                    enhed: e.clone(),
+                    sort: collation_key(&e.navn),
+                    navn_soeg: e.navn_soeg.clone(),
+                    pos: e.lat.zip(e.lon).and_then(|(a, o)| LatLon::new(a, o)),
+                });
+        }
+        for v in by.values_mut() {
+            v.sort_by(|a, b| {
+                a.sort
+                    .cmp(&b.sort)
+                    .then_with(|| a.enhed.id.cmp(&b.enhed.id))
+            });
+        }
+        self.by_kommune = by;
+    }
+
+    /// R20/R21/R6 in memory: the kommune's offers of the asked kinds that are active on the
+    /// day, narrowed by the box and the name text; ranking is the domain's.
+    pub fn candidates(
+        &self,
+        kommune: &str,
+        kinds: &[&str],
+        on: NaiveDate,
+        bbox: Option<BBox>,
+        text: Option<&str>,
+    ) -> Vec<Candidate> {
+        let text = text.map(fold).filter(|t| !t.is_empty());
+        self.by_kommune
+            .get(kommune)
+            .into_iter()
+            .flatten()
+            .filter(|o| kinds.contains(&o.enhed.kind.as_str()))
+            .filter(|o| day::is_active(o.sl.startdato, o.sl.slutdato, on))
+            .filter(|o| match (bbox, o.pos) {
+                (None, _) => true,
+                (Some(b), Some(p)) => {
+                    (b.min_lat..=b.max_lat).contains(&p.lat)
+                        && (b.min_lon..=b.max_lon).contains(&p.lon)
+                }
+                (Some(_), None) => false,
+            })
+            .filter(|o| text.as_deref().is_none_or(|t| o.navn_soeg.contains(t)))
+            .map(|o| Candidate {
+                enhed_id: o.enhed.id.clone(),
+                navn: o.enhed.navn.clone(),
+                pos: o.pos,
+                sl_id: o.sl.id.clone(),
+                startdato: o.sl.startdato,
+            })
+            .collect()
+    }
+}
+
+/// The current snapshot and how to renew it.
+pub struct ReadModel {
+    /// This instance's id in notifications.
+    id: String,
+    current: RwLock<Arc<Snapshot>>,
+    /// Serialises writers, so that two renewals cannot lose each other's changes.
+    writer: tokio::sync::Mutex<()>,
+}
+
+impl ReadModel {
+    /// Loads the whole snapshot.
+    pub async fn load(db: &DatabaseConnection) -> Result<ReadModel, DbErr> {
+        let s = full(db).await?;
+        Ok(ReadModel {
+            id: uuid::Uuid::new_v4().to_string(),
+            current: RwLock::new(Arc::new(s)),
+            writer: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn version(&self) -> i64 {
+        self.snapshot().version
+    }
+
+    fn swap(&self, s: Snapshot) {
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(s);
+    }
+
+    /// Re-reads everything (start, a reconnect, a missed notification).
+    pub async fn reload(&self, db: &DatabaseConnection) -> Result<i64, DbErr> {
+        let _w = self.writer.lock().await;
+        let s = full(db).await?;
+        let v = s.version;
+        self.swap(s);
+        Ok(v)
+    }
+
+    /// Re-reads the changed items and swaps in the new snapshot. The items are read as
+    /// committed now, so applying changes late or out of order is harmless; the version is the
+    /// highest seen.
+    pub async fn apply(
+        &self,
+        db: &DatabaseConnection,
+        changes: &[Change],
+        version: i64,
+    ) -> Result<(), DbErr> {
+        let _w = self.writer.lock().await;
+        let cur = self.snapshot();
+        let mut next = Snapshot {
+            version: version.max(cur.version),
+            kommuner: cur.kommuner.clone(),
+            enheder: cur.enheder.clone(),
+            agreements: cur.agreements.clone(),
+            by_kommune: HashMap::new(),
+        };
+        for c in changes {
+            match c {
+                Change::Serviceleverance(id) => {
+                    match store::serviceleverance::by_id(db, id).await? {
+                        Some(s) if eligible(&s) => {
+                            if let Some(e) = s.enhed_id.as_ref() {
+                                if !next.enheder.contains_key(e) {
+                                    if let Some(row) = store::enhed::by_id(db, e).await? {
+                                        next.enheder.insert(row.id.clone(), Arc::new(row));
+                                    }
+                                }
+                            }
+                            next.agreements.insert(s.id.clone(), Arc::new(s));
+                        }
+                        _ => {
+                            next.agreements.remove(id);
+                        }
+                    }
+                }
+                Change::Enhed(id) => match store::enhed::by_id(db, id).await? {
+                    Some(e) => {
+                        next.enheder.insert(e.id.clone(), Arc::new(e));
+                    }
+                    None => {
+                        next.enheder.remove(id);
+                    }
+                },
+                Change::Kommune(kode) => {
+                    if let Some(k) = store::kommune::by_kode(db, kode).await? {
+                        next.kommuner.insert(k.kode.clone(), Arc::new(strip(k)));
+                    }
+                }
+            }
+        }
+        next.index();
+        self.swap(next);
+        Ok(())
+    }
+}
+
+async fn full(db: &DatabaseConnection) -> Result<Snapshot, DbErr> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use store::entity::{enhed, serviceleverance as sl};
+    // The version first: a commit after it is re-applied by its notification or the next check.
+    let version = store::data_version(db).await?;
+    let kommuner = store::kommune::all(db).await?;
+    let agreements = sl::Entity::find()
+        .filter(sl::Column::DeletedAt.is_null())
+        .filter(sl::Column::HasErrors.eq(false))
+        .filter(sl::Column::EnhedId.is_not_null())
+        .all(db)
+        .await?;
+    let enheder = enhed::Entity::find().all(db).await?;
+    let mut s = Snapshot {
+        version,
+        kommuner: kommuner
+            .into_iter()
+            .map(|k| (k.kode.clone(), Arc::new(strip(k))))
+            .collect(),
+        enheder: enheder
+            .into_iter()
+            .map(|e| (e.id.clone(), Arc::new(e)))
+            .collect(),
+        agreements: agreements
+            .into_iter()
+            .map(|s| (s.id.clone(), Arc::new(s)))
+            .collect(),
+        by_kommune: HashMap::new(),
+    };
+    s.index();
+    Ok(s)
+}
+
+/// A notification's payload: the data version and the changed items (or "reload all").
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct Notice {
+    pub v: i64,
+    /// The instance that committed (it has applied the change already).
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub sl: Vec<String>,
+    #[serde(default)]
+    pub enhed: Vec<String>,
+    #[serde(default)]
+    pub kommune: Vec<String>,
+    #[serde(default)]
+    pub reload: bool,
+}
+
+impl Notice {
+    /// PostgreSQL payloads are limited to 8000 bytes: beyond a few hundred items, reload.
+    pub fn of(v: i64, from: &str, changes: &[Change]) -> Notice {
+        let mut n = Notice {
+            v,
+            from: from.to_string(),
+            sl: Vec::new(),
+            enhed: Vec::new(),
+            kommune: Vec::new(),
+            reload: changes.len() > 100,
+        };
+        if !n.reload {
+            for c in changes {
+                match c {
+                    Change::Serviceleverance(id) => n.sl.push(id.clone()),
+                    Change::Enhed(id) => n.enhed.push(id.clone()),
+                    Change::Kommune(k) => n.kommune.push(k.clone()),
+                }
+            }
+        }
+        n
+    }
+
+    pub fn changes(&self) -> Vec<Change> {
+        self.sl
+            .iter()
+            .map(|i| Change::Serviceleverance(i.clone()))
+            .chain(self.enhed.iter().map(|i| Change::Enhed(i.clone())))
+            .chain(self.kommune.iter().map(|k| Change::Kommune(k.clone())))
+            .collect()
+    }
+}
+
+/// Keeps the snapshot current with what other instances (or processes) commit: LISTEN on
+/// PostgreSQL, and a periodic version check on both databases.
+pub fn spawn_sync(st: crate::app::AppState) {
+    let check = st.config.version_check_interval;
+    // The periodic check (both databases).
+    {
+        let st = st.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(check);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                catch_up(&st).await;
+            }
+        });
+    }
+    if store::is_sqlite(&st.db) {
+        return;
+    }
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = listen(&st).await {
+                tracing::warn!(error = %e, "mistede forbindelsen til ændringskanalen; prøver igen");
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    });
+}
+
+/// Reloads when the database's version is newer than the snapshot's.
+async fn catch_up(st: &crate::app::AppState) {
+    match store::data_version_background(&st.db).await {
+        Ok(v) if v > st.read_model.version() => match st.read_model.reload(&st.db).await {
+            Ok(v) => {
+                st.changes.observe(v);
+                tracing::info!(version = v, "læsemodellen er genindlæst");
+            }
+            Err(e) => tracing::warn!(error = %e, "kunne ikke genindlæse læsemodellen"),
+        },
+        Ok(_) => {}
+        Err(e) => tracing::debug!(error = %e, "versionskontrol mislykkedes"),
+    }
+}
+
+async fn listen(st: &crate::app::AppState) -> Result<(), sea_orm::sqlx::Error> {
+    use sea_orm::sqlx::postgres::PgListener;
+    let pool = st.db.get_postgres_connection_pool();
+    let mut l = PgListener::connect_with(pool).await?;
+    l.listen(store::CHANGES_CHANNEL).await?;
+    // Anything committed while we were not listening.
+    catch_up(st).await;
+    loop {
+        // `None`: the connection was lost (and will be re-established): reload to be exact.
+        match l.try_recv().await? {
+            Some(n) => {
+                let Ok(notice) = serde_json::from_str::<Notice>(n.payload()) else {
+                    continue;
+                };
+                let current = st.read_model.version();
+                if notice.from == st.read_model.id() || notice.v <= current {
+                    continue; // our own commit (applied at commit) or old news
+                }
+                // A gap means a notification was missed: reload to be exact.
+                let r = if notice.reload || notice.v > current + 1 {
+                    st.read_model.reload(&st.db).await.map(|_| ())
+                } else {
+                    st.read_model
+                        .apply(&st.db, &notice.changes(), notice.v)
+                        .await
+                };
+                match r {
+                    Ok(()) => st.changes.observe(st.read_model.version()),
+                    Err(e) => tracing::warn!(error = %e, "kunne ikke opdatere læsemodellen"),
+                }
+            }
+            None => catch_up(st).await,
+        }
+    }
+}
