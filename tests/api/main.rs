@@ -10,6 +10,7 @@ mod enhed_contact;
 mod foundation;
 mod hardening;
 mod perimeter;
+mod playground;
 mod preview_issues;
 mod resilience;
 mod search;
