@@ -507,6 +507,27 @@ pub struct DevTokenRequest<'a> {
     pub valid_hours: i64,
 }
 
+/// The name of a development token without `--name`.
+pub const DEV_DEFAULT_NAME: &str = "Udvikler";
+
+/// The subject of a development token without `--subject`: the same for the same CVR and name
+/// (`dev:29189404:anne-andersen`), so a new token for the same person still owns the locks
+/// taken with an earlier one. The name is lower-cased, letters and digits kept (æ, ø, å too) and
+/// every run of anything else one `-`.
+pub fn dev_subject(cvr: &str, name: &str) -> String {
+    let mut slug = String::new();
+    for c in name.trim().chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            slug.push(c);
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    let slug = slug.trim_end_matches('-');
+    let slug = if slug.is_empty() { "udvikler" } else { slug };
+    format!("dev:{cvr}:{slug}")
+}
+
 /// Makes an HS256 development token signed with `key`.
 pub fn make_dev_token(
     key: &str,
@@ -514,13 +535,14 @@ pub fn make_dev_token(
     now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<String> {
     anyhow::ensure!(is_cvr(r.cvr), "CVR skal være 8 cifre");
+    let name = r.name.unwrap_or(DEV_DEFAULT_NAME);
     let subject = r
         .subject
         .map(str::to_string)
-        .unwrap_or_else(|| format!("dev-{}", uuid::Uuid::new_v4()));
+        .unwrap_or_else(|| dev_subject(r.cvr, name));
     let claims = serde_json::json!({
         "sub": subject,
-        "name": r.name.unwrap_or("Udvikler"),
+        "name": name,
         "cvr": r.cvr,
         "roles": r.roles.iter().map(|x| x.as_str()).collect::<Vec<_>>(),
         "iss": DEV_ISSUER,
@@ -538,7 +560,32 @@ pub fn make_dev_token(
 
 #[cfg(test)]
 mod tests {
-    use super::jwks_url;
+    use super::{dev_subject, jwks_url};
+
+    #[test]
+    fn dev_subject_is_derived_from_cvr_and_name() {
+        assert_eq!(
+            dev_subject("29189404", "Anne Andersen"),
+            "dev:29189404:anne-andersen"
+        );
+        assert_eq!(
+            dev_subject("29189404", "  anne  ANDERSEN "),
+            "dev:29189404:anne-andersen"
+        );
+        assert_eq!(
+            dev_subject("90000001", "Rikke Redaktør"),
+            "dev:90000001:rikke-redaktør"
+        );
+        assert_eq!(dev_subject("12345678", "---"), "dev:12345678:udvikler");
+        assert_ne!(
+            dev_subject("29189404", "Anne Andersen"),
+            dev_subject("29189404", "Anne Hansen")
+        );
+        assert_ne!(
+            dev_subject("29189404", "Anne Andersen"),
+            dev_subject("55133018", "Anne Andersen")
+        );
+    }
 
     #[test]
     fn jwks_url_is_https_or_loopback_http() {

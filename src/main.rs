@@ -26,6 +26,8 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+// Parsed once per process: the size of the serve variant does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Command {
     /// Start the HTTP server (migrates the database and loads demo data into an empty one).
     Serve(Box<ServeArgs>),
@@ -51,8 +53,11 @@ enum Command {
         /// The CVR number of the user's organisation (8 digits).
         #[arg(long)]
         cvr: String,
+        /// The user's name (default "Udvikler").
         #[arg(long)]
         name: Option<String>,
+        /// The subject (`sub`); default derived from CVR and name (`dev:29189404:anne-andersen`),
+        /// so the same person gets the same subject and keeps their locks.
         #[arg(long)]
         subject: Option<String>,
         /// Hours the token is valid.

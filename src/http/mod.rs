@@ -1,17 +1,20 @@
 //! The HTTP surface: `/graphql` (GraphQL over HTTP: POST, and GET for queries), the
-//! playground at `/`, `/healthz`, `/readyz` and `/metrics`. `/graphql` is rate limited per
-//! client (`rate_limit`).
+//! playground at `/` with its assets under `/assets/`, `/healthz`, `/readyz` and `/metrics`.
+//! `/graphql` is rate limited per client (`rate_limit`).
 mod graphql;
 pub mod metrics;
+pub mod playground;
 mod rate_limit;
 mod request_id;
 pub mod server;
+
+pub use playground::{playground_html, PLAYGROUND_OPERATIONS};
 
 use crate::app::AppState;
 use crate::graphql::{build_schema, AppSchema};
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use std::sync::Arc;
@@ -27,42 +30,6 @@ pub(crate) struct Http {
 }
 
 pub use rate_limit::parse_trusted_proxy;
-
-/// The example operations of `playground/`, offered as tabs in the playground.
-pub const PLAYGROUND_OPERATIONS: &[(&str, &str)] = &[
-    (
-        "Kommuner",
-        include_str!("../../playground/kommuner.graphql"),
-    ),
-    (
-        "Plejeboliger i Aarhus nær Aarhus C",
-        include_str!("../../playground/search-aarhus-naer.graphql"),
-    ),
-    (
-        "Helhedspleje i Roskilde næste måned",
-        include_str!("../../playground/search-helhedspleje-naeste-maaned.graphql"),
-    ),
-    (
-        "Et plejecenter",
-        include_str!("../../playground/enhed.graphql"),
-    ),
-    (
-        "Hvem er jeg",
-        include_str!("../../playground/viewer.graphql"),
-    ),
-    (
-        "Mine serviceleverancer",
-        include_str!("../../playground/serviceleverancer.graphql"),
-    ),
-    (
-        "Opret serviceleverance",
-        include_str!("../../playground/create.graphql"),
-    ),
-    (
-        "Lås, ret og tjek ind",
-        include_str!("../../playground/lock-update-checkin.graphql"),
-    ),
-];
 
 pub fn router(state: AppState) -> Router {
     let c = state.config.clone();
@@ -110,7 +77,8 @@ pub fn router(state: AppState) -> Router {
         ));
     Router::new()
         .merge(limited)
-        .route("/", get(playground))
+        .route("/", get(playground::page))
+        .route("/assets/{*path}", get(playground::asset))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_endpoint))
@@ -145,20 +113,4 @@ async fn metrics_endpoint(State(h): State<Http>) -> Response {
         body,
     )
         .into_response()
-}
-
-async fn playground() -> impl IntoResponse {
-    Html(playground_html())
-}
-
-/// The playground page with the example operations as tabs.
-pub fn playground_html() -> String {
-    let tabs: Vec<serde_json::Value> = PLAYGROUND_OPERATIONS
-        .iter()
-        .map(|(_, q)| serde_json::json!({ "query": q, "headers": "{\n  \"Authorization\": \"Bearer <token>\"\n}" }))
-        .collect();
-    let json = serde_json::Value::Array(tabs)
-        .to_string()
-        .replace("</", "<\\/");
-    include_str!("../../playground/index.html").replace("/*TABS*/[]", &json)
 }

@@ -1,6 +1,6 @@
 //! The `plejeoverblik` binary: serve prints the playground URL and stops cleanly on SIGTERM, and
-//! refuses to start on a database it cannot write; token prints a token on its last line;
-//! export-schema --check.
+//! refuses to start on a database it cannot write; token prints a token on its last line and
+//! gives the same person the same subject; export-schema --check.
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -31,6 +31,62 @@ fn token_is_the_last_line_and_roles_are_case_insensitive() {
         .expect("run");
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("ukendt rolle"));
+}
+
+/// The `sub` claim of a token printed by `plejeoverblik token ARGS`.
+fn token_subject(args: &[&str]) -> String {
+    use base64::Engine;
+    let out = Command::new(BIN)
+        .arg("token")
+        .args(args)
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).expect("utf8");
+    let token = stdout.lines().last().expect("a line");
+    let payload = token.split('.').nth(1).expect("payload");
+    let claims: serde_json::Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .expect("base64"),
+    )
+    .expect("json");
+    claims["sub"].as_str().expect("sub").to_string()
+}
+
+#[test]
+fn token_gives_the_same_person_the_same_subject() {
+    let anne = [
+        "--role",
+        "driftsoverenskomstansvarlig",
+        "--cvr",
+        "29189404",
+        "--name",
+        "Anne Andersen",
+    ];
+    let first = token_subject(&anne);
+    assert_eq!(first, "dev:29189404:anne-andersen");
+    assert_eq!(
+        token_subject(&anne),
+        first,
+        "same cvr and name: same subject"
+    );
+    let mut other = anne;
+    other[5] = "Anne Hansen";
+    assert_ne!(
+        token_subject(&other),
+        first,
+        "another name: another subject"
+    );
+    let mut other_cvr = anne;
+    other_cvr[3] = "55133018";
+    assert_ne!(
+        token_subject(&other_cvr),
+        first,
+        "another CVR: another subject"
+    );
+    let explicit = [&anne[..], &["--subject", "anne-1"]].concat();
+    assert_eq!(token_subject(&explicit), "anne-1", "--subject wins");
 }
 
 #[test]

@@ -11,6 +11,7 @@ mod foundation;
 mod hardening;
 mod integrity;
 mod perimeter;
+mod playground;
 mod preview_issues;
 mod rate_limit;
 mod read_model;

@@ -1,0 +1,314 @@
+//! The playground at `/`: GraphiQL with the example operations of `playground/` as tabs and one
+//! development-token field for every tab. GraphiQL and React are vendored under `assets/vendor/`
+//! and embedded in the binary, so the page works offline and under a strict
+//! Content-Security-Policy (no third-party host, no inline script).
+use axum::extract::Path;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+/// The example operations of `playground/`, offered as tabs in the playground: a Danish title
+/// and the document. GraphiQL names a tab after the (first) operation of its document and
+/// operation names are ASCII, so each document's first operation is named after the title
+/// ([`operation_name_for`]; a test holds the files to it).
+pub const PLAYGROUND_OPERATIONS: &[(&str, &str)] = &[
+    (
+        "Kommuner",
+        include_str!("../../playground/kommuner.graphql"),
+    ),
+    (
+        "Plejeboliger nær Aarhus C",
+        include_str!("../../playground/search-aarhus-naer.graphql"),
+    ),
+    (
+        "Helhedspleje i Roskilde",
+        include_str!("../../playground/search-helhedspleje-naeste-maaned.graphql"),
+    ),
+    (
+        "Et plejecenter",
+        include_str!("../../playground/enhed.graphql"),
+    ),
+    (
+        "Hvem er jeg",
+        include_str!("../../playground/viewer.graphql"),
+    ),
+    (
+        "Mine serviceleverancer",
+        include_str!("../../playground/serviceleverancer.graphql"),
+    ),
+    (
+        "Opret serviceleverance",
+        include_str!("../../playground/create.graphql"),
+    ),
+    (
+        "Lås",
+        include_str!("../../playground/lock-update-checkin.graphql"),
+    ),
+];
+
+/// The operation name (and so GraphiQL's tab title) for a Danish title: æ, ø, å become ae, oe,
+/// aa and every run of other characters one `_` ("Plejeboliger nær Aarhus C" →
+/// `Plejeboliger_naer_Aarhus_C`).
+pub fn operation_name_for(title: &str) -> String {
+    let mut ascii = String::new();
+    for c in title.chars() {
+        match c {
+            'æ' => ascii.push_str("ae"),
+            'Æ' => ascii.push_str("Ae"),
+            'ø' => ascii.push_str("oe"),
+            'Ø' => ascii.push_str("Oe"),
+            'å' => ascii.push_str("aa"),
+            'Å' => ascii.push_str("Aa"),
+            c if c.is_ascii_alphanumeric() => ascii.push(c),
+            _ => ascii.push(' '),
+        }
+    }
+    ascii.split_whitespace().collect::<Vec<_>>().join("_")
+}
+
+/// The name of the first operation of `doc` (what GraphiQL shows as the tab title).
+pub fn first_operation_name(doc: &str) -> Option<&str> {
+    doc.lines()
+        .map(str::trim_start)
+        .filter(|l| !l.starts_with('#'))
+        .find_map(|l| {
+            let rest = ["query", "mutation", "subscription"]
+                .iter()
+                .find_map(|k| l.strip_prefix(k))?;
+            let rest = rest.strip_prefix(char::is_whitespace)?.trim_start();
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            (end > 0).then(|| &rest[..end])
+        })
+}
+
+struct Asset {
+    content_type: &'static str,
+    body: &'static [u8],
+}
+
+const JS: &str = "text/javascript; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
+
+/// Vendored files: the version is in the path, so they are cached for a year.
+const VENDOR: &[(&str, &str, &[u8])] = &[
+    (
+        "vendor/react-18.3.1/react.production.min.js",
+        JS,
+        include_bytes!("../../assets/vendor/react-18.3.1/react.production.min.js"),
+    ),
+    (
+        "vendor/react-dom-18.3.1/react-dom.production.min.js",
+        JS,
+        include_bytes!("../../assets/vendor/react-dom-18.3.1/react-dom.production.min.js"),
+    ),
+    (
+        "vendor/graphiql-3.9.0/graphiql.min.js",
+        JS,
+        include_bytes!("../../assets/vendor/graphiql-3.9.0/graphiql.min.js"),
+    ),
+    (
+        "vendor/graphiql-3.9.0/graphiql.min.css",
+        CSS,
+        include_bytes!("../../assets/vendor/graphiql-3.9.0/graphiql.min.css"),
+    ),
+];
+
+/// Our own files: served under a name with a hash of their content, so they are cached for a
+/// year too and a new build is never mixed with an old cached file.
+const OWN: &[(&str, &str, &str, &[u8])] = &[
+    (
+        "playground",
+        "js",
+        JS,
+        include_bytes!("../../playground/playground.js"),
+    ),
+    (
+        "playground",
+        "css",
+        CSS,
+        include_bytes!("../../playground/playground.css"),
+    ),
+];
+
+struct Assets {
+    by_path: HashMap<String, Asset>,
+    /// The URL of each file, by its name in `VENDOR` or `stem.ext` in `OWN`.
+    url: HashMap<&'static str, String>,
+}
+
+static ASSETS: LazyLock<Assets> = LazyLock::new(|| {
+    let mut by_path = HashMap::new();
+    let mut url = HashMap::new();
+    for &(path, content_type, body) in VENDOR {
+        by_path.insert(path.to_string(), Asset { content_type, body });
+        url.insert(path, format!("/assets/{path}"));
+    }
+    for &(stem, ext, content_type, body) in OWN {
+        let hash = Sha256::digest(body);
+        let hex: String = hash.iter().take(6).map(|b| format!("{b:02x}")).collect();
+        let path = format!("{stem}.{hex}.{ext}");
+        url.insert(
+            match ext {
+                "js" => "playground.js",
+                _ => "playground.css",
+            },
+            format!("/assets/{path}"),
+        );
+        by_path.insert(path, Asset { content_type, body });
+    }
+    Assets { by_path, url }
+});
+
+/// Every asset path under `/assets/` with its content type (for tests).
+pub fn asset_paths() -> Vec<(String, &'static str)> {
+    let mut v: Vec<_> = ASSETS
+        .by_path
+        .iter()
+        .map(|(p, a)| (format!("/assets/{p}"), a.content_type))
+        .collect();
+    v.sort();
+    v
+}
+
+fn url(name: &str) -> &str {
+    ASSETS
+        .url
+        .get(name)
+        .map(String::as_str)
+        .unwrap_or("/assets/")
+}
+
+/// The Content-Security-Policy of the playground page. Styles: GraphiQL's dialogs (Radix UI's
+/// scroll lock) insert a `<style>` element; it carries the page's nonce (GraphiQL reads
+/// `__webpack_nonce__`, set by playground.js), so no 'unsafe-inline' is needed. Everything else
+/// GraphiQL styles goes through the CSSOM, which CSP does not restrict. Fonts and a few icons
+/// are data: URLs inside graphiql.min.css.
+pub fn content_security_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'none'; script-src 'self'; style-src 'self' 'nonce-{nonce}'; \
+         connect-src 'self'; img-src 'self' data:; font-src 'self' data:; \
+         frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+    )
+}
+
+/// Headers that every playground response carries.
+fn security_headers(resp: &mut Response) {
+    let h = resp.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+}
+
+/// Escapes JSON for a `<script type="application/json">` element (no `</script>`, no `<!--`).
+fn json_in_html(v: &serde_json::Value) -> String {
+    v.to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+/// The playground page; `nonce` goes into the CSP header and the page.
+pub fn playground_html(nonce: &str) -> String {
+    let tabs: Vec<serde_json::Value> = PLAYGROUND_OPERATIONS
+        .iter()
+        .map(|(title, q)| serde_json::json!({ "title": title, "tab": operation_name_for(title), "query": q }))
+        .collect();
+    include_str!("../../playground/index.html")
+        .replace("{{NONCE}}", nonce)
+        .replace("{{TABS}}", &json_in_html(&serde_json::Value::Array(tabs)))
+        .replace(
+            "{{GRAPHIQL_CSS}}",
+            url("vendor/graphiql-3.9.0/graphiql.min.css"),
+        )
+        .replace("{{PLAYGROUND_CSS}}", url("playground.css"))
+        .replace(
+            "{{REACT_JS}}",
+            url("vendor/react-18.3.1/react.production.min.js"),
+        )
+        .replace(
+            "{{REACT_DOM_JS}}",
+            url("vendor/react-dom-18.3.1/react-dom.production.min.js"),
+        )
+        .replace(
+            "{{GRAPHIQL_JS}}",
+            url("vendor/graphiql-3.9.0/graphiql.min.js"),
+        )
+        .replace("{{PLAYGROUND_JS}}", url("playground.js"))
+}
+
+pub async fn page() -> Response {
+    let nonce = uuid::Uuid::new_v4().simple().to_string();
+    let mut resp = (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        playground_html(&nonce),
+    )
+        .into_response();
+    if let Ok(v) = HeaderValue::from_str(&content_security_policy(&nonce)) {
+        resp.headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    security_headers(&mut resp);
+    resp
+}
+
+pub async fn asset(Path(path): Path<String>) -> Response {
+    let mut resp = match ASSETS.by_path.get(&path) {
+        Some(a) => (
+            [
+                (header::CONTENT_TYPE, a.content_type),
+                (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+            ],
+            a.body,
+        )
+            .into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "findes ikke",
+        )
+            .into_response(),
+    };
+    security_headers(&mut resp);
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tab_titles_are_the_operation_names() {
+        assert_eq!(
+            operation_name_for("Plejeboliger nær Aarhus C"),
+            "Plejeboliger_naer_Aarhus_C"
+        );
+        assert_eq!(operation_name_for("Lås, ret"), "Laas_ret");
+        for (title, doc) in PLAYGROUND_OPERATIONS {
+            assert_eq!(
+                first_operation_name(doc),
+                Some(operation_name_for(title).as_str()),
+                "{title}"
+            );
+        }
+    }
+
+    #[test]
+    fn tabs_json_cannot_close_the_script_element() {
+        let s = json_in_html(&serde_json::json!(["</script><!-- &"]));
+        assert!(!s.contains('<') && !s.contains('>') && !s.contains('&'));
+        let back: serde_json::Value = serde_json::from_str(&s).expect("json");
+        assert_eq!(back[0], "</script><!-- &");
+    }
+}
