@@ -282,10 +282,11 @@ pub(super) async fn get(
             Media::Json,
         );
     };
-    let pairs: Vec<(String, String)> = match serde_urlencoded::from_str(q.as_deref().unwrap_or(""))
-    {
-        Ok(p) => p,
-        Err(_) => return bad_request("Ugyldige parametre.", media),
+    let Some(pairs) = query_pairs(q.as_deref().unwrap_or("")) else {
+        return bad_request(
+            "Ugyldige parametre: brug %XX-kodning af UTF-8 (application/x-www-form-urlencoded).",
+            media,
+        );
     };
     let find = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let max_json = h.state.config.max_nesting + 1;
@@ -321,6 +322,41 @@ pub(super) async fn get(
     // No state change via GET: the limits extension refuses a selected mutation (also one
     // sent as a persisted-query hash) with METHOD_NOT_ALLOWED, answered as 405.
     execute_one(&h, &headers, req.data(ReadOnlyRequest), media, true).await
+}
+
+/// The parameters of a query string (application/x-www-form-urlencoded), strictly: a `%` that
+/// is not followed by two hex digits, or bytes that do not decode to UTF-8, make the whole query
+/// string invalid. (The lenient decoders keep broken escapes as they are and replace bad bytes
+/// with U+FFFD, which would run a different query from the one that was sent.)
+fn query_pairs(q: &str) -> Option<Vec<(String, String)>> {
+    fn decode(s: &str) -> Option<String> {
+        let b = s.as_bytes();
+        let mut out = Vec::with_capacity(b.len());
+        let mut i = 0;
+        while i < b.len() {
+            match b[i] {
+                b'+' => out.push(b' '),
+                b'%' => {
+                    let hex = b.get(i + 1..i + 3)?;
+                    if !hex.iter().all(u8::is_ascii_hexdigit) {
+                        return None;
+                    }
+                    out.push(u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?);
+                    i += 2;
+                }
+                c => out.push(c),
+            }
+            i += 1;
+        }
+        String::from_utf8(out).ok()
+    }
+    q.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            Some((decode(k)?, decode(v)?))
+        })
+        .collect()
 }
 
 /// Any other method on /graphql.
@@ -574,4 +610,34 @@ async fn execute_batch(
     resp.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::query_pairs;
+
+    #[test]
+    fn query_strings_are_decoded_strictly() {
+        let p = |k: &str, v: &str| (k.to_string(), v.to_string());
+        assert_eq!(
+            query_pairs("query=%7B+__typename%7D&&operationName=A%C3%A6&x"),
+            Some(vec![
+                p("query", "{ __typename}"),
+                p("operationName", "Aæ"),
+                p("x", "")
+            ])
+        );
+        assert_eq!(query_pairs(""), Some(vec![]));
+        for bad in [
+            "query=%FF",
+            "%FF=1",
+            "query=%",
+            "query=%7",
+            "query=%zz",
+            "query=%+1",
+            "q=%C3",
+        ] {
+            assert_eq!(query_pairs(bad), None, "{bad}");
+        }
+    }
 }
