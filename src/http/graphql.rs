@@ -375,16 +375,12 @@ async fn run(
     headers: &HeaderMap,
     req: async_graphql::Request,
 ) -> Result<GqlResponse, Response> {
-    let viewer = match h
-        .state
-        .auth
-        .authenticate(
-            headers
-                .get(header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok()),
-        )
-        .await
-    {
+    // A header with bytes outside ASCII is no token either: refused like any malformed one
+    // (the replacement characters make it so), never taken for an anonymous request.
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()));
+    let viewer = match h.state.auth.authenticate(authorization.as_deref()).await {
         Ok(v) => v,
         Err(e) => {
             let media = negotiate(headers).unwrap_or(Media::Json);
