@@ -227,8 +227,8 @@ impl Limits {
     fn check_variables(&self, variables: &Variables) -> ServerResult<()> {
         // The variables object itself is one level.
         let depth = variables
-            .iter()
-            .map(|(_, v)| nesting::value_depth(v))
+            .values()
+            .map(nesting::value_depth)
             .max()
             .unwrap_or(0);
         if depth + 1 > self.max_nesting {
