@@ -9,6 +9,7 @@ mod cli;
 mod enhed_contact;
 mod foundation;
 mod hardening;
+mod hostile;
 mod perimeter;
 mod preview_issues;
 mod resilience;
