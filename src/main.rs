@@ -26,8 +26,6 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
-// Parsed once per process: the size of the serve variant does not matter.
-#[allow(clippy::large_enum_variant)]
 enum Command {
     /// Start the HTTP server (migrates the database and loads demo data into an empty one).
     Serve(Box<ServeArgs>),

@@ -213,6 +213,34 @@ fn request_has_nul(doc: &ExecutableDocument, variables: &Variables) -> bool {
             .any(|f| selection_has_nul(&f.node.selection_set.node))
 }
 
+/// A required variable (non-null, no default) of the operation to run that the request does not
+/// give: a request error before anything runs (GraphQL's CoerceVariableValues), answered 400
+/// like any other variable that cannot be coerced. async-graphql finds it only when the field
+/// that uses it runs, as a field error. The error is async-graphql's own English one, so the
+/// Danish message comes from the one place that has it (`messages.rs`, via `normalize_errors`).
+fn missing_variable(
+    doc: &ExecutableDocument,
+    variables: &Variables,
+    want: Option<&str>,
+) -> Option<ServerError> {
+    let op = match (&doc.operations, want) {
+        (DocumentOperations::Single(op), _) => op,
+        (DocumentOperations::Multiple(ops), Some(w)) => ops.get(w)?,
+        // Several operations and none chosen: validation refuses the document.
+        (DocumentOperations::Multiple(_), None) => return None,
+    };
+    op.node
+        .variable_definitions
+        .iter()
+        .find(|d| variables.get(&d.node.name.node).is_none() && d.node.default_value().is_none())
+        .map(|d| {
+            ServerError::new(
+                format!("Variable {} is not defined.", d.node.name.node),
+                Some(d.pos),
+            )
+        })
+}
+
 impl Limits {
     /// The checks on the text, before any parser sees it.
     pub fn check_text(&self, query: &str) -> ServerResult<()> {
@@ -341,6 +369,12 @@ impl Extension for Limits {
                 "Tekst må ikke indeholde NUL-tegn (\\u0000).".into(),
             ));
         }
+        let want = ctx
+            .data_opt::<SelectedOperation>()
+            .and_then(|s| s.0.as_deref());
+        if let Some(e) = missing_variable(&doc, variables, want) {
+            return Err(e);
+        }
         if let Some(slot) = ctx.data_opt::<OperationName>() {
             let mut names = doc
                 .operations
@@ -351,9 +385,6 @@ impl Extension for Limits {
             }
         }
         if ctx.data_opt::<ReadOnlyRequest>().is_some() {
-            let want = ctx
-                .data_opt::<SelectedOperation>()
-                .and_then(|s| s.0.as_deref());
             let mutation = match &doc.operations {
                 DocumentOperations::Single(op) => op.node.ty != OperationType::Query,
                 DocumentOperations::Multiple(ops) => ops.iter().any(|(name, op)| {

@@ -315,6 +315,13 @@ pub fn translate(msg: &str, limits: LimitValues) -> Danish {
     if msg.contains(" --> ") || msg.starts_with("-->") {
         return syntax_error(msg);
     }
+    // The parser reads a number literal with serde_json: `1e400` or 400 digits do not fit.
+    if msg.starts_with("invalid number: ") {
+        return plain(
+            "GRAPHQL_PARSE_FAILED",
+            "Forespørgslen kan ikke læses: et tal er for stort eller har for mange cifre.".into(),
+        );
+    }
     for (pattern, danish) in RULES {
         if let Some(v) = capture(pattern, msg) {
             return plain(VALIDATION_FAILED, fill(danish, &v));
@@ -341,6 +348,7 @@ pub fn is_english(msg: &str) -> bool {
             "The recursion depth",
             "The number of directives",
             "recursion limit",
+            "invalid number: ",
         ]
         .iter()
         .any(|p| msg.starts_with(p))
@@ -394,6 +402,16 @@ mod tests {
             d.message,
             "Forespørgslen kan ikke læses: syntaksfejl i linje 1, kolonne 11; forventede et navn."
         );
+    }
+
+    #[test]
+    fn number_literals_that_do_not_fit_are_syntax_errors() {
+        let d = translate("invalid number: number out of range at line 1 column 5", L);
+        assert_eq!(d.code, "GRAPHQL_PARSE_FAILED");
+        assert!(d.message.contains("tal"), "{}", d.message);
+        assert!(is_english(
+            "invalid number: number out of range at line 1 column 5"
+        ));
     }
 
     #[test]

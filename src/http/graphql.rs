@@ -303,10 +303,11 @@ pub(super) async fn get(
             Media::Json,
         );
     };
-    let pairs: Vec<(String, String)> = match serde_urlencoded::from_str(q.as_deref().unwrap_or(""))
-    {
-        Ok(p) => p,
-        Err(_) => return bad_request("Ugyldige parametre.", media),
+    let Some(pairs) = query_pairs(q.as_deref().unwrap_or("")) else {
+        return bad_request(
+            "Ugyldige parametre: brug %XX-kodning af UTF-8 (application/x-www-form-urlencoded).",
+            media,
+        );
     };
     let find = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let max_json = h.state.config.max_nesting + 1;
@@ -344,6 +345,41 @@ pub(super) async fn get(
     execute_one(&h, &headers, pre, req.data(ReadOnlyRequest), media, true).await
 }
 
+/// The parameters of a query string (application/x-www-form-urlencoded), strictly: a `%` that
+/// is not followed by two hex digits, or bytes that do not decode to UTF-8, make the whole query
+/// string invalid. (The lenient decoders keep broken escapes as they are and replace bad bytes
+/// with U+FFFD, which would run a different query from the one that was sent.)
+fn query_pairs(q: &str) -> Option<Vec<(String, String)>> {
+    fn decode(s: &str) -> Option<String> {
+        let b = s.as_bytes();
+        let mut out = Vec::with_capacity(b.len());
+        let mut i = 0;
+        while i < b.len() {
+            match b[i] {
+                b'+' => out.push(b' '),
+                b'%' => {
+                    let hex = b.get(i + 1..i + 3)?;
+                    if !hex.iter().all(u8::is_ascii_hexdigit) {
+                        return None;
+                    }
+                    out.push(u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?);
+                    i += 2;
+                }
+                c => out.push(c),
+            }
+            i += 1;
+        }
+        String::from_utf8(out).ok()
+    }
+    q.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            Some((decode(k)?, decode(v)?))
+        })
+        .collect()
+}
+
 /// Any other method on /graphql.
 pub(super) async fn other_method(headers: HeaderMap) -> Response {
     http_error(
@@ -356,6 +392,15 @@ pub(super) async fn other_method(headers: HeaderMap) -> Response {
 
 /// The outcome of authenticating the request: from the rate limit middleware, which has
 /// authenticated it already, or (rate limiting off) done here.
+/// The Authorization header as text. A header with bytes outside ASCII is no token either: it
+/// is refused like any malformed one (the replacement characters make it so), never taken for
+/// an anonymous request.
+pub(super) fn authorization_header(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::AUTHORIZATION)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+}
+
 async fn authentication(
     h: &Http,
     headers: &HeaderMap,
@@ -366,11 +411,7 @@ async fn authentication(
         None => Authenticated(Arc::new(
             h.state
                 .auth
-                .authenticate(
-                    headers
-                        .get(header::AUTHORIZATION)
-                        .and_then(|v| v.to_str().ok()),
-                )
+                .authenticate(authorization_header(headers).as_deref())
                 .await,
         )),
     }
@@ -613,4 +654,34 @@ async fn execute_batch(
     resp.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::query_pairs;
+
+    #[test]
+    fn query_strings_are_decoded_strictly() {
+        let p = |k: &str, v: &str| (k.to_string(), v.to_string());
+        assert_eq!(
+            query_pairs("query=%7B+__typename%7D&&operationName=A%C3%A6&x"),
+            Some(vec![
+                p("query", "{ __typename}"),
+                p("operationName", "Aæ"),
+                p("x", "")
+            ])
+        );
+        assert_eq!(query_pairs(""), Some(vec![]));
+        for bad in [
+            "query=%FF",
+            "%FF=1",
+            "query=%",
+            "query=%7",
+            "query=%zz",
+            "query=%+1",
+            "q=%C3",
+        ] {
+            assert_eq!(query_pairs(bad), None, "{bad}");
+        }
+    }
 }

@@ -341,11 +341,7 @@ pub(super) async fn layer(State(h): State<Http>, mut req: Request, next: Next) -
     let Some(limits) = h.rate_limits.clone() else {
         return next.run(req).await;
     };
-    let authorization = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+    let authorization = super::graphql::authorization_header(req.headers());
     let mut subject = None;
     if let Some(a) = authorization.filter(|a| !a.trim().is_empty()) {
         let outcome = h.state.auth.authenticate(Some(&a)).await;

@@ -9,6 +9,7 @@ mod cli;
 mod enhed_contact;
 mod foundation;
 mod hardening;
+mod hostile;
 mod integrity;
 mod perimeter;
 mod playground;

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Fuzz the GraphQL endpoint with Schemathesis (property-based tests generated from schema.graphql).
 #
-#   PLEJEOVERBLIK_URL=http://127.0.0.1:8080 PLEJEOVERBLIK_ADMIN_TOKEN=eyJ... tests/conformance/fuzz.sh
+#   PLEJEOVERBLIK_URL=http://127.0.0.1:8080 PLEJEOVERBLIK_ADMIN_TOKEN=eyJ... \
+#     PLEJEOVERBLIK_KOMMUNE_TOKEN=eyJ... tests/conformance/fuzz.sh
 #
 # Installs the pinned Schemathesis (requirements-fuzz.txt) into tests/conformance/.venv, writes the
-# fuzz dictionaries from the running server (fuzz_dicts.py), then runs Schemathesis twice with a
-# fixed seed and a bounded number of cases per operation: anonymously, and with the administrator
-# token so that the mutations get past authentication. The schema comes from the committed
+# fuzz dictionaries from the running server (fuzz_dicts.py), then runs Schemathesis three times
+# with a fixed seed and a bounded number of cases per operation: anonymously, with the
+# administrator token, and with a kommune's token (driftsoverenskomstansvarlig), so that the
+# mutations get past authentication with both kinds of rights. The schema comes from the committed
 # schema.graphql, not from introspection (see README.md). Checks: fuzz_hooks.py's
 # `no_internal_error` (no 5xx, a GraphQL body, no error with extensions.code INTERNAL, no null in a
 # non-null field) plus Schemathesis' response_schema_conformance; its `not_a_server_error` is off
@@ -14,13 +16,14 @@
 #
 # Environment: FUZZ_MAX_EXAMPLES (default 25 cases per operation), FUZZ_SEED (42),
 # FUZZ_WORKERS (2), FUZZ_TIMEOUT (seconds per run, default 180). Reports (JUnit, NDJSON) go to
-# tests/conformance/.fuzz/. Exit status: non-zero if either run found a failure.
+# tests/conformance/.fuzz/. Exit status: non-zero if any run found a failure.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 URL="${PLEJEOVERBLIK_URL:-http://127.0.0.1:8080}"
 URL="${URL%/}/graphql"
 ADMIN_TOKEN="${PLEJEOVERBLIK_ADMIN_TOKEN:-}"
+KOMMUNE_TOKEN="${PLEJEOVERBLIK_KOMMUNE_TOKEN:-}"
 MAX_EXAMPLES="${FUZZ_MAX_EXAMPLES:-25}"
 SEED="${FUZZ_SEED:-42}"
 WORKERS="${FUZZ_WORKERS:-2}"
@@ -28,6 +31,10 @@ RUN_TIMEOUT="${FUZZ_TIMEOUT:-180}"
 
 if [[ -z "$ADMIN_TOKEN" ]]; then
   echo "fuzz.sh: PLEJEOVERBLIK_ADMIN_TOKEN is not set (an administrator token)" >&2
+  exit 2
+fi
+if [[ -z "$KOMMUNE_TOKEN" ]]; then
+  echo "fuzz.sh: PLEJEOVERBLIK_KOMMUNE_TOKEN is not set (a driftsoverenskomstansvarlig token of a kommune)" >&2
   exit 2
 fi
 
@@ -49,7 +56,7 @@ fi
 echo "== $(.venv/bin/schemathesis --version)"
 
 echo "== fuzz dictionaries from $URL"
-.venv/bin/python fuzz_dicts.py "$URL" "$ADMIN_TOKEN"
+.venv/bin/python fuzz_dicts.py "$URL" "$ADMIN_TOKEN" "$KOMMUNE_TOKEN"
 
 export SCHEMATHESIS_HOOKS=fuzz_hooks
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
@@ -86,6 +93,7 @@ run() {
 status=0
 run anonymous || status=1
 run administrator -H "Authorization: Bearer $ADMIN_TOKEN" || status=1
+run kommune -H "Authorization: Bearer $KOMMUNE_TOKEN" || status=1
 if [[ $status -ne 0 ]]; then
   echo "fuzz.sh: FAIL (reports in tests/conformance/.fuzz/)"
 else

@@ -1,7 +1,10 @@
 """Write the fuzz dictionaries of schemathesis.toml (.fuzz/*.dict, libFuzzer format) from the
 server under test: kommune names and koder, ids of enheder and serviceleverancer, CVR numbers.
 
-    python fuzz_dicts.py URL [ADMIN_TOKEN]
+    python fuzz_dicts.py URL [ADMIN_TOKEN [KOMMUNE_TOKEN]]
+
+The ids are the first serviceleverancer the administrator sees and those of the kommune (its
+own, so that the kommune's run also reaches the paths of an agreement it may change).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ def write(name: str, values: list[str]) -> None:
 def main() -> None:
     url = sys.argv[1]
     token = sys.argv[2] if len(sys.argv) > 2 and sys.argv[2] else None
+    kommune_token = sys.argv[3] if len(sys.argv) > 3 and sys.argv[3] else None
     OUT.mkdir(exist_ok=True)
 
     kommuner = gql(url, "{ kommuner { kode navn cvr } }")["kommuner"]
@@ -50,9 +54,10 @@ def main() -> None:
         ]["edges"]
     ]
     sl_ids: list[str] = []
-    if token:
-        data = gql(url, "{ serviceleverancer(first: 15) { edges { node { id } } } }", token)
-        sl_ids = [e["node"]["id"] for e in data["serviceleverancer"]["edges"]]
+    for t in (kommune_token, token):
+        if t:
+            data = gql(url, "{ serviceleverancer(first: 15) { edges { node { id } } } }", t)
+            sl_ids += [e["node"]["id"] for e in data["serviceleverancer"]["edges"]]
 
     picked = [k for k in kommuner if k["navn"] in {"Aarhus", "Roskilde", "Lejre", "København", "Odense"}]
     picked += kommuner[::10]
