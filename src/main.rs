@@ -428,27 +428,36 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let app = http::router(state);
     let listener = tokio::net::TcpListener::bind(bind).await?;
     let addr = listener.local_addr()?;
+    let shutdown = shutdown_signal();
     tracing::info!(%addr, "Plejeoverblik kører");
     println!("Plejeoverblik kører. Playground: http://{addr}/   GraphQL: http://{addr}/graphql");
-    http::server::serve(listener, app, timeouts, shutdown_signal()).await?;
+    http::server::serve(listener, app, timeouts, shutdown).await?;
     tracing::info!("stoppet");
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// The shutdown signal. The handlers are installed here, before the server announces itself,
+/// so that a SIGTERM right after start is a clean stop rather than the default kill.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let term = signal(SignalKind::terminate()).ok();
+        let int = signal(SignalKind::interrupt()).ok();
+        let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+            match s {
+                Some(mut s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
             }
-            Err(_) => std::future::pending::<()>().await,
+        };
+        async move {
+            tokio::select! { _ = wait(term) => {}, _ = wait(int) => {} }
         }
-    };
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
