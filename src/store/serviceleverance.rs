@@ -9,7 +9,7 @@ use crate::domain::text::{escape_like, fold};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, JoinType, LikeExpr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityName, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
 };
 
@@ -515,11 +515,7 @@ pub async fn list<C: ConnectionTrait>(
         q = q.filter(sl::Column::Type.eq(t.as_str()));
     }
     if let Some(d) = filter.active_on {
-        q = q.filter(sl::Column::Startdato.lte(d)).filter(
-            Cond::any()
-                .add(sl::Column::Slutdato.is_null())
-                .add(sl::Column::Slutdato.gte(d)),
-        );
+        q = q.filter(active_on(&table(), d));
     }
     if let Some(e) = filter.has_errors {
         q = q.filter(sl::Column::HasErrors.eq(e));
@@ -547,18 +543,32 @@ pub async fn list<C: ConnectionTrait>(
     Ok((rows, total))
 }
 
-/// R6/R8/R10 in SQL, for the public side: not deleted, free of ERROR issues (the stored flag the
-/// domain computes), active on `day`. `s` is the agreement table's alias.
-fn public_on(s: &Alias, day: NaiveDate) -> Cond {
+/// The agreement table under its own name, for conditions on queries that do not alias it.
+fn table() -> Alias {
+    Alias::new(sl::Entity.table_name())
+}
+
+/// R6 in SQL, the one place it is written: active on `day` when startdato <= day and (no
+/// slutdato or day <= slutdato); without a startdato never (`NULL <= day` is not true). It
+/// mirrors `crate::domain::day::is_active` exactly, and `tests/api/search.rs` proves on both
+/// databases that the two agree on every edge day. `s` is the agreement table's alias.
+fn active_on(s: &Alias, day: NaiveDate) -> Cond {
     Cond::all()
-        .add(Expr::col((s.clone(), sl::Column::DeletedAt)).is_null())
-        .add(Expr::col((s.clone(), sl::Column::HasErrors)).eq(false))
         .add(Expr::col((s.clone(), sl::Column::Startdato)).lte(day))
         .add(
             Cond::any()
                 .add(Expr::col((s.clone(), sl::Column::Slutdato)).is_null())
                 .add(Expr::col((s.clone(), sl::Column::Slutdato)).gte(day)),
         )
+}
+
+/// R6/R8/R10 in SQL, for the public side: not deleted, free of ERROR issues (the stored flag the
+/// domain computes), active on `day` (R6, [`active_on`]). `s` is the agreement table's alias.
+fn public_on(s: &Alias, day: NaiveDate) -> Cond {
+    Cond::all()
+        .add(Expr::col((s.clone(), sl::Column::DeletedAt)).is_null())
+        .add(Expr::col((s.clone(), sl::Column::HasErrors)).eq(false))
+        .add(active_on(s, day))
 }
 
 /// What the public search asks the store for.
@@ -693,7 +703,7 @@ pub async fn offering_kommuner<C: ConnectionTrait>(
         .column(sl::Column::EnhedId)
         .column(sl::Column::AftalepartKode)
         .filter(sl::Column::EnhedId.is_in(enhed_ids.iter().cloned()))
-        .filter(public_on(&Alias::new("serviceleverance"), day))
+        .filter(public_on(&table(), day))
         .distinct()
         .into_tuple::<(Option<String>, String)>()
         .all(db)
