@@ -66,15 +66,30 @@ fn spawn_serve(extra: &[&str]) -> (std::process::Child, String, std::path::PathB
     let dir = std::env::temp_dir().join(format!("plejeoverblik-serve-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("dir");
     let url = format!("sqlite://{}?mode=rwc", dir.join("s.db").display());
-    let mut child = Command::new(BIN)
-        .args([
-            "--database-url",
-            &url,
-            "serve",
-            "--bind",
-            "127.0.0.1:0",
-            "--no-demo-data",
-        ])
+    let mut args = vec!["--no-demo-data"];
+    args.extend_from_slice(extra);
+    let (child, addr) = spawn(Some(&url), &dir, &args);
+    (child, addr, dir)
+}
+
+/// Starts `serve` in the working directory `cwd` on `url` (`None`: the default database, with
+/// `DATABASE_URL` removed from the environment) with `extra` flags; returns the child and the
+/// base URL once it prints the playground line.
+fn spawn(
+    url: Option<&str>,
+    cwd: &std::path::Path,
+    extra: &[&str],
+) -> (std::process::Child, String) {
+    let mut cmd = Command::new(BIN);
+    cmd.current_dir(cwd).env_remove("DATABASE_URL");
+    for v in ["PLEJEOVERBLIK_DEMO_DATA", "PLEJEOVERBLIK_NO_DEMO_DATA"] {
+        cmd.env_remove(v);
+    }
+    if let Some(url) = url {
+        cmd.args(["--database-url", url]);
+    }
+    let mut child = cmd
+        .args(["serve", "--bind", "127.0.0.1:0"])
         .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -91,7 +106,7 @@ fn spawn_serve(extra: &[&str]) -> (std::process::Child, String, std::path::PathB
         .expect("url")
         .trim_end_matches('/')
         .to_string();
-    (child, addr, dir)
+    (child, addr)
 }
 
 fn sigterm(child: &std::process::Child) {
@@ -355,4 +370,103 @@ fn serve_refuses_a_database_without_write_permission() {
     assert!(err.contains("skrivebeskyttet"), "{err}");
     assert!(err.contains(&dir.display().to_string()), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Whether the server at `addr` has the demo data: one of the fictional helhedsplejeenheder
+/// and the plejecentre of the register.
+fn has_demo_data(rt: &tokio::runtime::Runtime, addr: &str) -> bool {
+    rt.block_on(async {
+        let v: serde_json::Value = reqwest::Client::new()
+            .post(format!("{addr}/graphql"))
+            .json(&serde_json::json!({ "query": "{ enhed(id: \"demo-helhed-solstrejf-roskilde\") { navn } kommune(kode: \"0751\") { tilbud(dato: \"2026-06-15\") { plejeenheder } } }" }))
+            .send()
+            .await
+            .expect("post")
+            .json()
+            .await
+            .expect("json");
+        assert!(v["errors"].is_null(), "{v}");
+        let demo = !v["data"]["enhed"].is_null();
+        let plejecentre = v["data"]["kommune"]["tilbud"]["plejeenheder"].as_i64().unwrap_or(0) > 0;
+        assert_eq!(demo, plejecentre, "all or nothing: {v}");
+        demo
+    })
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt")
+}
+
+/// Issue 9: demo data only where meant. `serve` on the embedded SQLite default (no
+/// `--database-url`, a fresh working directory) loads them on its first start; with
+/// `--no-demo-data` an empty SQLite database stays empty.
+#[test]
+fn serve_loads_demo_data_into_the_embedded_sqlite_default() {
+    let rt = runtime();
+    let dir = temp_dir("default-db");
+    let (mut child, addr) = spawn(None, &dir, &[]);
+    assert!(
+        dir.join("plejeoverblik.db").exists(),
+        "the default database file"
+    );
+    assert!(has_demo_data(&rt, &addr));
+    sigterm(&child);
+    exit_within(&mut child, Duration::from_secs(15));
+
+    let (mut child, addr, other) = spawn_serve(&[]);
+    assert!(!has_demo_data(&rt, &addr), "--no-demo-data");
+    sigterm(&child);
+    exit_within(&mut child, Duration::from_secs(15));
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&other);
+}
+
+/// Issue 9: an empty PostgreSQL database (production) gets no demo data from `serve`; only
+/// `--demo-data` loads them.
+#[test]
+fn serve_loads_demo_data_into_postgresql_only_when_asked() {
+    let Ok(base) = std::env::var("PLEJEOVERBLIK_TEST_POSTGRES_URL") else {
+        assert!(
+            std::env::var("PLEJEOVERBLIK_TEST_REQUIRE_POSTGRES").map_or(true, |v| v != "1"),
+            "PLEJEOVERBLIK_TEST_REQUIRE_POSTGRES=1 but PLEJEOVERBLIK_TEST_POSTGRES_URL is not set"
+        );
+        eprintln!("note: PostgreSQL test skipped (set PLEJEOVERBLIK_TEST_POSTGRES_URL)");
+        return;
+    };
+    let rt = runtime();
+    let name = format!("plejeoverblik_test_{}", uuid::Uuid::new_v4().simple());
+    let admin_sql = |sql: String| {
+        let base = base.clone();
+        rt.block_on(async move {
+            use sea_orm::ConnectionTrait;
+            let c = sea_orm::Database::connect(&base).await.expect("connect");
+            let r = c.execute_unprepared(&sql).await.map(|_| ());
+            let _ = c.close().await;
+            r
+        })
+    };
+    admin_sql(format!("CREATE DATABASE {name}")).expect("create database");
+    let url = match base.rsplit_once('/') {
+        Some((root, _)) => format!("{root}/{name}"),
+        None => panic!("PLEJEOVERBLIK_TEST_POSTGRES_URL without a database: {base}"),
+    };
+    let dir = temp_dir("pg-demo");
+    let (mut child, addr) = spawn(Some(&url), &dir, &[]);
+    let without = has_demo_data(&rt, &addr);
+    sigterm(&child);
+    exit_within(&mut child, Duration::from_secs(15));
+    let (mut child, addr) = spawn(Some(&url), &dir, &["--demo-data"]);
+    let with = has_demo_data(&rt, &addr);
+    sigterm(&child);
+    exit_within(&mut child, Duration::from_secs(15));
+    let _ = admin_sql(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        !without,
+        "an empty PostgreSQL database got demo data without --demo-data"
+    );
+    assert!(with, "--demo-data loads the demo data");
 }
