@@ -424,49 +424,207 @@ fn serve_loads_demo_data_into_the_embedded_sqlite_default() {
     let _ = std::fs::remove_dir_all(&other);
 }
 
-/// Issue 9: an empty PostgreSQL database (production) gets no demo data from `serve`; only
-/// `--demo-data` loads them.
-#[test]
-fn serve_loads_demo_data_into_postgresql_only_when_asked() {
+/// A fresh PostgreSQL database for a test of the binary, dropped afterwards; `None` (with a
+/// note) when PostgreSQL is not configured, unless it is required.
+struct PgDb {
+    base: String,
+    name: String,
+    url: String,
+}
+
+fn pg_db() -> Option<PgDb> {
     let Ok(base) = std::env::var("PLEJEOVERBLIK_TEST_POSTGRES_URL") else {
         assert!(
             std::env::var("PLEJEOVERBLIK_TEST_REQUIRE_POSTGRES").map_or(true, |v| v != "1"),
             "PLEJEOVERBLIK_TEST_REQUIRE_POSTGRES=1 but PLEJEOVERBLIK_TEST_POSTGRES_URL is not set"
         );
         eprintln!("note: PostgreSQL test skipped (set PLEJEOVERBLIK_TEST_POSTGRES_URL)");
-        return;
+        return None;
     };
-    let rt = runtime();
     let name = format!("plejeoverblik_test_{}", uuid::Uuid::new_v4().simple());
-    let admin_sql = |sql: String| {
-        let base = base.clone();
-        rt.block_on(async move {
+    admin_sql(&base, format!("CREATE DATABASE {name}")).expect("create database");
+    let url = match base.split_once('?') {
+        Some((b, q)) => format!("{}/{name}?{q}", b.rsplit_once('/').map_or(b, |(r, _)| r)),
+        None => format!(
+            "{}/{name}",
+            base.rsplit_once('/').map_or(base.as_str(), |(r, _)| r)
+        ),
+    };
+    Some(PgDb { base, name, url })
+}
+
+/// Runs one statement on the server's maintenance database, on a runtime of its own.
+fn admin_sql(base: &str, sql: String) -> Result<(), sea_orm::DbErr> {
+    let base = base.to_string();
+    std::thread::spawn(move || {
+        runtime().block_on(async move {
             use sea_orm::ConnectionTrait;
-            let c = sea_orm::Database::connect(&base).await.expect("connect");
+            let c = sea_orm::Database::connect(&base).await?;
             let r = c.execute_unprepared(&sql).await.map(|_| ());
             let _ = c.close().await;
             r
         })
-    };
-    admin_sql(format!("CREATE DATABASE {name}")).expect("create database");
-    let url = match base.rsplit_once('/') {
-        Some((root, _)) => format!("{root}/{name}"),
-        None => panic!("PLEJEOVERBLIK_TEST_POSTGRES_URL without a database: {base}"),
-    };
+    })
+    .join()
+    .expect("thread")
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        let _ = admin_sql(
+            &self.base,
+            format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+        );
+    }
+}
+
+/// Issue 9: an empty PostgreSQL database (production) gets no demo data from `serve`; only
+/// `--demo-data` loads them.
+#[test]
+fn serve_loads_demo_data_into_postgresql_only_when_asked() {
+    let Some(pg) = pg_db() else { return };
+    let rt = runtime();
     let dir = temp_dir("pg-demo");
-    let (mut child, addr) = spawn(Some(&url), &dir, &[]);
+    let (mut child, addr) = spawn(Some(&pg.url), &dir, &[]);
     let without = has_demo_data(&rt, &addr);
     sigterm(&child);
     exit_within(&mut child, Duration::from_secs(15));
-    let (mut child, addr) = spawn(Some(&url), &dir, &["--demo-data"]);
+    let (mut child, addr) = spawn(Some(&pg.url), &dir, &["--demo-data"]);
     let with = has_demo_data(&rt, &addr);
     sigterm(&child);
     exit_within(&mut child, Duration::from_secs(15));
-    let _ = admin_sql(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
     let _ = std::fs::remove_dir_all(&dir);
     assert!(
         !without,
         "an empty PostgreSQL database got demo data without --demo-data"
     );
     assert!(with, "--demo-data loads the demo data");
+}
+
+/// Shutdown lets a slow request in flight finish: a write waits for a lock the test holds (the
+/// SQLite write lock, a PostgreSQL row lock); SIGTERM arrives while it waits; the lock is
+/// released a second later; the request completes with 200, its write is committed, and the
+/// process exits 0 within the shutdown deadline.
+fn slow_request_completes_during_shutdown(url: &str, dir: &std::path::Path) {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    const DEADLINE: Duration = Duration::from_secs(10);
+    let (mut child, addr) = spawn(
+        Some(url),
+        dir,
+        &[
+            "--no-demo-data",
+            "--dev-tokens",
+            "--shutdown-timeout-secs",
+            "10",
+        ],
+    );
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("rt");
+    let (holder_db, holder) = rt.block_on(async {
+        let db = sea_orm::Database::connect(url).await.expect("connect");
+        let txn = db.begin().await.expect("begin");
+        txn.execute_unprepared("UPDATE kommune SET cvr = cvr WHERE kode = '0751'")
+            .await
+            .expect("hold the lock");
+        (db, txn)
+    });
+    let token = plejeoverblik::auth::make_dev_token(
+        plejeoverblik::config::DEFAULT_DEV_KEY,
+        &plejeoverblik::auth::DevTokenRequest {
+            roles: &[plejeoverblik::domain::access::Role::Administrator],
+            cvr: "12345678",
+            name: Some("admin"),
+            subject: Some("admin"),
+            valid_hours: 1,
+        },
+        chrono::Utc::now(),
+    )
+    .expect("token");
+    let request = rt.spawn(async move {
+        let r = reqwest::Client::new()
+            .post(format!("{addr}/graphql"))
+            .bearer_auth(token)
+            .json(&serde_json::json!({ "query": "mutation { setKommuneCvr(kode: \"0751\", cvr: \"11111111\") { cvr } }" }))
+            .send()
+            .await
+            .expect("the request in flight gets its answer");
+        let status = r.status();
+        (status, r.json::<serde_json::Value>().await.expect("json"))
+    });
+    // The request is in flight once it waits for the lock: PostgreSQL shows the waiting
+    // statement; SQLite does not, so there a generous pause on the loopback does.
+    rt.block_on(async {
+        if holder_db.get_database_backend() != sea_orm::DbBackend::Postgres {
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            return;
+        }
+        let t = Instant::now();
+        loop {
+            let row = holder_db
+                .query_one_raw(sea_orm::Statement::from_string(
+                    sea_orm::DbBackend::Postgres,
+                    "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                ))
+                .await
+                .expect("pg_stat_activity")
+                .expect("row");
+            if row.try_get::<i64>("", "n").expect("n") > 0 {
+                return;
+            }
+            assert!(t.elapsed() < Duration::from_secs(10), "the request never waited for the lock");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    });
+    assert!(!request.is_finished(), "the request waits for the lock");
+    sigterm(&child);
+    let since = Instant::now();
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(!request.is_finished(), "still waiting");
+    assert!(
+        child.try_wait().expect("wait").is_none(),
+        "the server waits for it"
+    );
+    rt.block_on(holder.rollback()).expect("release the lock");
+    let (status, body) = rt.block_on(request).expect("task");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["setKommuneCvr"]["cvr"], "11111111", "{body}");
+    exit_within(&mut child, DEADLINE);
+    assert!(
+        since.elapsed() < DEADLINE,
+        "stopped after {:?}",
+        since.elapsed()
+    );
+    let cvr = rt.block_on(async {
+        let row = holder_db
+            .query_one_raw(sea_orm::Statement::from_string(
+                holder_db.get_database_backend(),
+                "SELECT cvr FROM kommune WHERE kode = '0751'",
+            ))
+            .await
+            .expect("select")
+            .expect("row");
+        let cvr: String = row.try_get("", "cvr").expect("cvr");
+        let _ = holder_db.close().await;
+        cvr
+    });
+    assert_eq!(cvr, "11111111", "the acknowledged write is committed");
+}
+
+#[test]
+fn slow_request_completes_during_shutdown_sqlite() {
+    let dir = temp_dir("shutdown");
+    let url = format!("sqlite://{}?mode=rwc", dir.join("s.db").display());
+    slow_request_completes_during_shutdown(&url, &dir);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn slow_request_completes_during_shutdown_postgres() {
+    let Some(pg) = pg_db() else { return };
+    let dir = temp_dir("shutdown-pg");
+    slow_request_completes_during_shutdown(&pg.url, &dir);
+    let _ = std::fs::remove_dir_all(&dir);
 }
