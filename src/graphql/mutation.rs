@@ -183,13 +183,6 @@ impl AdminQuery {
             return Err(AppError::Unauthenticated("Du skal være logget ind.".into()).into());
         }
         let scope = access::sl_scope(v);
-        let kode = match &scope.aftalepart_cvr {
-            Some(cvr) => store::kommune::by_cvr(&st.db, cvr)
-                .await
-                .map_err(AppError::from)?
-                .map(|k| k.kode),
-            None => None,
-        };
         if text.as_ref().is_some_and(|t| t.chars().count() > 200) {
             return Err(AppError::validation("text", "text må højst være 200 tegn.").into());
         }
@@ -203,17 +196,9 @@ impl AdminQuery {
             locked,
             text,
         };
-        let (rows, total) = sl_store::list(
-            &st.db,
-            &scope,
-            kode.as_deref(),
-            &filter,
-            st.clock.now(),
-            offset,
-            limit,
-        )
-        .await
-        .map_err(AppError::from)?;
+        let (rows, total) = sl_store::list(&st.db, &scope, &filter, st.clock.now(), offset, limit)
+            .await
+            .map_err(AppError::from)?;
         let (items, page_info) = super::connection::offset_page(rows, offset, total, offset_cursor);
         let edges: Vec<ServiceleveranceEdge> = items
             .into_iter()

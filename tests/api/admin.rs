@@ -562,3 +562,56 @@ db_test!(
         assert_eq!(d["viewer"]["kommune"]["kode"], ROSKILDE);
     }
 );
+
+db_test!(
+    /// R26 has one SQL definition: the store's reads by id for a viewer
+    /// (`store::serviceleverance::by_id_for` with `access::sl_scope`) and the admin list return
+    /// exactly the agreements `domain::access::can_see` lets the viewer see, for every kind of
+    /// viewer and agreement.
+    r26_sql_scope_agrees_with_can_see,
+    |app: TestApp| async move {
+        use plejeoverblik::domain::access::{can_see, sl_scope, SlFacts, Viewer};
+        use plejeoverblik::store::serviceleverance::by_id_for;
+        let roskilde = kommune_cvr(ROSKILDE);
+        let lejre = kommune_cvr(LEJRE);
+        let provider = create_enhed(&app, "HELHEDSPLEJEENHED", "Leverandør", PROVIDER, 55.64, 12.08).await;
+        let own = create_enhed(&app, "PLEJEENHED", "Kommunens eget", &roskilde, 55.64, 12.08).await;
+        // (id, facts)
+        let mut agreements: Vec<(String, SlFacts)> = Vec::new();
+        for (kode, cvr, enhed, ejer) in [
+            (ROSKILDE, &roskilde, Some(&provider), Some(PROVIDER)),
+            (ROSKILDE, &roskilde, Some(&own), Some(roskilde.as_str())),
+            (LEJRE, &lejre, Some(&provider), Some(PROVIDER)),
+            (LEJRE, &lejre, None, None),
+        ] {
+            let t = app.token(Role::Driftsoverenskomstansvarlig, cvr, "k");
+            let d = app
+                .ok(Some(&t), "mutation($i: CreateServiceleveranceInput!) { createServiceleverance(input: $i) { id } }", json!({ "i": { "navn": format!("Aftale {kode}"), "enhedId": enhed } }))
+                .await;
+            let id = d["createServiceleverance"]["id"].as_str().expect("id").to_string();
+            agreements.push((id, SlFacts { aftalepart_cvr: cvr.clone(), enhed_ejer_cvr: ejer.map(str::to_string) }));
+        }
+        let viewer = |cvr: &str, roles: &[Role]| Viewer { subject: Some("v".into()), name: None, cvr: Some(cvr.to_string()), roles: roles.to_vec() };
+        let viewers = [
+            ("anonymous", Viewer::anonymous()),
+            ("roskilde", viewer(&roskilde, &[Role::Driftsoverenskomstansvarlig])),
+            ("lejre", viewer(&lejre, &[Role::Driftsoverenskomstansvarlig])),
+            ("roskilde as redaktør of its own enheder", viewer(&roskilde, &[Role::Redaktoer])),
+            ("roskilde, both roles", viewer(&roskilde, &[Role::Driftsoverenskomstansvarlig, Role::Redaktoer])),
+            ("provider", viewer(PROVIDER, &[Role::Redaktoer])),
+            ("provider without a role", viewer(PROVIDER, &[])),
+            ("other provider", viewer("90000009", &[Role::Redaktoer])),
+            ("admin", viewer(ADMIN_CVR, &[Role::Administrator])),
+        ];
+        for (who, v) in &viewers {
+            let scope = sl_scope(v);
+            for (id, facts) in &agreements {
+                let sql = by_id_for(&app.state.db, id, &scope).await.expect("read").is_some();
+                assert_eq!(sql, can_see(v, facts), "[{:?}] {who} and {facts:?}", app.db_kind);
+            }
+            let (rows, total) = plejeoverblik::store::serviceleverance::list(&app.state.db, &scope, &Default::default(), default_now(), 0, 100).await.expect("list");
+            let want = agreements.iter().filter(|(_, f)| can_see(v, f)).count();
+            assert_eq!((rows.len(), total as usize), (want, want), "[{:?}] list of {who}", app.db_kind);
+        }
+    }
+);
