@@ -33,7 +33,7 @@ pub struct Config {
     pub claim_roles: String,
     /// R14: how long a lock lasts.
     pub lock_ttl_minutes: i64,
-    /// Seed the demo data when the database is empty on start.
+    /// Seed the demo data when the database is empty on start (see [`demo_data_on_start`]).
     pub seed_if_empty: bool,
     pub introspection: bool,
     pub max_depth: usize,
@@ -139,4 +139,34 @@ impl Config {
 /// The embedded default: a SQLite file in the working directory, created on first start.
 pub fn default_database_url() -> String {
     "sqlite://plejeoverblik.db?mode=rwc".to_string()
+}
+
+/// Is the URL an embedded SQLite database (not a database server)?
+pub fn is_embedded(database_url: &str) -> bool {
+    database_url.starts_with("sqlite:")
+}
+
+/// Does `serve` load the demo data into an empty database? The embedded SQLite database gets
+/// them on its first start (a developer's `cargo run -- serve` shows something at once) unless
+/// `--no-demo-data`; a PostgreSQL database — production — only when asked for with
+/// `--demo-data` (or `plejeoverblik seed`), so an empty production database stays empty.
+pub fn demo_data_on_start(database_url: &str, demo_data: bool, no_demo_data: bool) -> bool {
+    demo_data || (!no_demo_data && is_embedded(database_url))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_data_only_into_embedded_sqlite_unless_asked() {
+        let sqlite = default_database_url();
+        let pg = "postgres://postgres@127.0.0.1:5432/plejeoverblik";
+        assert!(demo_data_on_start(&sqlite, false, false));
+        assert!(!demo_data_on_start(&sqlite, false, true));
+        assert!(demo_data_on_start(&sqlite, true, false));
+        assert!(!demo_data_on_start(pg, false, false));
+        assert!(!demo_data_on_start(pg, false, true));
+        assert!(demo_data_on_start(pg, true, false));
+    }
 }

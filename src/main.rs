@@ -27,7 +27,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Start the HTTP server (migrates the database and loads demo data into an empty one).
+    /// Start the HTTP server (migrates the database; demo data into an empty SQLite database,
+    /// into PostgreSQL only with --demo-data).
     Serve(Box<ServeArgs>),
     /// Run the database migrations.
     Migrate,
@@ -109,9 +110,13 @@ struct ServeArgs {
     /// Minutes before a lock expires (R14).
     #[arg(long, env = "PLEJEOVERBLIK_LOCK_TTL_MINUTES", default_value_t = 480)]
     lock_ttl_minutes: i64,
-    /// Do not load demo data into an empty database.
-    #[arg(long, env = "PLEJEOVERBLIK_NO_DEMO_DATA")]
+    /// Do not load demo data into an empty SQLite database on its first start.
+    #[arg(long, env = "PLEJEOVERBLIK_NO_DEMO_DATA", conflicts_with = "demo_data")]
     no_demo_data: bool,
+    /// Load demo data into an empty database of any kind, PostgreSQL too (without it only the
+    /// embedded SQLite database gets them).
+    #[arg(long, env = "PLEJEOVERBLIK_DEMO_DATA")]
+    demo_data: bool,
     /// Turn introspection (and field suggestions) off.
     #[arg(long, env = "PLEJEOVERBLIK_NO_INTROSPECTION")]
     no_introspection: bool,
@@ -285,7 +290,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 claim_cvr: a.claim_cvr,
                 claim_roles: a.claim_roles,
                 lock_ttl_minutes: a.lock_ttl_minutes.max(1),
-                seed_if_empty: !a.no_demo_data,
+                seed_if_empty: plejeoverblik::config::demo_data_on_start(
+                    &base.database_url,
+                    a.demo_data,
+                    a.no_demo_data,
+                ),
                 introspection: !a.no_introspection,
                 max_depth: a.max_depth,
                 max_complexity: a.max_complexity,

@@ -260,7 +260,8 @@ pub fn decide_find_enheder(v: &Viewer) -> Decision {
     }
 }
 
-/// Which serviceleverancer a list query may return to `v` (R26): the union of these.
+/// Which serviceleverancer a list or a read by id may return to `v` (R26): the union of these.
+/// The store turns it into SQL (`store::serviceleverance::visible`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SlScope {
     pub all: bool,

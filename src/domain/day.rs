@@ -63,6 +63,8 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
 
 /// R6: active on `day` when startdato <= day and (no slutdato or day <= slutdato).
 /// Without a startdato an agreement is never active (it has an ERROR issue, R10).
+/// The SQL of the lists and the public search mirrors this in one place,
+/// `store::serviceleverance::active_on`; tests/api/search.rs proves that they agree.
 pub fn is_active(
     startdato: Option<NaiveDate>,
     slutdato: Option<NaiveDate>,

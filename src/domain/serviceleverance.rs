@@ -4,8 +4,7 @@ use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 /// The type of a serviceleverance (glossary).
-#[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[graphql(name = "ServiceleveranceType")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum SlType {
     /// Any agreement with a private company's unit.
@@ -19,8 +18,7 @@ pub enum SlType {
 }
 
 /// The two kinds of enhed (R17).
-#[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[graphql(name = "EnhedKind")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum EnhedKind {
     /// A nursing-home unit (plejecenter, plejehjem, plejeboliger).
@@ -30,7 +28,7 @@ pub enum EnhedKind {
 }
 
 /// The boligtype of a plejeenhed (R17).
-#[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Boligtype {
     /// Ordinary plejeboliger.
@@ -246,7 +244,7 @@ pub fn validate_save(
 }
 
 /// How serious an issue is (R10).
-#[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Severity {
     /// The agreement is not shown publicly until this is fixed.

@@ -1,14 +1,13 @@
 //! Types of the admin side: serviceleverancer with locks, issues and versions; the viewer; the
 //! audit log. Reachable only through queries and mutations that ask the access policy.
+use super::enums::SlType;
 use super::loaders::{EnhedLoader, KommuneLoader, SiblingLoader};
 use super::scalars::{Date, DateTime as Timestamp};
 use super::types::{Enhed, Issue, Kommune};
 use super::{db_err, state};
 use crate::domain::day::copenhagen_day;
 use crate::domain::lock::{self, Lock};
-use crate::domain::serviceleverance::{
-    self as rules, EnhedFacts, EnhedKind, Fields, IssueContext, SlType,
-};
+use crate::domain::serviceleverance::{self as rules, EnhedFacts, EnhedKind, Fields, IssueContext};
 use crate::error::{AppError, GqlResult};
 use crate::store::{self, serviceleverance::Serviceleverance as SlRow};
 use async_graphql::{Context, Object, SimpleObject, ID};
@@ -144,7 +143,11 @@ impl Serviceleverance {
     /// The type.
     #[graphql(name = "type")]
     async fn sl_type(&self) -> Option<SlType> {
-        self.0.r#type.as_deref().and_then(SlType::parse)
+        self.0
+            .r#type
+            .as_deref()
+            .and_then(rules::SlType::parse)
+            .map(SlType::from)
     }
     /// The provider's description (R4); written by the enhed owner's redaktør.
     async fn beskrivelse(&self) -> Option<&str> {
@@ -260,7 +263,7 @@ impl From<Fields> for Snapshot {
             navn: f.navn,
             enhed_id: f.enhed_id,
             aftaleidentifikation: f.aftaleidentifikation,
-            sl_type: f.sl_type,
+            sl_type: f.sl_type.map(SlType::from),
             beskrivelse: f.beskrivelse,
             startdato: f.startdato.map(Date),
             slutdato: f.slutdato.map(Date),

@@ -1,11 +1,12 @@
 //! The admin side (R1-R19, R25-R27): scoped queries and the mutations. Resolvers translate
 //! GraphQL to the use cases of `crate::service` and back; the rules live in `domain`.
 use super::admin_types::{issues_of, AuditEntry, Serviceleverance, ViewerObj};
+use super::enums::{Boligtype, EnhedKind, SlType};
 use super::scalars::Date;
 use super::types::{Enhed, Issue};
 use super::{state, viewer};
 use crate::domain::access;
-use crate::domain::serviceleverance::{self as rules, Edit, EnhedKind, Fields, SlType};
+use crate::domain::serviceleverance::{self as rules, Edit, Fields};
 use crate::error::{AppError, AppResult, GqlResult};
 use crate::service::enhed::{self as enhed_service, EnhedPatch};
 use crate::service::serviceleverance::{self as sl_service, AgreementPatch, NewAgreement};
@@ -141,7 +142,7 @@ pub struct EnhedInput {
     /// Web site: an absolute http or https address, e.g. https://eksempel.dk.
     pub web: MaybeUndefined<String>,
     /// For plejeenheder: PLEJEBOLIG, FRIPLEJEBOLIG or LOKALPLEJEHJEM.
-    pub boligtype: MaybeUndefined<crate::domain::serviceleverance::Boligtype>,
+    pub boligtype: MaybeUndefined<Boligtype>,
     /// For plejeenheder: the number of boliger.
     pub antal_boliger: MaybeUndefined<i32>,
 }
@@ -182,37 +183,22 @@ impl AdminQuery {
             return Err(AppError::Unauthenticated("Du skal være logget ind.".into()).into());
         }
         let scope = access::sl_scope(v);
-        let kode = match &scope.aftalepart_cvr {
-            Some(cvr) => store::kommune::by_cvr(&st.db, cvr)
-                .await
-                .map_err(AppError::from)?
-                .map(|k| k.kode),
-            None => None,
-        };
         if text.as_ref().is_some_and(|t| t.chars().count() > 200) {
             return Err(AppError::validation("text", "text må højst være 200 tegn.").into());
         }
         let limit = list_size(first)?;
         let offset = parse_offset(after.as_deref())?;
         let filter = ListFilter {
-            kind: kind.map(|k| k.as_str()),
-            sl_type,
+            kind: kind.map(|k| rules::EnhedKind::from(k).as_str()),
+            sl_type: sl_type.map(Into::into),
             active_on: active_on.map(|d| d.0),
             has_errors,
             locked,
             text,
         };
-        let (rows, total) = sl_store::list(
-            &st.db,
-            &scope,
-            kode.as_deref(),
-            &filter,
-            st.clock.now(),
-            offset,
-            limit,
-        )
-        .await
-        .map_err(AppError::from)?;
+        let (rows, total) = sl_store::list(&st.db, &scope, &filter, st.clock.now(), offset, limit)
+            .await
+            .map_err(AppError::from)?;
         let (items, page_info) = super::connection::offset_page(rows, offset, total, offset_cursor);
         let edges: Vec<ServiceleveranceEdge> = items
             .into_iter()
@@ -260,9 +246,14 @@ impl AdminQuery {
             .into());
         }
         let limit = list_size(first)?;
-        let rows = store::enhed::find(&state(ctx).db, t, kind.map(|k| k.as_str()), limit)
-            .await
-            .map_err(AppError::from)?;
+        let rows = store::enhed::find(
+            &state(ctx).db,
+            t,
+            kind.map(|k| rules::EnhedKind::from(k).as_str()),
+            limit,
+        )
+        .await
+        .map_err(AppError::from)?;
         Ok(rows.into_iter().map(|e| Enhed(Arc::new(e))).collect())
     }
 
@@ -355,7 +346,7 @@ impl AdminQuery {
         let cur = before.clone().unwrap_or_default();
         let f = Fields {
             enhed_id: enhed_id_field(enhed_id, cur.enhed_id.clone())?,
-            sl_type: opt(sl_type, cur.sl_type),
+            sl_type: opt(sl_type.map_value(Into::into), cur.sl_type),
             startdato: opt(startdato.map_value(|d| d.0), cur.startdato),
             slutdato: opt(slutdato.map_value(|d| d.0), cur.slutdato),
             ..cur
@@ -406,7 +397,7 @@ fn required<T>(v: MaybeUndefined<T>, field: &'static str, label: &str) -> AppRes
 impl EnhedInput {
     fn into_patch(self) -> AppResult<EnhedPatch> {
         Ok(EnhedPatch {
-            kind: required(self.kind, "kind", "Kind")?,
+            kind: required(self.kind, "kind", "Kind")?.map(Into::into),
             navn: required(self.navn, "navn", "Navn")?,
             ejer_cvr: required(self.ejer_cvr, "ejerCvr", "Ejerens CVR-nummer")?,
             sor_kode: edit(self.sor_kode),
@@ -420,7 +411,7 @@ impl EnhedInput {
             telefon: edit(self.telefon),
             email: edit(self.email),
             web: edit(self.web),
-            boligtype: edit(self.boligtype),
+            boligtype: edit(self.boligtype).map(Into::into),
             antal_boliger: edit(self.antal_boliger),
         })
     }
@@ -458,7 +449,7 @@ impl Mutation {
             navn: input.navn,
             enhed_id,
             aftaleidentifikation: input.aftaleidentifikation,
-            sl_type: input.sl_type,
+            sl_type: input.sl_type.map(Into::into),
             startdato: input.startdato.map(|d| d.0),
             slutdato: input.slutdato.map(|d| d.0),
             aftalepart_kode: input.aftalepart_kode,
@@ -510,7 +501,7 @@ impl Mutation {
             navn: edit(input.navn),
             enhed_id,
             aftaleidentifikation: edit(input.aftaleidentifikation),
-            sl_type: edit(input.sl_type),
+            sl_type: edit(input.sl_type).map(Into::into),
             startdato: edit(input.startdato).map(|d| d.0),
             slutdato: edit(input.slutdato).map(|d| d.0),
         };

@@ -190,7 +190,7 @@ impl SearchQuery {
                 ejer_cvr: e.ejer_cvr.clone(),
             });
             let public = OffentligServiceleverance {
-                sl_type: t,
+                sl_type: t.map(Into::into),
                 beskrivelse: if beskrivelse_applies(t, facts.as_ref()) {
                     s.beskrivelse.clone()
                 } else {

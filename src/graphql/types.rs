@@ -1,11 +1,12 @@
 //! Output types. Public types (Kommune, Enhed, OffentligServiceleverance) expose only public
 //! data (R25); the admin types (Serviceleverance, Laas, ...) are reachable only through
 //! queries scoped by the access policy.
+use super::enums::{Boligtype, EnhedKind, Severity, SlType};
 use super::loaders::{EnhedLoader, KommuneLoader, OfferingLoader, TilbudLoader};
 use super::scalars::Date;
 use super::{db_err, state};
 use crate::domain::day::copenhagen_day;
-use crate::domain::serviceleverance::{Boligtype, EnhedKind, Severity, SlType};
+use crate::domain::serviceleverance as rules;
 use crate::error::{AppError, GqlResult};
 use crate::store::{enhed::Enhed as EnhedRow, kommune::Kommune as KommuneRow};
 use async_graphql::{ComplexObject, Context, Object, SimpleObject};
@@ -130,7 +131,8 @@ impl Enhed {
     }
     /// PLEJEENHED or HELHEDSPLEJEENHED.
     async fn kind(&self) -> GqlResult<EnhedKind> {
-        EnhedKind::parse(&self.0.kind)
+        rules::EnhedKind::parse(&self.0.kind)
+            .map(EnhedKind::from)
             .ok_or_else(|| AppError::Internal(format!("ukendt kind {}", self.0.kind)).into())
     }
     /// The enhed's name.
@@ -170,7 +172,11 @@ impl Enhed {
     }
     /// For plejeenheder: PLEJEBOLIG, FRIPLEJEBOLIG or LOKALPLEJEHJEM.
     async fn boligtype(&self) -> Option<Boligtype> {
-        self.0.boligtype.as_deref().and_then(Boligtype::parse)
+        self.0
+            .boligtype
+            .as_deref()
+            .and_then(rules::Boligtype::parse)
+            .map(Boligtype::from)
     }
     /// For plejeenheder: the number of boliger.
     async fn antal_boliger(&self) -> Option<i32> {
@@ -272,7 +278,7 @@ impl From<crate::domain::serviceleverance::Issue> for Issue {
     fn from(i: crate::domain::serviceleverance::Issue) -> Self {
         Issue {
             field: i.field.map(str::to_string),
-            severity: i.severity,
+            severity: i.severity.into(),
             code: i.code.to_string(),
             message: i.message,
         }

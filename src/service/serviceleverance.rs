@@ -81,7 +81,7 @@ struct Loaded {
 async fn load(cx: Cx<'_>, id: &str, action: SlAction) -> AppResult<Loaded> {
     cx.require_login()?;
     let id = parse_id(id)?;
-    let row = sl_store::by_id(&cx.st.db, &id)
+    let row = sl_store::by_id_for(&cx.st.db, &id, &access::sl_scope(cx.v))
         .await?
         .ok_or_else(|| AppError::not_found(WHAT))?;
     let kommune = store::kommune::by_kode(&cx.st.db, &row.aftalepart_kode).await?;

@@ -1,5 +1,6 @@
 //! Kommuner: reference data shipped in `data/`, loaded on start; CVR changes by administrators.
 use super::entity::kommune;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
     Set,
@@ -98,15 +99,22 @@ pub async fn by_cvr(db: &DatabaseConnection, cvr: &str) -> Result<Option<Kommune
         .await
 }
 
+/// Sets a kommune's CVR; `None` when there is no such kommune. The UPDATE comes first: in a
+/// transaction on SQLite a read before the first write would make the write fail at once with
+/// SQLITE_BUSY when another writer holds the lock (a reader cannot wait to become a writer),
+/// where a write first waits for the lock like every other write.
 pub async fn set_cvr<C: sea_orm::ConnectionTrait>(
     db: &C,
     kode: &str,
     cvr: &str,
 ) -> Result<Option<Kommune>, DbErr> {
-    let Some(k) = by_kode(db, kode).await? else {
+    let r = kommune::Entity::update_many()
+        .col_expr(kommune::Column::Cvr, Expr::value(cvr))
+        .filter(kommune::Column::Kode.eq(kode))
+        .exec(db)
+        .await?;
+    if r.rows_affected == 0 {
         return Ok(None);
-    };
-    let mut am: kommune::ActiveModel = k.into();
-    am.cvr = Set(cvr.to_string());
-    Ok(Some(am.update(db).await?))
+    }
+    by_kode(db, kode).await
 }

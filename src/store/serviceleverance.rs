@@ -1,6 +1,6 @@
 //! Serviceleverancer: reads, scoped lists (R26), the public search's candidates (R20-R23), and
 //! writes that are conditional on the lock (R11-R13) so they are atomic on both databases.
-use super::entity::{enhed, serviceleverance as sl, serviceleverance_version as ver};
+use super::entity::{enhed, kommune, serviceleverance as sl, serviceleverance_version as ver};
 use crate::domain::access::SlScope;
 use crate::domain::geo::{BBox, LatLon};
 use crate::domain::search::Candidate;
@@ -9,7 +9,7 @@ use crate::domain::text::{escape_like, fold};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, JoinType, LikeExpr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityName, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
 };
 
@@ -21,6 +21,67 @@ pub async fn by_id<C: ConnectionTrait>(
     id: &str,
 ) -> Result<Option<Serviceleverance>, DbErr> {
     sl::Entity::find_by_id(id.to_string()).one(db).await
+}
+
+/// What `scope` lets a viewer see.
+enum Visible {
+    All,
+    Only(Cond),
+    Nothing,
+}
+
+/// R26 in SQL, the one place it is written: the agreements (deleted ones included) a viewer with
+/// `scope` may see — those of the kommune whose CVR is the viewer's, and those about enheder the
+/// viewer's organisation owns. It mirrors `domain::access::can_see` through `access::sl_scope`;
+/// `tests/api/admin.rs` proves that the two agree.
+fn visible(scope: &SlScope) -> Visible {
+    if scope.all {
+        return Visible::All;
+    }
+    let mut any = Cond::any();
+    if let Some(cvr) = &scope.aftalepart_cvr {
+        any = any.add(
+            sl::Column::AftalepartKode.in_subquery(
+                kommune::Entity::find()
+                    .select_only()
+                    .column(kommune::Column::Kode)
+                    .filter(kommune::Column::Cvr.eq(cvr.as_str()))
+                    .into_query(),
+            ),
+        );
+    }
+    if let Some(cvr) = &scope.enhed_ejer_cvr {
+        any = any.add(
+            sl::Column::EnhedId.in_subquery(
+                enhed::Entity::find()
+                    .select_only()
+                    .column(enhed::Column::Id)
+                    .filter(enhed::Column::EjerCvr.eq(cvr.as_str()))
+                    .into_query(),
+            ),
+        );
+    }
+    if any.is_empty() {
+        Visible::Nothing
+    } else {
+        Visible::Only(any)
+    }
+}
+
+/// An agreement by id as a viewer with `scope` sees it (R26): `None` when it does not exist or
+/// the viewer may not see it, so that a forgotten check cannot hand out a row. Deleted
+/// agreements are included (their history can be read).
+pub async fn by_id_for<C: ConnectionTrait>(
+    db: &C,
+    id: &str,
+    scope: &SlScope,
+) -> Result<Option<Serviceleverance>, DbErr> {
+    let q = sl::Entity::find_by_id(id.to_string());
+    match visible(scope) {
+        Visible::All => q.one(db).await,
+        Visible::Only(c) => q.filter(c).one(db).await,
+        Visible::Nothing => Ok(None),
+    }
 }
 
 pub async fn by_ids<C: ConnectionTrait>(
@@ -468,37 +529,21 @@ pub struct ListFilter {
     pub text: Option<String>,
 }
 
-/// The agreements a viewer may see (R26), filtered, ordered by navn then id; `(rows, total)`.
+/// The agreements a viewer may see (R26, [`visible`]), not deleted, filtered, ordered by navn
+/// then id; `(rows, total)`.
 pub async fn list<C: ConnectionTrait>(
     db: &C,
     scope: &SlScope,
-    aftalepart_kode: Option<&str>,
     filter: &ListFilter,
     now: DateTime<Utc>,
     offset: u64,
     limit: u64,
 ) -> Result<(Vec<Serviceleverance>, u64), DbErr> {
     let mut q = sl::Entity::find().filter(sl::Column::DeletedAt.is_null());
-    if !scope.all {
-        let mut any = Cond::any();
-        if let Some(k) = aftalepart_kode {
-            any = any.add(sl::Column::AftalepartKode.eq(k));
-        }
-        if let Some(cvr) = &scope.enhed_ejer_cvr {
-            any = any.add(
-                sl::Column::EnhedId.in_subquery(
-                    enhed::Entity::find()
-                        .select_only()
-                        .column(enhed::Column::Id)
-                        .filter(enhed::Column::EjerCvr.eq(cvr.as_str()))
-                        .into_query(),
-                ),
-            );
-        }
-        if any.is_empty() {
-            return Ok((Vec::new(), 0));
-        }
-        q = q.filter(any);
+    match visible(scope) {
+        Visible::All => {}
+        Visible::Only(c) => q = q.filter(c),
+        Visible::Nothing => return Ok((Vec::new(), 0)),
     }
     if let Some(kind) = filter.kind {
         q = q.filter(
@@ -515,11 +560,7 @@ pub async fn list<C: ConnectionTrait>(
         q = q.filter(sl::Column::Type.eq(t.as_str()));
     }
     if let Some(d) = filter.active_on {
-        q = q.filter(sl::Column::Startdato.lte(d)).filter(
-            Cond::any()
-                .add(sl::Column::Slutdato.is_null())
-                .add(sl::Column::Slutdato.gte(d)),
-        );
+        q = q.filter(active_on(&table(), d));
     }
     if let Some(e) = filter.has_errors {
         q = q.filter(sl::Column::HasErrors.eq(e));
@@ -547,18 +588,32 @@ pub async fn list<C: ConnectionTrait>(
     Ok((rows, total))
 }
 
-/// R6/R8/R10 in SQL, for the public side: not deleted, free of ERROR issues (the stored flag the
-/// domain computes), active on `day`. `s` is the agreement table's alias.
-fn public_on(s: &Alias, day: NaiveDate) -> Cond {
+/// The agreement table under its own name, for conditions on queries that do not alias it.
+fn table() -> Alias {
+    Alias::new(sl::Entity.table_name())
+}
+
+/// R6 in SQL, the one place it is written: active on `day` when startdato <= day and (no
+/// slutdato or day <= slutdato); without a startdato never (`NULL <= day` is not true). It
+/// mirrors `crate::domain::day::is_active` exactly, and `tests/api/search.rs` proves on both
+/// databases that the two agree on every edge day. `s` is the agreement table's alias.
+fn active_on(s: &Alias, day: NaiveDate) -> Cond {
     Cond::all()
-        .add(Expr::col((s.clone(), sl::Column::DeletedAt)).is_null())
-        .add(Expr::col((s.clone(), sl::Column::HasErrors)).eq(false))
         .add(Expr::col((s.clone(), sl::Column::Startdato)).lte(day))
         .add(
             Cond::any()
                 .add(Expr::col((s.clone(), sl::Column::Slutdato)).is_null())
                 .add(Expr::col((s.clone(), sl::Column::Slutdato)).gte(day)),
         )
+}
+
+/// R6/R8/R10 in SQL, for the public side: not deleted, free of ERROR issues (the stored flag the
+/// domain computes), active on `day` (R6, [`active_on`]). `s` is the agreement table's alias.
+fn public_on(s: &Alias, day: NaiveDate) -> Cond {
+    Cond::all()
+        .add(Expr::col((s.clone(), sl::Column::DeletedAt)).is_null())
+        .add(Expr::col((s.clone(), sl::Column::HasErrors)).eq(false))
+        .add(active_on(s, day))
 }
 
 /// What the public search asks the store for.
@@ -693,7 +748,7 @@ pub async fn offering_kommuner<C: ConnectionTrait>(
         .column(sl::Column::EnhedId)
         .column(sl::Column::AftalepartKode)
         .filter(sl::Column::EnhedId.is_in(enhed_ids.iter().cloned()))
-        .filter(public_on(&Alias::new("serviceleverance"), day))
+        .filter(public_on(&table(), day))
         .distinct()
         .into_tuple::<(Option<String>, String)>()
         .all(db)

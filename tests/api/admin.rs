@@ -366,37 +366,121 @@ db_test!(
 );
 
 db_test!(
-    /// The access table over HTTP: each operation x each role x own/foreign CVR x anonymous
-    /// (the full matrix of the pure policy is unit-tested in `domain::access`).
+    /// The access table over HTTP (R26, R8, R15, R14): each operation x each role x own/foreign
+    /// CVR x anonymous, each role on an agreement of its own so that one role's delete does not
+    /// decide the next one's answer (the full matrix of the pure policy is unit-tested in
+    /// `domain::access`).
     access_table_over_http_r26,
     |app: TestApp| async move {
         let p = people(&app);
         let helhed = create_enhed(&app, "HELHEDSPLEJEENHED", "Helhed", PROVIDER, 55.64, 12.08).await;
-        let id = create_agreement(&app, ROSKILDE, &helhed, "DRIFTSOVERENSKOMST", "2026-01-01", None).await;
-        let ops: Vec<(&str, String, Value)> = vec![
-            ("read", q_get(), json!({ "id": id })),
-            ("lock", m_lock(), json!({ "id": id })),
-            ("update", m_update(), json!({ "id": id, "i": { "aftaleidentifikation": "A-1" } })),
-            ("beskrivelse", M_BESKRIVELSE.to_string(), json!({ "id": id, "b": "Beskrivelse" })),
-            ("checkin", m_checkin(), json!({ "id": id })),
-            ("forceUnlock", "mutation($id: ID!) { forceUnlockServiceleverance(id: $id) { id } }".to_string(), json!({ "id": id })),
-        ];
+        let ops = |id: &str| -> Vec<(&'static str, String, Value)> {
+            vec![
+                ("read", q_get(), json!({ "id": id })),
+                ("lock", m_lock(), json!({ "id": id })),
+                ("update", m_update(), json!({ "id": id, "i": { "aftaleidentifikation": "A-1" } })),
+                ("restore", "mutation($id: ID!) { restoreServiceleveranceVersion(id: $id, nummer: 1) { id } }".to_string(), json!({ "id": id })),
+                ("beskrivelse", M_BESKRIVELSE.to_string(), json!({ "id": id, "b": "Beskrivelse" })),
+                ("checkin", m_checkin(), json!({ "id": id })),
+                ("forceUnlock", "mutation($id: ID!) { forceUnlockServiceleverance(id: $id) { id } }".to_string(), json!({ "id": id })),
+                ("lock again", m_lock(), json!({ "id": id })),
+                ("delete", "mutation($id: ID!) { deleteServiceleverance(id: $id) }".to_string(), json!({ "id": id })),
+            ]
+        };
         // (who, expected outcome per op: "ok" or an error code)
-        let table: Vec<(&str, Option<&String>, [&str; 6])> = vec![
-            ("anonymous", None, ["UNAUTHENTICATED"; 6]),
-            ("other kommune", Some(&p.other_kommune), ["NOT_FOUND"; 6]),
-            ("other redaktør", Some(&p.other_redaktoer), ["NOT_FOUND"; 6]),
-            ("kommune", Some(&p.kommune), ["ok", "ok", "ok", "FORBIDDEN", "ok", "FORBIDDEN"]),
-            ("redaktør", Some(&p.redaktoer), ["ok", "ok", "FORBIDDEN", "ok", "ok", "FORBIDDEN"]),
-            ("admin", Some(&p.admin), ["ok", "ok", "ok", "ok", "ok", "ok"]),
+        let table: Vec<(&str, Option<&String>, [&str; 9])> = vec![
+            ("anonymous", None, ["UNAUTHENTICATED"; 9]),
+            ("other kommune", Some(&p.other_kommune), ["NOT_FOUND"; 9]),
+            ("other redaktør", Some(&p.other_redaktoer), ["NOT_FOUND"; 9]),
+            ("kommune", Some(&p.kommune), ["ok", "ok", "ok", "ok", "FORBIDDEN", "ok", "FORBIDDEN", "ok", "ok"]),
+            ("redaktør", Some(&p.redaktoer), ["ok", "ok", "FORBIDDEN", "FORBIDDEN", "ok", "ok", "FORBIDDEN", "ok", "FORBIDDEN"]),
+            ("admin", Some(&p.admin), ["ok"; 9]),
         ];
         for (who, token, expect) in table {
-            for ((name, q, vars), want) in ops.iter().zip(expect) {
+            let id = create_agreement(&app, ROSKILDE, &helhed, "DRIFTSOVERENSKOMST", "2026-01-01", None).await;
+            for ((name, q, vars), want) in ops(&id).iter().zip(expect) {
                 let v = app.gql(token.map(|s| s.as_str()), q, vars.clone()).await;
                 let got = v["errors"][0]["extensions"]["code"].as_str().unwrap_or("ok");
                 assert_eq!(got, want, "{who} {name}: {v}");
             }
+            // A delete that was allowed took the agreement out of the lists; one that was not
+            // left it there.
+            let d = app.ok(Some(&p.admin), "query($id: ID!) { serviceleverance(id: $id) { deletedAt } }", json!({ "id": id })).await;
+            assert_eq!(d["serviceleverance"]["deletedAt"].is_string(), expect[8] == "ok", "{who}: {d}");
         }
+    }
+);
+
+db_test!(
+    /// R3: a kommune user keeps an existing FRIPLEJEBOLIG (an administrator set it) when saving
+    /// other fields, and may send it back unchanged, but cannot set FRIPLEJEBOLIG itself.
+    kommune_keeps_but_cannot_set_friplejebolig_r3,
+    |app: TestApp| async move {
+        let p = people(&app);
+        let pleje = create_enhed(&app, "PLEJEENHED", "Friplejeboligerne", "80000001", 55.64, 12.08).await;
+        let id = create_agreement(&app, ROSKILDE, &pleje, "FRIPLEJEBOLIG", "2026-01-01", None).await;
+        app.ok(Some(&p.kommune), &m_lock(), json!({ "id": id })).await;
+        // Saving other fields keeps the type.
+        let d = app.ok(Some(&p.kommune), &m_update(), json!({ "id": id, "i": { "navn": "Friplejeboliger i Roskilde", "aftaleidentifikation": "FB-1", "slutdato": "2027-12-31" } })).await;
+        let sl = &d["updateServiceleverance"];
+        assert_eq!(sl["type"], "FRIPLEJEBOLIG");
+        assert_eq!(sl["navn"], "Friplejeboliger i Roskilde");
+        assert_eq!(sl["slutdato"], "2027-12-31");
+        // The form sends every field back: the unchanged type is kept, not "set".
+        let d = app.ok(Some(&p.kommune), &m_update(), json!({ "id": id, "i": { "type": "FRIPLEJEBOLIG", "aftaleidentifikation": "FB-2" } })).await;
+        assert_eq!(d["updateServiceleverance"]["type"], "FRIPLEJEBOLIG");
+        let d = app.ok(Some(&p.kommune), &m_checkin(), json!({ "id": id, "k": "Rettet" })).await;
+        assert_eq!(d["checkInServiceleverance"]["type"], "FRIPLEJEBOLIG");
+        // Once the kommune changes the type, it cannot set FRIPLEJEBOLIG again.
+        app.ok(Some(&p.kommune), &m_lock(), json!({ "id": id })).await;
+        let d = app.ok(Some(&p.kommune), &m_update(), json!({ "id": id, "i": { "type": "DRIFTSOVERENSKOMST" } })).await;
+        assert_eq!(d["updateServiceleverance"]["type"], "DRIFTSOVERENSKOMST");
+        let e = app.err(Some(&p.kommune), &m_update(), json!({ "id": id, "i": { "type": "FRIPLEJEBOLIG" } }), "VALIDATION").await;
+        assert_eq!(e["extensions"]["fields"], json!(["type"]));
+        assert!(e["message"].as_str().expect("msg").contains("administrator"), "{e}");
+        let d = app.ok(Some(&p.kommune), &q_get(), json!({ "id": id })).await;
+        assert_eq!(d["serviceleverance"]["type"], "DRIFTSOVERENSKOMST", "the refused save changed nothing");
+        // Nor on a new agreement (R3).
+        app.err(Some(&p.kommune), &m_create(), json!({ "i": { "navn": "Fri", "type": "FRIPLEJEBOLIG" } }), "VALIDATION").await;
+    }
+);
+
+db_test!(
+    /// R10 follows the enhed's kind: a DRIFTSOVERENSKOMST about a helhedsplejeenhed without a
+    /// beskrivelse has an ERROR (R4) and is not public; when the administrator — holding the
+    /// enhed's lock like every role — makes the enhed a plejeenhed, the error goes, the agreement
+    /// is public and found by the search; back to a helhedsplejeenhed, it is hidden again.
+    r10_recomputed_when_the_enhed_changes_kind,
+    |app: TestApp| async move {
+        let p = people(&app);
+        let enhed = create_enhed(&app, "HELHEDSPLEJEENHED", "Skiftende Enhed", PROVIDER, 55.64, 12.08).await;
+        let id = create_agreement(&app, ROSKILDE, &enhed, "DRIFTSOVERENSKOMST", "2026-01-01", None).await;
+        let state = |kind: &'static str| {
+            let (app, t, id) = (&app, p.kommune.clone(), id.clone());
+            async move {
+                let d = app.ok(Some(&t), &q_get(), json!({ "id": id })).await;
+                let sl = d["serviceleverance"].clone();
+                let errors: Vec<String> = sl["issues"].as_array().expect("issues").iter().filter(|i| i["severity"] == "ERROR").map(|i| i["code"].as_str().expect("code").to_string()).collect();
+                let s = app.ok(None, "query($k: SearchKind) { search(kommune: \"0265\", kind: $k) { totalCount } }", json!({ "k": kind })).await;
+                (errors, sl["isPublic"].as_bool().expect("isPublic"), s["search"]["totalCount"].as_i64().expect("n"))
+            }
+        };
+        assert_eq!(state("HELHEDSPLEJEENHED").await, (vec!["MANGLER_BESKRIVELSE".to_string()], false, 0));
+
+        let m = "mutation($id: String!, $i: EnhedInput!) { updateEnhed(id: $id, input: $i) { kind } }";
+        let lock = "mutation($id: String!) { lockEnhed(id: $id) { id } }";
+        // One lock discipline for every role: the administrator locks first.
+        app.err(Some(&p.admin), m, json!({ "id": enhed, "i": { "kind": "PLEJEENHED" } }), "NOT_LOCKED").await;
+        assert!(!state("HELHEDSPLEJEENHED").await.1, "the refused change recomputed nothing");
+        app.ok(Some(&p.admin), lock, json!({ "id": enhed })).await;
+        let d = app.ok(Some(&p.admin), m, json!({ "id": enhed, "i": { "kind": "PLEJEENHED" } })).await;
+        assert_eq!(d["updateEnhed"]["kind"], "PLEJEENHED");
+        assert_eq!(state("PLEJEENHED").await, (Vec::<String>::new(), true, 1));
+
+        let d = app.ok(Some(&p.admin), m, json!({ "id": enhed, "i": { "kind": "HELHEDSPLEJEENHED" } })).await;
+        assert_eq!(d["updateEnhed"]["kind"], "HELHEDSPLEJEENHED");
+        assert_eq!(state("HELHEDSPLEJEENHED").await, (vec!["MANGLER_BESKRIVELSE".to_string()], false, 0));
+        assert_eq!(state("ALLE").await.2, 0);
     }
 );
 
@@ -476,5 +560,58 @@ db_test!(
         assert_eq!(d["viewer"]["subject"], "anne");
         assert_eq!(d["viewer"]["roles"], json!(["DRIFTSOVERENSKOMSTANSVARLIG"]));
         assert_eq!(d["viewer"]["kommune"]["kode"], ROSKILDE);
+    }
+);
+
+db_test!(
+    /// R26 has one SQL definition: the store's reads by id for a viewer
+    /// (`store::serviceleverance::by_id_for` with `access::sl_scope`) and the admin list return
+    /// exactly the agreements `domain::access::can_see` lets the viewer see, for every kind of
+    /// viewer and agreement.
+    r26_sql_scope_agrees_with_can_see,
+    |app: TestApp| async move {
+        use plejeoverblik::domain::access::{can_see, sl_scope, SlFacts, Viewer};
+        use plejeoverblik::store::serviceleverance::by_id_for;
+        let roskilde = kommune_cvr(ROSKILDE);
+        let lejre = kommune_cvr(LEJRE);
+        let provider = create_enhed(&app, "HELHEDSPLEJEENHED", "Leverandør", PROVIDER, 55.64, 12.08).await;
+        let own = create_enhed(&app, "PLEJEENHED", "Kommunens eget", &roskilde, 55.64, 12.08).await;
+        // (id, facts)
+        let mut agreements: Vec<(String, SlFacts)> = Vec::new();
+        for (kode, cvr, enhed, ejer) in [
+            (ROSKILDE, &roskilde, Some(&provider), Some(PROVIDER)),
+            (ROSKILDE, &roskilde, Some(&own), Some(roskilde.as_str())),
+            (LEJRE, &lejre, Some(&provider), Some(PROVIDER)),
+            (LEJRE, &lejre, None, None),
+        ] {
+            let t = app.token(Role::Driftsoverenskomstansvarlig, cvr, "k");
+            let d = app
+                .ok(Some(&t), "mutation($i: CreateServiceleveranceInput!) { createServiceleverance(input: $i) { id } }", json!({ "i": { "navn": format!("Aftale {kode}"), "enhedId": enhed } }))
+                .await;
+            let id = d["createServiceleverance"]["id"].as_str().expect("id").to_string();
+            agreements.push((id, SlFacts { aftalepart_cvr: cvr.clone(), enhed_ejer_cvr: ejer.map(str::to_string) }));
+        }
+        let viewer = |cvr: &str, roles: &[Role]| Viewer { subject: Some("v".into()), name: None, cvr: Some(cvr.to_string()), roles: roles.to_vec() };
+        let viewers = [
+            ("anonymous", Viewer::anonymous()),
+            ("roskilde", viewer(&roskilde, &[Role::Driftsoverenskomstansvarlig])),
+            ("lejre", viewer(&lejre, &[Role::Driftsoverenskomstansvarlig])),
+            ("roskilde as redaktør of its own enheder", viewer(&roskilde, &[Role::Redaktoer])),
+            ("roskilde, both roles", viewer(&roskilde, &[Role::Driftsoverenskomstansvarlig, Role::Redaktoer])),
+            ("provider", viewer(PROVIDER, &[Role::Redaktoer])),
+            ("provider without a role", viewer(PROVIDER, &[])),
+            ("other provider", viewer("90000009", &[Role::Redaktoer])),
+            ("admin", viewer(ADMIN_CVR, &[Role::Administrator])),
+        ];
+        for (who, v) in &viewers {
+            let scope = sl_scope(v);
+            for (id, facts) in &agreements {
+                let sql = by_id_for(&app.state.db, id, &scope).await.expect("read").is_some();
+                assert_eq!(sql, can_see(v, facts), "[{:?}] {who} and {facts:?}", app.db_kind);
+            }
+            let (rows, total) = plejeoverblik::store::serviceleverance::list(&app.state.db, &scope, &Default::default(), default_now(), 0, 100).await.expect("list");
+            let want = agreements.iter().filter(|(_, f)| can_see(v, f)).count();
+            assert_eq!((rows.len(), total as usize), (want, want), "[{:?}] list of {who}", app.db_kind);
+        }
     }
 );

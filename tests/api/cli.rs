@@ -122,15 +122,30 @@ fn spawn_serve(extra: &[&str]) -> (std::process::Child, String, std::path::PathB
     let dir = std::env::temp_dir().join(format!("plejeoverblik-serve-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("dir");
     let url = format!("sqlite://{}?mode=rwc", dir.join("s.db").display());
-    let mut child = Command::new(BIN)
-        .args([
-            "--database-url",
-            &url,
-            "serve",
-            "--bind",
-            "127.0.0.1:0",
-            "--no-demo-data",
-        ])
+    let mut args = vec!["--no-demo-data"];
+    args.extend_from_slice(extra);
+    let (child, addr) = spawn(Some(&url), &dir, &args);
+    (child, addr, dir)
+}
+
+/// Starts `serve` in the working directory `cwd` on `url` (`None`: the default database, with
+/// `DATABASE_URL` removed from the environment) with `extra` flags; returns the child and the
+/// base URL once it prints the playground line.
+fn spawn(
+    url: Option<&str>,
+    cwd: &std::path::Path,
+    extra: &[&str],
+) -> (std::process::Child, String) {
+    let mut cmd = Command::new(BIN);
+    cmd.current_dir(cwd).env_remove("DATABASE_URL");
+    for v in ["PLEJEOVERBLIK_DEMO_DATA", "PLEJEOVERBLIK_NO_DEMO_DATA"] {
+        cmd.env_remove(v);
+    }
+    if let Some(url) = url {
+        cmd.args(["--database-url", url]);
+    }
+    let mut child = cmd
+        .args(["serve", "--bind", "127.0.0.1:0"])
         .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -147,7 +162,7 @@ fn spawn_serve(extra: &[&str]) -> (std::process::Child, String, std::path::PathB
         .expect("url")
         .trim_end_matches('/')
         .to_string();
-    (child, addr, dir)
+    (child, addr)
 }
 
 fn sigterm(child: &std::process::Child) {
@@ -410,5 +425,262 @@ fn serve_refuses_a_database_without_write_permission() {
     assert!(err.contains("databasemappen"), "{err}");
     assert!(err.contains("skrivebeskyttet"), "{err}");
     assert!(err.contains(&dir.display().to_string()), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Whether the server at `addr` has the demo data: one of the fictional helhedsplejeenheder
+/// and the plejecentre of the register.
+fn has_demo_data(rt: &tokio::runtime::Runtime, addr: &str) -> bool {
+    rt.block_on(async {
+        let v: serde_json::Value = reqwest::Client::new()
+            .post(format!("{addr}/graphql"))
+            .json(&serde_json::json!({ "query": "{ enhed(id: \"demo-helhed-solstrejf-roskilde\") { navn } kommune(kode: \"0751\") { tilbud(dato: \"2026-06-15\") { plejeenheder } } }" }))
+            .send()
+            .await
+            .expect("post")
+            .json()
+            .await
+            .expect("json");
+        assert!(v["errors"].is_null(), "{v}");
+        let demo = !v["data"]["enhed"].is_null();
+        let plejecentre = v["data"]["kommune"]["tilbud"]["plejeenheder"].as_i64().unwrap_or(0) > 0;
+        assert_eq!(demo, plejecentre, "all or nothing: {v}");
+        demo
+    })
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt")
+}
+
+/// Issue 9: demo data only where meant. `serve` on the embedded SQLite default (no
+/// `--database-url`, a fresh working directory) loads them on its first start; with
+/// `--no-demo-data` an empty SQLite database stays empty.
+#[test]
+fn serve_loads_demo_data_into_the_embedded_sqlite_default() {
+    let rt = runtime();
+    let dir = temp_dir("default-db");
+    let (mut child, addr) = spawn(None, &dir, &[]);
+    assert!(
+        dir.join("plejeoverblik.db").exists(),
+        "the default database file"
+    );
+    assert!(has_demo_data(&rt, &addr));
+    sigterm(&child);
+    exit_within(&mut child, Duration::from_secs(15));
+
+    let (mut child, addr, other) = spawn_serve(&[]);
+    assert!(!has_demo_data(&rt, &addr), "--no-demo-data");
+    sigterm(&child);
+    exit_within(&mut child, Duration::from_secs(15));
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&other);
+}
+
+/// A fresh PostgreSQL database for a test of the binary, dropped afterwards; `None` (with a
+/// note) when PostgreSQL is not configured, unless it is required.
+struct PgDb {
+    base: String,
+    name: String,
+    url: String,
+}
+
+fn pg_db() -> Option<PgDb> {
+    let Ok(base) = std::env::var("PLEJEOVERBLIK_TEST_POSTGRES_URL") else {
+        assert!(
+            std::env::var("PLEJEOVERBLIK_TEST_REQUIRE_POSTGRES").map_or(true, |v| v != "1"),
+            "PLEJEOVERBLIK_TEST_REQUIRE_POSTGRES=1 but PLEJEOVERBLIK_TEST_POSTGRES_URL is not set"
+        );
+        eprintln!("note: PostgreSQL test skipped (set PLEJEOVERBLIK_TEST_POSTGRES_URL)");
+        return None;
+    };
+    let name = format!("plejeoverblik_test_{}", uuid::Uuid::new_v4().simple());
+    admin_sql(&base, format!("CREATE DATABASE {name}")).expect("create database");
+    let url = match base.split_once('?') {
+        Some((b, q)) => format!("{}/{name}?{q}", b.rsplit_once('/').map_or(b, |(r, _)| r)),
+        None => format!(
+            "{}/{name}",
+            base.rsplit_once('/').map_or(base.as_str(), |(r, _)| r)
+        ),
+    };
+    Some(PgDb { base, name, url })
+}
+
+/// Runs one statement on the server's maintenance database, on a runtime of its own.
+fn admin_sql(base: &str, sql: String) -> Result<(), sea_orm::DbErr> {
+    let base = base.to_string();
+    std::thread::spawn(move || {
+        runtime().block_on(async move {
+            use sea_orm::ConnectionTrait;
+            let c = sea_orm::Database::connect(&base).await?;
+            let r = c.execute_unprepared(&sql).await.map(|_| ());
+            let _ = c.close().await;
+            r
+        })
+    })
+    .join()
+    .expect("thread")
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        let _ = admin_sql(
+            &self.base,
+            format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+        );
+    }
+}
+
+/// Issue 9: an empty PostgreSQL database (production) gets no demo data from `serve`; only
+/// `--demo-data` loads them.
+#[test]
+fn serve_loads_demo_data_into_postgresql_only_when_asked() {
+    let Some(pg) = pg_db() else { return };
+    let rt = runtime();
+    let dir = temp_dir("pg-demo");
+    let (mut child, addr) = spawn(Some(&pg.url), &dir, &[]);
+    let without = has_demo_data(&rt, &addr);
+    sigterm(&child);
+    exit_within(&mut child, Duration::from_secs(15));
+    let (mut child, addr) = spawn(Some(&pg.url), &dir, &["--demo-data"]);
+    let with = has_demo_data(&rt, &addr);
+    sigterm(&child);
+    exit_within(&mut child, Duration::from_secs(15));
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        !without,
+        "an empty PostgreSQL database got demo data without --demo-data"
+    );
+    assert!(with, "--demo-data loads the demo data");
+}
+
+/// Shutdown lets a slow request in flight finish: a write waits for a lock the test holds (the
+/// SQLite write lock, a PostgreSQL row lock); SIGTERM arrives while it waits; the lock is
+/// released a second later; the request completes with 200, its write is committed, and the
+/// process exits 0 within the shutdown deadline.
+fn slow_request_completes_during_shutdown(url: &str, dir: &std::path::Path) {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    const DEADLINE: Duration = Duration::from_secs(10);
+    let (mut child, addr) = spawn(
+        Some(url),
+        dir,
+        &[
+            "--no-demo-data",
+            "--dev-tokens",
+            "--shutdown-timeout-secs",
+            "10",
+        ],
+    );
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("rt");
+    let (holder_db, holder) = rt.block_on(async {
+        let db = sea_orm::Database::connect(url).await.expect("connect");
+        let txn = db.begin().await.expect("begin");
+        txn.execute_unprepared("UPDATE kommune SET cvr = cvr WHERE kode = '0751'")
+            .await
+            .expect("hold the lock");
+        (db, txn)
+    });
+    let token = plejeoverblik::auth::make_dev_token(
+        plejeoverblik::config::DEFAULT_DEV_KEY,
+        &plejeoverblik::auth::DevTokenRequest {
+            roles: &[plejeoverblik::domain::access::Role::Administrator],
+            cvr: "12345678",
+            name: Some("admin"),
+            subject: Some("admin"),
+            valid_hours: 1,
+        },
+        chrono::Utc::now(),
+    )
+    .expect("token");
+    let request = rt.spawn(async move {
+        let r = reqwest::Client::new()
+            .post(format!("{addr}/graphql"))
+            .bearer_auth(token)
+            .json(&serde_json::json!({ "query": "mutation { setKommuneCvr(kode: \"0751\", cvr: \"11111111\") { cvr } }" }))
+            .send()
+            .await
+            .expect("the request in flight gets its answer");
+        let status = r.status();
+        (status, r.json::<serde_json::Value>().await.expect("json"))
+    });
+    // The request is in flight once it waits for the lock: PostgreSQL shows the waiting
+    // statement; SQLite does not, so there a generous pause on the loopback does.
+    rt.block_on(async {
+        if holder_db.get_database_backend() != sea_orm::DbBackend::Postgres {
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            return;
+        }
+        let t = Instant::now();
+        loop {
+            let row = holder_db
+                .query_one_raw(sea_orm::Statement::from_string(
+                    sea_orm::DbBackend::Postgres,
+                    "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                ))
+                .await
+                .expect("pg_stat_activity")
+                .expect("row");
+            if row.try_get::<i64>("", "n").expect("n") > 0 {
+                return;
+            }
+            assert!(t.elapsed() < Duration::from_secs(10), "the request never waited for the lock");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    });
+    assert!(!request.is_finished(), "the request waits for the lock");
+    sigterm(&child);
+    let since = Instant::now();
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(!request.is_finished(), "still waiting");
+    assert!(
+        child.try_wait().expect("wait").is_none(),
+        "the server waits for it"
+    );
+    rt.block_on(holder.rollback()).expect("release the lock");
+    let (status, body) = rt.block_on(request).expect("task");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["setKommuneCvr"]["cvr"], "11111111", "{body}");
+    exit_within(&mut child, DEADLINE);
+    assert!(
+        since.elapsed() < DEADLINE,
+        "stopped after {:?}",
+        since.elapsed()
+    );
+    let cvr = rt.block_on(async {
+        let row = holder_db
+            .query_one_raw(sea_orm::Statement::from_string(
+                holder_db.get_database_backend(),
+                "SELECT cvr FROM kommune WHERE kode = '0751'",
+            ))
+            .await
+            .expect("select")
+            .expect("row");
+        let cvr: String = row.try_get("", "cvr").expect("cvr");
+        let _ = holder_db.close().await;
+        cvr
+    });
+    assert_eq!(cvr, "11111111", "the acknowledged write is committed");
+}
+
+#[test]
+fn slow_request_completes_during_shutdown_sqlite() {
+    let dir = temp_dir("shutdown");
+    let url = format!("sqlite://{}?mode=rwc", dir.join("s.db").display());
+    slow_request_completes_during_shutdown(&url, &dir);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn slow_request_completes_during_shutdown_postgres() {
+    let Some(pg) = pg_db() else { return };
+    let dir = temp_dir("shutdown-pg");
+    slow_request_completes_during_shutdown(&pg.url, &dir);
     let _ = std::fs::remove_dir_all(&dir);
 }

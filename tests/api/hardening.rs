@@ -296,3 +296,60 @@ db_test!(
         assert!(e["message"].as_str().expect("msg").contains("fejl-id"));
     }
 );
+
+db_test!(
+    /// The per-request timeout: a write that waits for a lock the test holds (a row lock on
+    /// PostgreSQL, the write lock on SQLite; the service's own SQLite busy timeout is 10 s) is
+    /// cut off after `request_timeout_secs` with 503 and code TIMEOUT, writes nothing, and the
+    /// same write succeeds once the lock is gone.
+    request_timeout_gives_timeout_503,
+    |app: TestApp| async move {
+        use sea_orm::{ConnectionTrait, TransactionTrait};
+        let configure: Configure = Arc::new(|c| c.request_timeout_secs = 1);
+        let app = TestApp::spawn(app.db_kind, Options { configure: Some(configure), ..Default::default() }).await;
+        let admin = app.token(Role::Administrator, ADMIN_CVR, "admin");
+        let m = "mutation { setKommuneCvr(kode: \"0751\", cvr: \"11111111\") { cvr } }";
+        let holder = app.state.db.begin().await.expect("begin");
+        holder.execute_unprepared("UPDATE kommune SET cvr = cvr WHERE kode = '0751'").await.expect("hold the lock");
+        let t = std::time::Instant::now();
+        let r = app.client().post(url(&app)).bearer_auth(&admin).json(&json!({ "query": m })).send().await.expect("post");
+        let took = t.elapsed();
+        let status = r.status();
+        let v: Value = r.json().await.expect("json");
+        assert_eq!(status, 503, "[{:?}] after {took:?}: {v}", app.db_kind);
+        assert_eq!(v["errors"][0]["extensions"]["code"], "TIMEOUT", "{v}");
+        assert!(v["errors"][0]["message"].as_str().expect("message").contains("for lang tid"), "{v}");
+        assert!(took >= std::time::Duration::from_millis(900) && took < std::time::Duration::from_secs(5), "{took:?}");
+        holder.rollback().await.expect("rollback");
+        let d = app.ok(None, "{ kommune(kode: \"0751\") { cvr } }", json!({})).await;
+        assert_eq!(d["kommune"]["cvr"], kommune_cvr(AARHUS), "the cut-off write wrote nothing");
+        let d = app.ok(Some(&admin), m, json!({})).await;
+        assert_eq!(d["setKommuneCvr"]["cvr"], "11111111");
+    }
+);
+
+db_test!(
+    /// Operation names come from clients, so the metrics keep at most 200 of them and count the
+    /// rest under `other`: 250 distinct names give at most 201 labels.
+    metrics_keep_at_most_200_operation_names,
+    |app: TestApp| async move {
+        for i in 0..250 {
+            let op = format!("Op{i:03}");
+            let r = app.client().post(url(&app)).json(&json!({ "query": format!("query {op} {{ __typename }}"), "operationName": op })).send().await.expect("post");
+            assert_eq!(r.status(), 200);
+        }
+        let m = app.client().get(format!("{}/metrics", app.addr)).send().await.expect("metrics").text().await.expect("text");
+        let mut labels = std::collections::BTreeMap::<String, u64>::new();
+        for line in m.lines().filter(|l| l.starts_with("plejeoverblik_graphql_requests_total{")) {
+            let op = line.split("operation=\"").nth(1).and_then(|s| s.split('"').next()).expect("operation label");
+            let n: u64 = line.rsplit(' ').next().and_then(|n| n.parse().ok()).expect("count");
+            *labels.entry(op.to_string()).or_default() += n;
+        }
+        assert_eq!(labels.len(), 201, "200 names and the overflow label: {:?}", labels.keys().collect::<Vec<_>>());
+        assert_eq!(labels.get("other"), Some(&50), "the 50 names over the limit");
+        assert_eq!(labels.values().sum::<u64>(), 250);
+        assert_eq!(labels.get("Op000"), Some(&1));
+        let histograms = m.lines().filter(|l| l.starts_with("plejeoverblik_graphql_duration_seconds_count{")).count();
+        assert_eq!(histograms, 201);
+    }
+);

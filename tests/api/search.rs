@@ -566,3 +566,76 @@ db_test!(
         );
     }
 );
+
+db_test!(
+    /// R6 has one definition: the SQL condition of the admin list's `activeOn`, the public search,
+    /// `Kommune.tilbud` and `Enhed.tilbydesAf` (`store::serviceleverance::active_on`) agrees with
+    /// `domain::day::is_active` on every edge: startdato and slutdato missing, before, on and after
+    /// the day, both ends inclusive, open-ended, and no startdato (never active).
+    r6_sql_and_domain_agree_on_edge_days,
+    |app: TestApp| async move {
+        use chrono::NaiveDate;
+        use plejeoverblik::domain::day::is_active;
+        let d = |day: u32| NaiveDate::from_ymd_opt(2026, 3, day).expect("date");
+        let kommune = app.token(Role::Driftsoverenskomstansvarlig, &kommune_cvr(ROSKILDE), "anne");
+        let ends = [None, Some(d(2)), Some(d(3)), Some(d(4))];
+        // (navn of the agreement and of its enhed, startdato, slutdato)
+        let mut grid: Vec<(String, String, Option<NaiveDate>, Option<NaiveDate>)> = Vec::new();
+        for start in ends {
+            for slut in ends {
+                if matches!((start, slut), (Some(a), Some(b)) if b < a) {
+                    continue; // refused by R5
+                }
+                let n = grid.len();
+                let enhed_navn = format!("Enhed {n:02}");
+                let enhed = create_enhed(&app, "PLEJEENHED", &enhed_navn, "80000001", 55.64, 12.08).await;
+                let navn = format!("Aftale {n:02} {start:?}..{slut:?}");
+                let date = |x: Option<NaiveDate>| x.map(|x| x.to_string());
+                app.ok(
+                    Some(&kommune),
+                    "mutation($i: CreateServiceleveranceInput!) { createServiceleverance(input: $i) { id } }",
+                    json!({ "i": { "navn": navn, "enhedId": enhed, "type": "DRIFTSOVERENSKOMST", "startdato": date(start), "slutdato": date(slut) } }),
+                )
+                .await;
+                grid.push((navn, enhed, start, slut));
+            }
+        }
+        assert_eq!(grid.len(), 13);
+        let enhed_navn = |i: usize| format!("Enhed {i:02}");
+        for day in (1..=5).map(d) {
+            let want: Vec<usize> = (0..grid.len()).filter(|&i| is_active(grid[i].2, grid[i].3, day)).collect();
+            let dv = json!({ "d": day.to_string() });
+
+            // The admin list's activeOn filter.
+            let l = app
+                .ok(Some(&kommune), "query($d: Date!) { serviceleverancer(activeOn: $d, first: 100) { totalCount nodes { navn } } }", dv.clone())
+                .await;
+            let mut got: Vec<String> = l["serviceleverancer"]["nodes"].as_array().expect("nodes").iter().map(|n| n["navn"].as_str().expect("navn").to_string()).collect();
+            got.sort();
+            let expected: Vec<String> = want.iter().map(|&i| grid[i].0.clone()).collect();
+            assert_eq!(got, expected, "[{:?}] activeOn {day}", app.db_kind);
+            assert_eq!(l["serviceleverancer"]["totalCount"], expected.len());
+
+            // The public search: every agreement with a startdato is free of errors, so exactly
+            // the active ones are found.
+            let s = search(&app, json!({ "k": ROSKILDE, "date": day.to_string(), "first": 50 })).await;
+            let mut got = names(&s);
+            got.sort();
+            let expected: Vec<String> = want.iter().map(|&i| enhed_navn(i)).collect();
+            assert_eq!(got, expected, "[{:?}] search on {day}", app.db_kind);
+
+            // Kommune.tilbud counts them.
+            let t = app.ok(None, "query($d: Date) { kommune(kode: \"0265\") { tilbud(dato: $d) { plejeenheder } } }", dv.clone()).await;
+            assert_eq!(t["kommune"]["tilbud"]["plejeenheder"], want.len(), "[{:?}] tilbud on {day}", app.db_kind);
+
+            // Enhed.tilbydesAf names Roskilde exactly for the active ones.
+            for (i, (_, enhed, start, slut)) in grid.iter().enumerate() {
+                let e = app
+                    .ok(None, "query($id: String!, $d: Date) { enhed(id: $id) { tilbydesAf(dato: $d) { kode } } }", json!({ "id": enhed, "d": day.to_string() }))
+                    .await;
+                let offered = !e["enhed"]["tilbydesAf"].as_array().expect("list").is_empty();
+                assert_eq!(offered, is_active(*start, *slut, day), "[{:?}] tilbydesAf of {i} ({start:?}..{slut:?}) on {day}", app.db_kind);
+            }
+        }
+    }
+);
