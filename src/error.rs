@@ -207,7 +207,12 @@ fn sqlx_unavailable(e: &sea_orm::sqlx::Error) -> bool {
 /// session timeout) and 53300 (too many connections). Not 57014 (query canceled): that is a
 /// statement timeout, not an outage.
 fn sqlstate_unavailable(code: &str) -> bool {
-    code.starts_with("08") || code.starts_with("57P") || code == "53300"
+    code.starts_with("08")
+        || code.starts_with("57P")
+        || code == "53300"
+        // SQLite: SQLITE_BUSY (5) and SQLITE_LOCKED (6) and their extended codes, after the busy
+        // timeout: the database is busy, try again, not a bug.
+        || matches!(code, "5" | "6" | "261" | "517" | "262")
 }
 
 /// An io error somewhere in the error's sources (a closed socket wrapped by the driver).

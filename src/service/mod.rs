@@ -115,9 +115,20 @@ pub struct Tx<'a> {
 }
 
 impl<'a> Tx<'a> {
+    /// On SQLite the transaction takes the write lock at once (`BEGIN IMMEDIATE`): one that
+    /// reads before it writes could otherwise fail with SQLITE_BUSY instead of waiting its turn.
     pub async fn begin(cx: Cx<'a>) -> AppResult<Tx<'a>> {
+        let txn = cx
+            .st
+            .db
+            .begin_with_options(sea_orm::TransactionOptions {
+                isolation_level: None,
+                access_mode: None,
+                sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+            })
+            .await?;
         Ok(Tx {
-            txn: cx.st.db.begin().await?,
+            txn,
             now: cx.now(),
             cx,
             changes: Vec::new(),
