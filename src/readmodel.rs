@@ -85,24 +85,22 @@ impl Snapshot {
         self.by_kommune = by;
     }
 
-    /// R20/R21/R6 in memory: the kommune's offers of the asked kinds that are active on the
-    /// day, narrowed by the box and the name text; ranking is the domain's.
-    pub fn candidates(
-        &self,
+    /// The kommune's offers active on the day (R20, R21, R6) that pass the geographic and name
+    /// filters; `kind`, `boligtype`, `type` and `antal boliger` are checked by [`Filters`].
+    fn offers<'s>(
+        &'s self,
         kommune: &str,
-        kinds: &[&str],
         on: NaiveDate,
         bbox: Option<BBox>,
         text: Option<&str>,
-    ) -> Vec<Candidate> {
+    ) -> impl Iterator<Item = &'s Offer> + 's {
         let text = text.map(fold).filter(|t| !t.is_empty());
         self.by_kommune
             .get(kommune)
             .into_iter()
             .flatten()
-            .filter(|o| kinds.contains(&o.enhed.kind.as_str()))
-            .filter(|o| day::is_active(o.sl.startdato, o.sl.slutdato, on))
-            .filter(|o| match (bbox, o.pos) {
+            .filter(move |o| day::is_active(o.sl.startdato, o.sl.slutdato, on))
+            .filter(move |o| match (bbox, o.pos) {
                 (None, _) => true,
                 (Some(b), Some(p)) => {
                     (b.min_lat..=b.max_lat).contains(&p.lat)
@@ -110,7 +108,24 @@ impl Snapshot {
                 }
                 (Some(_), None) => false,
             })
-            .filter(|o| text.as_deref().is_none_or(|t| o.navn_soeg.contains(t)))
+            .filter(move |o| text.as_deref().is_none_or(|t| o.navn_soeg.contains(t)))
+    }
+
+    /// R20/R21/R6 in memory: the kommune's offers that pass every filter; ranking is the
+    /// domain's.
+    /// With `except`, the filter of that facet's dimension is left out (facet counts show what
+    /// choosing another value would give).
+    pub fn candidates(
+        &self,
+        kommune: &str,
+        filters: &Filters,
+        except: Option<Facet>,
+        on: NaiveDate,
+        bbox: Option<BBox>,
+        text: Option<&str>,
+    ) -> Vec<Candidate> {
+        self.offers(kommune, on, bbox, text)
+            .filter(|o| filters.pass(o, except))
             .map(|o| Candidate {
                 enhed_id: o.enhed.id.clone(),
                 navn: o.enhed.navn.clone(),
@@ -119,6 +134,59 @@ impl Snapshot {
                 startdato: o.sl.startdato,
             })
             .collect()
+    }
+}
+
+/// What citizens compare on, besides place and name. Empty lists mean "any".
+#[derive(Clone, Debug, Default)]
+pub struct Filters {
+    /// PLEJEENHED / HELHEDSPLEJEENHED.
+    pub kinds: Vec<String>,
+    /// For plejeenheder: PLEJEBOLIG, FRIPLEJEBOLIG, LOKALPLEJEHJEM (helhedspleje has none).
+    pub boligtyper: Vec<String>,
+    /// The agreement's type (DRIFTSOVERENSKOMST, ...).
+    pub types: Vec<String>,
+    /// At least this many boliger (plejeenheder with a known number).
+    pub min_boliger: Option<i32>,
+}
+
+/// A facet: which dimension to leave out when counting it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Facet {
+    Kind,
+    Boligtype,
+    Type,
+}
+
+impl Filters {
+    fn pass(&self, o: &Offer, except: Option<Facet>) -> bool {
+        let any = |list: &Vec<String>, v: Option<&str>| {
+            list.is_empty() || v.is_some_and(|v| list.iter().any(|x| x == v))
+        };
+        (except == Some(Facet::Kind) || any(&self.kinds, Some(o.enhed.kind.as_str())))
+            && (except == Some(Facet::Boligtype)
+                || any(&self.boligtyper, o.enhed.boligtype.as_deref()))
+            && (except == Some(Facet::Type) || any(&self.types, o.sl.r#type.as_deref()))
+            && self
+                .min_boliger
+                .is_none_or(|m| o.enhed.antal_boliger.is_some_and(|n| n >= m))
+    }
+}
+
+impl Snapshot {
+    /// The value of a facet's dimension for a hit (its enhed and agreement).
+    pub fn facet_value(&self, c: &Candidate, facet: Facet) -> Option<&str> {
+        match facet {
+            Facet::Kind => self.enheder.get(&c.enhed_id).map(|e| e.kind.as_str()),
+            Facet::Boligtype => self
+                .enheder
+                .get(&c.enhed_id)
+                .and_then(|e| e.boligtype.as_deref()),
+            Facet::Type => self
+                .agreements
+                .get(&c.sl_id)
+                .and_then(|s| s.r#type.as_deref()),
+        }
     }
 }
 

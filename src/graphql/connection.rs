@@ -82,6 +82,8 @@ pub struct SearchConnection {
     pub page_info: PageInfo,
     /// The number of hits in all pages.
     pub total_count: i64,
+    /// Counts per kind, boligtype and agreement type (each with the other filters applied).
+    pub facets: super::search::SearchFacets,
     /// The kommune searched (its kode).
     pub kommune_kode: String,
     /// The day searched (R6).

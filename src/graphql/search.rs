@@ -8,7 +8,29 @@ use crate::domain::geo::{BBox, LatLon};
 use crate::domain::search::{self, Invalid, Query as GeoQuery};
 use crate::domain::serviceleverance::{beskrivelse_applies, EnhedFacts, EnhedKind, SlType};
 use crate::error::{AppError, GqlResult};
-use async_graphql::{Context, InputObject, Object};
+use crate::readmodel::{Facet, Filters};
+use async_graphql::{Context, InputObject, Object, SimpleObject};
+
+/// How many enheder a filter value would give, with every other filter applied.
+#[derive(SimpleObject, Clone, Default)]
+pub struct FacetCount {
+    /// The value: an EnhedKind, Boligtype or ServiceleveranceType name.
+    pub value: String,
+    /// The number of enheder (one hit per enhed, R22).
+    pub count: i64,
+}
+
+/// Counts to compare on, beside `totalCount`.
+#[derive(SimpleObject, Clone, Default)]
+pub struct SearchFacets {
+    /// Per kind (PLEJEENHED, HELHEDSPLEJEENHED).
+    pub kind: Vec<FacetCount>,
+    /// Per boligtype of plejeenheder.
+    pub boligtype: Vec<FacetCount>,
+    /// Per agreement type.
+    #[graphql(name = "type")]
+    pub sl_type: Vec<FacetCount>,
+}
 
 /// A WGS84 point given by the caller.
 #[derive(InputObject, Clone, Copy)]
@@ -83,6 +105,14 @@ impl SearchQuery {
         text: Option<String>,
         #[graphql(desc = "Page size, 0-100; default 20.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last hit of the previous page.")] after: Option<String>,
+        #[graphql(
+            desc = "Only plejeenheder with one of these boligtyper (helhedspleje has none)."
+        )]
+        boligtype: Option<Vec<super::enums::Boligtype>>,
+        #[graphql(name = "type", desc = "Only offers by agreements of these types.")]
+        sl_types: Option<Vec<super::enums::SlType>>,
+        #[graphql(desc = "Only plejeenheder with at least this many boliger (0-100000).")]
+        min_antal_boliger: Option<i32>,
     ) -> GqlResult<SearchConnection> {
         let st = state(ctx);
         if kommune.len() > 100 {
@@ -143,19 +173,71 @@ impl SearchQuery {
         let kinds: &[&'static str] = match kind.unwrap_or(SearchKind::Alle) {
             SearchKind::Plejeenhed => &["PLEJEENHED"],
             SearchKind::Helhedsplejeenhed => &["HELHEDSPLEJEENHED"],
-            SearchKind::Alle => &["PLEJEENHED", "HELHEDSPLEJEENHED"],
+            SearchKind::Alle => &[],
+        };
+        if min_antal_boliger.is_some_and(|n| !(0..=100_000).contains(&n)) {
+            return Err(invalid(Invalid {
+                field: "minAntalBoliger",
+                message: "minAntalBoliger skal være mellem 0 og 100000.".into(),
+            }));
+        }
+        let filters = Filters {
+            kinds: kinds.iter().map(|k| k.to_string()).collect(),
+            boligtyper: boligtype
+                .unwrap_or_default()
+                .into_iter()
+                .map(|b| {
+                    crate::domain::serviceleverance::Boligtype::from(b)
+                        .as_str()
+                        .to_string()
+                })
+                .collect(),
+            types: sl_types
+                .unwrap_or_default()
+                .into_iter()
+                .map(|t| SlType::from(t).as_str().to_string())
+                .collect(),
+            min_boliger: min_antal_boliger,
         };
         // Everything below reads the in-memory snapshot: no SQL (issue 10).
         let snap = st.read_model.snapshot();
         let hits = match q.prefilter_box() {
             search::Prefilter::Nothing => Vec::new(),
             search::Prefilter::Within(bbox) => {
-                let cands = snap.candidates(&kode, kinds, day, bbox, text.as_deref());
+                let cands = snap.candidates(&kode, &filters, None, day, bbox, text.as_deref());
                 search::rank(cands, &q)
             }
         };
-        let page = search::page(&hits, size, after.as_deref()).map_err(invalid)?;
         let look = ctx.look_ahead();
+        let facets = if look.field("facets").exists() {
+            let count = |facet: Facet| -> Vec<FacetCount> {
+                let hits = match q.prefilter_box() {
+                    search::Prefilter::Nothing => Vec::new(),
+                    search::Prefilter::Within(bbox) => search::rank(
+                        snap.candidates(&kode, &filters, Some(facet), day, bbox, text.as_deref()),
+                        &q,
+                    ),
+                };
+                let mut counts: std::collections::BTreeMap<String, i64> = Default::default();
+                for h in &hits {
+                    if let Some(v) = snap.facet_value(&h.candidate, facet) {
+                        *counts.entry(v.to_string()).or_default() += 1;
+                    }
+                }
+                counts
+                    .into_iter()
+                    .map(|(value, count)| FacetCount { value, count })
+                    .collect()
+            };
+            Some(SearchFacets {
+                kind: count(Facet::Kind),
+                boligtype: count(Facet::Boligtype),
+                sl_type: count(Facet::Type),
+            })
+        } else {
+            None
+        };
+        let page = search::page(&hits, size, after.as_deref()).map_err(invalid)?;
         let wants_hits = look.field("edges").exists() || look.field("nodes").exists();
         if wants_hits && !page.hits.is_empty() {
             // The kommuner the hits name, for nested `kommune`/`aftalepart`, from the snapshot.
@@ -216,6 +298,7 @@ impl SearchQuery {
             edges,
             page_info,
             total_count: hits.len() as i64,
+            facets: facets.unwrap_or_default(),
             kommune_kode: kode,
             dato: Date(day),
         })

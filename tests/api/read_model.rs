@@ -89,3 +89,52 @@ async fn two_instances_stay_exact_postgres() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+db_test!(
+    /// Issue 10, part 7: filters citizens compare on (boligtype and number of boliger for
+    /// plejeenheder, agreement type) and facet counts beside totalCount; each facet counts with
+    /// the other filters applied. Still no SQL.
+    filters_and_facets,
+    |app: TestApp| async move {
+        let admin = app.token(Role::Administrator, ADMIN_CVR, "admin");
+        let mk = |navn: &'static str, kind: &'static str, boligtype: Option<&'static str>, antal: Option<i32>, lon: f64| {
+            let admin = admin.clone();
+            let app = &app;
+            async move {
+                let mut i = json!({ "kind": kind, "navn": navn, "ejerCvr": "80000007", "lat": 56.16, "lon": lon });
+                if let Some(b) = boligtype { i["boligtype"] = json!(b); }
+                if let Some(n) = antal { i["antalBoliger"] = json!(n); }
+                let d = app.ok(Some(&admin), "mutation($i: EnhedInput!) { createEnhed(input: $i) { id } }", json!({ "i": i })).await;
+                d["createEnhed"]["id"].as_str().expect("id").to_string()
+            }
+        };
+        let a = mk("Ahorn", "PLEJEENHED", Some("PLEJEBOLIG"), Some(40), 10.20).await;
+        let b = mk("Bøg", "PLEJEENHED", Some("FRIPLEJEBOLIG"), Some(12), 10.21).await;
+        let c = mk("Cedertræ", "PLEJEENHED", Some("PLEJEBOLIG"), Some(8), 10.22).await;
+        let h = mk("Hjemmehjælpen", "HELHEDSPLEJEENHED", None, None, 10.23).await;
+        create_agreement(&app, AARHUS, &a, "DRIFTSOVERENSKOMST", "2020-01-01", None).await;
+        create_agreement(&app, AARHUS, &b, "FRIPLEJEBOLIG", "2020-01-01", None).await;
+        create_agreement(&app, AARHUS, &c, "MYNDIGHEDSPRODUKTION", "2020-01-01", None).await;
+        let t = app.token(Role::Driftsoverenskomstansvarlig, &kommune_cvr(AARHUS), "doa-0751");
+        let d = app.ok(Some(&t), "mutation($e: String) { createServiceleverance(input: {navn: \"H\", enhedId: $e, type: MYNDIGHEDSPRODUKTION, startdato: \"2020-01-01\"}) { id } }", json!({ "e": h })).await;
+        assert!(d["createServiceleverance"]["id"].is_string());
+        let q = "query($b: [Boligtype!], $t: [ServiceleveranceType!], $m: Int, $k: SearchKind) { search(kommune: \"Aarhus\", kind: $k, boligtype: $b, type: $t, minAntalBoliger: $m) { totalCount nodes { navn } facets { kind { value count } boligtype { value count } type { value count } } } }";
+        let names = |d: &Value| -> Vec<String> { d["search"]["nodes"].as_array().expect("nodes").iter().map(|n| n["navn"].as_str().unwrap_or("").to_string()).collect() };
+        let before = app.state.statements.get();
+        let d = app.ok(None, q, json!({})).await;
+        assert_eq!(app.state.statements.get() - before, 0, "no SQL");
+        assert_eq!(total(&d), 4);
+        assert_eq!(d["search"]["facets"]["kind"], json!([{ "value": "HELHEDSPLEJEENHED", "count": 1 }, { "value": "PLEJEENHED", "count": 3 }]));
+        assert_eq!(d["search"]["facets"]["boligtype"], json!([{ "value": "FRIPLEJEBOLIG", "count": 1 }, { "value": "PLEJEBOLIG", "count": 2 }]));
+        let d = app.ok(None, q, json!({ "b": ["PLEJEBOLIG"] })).await;
+        assert_eq!(names(&d), vec!["Ahorn", "Cedertræ"]);
+        // The boligtype facet ignores its own filter, the others apply it.
+        assert_eq!(d["search"]["facets"]["boligtype"], json!([{ "value": "FRIPLEJEBOLIG", "count": 1 }, { "value": "PLEJEBOLIG", "count": 2 }]));
+        assert_eq!(d["search"]["facets"]["type"], json!([{ "value": "DRIFTSOVERENSKOMST", "count": 1 }, { "value": "MYNDIGHEDSPRODUKTION", "count": 1 }]));
+        let d = app.ok(None, q, json!({ "m": 10 })).await;
+        assert_eq!(names(&d), vec!["Ahorn", "Bøg"]);
+        let d = app.ok(None, q, json!({ "t": ["MYNDIGHEDSPRODUKTION"], "k": "ALLE" })).await;
+        assert_eq!(names(&d), vec!["Cedertræ", "Hjemmehjælpen"]);
+        app.err(None, q, json!({ "m": -1 }), "VALIDATION").await;
+    }
+);
