@@ -349,7 +349,7 @@ pub(super) async fn get(
 /// is not followed by two hex digits, or bytes that do not decode to UTF-8, make the whole query
 /// string invalid. (The lenient decoders keep broken escapes as they are and replace bad bytes
 /// with U+FFFD, which would run a different query from the one that was sent.)
-fn query_pairs(q: &str) -> Option<Vec<(String, String)>> {
+pub(super) fn query_pairs(q: &str) -> Option<Vec<(String, String)>> {
     fn decode(s: &str) -> Option<String> {
         let b = s.as_bytes();
         let mut out = Vec::with_capacity(b.len());

@@ -3,6 +3,7 @@
 //! `/graphql` is rate limited per client (`rate_limit`).
 mod graphql;
 pub mod metrics;
+pub mod open_data;
 pub mod playground;
 mod rate_limit;
 mod request_id;
@@ -25,6 +26,8 @@ pub(crate) struct Http {
     pub state: AppState,
     pub schema: AppSchema,
     pub metrics: Arc<metrics::Metrics>,
+    /// The open-data files of the current data version.
+    pub files: Arc<open_data::FileCache>,
     /// `None`: rate limiting is off.
     pub rate_limits: Option<Arc<rate_limit::RateLimits>>,
 }
@@ -43,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         schema,
         metrics: metrics.clone(),
         rate_limits: rate_limit::RateLimits::from_config(&c),
+        files: Arc::default(),
     };
     let origins: Vec<HeaderValue> = c
         .cors_origins
@@ -71,6 +75,7 @@ pub fn router(state: AppState) -> Router {
                 .post(graphql::post)
                 .fallback(graphql::other_method),
         )
+        .route("/data/{file}", get(open_data::tilbud))
         .route_layer(axum::middleware::from_fn_with_state(
             h.clone(),
             rate_limit::layer,

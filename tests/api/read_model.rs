@@ -138,3 +138,50 @@ db_test!(
         app.err(None, q, json!({ "m": -1 }), "VALIDATION").await;
     }
 );
+
+db_test!(
+    /// Issue 10, part 8: open data. `/data/tilbud.csv` and `.json` list the public offers of all
+    /// kommuner or one, for a day, with the attribution, an ETag and revalidation; a save changes
+    /// them at once.
+    open_data_files,
+    |app: TestApp| async move {
+        let e = create_enhed(&app, "PLEJEENHED", "Åbent Hus", "80000007", 56.16, 10.20).await;
+        let sl = create_agreement(&app, AARHUS, &e, "DRIFTSOVERENSKOMST", "2020-01-01", None).await;
+        let c = app.client();
+        let r = c.get(format!("{}/data/tilbud.json?kommune=Aarhus", app.addr)).send().await.expect("get");
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["content-type"], "application/json");
+        let etag = r.headers()["etag"].to_str().expect("etag").to_string();
+        let v: Value = r.json().await.expect("json");
+        assert!(v["attribution"].as_str().unwrap_or("").contains("Sundhedsdatastyrelsen"));
+        assert_eq!(v["tilbud"].as_array().map(Vec::len), Some(1));
+        assert_eq!(v["tilbud"][0]["navn"], "Åbent Hus");
+        assert_eq!(v["tilbud"][0]["kommunekode"], AARHUS);
+        // Revalidation without a body.
+        let r = c.get(format!("{}/data/tilbud.json?kommune=Aarhus", app.addr)).header("if-none-match", &etag).send().await.expect("get");
+        assert_eq!(r.status(), 304);
+        // CSV with the attribution line and a header row; all kommuner by default.
+        let r = c.get(format!("{}/data/tilbud.csv", app.addr)).send().await.expect("get");
+        assert!(r.headers()["content-type"].to_str().unwrap_or("").starts_with("text/csv"));
+        let text = r.text().await.expect("text");
+        let mut lines = text.lines();
+        assert!(lines.next().unwrap_or("").starts_with("# Data om plejehjem"));
+        assert!(lines.next().unwrap_or("").starts_with("kommunekode,kommune,kind,enhedId,navn"));
+        assert!(text.contains("Åbent Hus"));
+        // Before the start there is nothing; bad input is refused in Danish.
+        let v: Value = c.get(format!("{}/data/tilbud.json?kommune=0751&dato=2019-12-31", app.addr)).send().await.expect("get").json().await.expect("json");
+        assert_eq!(v["tilbud"].as_array().map(Vec::len), Some(0));
+        let r = c.get(format!("{}/data/tilbud.json?dato=26-01-01", app.addr)).send().await.expect("get");
+        assert_eq!(r.status(), 400);
+        let r = c.get(format!("{}/data/tilbud.json?kommune=Atlantis", app.addr)).send().await.expect("get");
+        assert_eq!(r.status(), 400);
+        // A save ends the agreement: the file changes at once (R12), with a new ETag.
+        let t = app.token(Role::Driftsoverenskomstansvarlig, &kommune_cvr(AARHUS), "doa-0751");
+        app.ok(Some(&t), "mutation($id: ID!) { lockServiceleverance(id: $id) { id } }", json!({ "id": sl })).await;
+        app.ok(Some(&t), "mutation($id: ID!) { updateServiceleverance(id: $id, input: {slutdato: \"2021-01-01\"}) { id } }", json!({ "id": sl })).await;
+        let r = c.get(format!("{}/data/tilbud.json?kommune=Aarhus", app.addr)).header("if-none-match", &etag).send().await.expect("get");
+        assert_eq!(r.status(), 200);
+        let v: Value = r.json().await.expect("json");
+        assert_eq!(v["tilbud"].as_array().map(Vec::len), Some(0));
+    }
+);

@@ -1,0 +1,309 @@
+//! Open data (issue 10, part 8): `GET /data/tilbud.csv` and `GET /data/tilbud.json`, the public
+//! offers of every kommune (or one, `?kommune=`) on a day (`?dato=`, default today in
+//! Copenhagen), from the read model, with the data sources' attribution, an ETag and
+//! revalidation. For integrators who want a file instead of a query.
+use super::Http;
+use crate::domain::day::{copenhagen_day, parse_date};
+use crate::domain::search::{self, Query as GeoQuery};
+use crate::domain::serviceleverance::{beskrivelse_applies, EnhedFacts, EnhedKind, SlType};
+use crate::readmodel::{Filters, Snapshot};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// The sources, as their licences ask (see README "Data and attribution").
+pub const ATTRIBUTION: &str = "Data om plejehjem: Plejehjemsoversigten, Sundhedsdatastyrelsen. Adresser: Danmarks Adresseregister (DAWA). Kommunegrænser: Klimadatastyrelsen (GeoDanmark). Serviceleverancer: kommunernes indberetninger i Plejeoverblik.";
+
+/// One public offer: a kommune offers an enhed by an agreement on the day (R20-R22, R25).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Tilbud<'a> {
+    kommunekode: &'a str,
+    kommune: &'a str,
+    kind: &'a str,
+    enhed_id: &'a str,
+    navn: &'a str,
+    vejnavn: Option<&'a str>,
+    postnummer: Option<&'a str>,
+    by: Option<&'a str>,
+    enhedens_kommunekode: Option<&'a str>,
+    lat: Option<f64>,
+    lon: Option<f64>,
+    boligtype: Option<&'a str>,
+    antal_boliger: Option<i32>,
+    telefon: Option<&'a str>,
+    email: Option<&'a str>,
+    web: Option<&'a str>,
+    serviceleverance_type: Option<&'a str>,
+    startdato: Option<NaiveDate>,
+    slutdato: Option<NaiveDate>,
+    beskrivelse: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Document<'a> {
+    attribution: &'static str,
+    dato: NaiveDate,
+    datavers: i64,
+    kommune: Option<&'a str>,
+    tilbud: Vec<Tilbud<'a>>,
+}
+
+fn offers<'a>(snap: &'a Snapshot, kommune: Option<&str>, day: NaiveDate) -> Vec<Tilbud<'a>> {
+    let mut koder: Vec<&String> = match kommune {
+        Some(k) => snap.kommuner.keys().filter(|x| x.as_str() == k).collect(),
+        None => snap.kommuner.keys().collect(),
+    };
+    koder.sort();
+    let all = Filters::default();
+    let mut out = Vec::new();
+    for kode in koder {
+        let Some(k) = snap.kommuner.get(kode) else {
+            continue;
+        };
+        let hits = search::rank(
+            snap.candidates(kode, &all, None, day, None, None),
+            &GeoQuery::default(),
+        );
+        for h in hits {
+            let (Some(e), Some(s)) = (
+                snap.enheder.get(&h.candidate.enhed_id),
+                snap.agreements.get(&h.candidate.sl_id),
+            ) else {
+                continue;
+            };
+            let t = s.r#type.as_deref().and_then(SlType::parse);
+            let facts = EnhedKind::parse(&e.kind).map(|kind| EnhedFacts {
+                kind,
+                ejer_cvr: e.ejer_cvr.clone(),
+            });
+            out.push(Tilbud {
+                kommunekode: &k.kode,
+                kommune: &k.navn,
+                kind: &e.kind,
+                enhed_id: &e.id,
+                navn: &e.navn,
+                vejnavn: e.vejnavn.as_deref(),
+                postnummer: e.postnummer.as_deref(),
+                by: e.by.as_deref(),
+                enhedens_kommunekode: e.kommune_kode.as_deref(),
+                lat: e.lat,
+                lon: e.lon,
+                boligtype: e.boligtype.as_deref(),
+                antal_boliger: e.antal_boliger,
+                telefon: e.telefon.as_deref(),
+                email: e.email.as_deref(),
+                web: e.web.as_deref(),
+                serviceleverance_type: s.r#type.as_deref(),
+                startdato: s.startdato,
+                slutdato: s.slutdato,
+                beskrivelse: beskrivelse_applies(t, facts.as_ref())
+                    .then_some(s.beskrivelse.as_deref())
+                    .flatten(),
+            });
+        }
+    }
+    out
+}
+
+fn csv_of(rows: &[Tilbud<'_>]) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+    for r in rows {
+        w.serialize(r)?;
+    }
+    if rows.is_empty() {
+        // Headers even without rows.
+        w.write_record([
+            "kommunekode",
+            "kommune",
+            "kind",
+            "enhedId",
+            "navn",
+            "vejnavn",
+            "postnummer",
+            "by",
+            "enhedensKommunekode",
+            "lat",
+            "lon",
+            "boligtype",
+            "antalBoliger",
+            "telefon",
+            "email",
+            "web",
+            "serviceleveranceType",
+            "startdato",
+            "slutdato",
+            "beskrivelse",
+        ])?;
+    }
+    let mut body = format!("# {ATTRIBUTION}\n").into_bytes();
+    body.extend(w.into_inner().map_err(|e| e.into_error())?);
+    Ok(body)
+}
+
+/// The last answers per (format, kommune, day) at the current data version: the files are the
+/// same for everybody until the data change, so they are made once. Bounded by the number of
+/// kommuner x formats x days asked; cleared when the version moves. (A map and a mutex are
+/// enough for this handful of entries; the GraphQL response cache is the general one.)
+#[derive(Default)]
+pub struct FileCache(
+    Mutex<(
+        i64,
+        HashMap<(bool, Option<String>, NaiveDate), Arc<(Vec<u8>, String)>>,
+    )>,
+);
+
+fn error(status: StatusCode, code: &str, msg: &str) -> Response {
+    let body =
+        serde_json::json!({ "errors": [{ "message": msg, "extensions": { "code": code } }] });
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+pub(super) async fn tilbud(
+    State(h): State<Http>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let csv = match file.as_str() {
+        "tilbud.csv" => true,
+        "tilbud.json" => false,
+        _ => {
+            return error(
+                StatusCode::NOT_FOUND,
+                "NOT_FOUND",
+                "Filen findes ikke. Brug /data/tilbud.csv eller /data/tilbud.json.",
+            )
+        }
+    };
+    let Some(params) = super::graphql::query_pairs(q.as_deref().unwrap_or("")) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "Ugyldige parametre.",
+        );
+    };
+    let params: HashMap<String, String> = params.into_iter().collect();
+    let st = &h.state;
+    let kommune =
+        match params.get("kommune").filter(|k| !k.is_empty()) {
+            Some(k) => match st.kommuner.resolve(k) {
+                Some(kode) => Some(kode.to_string()),
+                None => return error(
+                    StatusCode::BAD_REQUEST,
+                    "VALIDATION",
+                    "Kommunen findes ikke. Angiv en kommunekode eller et kommunenavn i kommune=.",
+                ),
+            },
+            None => None,
+        };
+    let day = match params.get("dato").filter(|d| !d.is_empty()) {
+        Some(d) => match parse_date(d) {
+            Ok(d) => d,
+            Err(m) => return error(StatusCode::BAD_REQUEST, "VALIDATION", &format!("dato: {m}")),
+        },
+        None => copenhagen_day(st.clock.now()),
+    };
+    let snap = st.read_model.snapshot();
+    let key = (csv, kommune.clone(), day);
+    let cached = {
+        let mut c = h.files.0.lock().unwrap_or_else(|e| e.into_inner());
+        if c.0 != snap.version {
+            *c = (snap.version, HashMap::new());
+        }
+        c.1.get(&key).cloned()
+    };
+    let entry = match cached {
+        Some(e) => e,
+        None => {
+            let rows = offers(&snap, kommune.as_deref(), day);
+            let body = if csv {
+                match csv_of(&rows) {
+                    Ok(b) => b,
+                    Err(_) => {
+                        return error(
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            "INTERNAL",
+                            "Der opstod en intern fejl.",
+                        )
+                    }
+                }
+            } else {
+                match serde_json::to_vec(&Document {
+                    attribution: ATTRIBUTION,
+                    dato: day,
+                    datavers: snap.version,
+                    kommune: kommune.as_deref(),
+                    tilbud: rows,
+                }) {
+                    Ok(b) => b,
+                    Err(_) => {
+                        return error(
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            "INTERNAL",
+                            "Der opstod en intern fejl.",
+                        )
+                    }
+                }
+            };
+            let etag = format!("\"{:x}\"", Sha256::digest(&body));
+            let e = Arc::new((body, etag));
+            let mut c = h.files.0.lock().unwrap_or_else(|e| e.into_inner());
+            if c.0 == snap.version && c.1.len() < 1024 {
+                c.1.insert(key, e.clone());
+            }
+            e
+        }
+    };
+    let (body, etag) = (&entry.0, &entry.1);
+    let matches = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim().trim_start_matches("W/") == etag)
+        });
+    let mut resp = if matches {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        (StatusCode::OK, body.clone()).into_response()
+    };
+    let hs = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(etag) {
+        hs.insert(header::ETAG, v);
+    }
+    // Revalidate: a withdrawn agreement must not linger in caches (R12).
+    hs.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, no-cache"),
+    );
+    if !matches {
+        hs.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(if csv {
+                "text/csv; charset=utf-8; header=present"
+            } else {
+                "application/json"
+            }),
+        );
+        let name = format!(
+            "attachment; filename=\"tilbud-{}-{day}.{}\"",
+            kommune.as_deref().unwrap_or("alle"),
+            if csv { "csv" } else { "json" }
+        );
+        if let Ok(v) = HeaderValue::from_str(&name) {
+            hs.insert(header::CONTENT_DISPOSITION, v);
+        }
+    }
+    resp
+}
