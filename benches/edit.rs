@@ -65,8 +65,18 @@ async fn run(label: &str, url: String) -> anyhow::Result<()> {
         chrono::Utc::now(),
     )?;
     let t = Some(token.as_str());
-    let d = post(&c, &addr, t, "mutation { createServiceleverance(input: {navn: \"Bench\"}) { id } }", json!({})).await;
-    let id = d["data"]["createServiceleverance"]["id"].as_str().unwrap_or("").to_string();
+    let d = post(
+        &c,
+        &addr,
+        t,
+        "mutation { createServiceleverance(input: {navn: \"Bench\"}) { id } }",
+        json!({}),
+    )
+    .await;
+    let id = d["data"]["createServiceleverance"]["id"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
     // Floor.
     let mut floor = Vec::with_capacity(CYCLES);
     for _ in 0..CYCLES {
@@ -78,9 +88,23 @@ async fn run(label: &str, url: String) -> anyhow::Result<()> {
     let before = state.statements.get();
     for i in 0..CYCLES {
         let s = Instant::now();
-        post(&c, &addr, t, "mutation($id: ID!) { lockServiceleverance(id: $id) { revision } }", json!({ "id": id })).await;
+        post(
+            &c,
+            &addr,
+            t,
+            "mutation($id: ID!) { lockServiceleverance(id: $id) { revision } }",
+            json!({ "id": id }),
+        )
+        .await;
         post(&c, &addr, t, "mutation($id: ID!, $n: String!) { updateServiceleverance(id: $id, input: {navn: $n}) { revision } }", json!({ "id": id, "n": format!("Bench {i}") })).await;
-        post(&c, &addr, t, "mutation($id: ID!) { checkInServiceleverance(id: $id) { version } }", json!({ "id": id })).await;
+        post(
+            &c,
+            &addr,
+            t,
+            "mutation($id: ID!) { checkInServiceleverance(id: $id) { version } }",
+            json!({ "id": id }),
+        )
+        .await;
         cycles.push(s.elapsed());
     }
     let statements = (state.statements.get() - before) as f64 / CYCLES as f64;
@@ -97,19 +121,34 @@ async fn run(label: &str, url: String) -> anyhow::Result<()> {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    println!("edit-cycle benchmark, {CYCLES} cycles, one client, load average {}", load.split_whitespace().take(3).collect::<Vec<_>>().join(" "));
-    let dir = std::env::temp_dir().join(format!("plejeoverblik-bench-edit-{}", uuid::Uuid::new_v4()));
+    println!(
+        "edit-cycle benchmark, {CYCLES} cycles, one client, load average {}",
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let dir =
+        std::env::temp_dir().join(format!("plejeoverblik-bench-edit-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir)?;
-    run("SQLite", format!("sqlite://{}?mode=rwc", dir.join("b.db").display())).await?;
+    run(
+        "SQLite",
+        format!("sqlite://{}?mode=rwc", dir.join("b.db").display()),
+    )
+    .await?;
     let _ = std::fs::remove_dir_all(&dir);
     if let Ok(base) = std::env::var("PLEJEOVERBLIK_BENCH_POSTGRES_URL") {
         use sea_orm::ConnectionTrait;
         let name = format!("plejeoverblik_bench_{}", uuid::Uuid::new_v4().simple());
         let admin = sea_orm::Database::connect(&base).await?;
-        admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await?;
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await?;
         let root = base.rsplit_once('/').map(|(r, _)| r).unwrap_or(&base);
         let res = run("PostgreSQL", format!("{root}/{name}")).await;
-        let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+        let _ = admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .await;
         res?;
     }
     Ok(())
