@@ -1,10 +1,13 @@
 //! The HTTP surface: `/graphql` (GraphQL over HTTP: POST, and GET for queries), the
 //! playground at `/`, `/healthz`, `/readyz` and `/metrics`. `/graphql` is rate limited per
-//! client (`rate_limit`).
+//! client (`rate_limit`); anonymous queries are answered from the response cache when they can
+//! be (`response_cache`). Every response is compressed (gzip or brotli) when the client accepts
+//! it.
 mod graphql;
 pub mod metrics;
 mod rate_limit;
 mod request_id;
+mod response_cache;
 pub mod server;
 
 use crate::app::AppState;
@@ -15,6 +18,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use std::sync::Arc;
+use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 #[derive(Clone)]
@@ -24,6 +28,8 @@ pub(crate) struct Http {
     pub metrics: Arc<metrics::Metrics>,
     /// `None`: rate limiting is off.
     pub rate_limits: Option<Arc<rate_limit::RateLimits>>,
+    /// `None`: the response cache is off.
+    pub cache: Option<Arc<response_cache::ResponseCache>>,
 }
 
 pub use rate_limit::parse_trusted_proxy;
@@ -73,6 +79,7 @@ pub fn router(state: AppState) -> Router {
         schema,
         metrics: metrics.clone(),
         rate_limits: rate_limit::RateLimits::from_config(&c),
+        cache: response_cache::ResponseCache::new(c.response_cache_bytes).map(Arc::new),
     };
     let origins: Vec<HeaderValue> = c
         .cors_origins
@@ -117,6 +124,9 @@ pub fn router(state: AppState) -> Router {
             metrics,
             request_id::layer,
         ))
+        // gzip or brotli by Accept-Encoding, with `Vary: Accept-Encoding`; leaves alone the
+        // cached answers that already carry their Content-Encoding, and 304s (no body).
+        .layer(CompressionLayer::new())
         .with_state(h)
 }
 
@@ -133,7 +143,7 @@ async fn readyz(State(h): State<Http>) -> Response {
 }
 
 async fn metrics_endpoint(State(h): State<Http>) -> Response {
-    let body = h.metrics.render(&h.state).await;
+    let body = h.metrics.render(&h.state, h.cache.as_deref()).await;
     (
         [(
             header::CONTENT_TYPE,
