@@ -14,4 +14,5 @@ mod perimeter;
 mod preview_issues;
 mod rate_limit;
 mod resilience;
+mod response_cache;
 mod search;
