@@ -63,8 +63,15 @@ pub struct Config {
     pub version_check_interval: Duration,
     /// Origins allowed by CORS (the citizen site's); empty: no cross-origin access.
     pub cors_origins: Vec<String>,
-    /// `Cache-Control: max-age` of anonymous GET query responses.
+    /// How long shared caches (a CDN, the browser) may use an anonymous GET query response
+    /// without asking again: 0 (the default) sends `Cache-Control: public, no-cache`, so every
+    /// use is revalidated with the ETag (a cheap 304) and no cache shows an answer older than
+    /// the last save (R12); N > 0 sends `public, max-age=N` and accepts answers up to N seconds
+    /// old.
     pub cache_max_age_secs: u64,
+    /// Bytes the response cache of anonymous queries may hold (`http::response_cache`); 0 turns
+    /// it off.
+    pub response_cache_bytes: u64,
     /// Sustained requests per second of one anonymous client (address); 0 turns rate limiting
     /// off altogether (see `http::rate_limit`).
     pub rate_limit_per_second: u32,
@@ -115,7 +122,8 @@ impl Default for Config {
             shutdown_timeout: Duration::from_secs(30),
             version_check_interval: Duration::from_secs(5),
             cors_origins: Vec::new(),
-            cache_max_age_secs: 60,
+            cache_max_age_secs: 0,
+            response_cache_bytes: 32 * 1024 * 1024,
             rate_limit_per_second: 50,
             rate_limit_burst: 200,
             rate_limit_authenticated_per_second: 100,

@@ -161,9 +161,18 @@ struct ServeArgs {
     /// Origins allowed by CORS, comma separated (the citizen site's), e.g. https://plejeoverblik.dk
     #[arg(long, env = "PLEJEOVERBLIK_CORS_ORIGINS", value_delimiter = ',')]
     cors_origins: Vec<String>,
-    /// Cache-Control max-age of anonymous GET query responses, in seconds.
-    #[arg(long, env = "PLEJEOVERBLIK_CACHE_MAX_AGE_SECS", default_value_t = 60)]
+    /// Seconds shared caches may use an anonymous GET query response without revalidating it
+    /// (Cache-Control: public, max-age=N). 0: public, no-cache (revalidate every time with the
+    /// ETag, so no cache shows an answer older than the last save).
+    #[arg(long, env = "PLEJEOVERBLIK_CACHE_MAX_AGE_SECS", default_value_t = 0)]
     cache_max_age_secs: u64,
+    /// Bytes the in-memory response cache of anonymous queries may hold; 0 turns it off.
+    #[arg(
+        long,
+        env = "PLEJEOVERBLIK_RESPONSE_CACHE_BYTES",
+        default_value_t = 33554432
+    )]
+    response_cache_bytes: u64,
     /// Maximum request body in bytes.
     #[arg(long, env = "PLEJEOVERBLIK_MAX_BODY_BYTES", default_value_t = 262144)]
     max_body_bytes: usize,
@@ -312,6 +321,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     .filter(|o| !o.trim().is_empty())
                     .collect(),
                 cache_max_age_secs: a.cache_max_age_secs,
+                response_cache_bytes: a.response_cache_bytes,
                 max_body_bytes: a.max_body_bytes,
                 request_timeout_secs: a.request_timeout_secs.max(1),
                 header_read_timeout: secs(a.header_read_timeout_secs),

@@ -22,6 +22,11 @@ pub struct ReadOnlyRequest;
 #[derive(Default, Clone)]
 pub struct OperationName(pub Arc<std::sync::Mutex<Option<String>>>);
 
+/// Set once the document is parsed when the operation that runs is a query (the response
+/// cache stores nothing else).
+#[derive(Default, Clone)]
+pub struct SelectedIsQuery(pub Arc<std::sync::atomic::AtomicBool>);
+
 /// The operation the client asked for by name (GET: only that one must be a query).
 struct SelectedOperation(Option<String>);
 
@@ -383,6 +388,27 @@ impl Extension for Limits {
             if let (Some(n), None) = (names.next(), names.next()) {
                 *slot.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(n);
             }
+        }
+        let want = ctx
+            .data_opt::<SelectedOperation>()
+            .and_then(|s| s.0.as_deref());
+        if let Some(slot) = ctx.data_opt::<SelectedIsQuery>() {
+            // The operation async-graphql will run; anything else fails before it runs.
+            let ty = match &doc.operations {
+                DocumentOperations::Single(op) => Some(op.node.ty),
+                DocumentOperations::Multiple(ops) => match want {
+                    Some(w) => ops
+                        .iter()
+                        .find(|(name, _)| name.as_str() == w)
+                        .map(|(_, op)| op.node.ty),
+                    None if ops.len() == 1 => ops.values().next().map(|op| op.node.ty),
+                    None => None,
+                },
+            };
+            slot.0.store(
+                ty == Some(OperationType::Query),
+                std::sync::atomic::Ordering::Relaxed,
+            );
         }
         if ctx.data_opt::<ReadOnlyRequest>().is_some() {
             let mutation = match &doc.operations {

@@ -10,6 +10,7 @@ pub mod messages;
 pub mod mutation;
 pub mod nesting;
 pub mod node;
+pub mod order;
 pub mod query;
 pub mod scalars;
 pub mod search;
@@ -44,7 +45,8 @@ pub fn build_schema(state: Option<AppState>, c: &Config) -> AppSchema {
         max_fields: c.max_fields,
         max_fragment_spreads: c.max_fragment_spreads,
     })
-    .extension(ApolloPersistedQueries::new(LruCacheStorage::new(2048)));
+    .extension(ApolloPersistedQueries::new(LruCacheStorage::new(2048)))
+    .extension(order::SelectionOrder);
     if !c.introspection {
         b = b.disable_introspection().disable_suggestions();
     }

@@ -1,20 +1,24 @@
 //! GraphQL over HTTP (the GraphQL-over-HTTP spec): POST with `application/json`, GET for
 //! queries only, `application/graphql-response+json` and `application/json` responses, batches,
-//! Apollo automatic persisted queries, cache headers with an ETag for anonymous GET queries, a
-//! per-request timeout, and stable error codes on everything.
+//! Apollo automatic persisted queries, the response cache of anonymous queries
+//! (`response_cache`), cache headers with an ETag for anonymous GET queries (a matching
+//! `If-None-Match` is answered 304 from the cache without executing anything), a per-request
+//! timeout, and stable error codes on everything. Response bodies keep the keys in the order of
+//! the selection set.
 use super::rate_limit::Authenticated;
+use super::response_cache::{self, Entry, Lookup, Parts};
 use super::Http;
-use crate::graphql::limits::{limit_error, OperationName, ReadOnlyRequest};
+use crate::graphql::limits::{limit_error, OperationName, ReadOnlyRequest, SelectedIsQuery};
 use crate::graphql::{loaders, messages, nesting};
-use async_graphql::{
-    BatchResponse, ErrorExtensionValues, Response as GqlResponse, ServerError, Variables,
-};
+use async_graphql::{ErrorExtensionValues, Response as GqlResponse, ServerError, Variables};
 use axum::body::Bytes;
 use axum::extract::{Extension, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -22,7 +26,7 @@ const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
 
 /// The media type of the response, from the Accept header.
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub(super) enum Media {
     GraphqlResponse,
     Json,
@@ -257,7 +261,17 @@ pub(super) async fn post(State(h): State<Http>, req: axum::extract::Request) -> 
     };
     match v {
         Value::Object(_) => match params(&v) {
-            Ok(req) => execute_one(&h, &headers, pre, req, media, false).await,
+            Ok(req) => {
+                let parts = cache_parts(&h, &headers, || {
+                    Parts::from_params(
+                        v.get("query"),
+                        v.get("variables"),
+                        v.get("operationName"),
+                        v.get("extensions"),
+                    )
+                });
+                execute_one(&h, &headers, pre, req, media, false, parts).await
+            }
             Err(m) => bad_request(m, media),
         },
         Value::Array(items) => {
@@ -340,9 +354,44 @@ pub(super) async fn get(
         Ok(r) => r,
         Err(m) => return bad_request(m, media),
     };
+    let parts = cache_parts(&h, &headers, || {
+        Parts::from_params(
+            query.as_ref(),
+            variables.as_ref(),
+            op.as_ref(),
+            extensions.as_ref(),
+        )
+    });
     // No state change via GET: the limits extension refuses a selected mutation (also one
     // sent as a persisted-query hash) with METHOD_NOT_ALLOWED, answered as 405.
-    execute_one(&h, &headers, pre, req.data(ReadOnlyRequest), media, true).await
+    execute_one(
+        &h,
+        &headers,
+        pre,
+        req.data(ReadOnlyRequest),
+        media,
+        true,
+        parts,
+    )
+    .await
+}
+
+/// An anonymous request (no `Authorization` header at all).
+fn is_anonymous(headers: &HeaderMap) -> bool {
+    headers.get(header::AUTHORIZATION).is_none()
+}
+
+/// The cache key's request parts, for anonymous requests while the response cache is on.
+fn cache_parts(
+    h: &Http,
+    headers: &HeaderMap,
+    parts: impl FnOnce() -> Option<Parts>,
+) -> Option<Parts> {
+    if h.cache.is_some() && is_anonymous(headers) {
+        parts()
+    } else {
+        None
+    }
 }
 
 /// The parameters of a query string (application/x-www-form-urlencoded), strictly: a `%` that
@@ -417,13 +466,20 @@ async fn authentication(
     }
 }
 
+/// An executed operation.
+struct Ran {
+    resp: GqlResponse,
+    /// The operation that ran is a query.
+    query: bool,
+}
+
 /// Refuses a bad token, checks the document size, runs with the timeout.
 async fn run(
     h: &Http,
     headers: &HeaderMap,
     auth: &Authenticated,
     req: async_graphql::Request,
-) -> Result<GqlResponse, Response> {
+) -> Result<Ran, Response> {
     let viewer = match auth.0.as_ref() {
         Ok(v) => v.clone(),
         Err(e) => {
@@ -437,16 +493,25 @@ async fn run(
         }
     };
     if req.query.len() > h.state.config.max_document_bytes {
-        return Ok(GqlResponse::from_errors(vec![limit_error(
-            "LIMIT_EXCEEDED",
-            format!(
-                "Forespørgslen er for stor; højst {} bytes er tilladt.",
-                h.state.config.max_document_bytes
-            ),
-        )]));
+        return Ok(Ran {
+            resp: GqlResponse::from_errors(vec![limit_error(
+                "LIMIT_EXCEEDED",
+                format!(
+                    "Forespørgslen er for stor; højst {} bytes er tilladt.",
+                    h.state.config.max_document_bytes
+                ),
+            )]),
+            query: false,
+        });
     }
     let op_slot = OperationName::default();
-    let req = loaders::per_request(&h.state.db, req.data(viewer).data(op_slot.clone()));
+    let query_slot = SelectedIsQuery::default();
+    let req = loaders::per_request(
+        &h.state.db,
+        req.data(viewer)
+            .data(op_slot.clone())
+            .data(query_slot.clone()),
+    );
     let start = Instant::now();
     let timeout = Duration::from_secs(h.state.config.request_timeout_secs);
     let mut resp = match tokio::time::timeout(timeout, h.schema.execute(req)).await {
@@ -465,7 +530,10 @@ async fn run(
     let op = op_slot.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
     h.metrics
         .graphql(op.as_deref(), &outcome, start.elapsed().as_secs_f64());
-    Ok(resp)
+    Ok(Ran {
+        resp,
+        query: query_slot.0.load(Ordering::Relaxed),
+    })
 }
 
 fn code_of(e: &ServerError) -> Option<String> {
@@ -527,15 +595,32 @@ fn code_of_ext(ext: &ErrorExtensionValues) -> Option<()> {
     ext.get("code").map(|_| ())
 }
 
-/// The response body; a request error has no `data` entry at all (GraphQL over HTTP).
-fn response_body(resp: &GqlResponse) -> serde_json::Result<Vec<u8>> {
-    let mut v = serde_json::to_value(resp)?;
-    if is_request_error(resp) {
-        if let Some(o) = v.as_object_mut() {
-            o.remove("data");
+/// A response as it is sent: serialized straight from async-graphql's values, whose objects
+/// keep the order of the selection set (GraphQL spec 7.1: a response's keys SHOULD follow it;
+/// a trip through `serde_json::Value` would sort them). A request error has no `data` entry at
+/// all (GraphQL over HTTP).
+#[derive(Serialize)]
+struct Body<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a async_graphql::Value>,
+    #[serde(skip_serializing_if = "<[ServerError]>::is_empty")]
+    errors: &'a [ServerError],
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    extensions: &'a BTreeMap<String, async_graphql::Value>,
+}
+
+impl<'a> Body<'a> {
+    fn of(resp: &'a GqlResponse) -> Body<'a> {
+        Body {
+            data: (!is_request_error(resp)).then_some(&resp.data),
+            errors: &resp.errors,
+            extensions: &resp.extensions,
         }
     }
-    serde_json::to_vec(&v)
+}
+
+fn response_body(resp: &GqlResponse) -> serde_json::Result<Vec<u8>> {
+    serde_json::to_vec(&Body::of(resp))
 }
 
 /// A request error: nothing was executed (parse, validation, limits).
@@ -552,6 +637,71 @@ fn content_type(media: Media) -> HeaderValue {
     })
 }
 
+/// `Cache-Control` of anonymous GET query responses: revalidate every time unless the operator
+/// chose a max-age (`--cache-max-age-secs`).
+fn cache_control(h: &Http) -> HeaderValue {
+    match h.state.config.cache_max_age_secs {
+        0 => HeaderValue::from_static("public, no-cache"),
+        n => HeaderValue::from_str(&format!("public, max-age={n}"))
+            .unwrap_or(HeaderValue::from_static("public, no-cache")),
+    }
+}
+
+/// What the answer of an anonymous GET query varies with.
+const VARY: &str = "Accept, Authorization, Accept-Encoding";
+
+/// A successful answer from its entry: for GET with the cache headers (304 when
+/// `If-None-Match` matches), in the client's preferred coding when a variant is kept.
+fn answer(h: &Http, headers: &HeaderMap, entry: &Entry, media: Media, is_get: bool) -> Response {
+    if is_get && not_modified(headers, entry) {
+        return not_modified_response(h, entry);
+    }
+    let coding = response_cache::preferred_coding(headers);
+    let mut out = match entry.variant(coding) {
+        Some((bytes, name)) => {
+            let mut r = (StatusCode::OK, bytes.clone()).into_response();
+            r.headers_mut()
+                .insert(header::CONTENT_ENCODING, HeaderValue::from_static(name));
+            r
+        }
+        None => (StatusCode::OK, entry.body.clone()).into_response(),
+    };
+    let hs = out.headers_mut();
+    hs.insert(header::CONTENT_TYPE, content_type(media));
+    if is_get {
+        hs.insert(header::CACHE_CONTROL, cache_control(h));
+        hs.insert(header::VARY, HeaderValue::from_static(VARY));
+        if let Ok(v) = HeaderValue::from_str(&entry.etag) {
+            hs.insert(header::ETAG, v);
+        }
+    } else {
+        hs.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if hs.contains_key(header::CONTENT_ENCODING) {
+            hs.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+        }
+    }
+    out
+}
+
+fn not_modified(headers: &HeaderMap, entry: &Entry) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| entry.matches(v))
+}
+
+fn not_modified_response(h: &Http, entry: &Entry) -> Response {
+    let mut nm = StatusCode::NOT_MODIFIED.into_response();
+    let hs = nm.headers_mut();
+    hs.insert(header::CACHE_CONTROL, cache_control(h));
+    hs.insert(header::VARY, HeaderValue::from_static(VARY));
+    if let Ok(v) = HeaderValue::from_str(&entry.etag) {
+        hs.insert(header::ETAG, v);
+    }
+    nm
+}
+
 async fn execute_one(
     h: &Http,
     headers: &HeaderMap,
@@ -559,9 +709,37 @@ async fn execute_one(
     req: async_graphql::Request,
     media: Media,
     is_get: bool,
+    parts: Option<Parts>,
 ) -> Response {
+    let anonymous = is_anonymous(headers);
+    // The moment the answer is for, read before executing: an answer computed while a write
+    // commits is filed under the version before it and never served after it.
+    let cache = h.cache.as_deref().filter(|_| anonymous);
+    let key = match (cache, parts) {
+        (Some(_), Some(p)) => {
+            let registers = p.registers;
+            let day = crate::domain::day::copenhagen_day(h.state.clock.now());
+            Some((p.key(media, day, h.state.changes.version()), registers))
+        }
+        _ => None,
+    };
+    if let (Some(cache), Some((key, false))) = (cache, &key) {
+        match cache.get(key) {
+            Some(entry) => {
+                let out = answer(h, headers, &entry, media, is_get);
+                h.metrics
+                    .response_cache(if out.status() == StatusCode::NOT_MODIFIED {
+                        Lookup::NotModified
+                    } else {
+                        Lookup::Hit
+                    });
+                return out;
+            }
+            None => h.metrics.response_cache(Lookup::Miss),
+        }
+    }
     let auth = authentication(h, headers, pre).await;
-    let resp = match run(h, headers, &auth, req).await {
+    let Ran { resp, query } = match run(h, headers, &auth, req).await {
         Ok(r) => r,
         Err(http) => return http,
     };
@@ -586,46 +764,24 @@ async fn execute_one(
         Ok(b) => b,
         Err(_) => return internal(media),
     };
-    let mut out = (status, body.clone()).into_response();
+    let success = status == StatusCode::OK && resp.errors.is_empty();
+    let store = success && query && key.is_some();
+    if success && (store || (is_get && anonymous)) {
+        let entry = Arc::new(Entry::new(body, store));
+        if let (Some(cache), Some((key, _))) = (cache, key) {
+            if store {
+                cache.insert(key, entry.clone());
+            }
+        }
+        return answer(h, headers, &entry, media, is_get);
+    }
+    let mut out = (status, body).into_response();
     let hs = out.headers_mut();
     hs.insert(header::CONTENT_TYPE, content_type(media));
     if status == StatusCode::METHOD_NOT_ALLOWED {
         hs.insert(header::ALLOW, HeaderValue::from_static("POST"));
     }
-    let anonymous = headers.get(header::AUTHORIZATION).is_none();
-    if is_get && anonymous && status == StatusCode::OK && resp.errors.is_empty() {
-        // Cacheable: the ETag is a hash of the response, so it changes with the data.
-        let etag = format!("\"{:x}\"", Sha256::digest(&body));
-        let max_age = h.state.config.cache_max_age_secs;
-        if let Ok(v) = HeaderValue::from_str(&format!("public, max-age={max_age}")) {
-            hs.insert(header::CACHE_CONTROL, v);
-        }
-        hs.insert(
-            header::VARY,
-            HeaderValue::from_static("Accept, Authorization"),
-        );
-        let matches = headers
-            .get(header::IF_NONE_MATCH)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| {
-                v.split(',')
-                    .any(|t| t.trim().trim_start_matches("W/") == etag)
-            });
-        if let Ok(v) = HeaderValue::from_str(&etag) {
-            hs.insert(header::ETAG, v);
-        }
-        if matches {
-            let mut nm = StatusCode::NOT_MODIFIED.into_response();
-            for k in [header::ETAG, header::CACHE_CONTROL, header::VARY] {
-                if let Some(v) = out.headers().get(&k).cloned() {
-                    nm.headers_mut().insert(k, v);
-                }
-            }
-            return nm;
-        }
-    } else {
-        hs.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
+    hs.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     out
 }
 
@@ -640,11 +796,12 @@ async fn execute_batch(
     let mut out = Vec::with_capacity(reqs.len());
     for r in reqs {
         match run(h, headers, &auth, r).await {
-            Ok(resp) => out.push(resp),
+            Ok(ran) => out.push(ran.resp),
             Err(http) => return http,
         }
     }
-    let body = match serde_json::to_vec(&BatchResponse::Batch(out)) {
+    let bodies: Vec<Body<'_>> = out.iter().map(Body::of).collect();
+    let body = match serde_json::to_vec(&bodies) {
         Ok(b) => b,
         Err(_) => return internal(media),
     };

@@ -1,7 +1,8 @@
 //! `/metrics` in the Prometheus text format: GraphQL requests by operation and outcome, latency
-//! histograms, HTTP responses by path and status, rate limit refusals, database pool state and
-//! lock counts.
+//! histograms, HTTP responses by path and status, rate limit refusals, response cache lookups
+//! and size, database pool state and lock counts.
 use super::rate_limit::Kind;
+use super::response_cache::{Lookup, ResponseCache};
 use crate::app::AppState;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -26,7 +27,15 @@ struct Inner {
     http: BTreeMap<(String, u16), u64>,
     /// Requests refused by the rate limits: anonymous, authenticated.
     rate_limited: [u64; 2],
+    /// Response cache lookups: hit, miss, not_modified.
+    response_cache: [u64; 3],
 }
+
+const LOOKUPS: [(Lookup, &str); 3] = [
+    (Lookup::Hit, "hit"),
+    (Lookup::Miss, "miss"),
+    (Lookup::NotModified, "not_modified"),
+];
 
 #[derive(Default)]
 pub struct Metrics(Mutex<Inner>);
@@ -83,7 +92,15 @@ impl Metrics {
         m.rate_limited[usize::from(kind == Kind::Authenticated)] += 1;
     }
 
-    pub async fn render(&self, st: &AppState) -> String {
+    /// A lookup in the response cache.
+    pub(crate) fn response_cache(&self, result: Lookup) {
+        let mut m = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(i) = LOOKUPS.iter().position(|(l, _)| *l == result) {
+            m.response_cache[i] += 1;
+        }
+    }
+
+    pub(crate) async fn render(&self, st: &AppState, cache: Option<&ResponseCache>) -> String {
         let mut out = String::new();
         {
             let m = self.0.lock().unwrap_or_else(|e| e.into_inner());
@@ -126,7 +143,19 @@ impl Metrics {
                     kind.label()
                 );
             }
+            out.push_str("# HELP plejeoverblik_response_cache_total Response cache lookups of anonymous queries: hit (answered from the cache), not_modified (304 from the cache), miss.\n# TYPE plejeoverblik_response_cache_total counter\n");
+            for ((_, label), n) in LOOKUPS.iter().zip(m.response_cache) {
+                let _ = writeln!(
+                    out,
+                    "plejeoverblik_response_cache_total{{result=\"{label}\"}} {n}"
+                );
+            }
         }
+        let (bytes, entries) = cache.map_or((0, 0), |c| (c.bytes(), c.len()));
+        out.push_str("# HELP plejeoverblik_response_cache_bytes Bytes held by the response cache (answers, their compressed variants and keys).\n# TYPE plejeoverblik_response_cache_bytes gauge\n");
+        let _ = writeln!(out, "plejeoverblik_response_cache_bytes {bytes}");
+        out.push_str("# HELP plejeoverblik_response_cache_entries Answers held by the response cache.\n# TYPE plejeoverblik_response_cache_entries gauge\n");
+        let _ = writeln!(out, "plejeoverblik_response_cache_entries {entries}");
         let (size, idle) = crate::store::pool_state(&st.db);
         out.push_str("# HELP plejeoverblik_db_pool_connections Database pool connections.\n# TYPE plejeoverblik_db_pool_connections gauge\n");
         let _ = writeln!(

@@ -1,12 +1,15 @@
 //! The HTTP surface: `/graphql` (GraphQL over HTTP: POST, and GET for queries), the
-//! playground at `/` with its assets under `/assets/`, `/healthz`, `/readyz` and `/metrics`.
-//! `/graphql` is rate limited per client (`rate_limit`).
+//! playground at `/` with its assets under `/assets/`, the open-data files under `/data/`,
+//! `/healthz`, `/readyz` and `/metrics`. `/graphql` and `/data` are rate limited per client
+//! (`rate_limit`); anonymous queries are answered from the response cache when they can be
+//! (`response_cache`). Every response is compressed (gzip or brotli) when the client accepts it.
 mod graphql;
 pub mod metrics;
 pub mod open_data;
 pub mod playground;
 mod rate_limit;
 mod request_id;
+mod response_cache;
 pub mod server;
 
 pub use playground::{playground_html, PLAYGROUND_OPERATIONS};
@@ -19,6 +22,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use std::sync::Arc;
+use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 #[derive(Clone)]
@@ -30,6 +34,8 @@ pub(crate) struct Http {
     pub files: Arc<open_data::FileCache>,
     /// `None`: rate limiting is off.
     pub rate_limits: Option<Arc<rate_limit::RateLimits>>,
+    /// `None`: the response cache is off.
+    pub cache: Option<Arc<response_cache::ResponseCache>>,
 }
 
 pub use rate_limit::parse_trusted_proxy;
@@ -47,6 +53,7 @@ pub fn router(state: AppState) -> Router {
         metrics: metrics.clone(),
         rate_limits: rate_limit::RateLimits::from_config(&c),
         files: Arc::default(),
+        cache: response_cache::ResponseCache::new(c.response_cache_bytes).map(Arc::new),
     };
     let origins: Vec<HeaderValue> = c
         .cors_origins
@@ -93,6 +100,9 @@ pub fn router(state: AppState) -> Router {
             metrics,
             request_id::layer,
         ))
+        // gzip or brotli by Accept-Encoding, with `Vary: Accept-Encoding`; leaves alone the
+        // cached answers that already carry their Content-Encoding, and 304s (no body).
+        .layer(CompressionLayer::new())
         .with_state(h)
 }
 
@@ -109,7 +119,7 @@ async fn readyz(State(h): State<Http>) -> Response {
 }
 
 async fn metrics_endpoint(State(h): State<Http>) -> Response {
-    let body = h.metrics.render(&h.state).await;
+    let body = h.metrics.render(&h.state, h.cache.as_deref()).await;
     (
         [(
             header::CONTENT_TYPE,

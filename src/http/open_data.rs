@@ -150,13 +150,11 @@ fn csv_of(rows: &[Tilbud<'_>]) -> Result<Vec<u8>, csv::Error> {
 /// same for everybody until the data change, so they are made once. Bounded by the number of
 /// kommuner x formats x days asked; cleared when the version moves. (A map and a mutex are
 /// enough for this handful of entries; the GraphQL response cache is the general one.)
+type FileKey = (bool, Option<String>, NaiveDate);
+type FileEntry = Arc<(Vec<u8>, String)>;
+
 #[derive(Default)]
-pub struct FileCache(
-    Mutex<(
-        i64,
-        HashMap<(bool, Option<String>, NaiveDate), Arc<(Vec<u8>, String)>>,
-    )>,
-);
+pub struct FileCache(Mutex<(i64, HashMap<FileKey, FileEntry>)>);
 
 fn error(status: StatusCode, code: &str, msg: &str) -> Response {
     let body =

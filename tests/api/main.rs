@@ -18,4 +18,5 @@ mod preview_issues;
 mod rate_limit;
 mod read_model;
 mod resilience;
+mod response_cache;
 mod search;
