@@ -133,10 +133,21 @@ impl Parts {
         extensions: Option<&Value>,
     ) -> Option<Parts> {
         let query = query.and_then(Value::as_str).unwrap_or("");
-        let hash = extensions
-            .and_then(|e| e.get("persistedQuery"))
+        let persisted = extensions.and_then(|e| e.get("persistedQuery"));
+        let hash = persisted
             .and_then(|p| p.get("sha256Hash"))
             .and_then(Value::as_str);
+        if persisted.is_some() && hash.is_none() {
+            // A malformed persisted-query extension is the executor's to refuse, never a hit.
+            return None;
+        }
+        if extensions.is_some_and(|e| {
+            e.as_object()
+                .is_some_and(|o| o.keys().any(|k| k != "persistedQuery"))
+        }) {
+            // Other extensions may change the answer: not keyed, not cached.
+            return None;
+        }
         let (document, registers) = match hash {
             Some(h) => (format!("sha256:{h}"), !query.is_empty()),
             None if !query.is_empty() => (query.to_string(), false),
