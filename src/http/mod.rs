@@ -1,8 +1,9 @@
 //! The HTTP surface: `/graphql` (GraphQL over HTTP: POST, and GET for queries), the
-//! playground at `/` with its assets under `/assets/`, `/healthz`, `/readyz` and `/metrics`.
+//! playground at `/` (its assets under `/assets/`, `page`), `/healthz`, `/readyz` and `/metrics`.
 //! `/graphql` is rate limited per client (`rate_limit`).
 mod graphql;
 pub mod metrics;
+pub mod page;
 pub mod playground;
 mod rate_limit;
 mod request_id;
@@ -78,7 +79,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(limited)
         .route("/", get(playground::page))
-        .route("/assets/{*path}", get(playground::asset))
+        .route("/assets/{*path}", get(page::asset))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_endpoint))
