@@ -1,5 +1,6 @@
 //! The HTTP surface: `/graphql` (GraphQL over HTTP: POST, and GET for queries), the
-//! playground at `/` (its assets under `/assets/`, `page`), `/healthz`, `/readyz` and `/metrics`.
+//! playground at `/`, the citizen search at `/soeg` (their assets under `/assets/`, `page`),
+//! `/healthz`, `/readyz` and `/metrics`.
 //! `/graphql` is rate limited per client (`rate_limit`).
 mod graphql;
 pub mod metrics;
@@ -8,6 +9,7 @@ pub mod playground;
 mod rate_limit;
 mod request_id;
 pub mod server;
+pub mod soeg;
 
 pub use playground::{playground_html, PLAYGROUND_OPERATIONS};
 
@@ -79,6 +81,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(limited)
         .route("/", get(playground::page))
+        .route("/soeg", get(soeg::page))
         .route("/assets/{*path}", get(page::asset))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))

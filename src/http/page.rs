@@ -1,4 +1,5 @@
-//! What the HTML pages served by the binary share (the playground at `/`): files embedded in the binary and served under `/assets/` (vendored files under a
+//! What the HTML pages served by the binary share (the playground at `/`, the citizen search at
+//! `/soeg`): files embedded in the binary and served under `/assets/` (vendored files under a
 //! versioned path, our own under a name with a hash of their content, both cached for a year),
 //! a fresh nonce per page response, the page's Content-Security-Policy and the security headers.
 //! Each page keeps its own [`Assets`]; [`asset`] serves all of them.
@@ -115,7 +116,7 @@ pub fn json_in_html(v: &serde_json::Value) -> String {
 
 /// `GET /assets/{*path}`: a file of any page's [`Assets`].
 pub async fn asset(Path(path): Path<String>) -> Response {
-    let found = super::playground::find_asset(&path);
+    let found = super::playground::find_asset(&path).or_else(|| super::soeg::find_asset(&path));
     let mut resp = match found {
         Some(a) => (
             [
