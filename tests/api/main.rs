@@ -19,3 +19,4 @@ mod rate_limit;
 mod read_model;
 mod resilience;
 mod search;
+mod soeg;
