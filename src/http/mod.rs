@@ -1,16 +1,19 @@
 //! The HTTP surface: `/graphql` (GraphQL over HTTP: POST, and GET for queries), the
-//! playground at `/` with its assets under `/assets/`, the open-data files under `/data/`,
-//! `/healthz`, `/readyz` and `/metrics`. `/graphql` and `/data` are rate limited per client
-//! (`rate_limit`); anonymous queries are answered from the response cache when they can be
-//! (`response_cache`). Every response is compressed (gzip or brotli) when the client accepts it.
+//! playground at `/` and the citizen search at `/soeg` (their assets under `/assets/`, `page`),
+//! the open-data files under `/data/`, `/healthz`, `/readyz` and `/metrics`. `/graphql` and
+//! `/data` are rate limited per client (`rate_limit`); anonymous queries are answered from the
+//! response cache when they can be (`response_cache`). Every response is compressed (gzip or
+//! brotli) when the client accepts it.
 mod graphql;
 pub mod metrics;
 pub mod open_data;
+pub mod page;
 pub mod playground;
 mod rate_limit;
 mod request_id;
 mod response_cache;
 pub mod server;
+pub mod soeg;
 
 pub use playground::{playground_html, PLAYGROUND_OPERATIONS};
 
@@ -90,7 +93,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(limited)
         .route("/", get(playground::page))
-        .route("/assets/{*path}", get(playground::asset))
+        .route("/soeg", get(soeg::page))
+        .route("/assets/{*path}", get(page::asset))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_endpoint))

@@ -2,11 +2,8 @@
 //! development-token field for every tab. GraphiQL and React are vendored under `assets/vendor/`
 //! and embedded in the binary, so the page works offline and under a strict
 //! Content-Security-Policy (no third-party host, no inline script).
-use axum::extract::Path;
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
-use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use super::page::{self, Asset, Assets, CSS, JS};
+use axum::response::Response;
 use std::sync::LazyLock;
 
 /// The example operations of `playground/`, offered as tabs in the playground: a Danish title
@@ -85,14 +82,6 @@ pub fn first_operation_name(doc: &str) -> Option<&str> {
         })
 }
 
-struct Asset {
-    content_type: &'static str,
-    body: &'static [u8],
-}
-
-const JS: &str = "text/javascript; charset=utf-8";
-const CSS: &str = "text/css; charset=utf-8";
-
 /// Vendored files: the version is in the path, so they are cached for a year.
 const VENDOR: &[(&str, &str, &[u8])] = &[
     (
@@ -134,52 +123,20 @@ const OWN: &[(&str, &str, &str, &[u8])] = &[
     ),
 ];
 
-struct Assets {
-    by_path: HashMap<String, Asset>,
-    /// The URL of each file, by its name in `VENDOR` or `stem.ext` in `OWN`.
-    url: HashMap<&'static str, String>,
+static ASSETS: LazyLock<Assets> = LazyLock::new(|| Assets::new(VENDOR, OWN));
+
+/// Every asset path of the playground under `/assets/` with its content type (for tests).
+pub fn asset_paths() -> Vec<(String, &'static str)> {
+    ASSETS.paths()
 }
 
-static ASSETS: LazyLock<Assets> = LazyLock::new(|| {
-    let mut by_path = HashMap::new();
-    let mut url = HashMap::new();
-    for &(path, content_type, body) in VENDOR {
-        by_path.insert(path.to_string(), Asset { content_type, body });
-        url.insert(path, format!("/assets/{path}"));
-    }
-    for &(stem, ext, content_type, body) in OWN {
-        let hash = Sha256::digest(body);
-        let hex: String = hash.iter().take(6).map(|b| format!("{b:02x}")).collect();
-        let path = format!("{stem}.{hex}.{ext}");
-        url.insert(
-            match ext {
-                "js" => "playground.js",
-                _ => "playground.css",
-            },
-            format!("/assets/{path}"),
-        );
-        by_path.insert(path, Asset { content_type, body });
-    }
-    Assets { by_path, url }
-});
-
-/// Every asset path under `/assets/` with its content type (for tests).
-pub fn asset_paths() -> Vec<(String, &'static str)> {
-    let mut v: Vec<_> = ASSETS
-        .by_path
-        .iter()
-        .map(|(p, a)| (format!("/assets/{p}"), a.content_type))
-        .collect();
-    v.sort();
-    v
+/// A playground file by its path under `/assets/`.
+pub(crate) fn find_asset(path: &str) -> Option<&'static Asset> {
+    ASSETS.get(path)
 }
 
 fn url(name: &str) -> &str {
-    ASSETS
-        .url
-        .get(name)
-        .map(String::as_str)
-        .unwrap_or("/assets/")
+    ASSETS.url(name)
 }
 
 /// The Content-Security-Policy of the playground page. Styles: GraphiQL's dialogs (Radix UI's
@@ -195,27 +152,6 @@ pub fn content_security_policy(nonce: &str) -> String {
     )
 }
 
-/// Headers that every playground response carries.
-fn security_headers(resp: &mut Response) {
-    let h = resp.headers_mut();
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-}
-
-/// Escapes JSON for a `<script type="application/json">` element (no `</script>`, no `<!--`).
-fn json_in_html(v: &serde_json::Value) -> String {
-    v.to_string()
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
-}
-
 /// The playground page; `nonce` goes into the CSP header and the page.
 pub fn playground_html(nonce: &str) -> String {
     let tabs: Vec<serde_json::Value> = PLAYGROUND_OPERATIONS
@@ -224,7 +160,10 @@ pub fn playground_html(nonce: &str) -> String {
         .collect();
     include_str!("../../playground/index.html")
         .replace("{{NONCE}}", nonce)
-        .replace("{{TABS}}", &json_in_html(&serde_json::Value::Array(tabs)))
+        .replace(
+            "{{TABS}}",
+            &page::json_in_html(&serde_json::Value::Array(tabs)),
+        )
         .replace(
             "{{GRAPHIQL_CSS}}",
             url("vendor/graphiql-3.9.0/graphiql.min.css"),
@@ -246,42 +185,8 @@ pub fn playground_html(nonce: &str) -> String {
 }
 
 pub async fn page() -> Response {
-    let nonce = uuid::Uuid::new_v4().simple().to_string();
-    let mut resp = (
-        [
-            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
-        playground_html(&nonce),
-    )
-        .into_response();
-    if let Ok(v) = HeaderValue::from_str(&content_security_policy(&nonce)) {
-        resp.headers_mut()
-            .insert(header::CONTENT_SECURITY_POLICY, v);
-    }
-    security_headers(&mut resp);
-    resp
-}
-
-pub async fn asset(Path(path): Path<String>) -> Response {
-    let mut resp = match ASSETS.by_path.get(&path) {
-        Some(a) => (
-            [
-                (header::CONTENT_TYPE, a.content_type),
-                (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
-            ],
-            a.body,
-        )
-            .into_response(),
-        None => (
-            StatusCode::NOT_FOUND,
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            "findes ikke",
-        )
-            .into_response(),
-    };
-    security_headers(&mut resp);
-    resp
+    let nonce = page::nonce();
+    page::html_response(playground_html(&nonce), &content_security_policy(&nonce))
 }
 
 #[cfg(test)]
@@ -302,13 +207,5 @@ mod tests {
                 "{title}"
             );
         }
-    }
-
-    #[test]
-    fn tabs_json_cannot_close_the_script_element() {
-        let s = json_in_html(&serde_json::json!(["</script><!-- &"]));
-        assert!(!s.contains('<') && !s.contains('>') && !s.contains('&'));
-        let back: serde_json::Value = serde_json::from_str(&s).expect("json");
-        assert_eq!(back[0], "</script><!-- &");
     }
 }

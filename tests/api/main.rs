@@ -20,3 +20,4 @@ mod read_model;
 mod resilience;
 mod response_cache;
 mod search;
+mod soeg;

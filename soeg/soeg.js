@@ -1,0 +1,512 @@
+// The citizen search at /soeg: the public GraphQL API only (anonymous `kommuner` and `search`,
+// POST to /graphql), no token, no other host. The URL is the state of a search
+// (?kommune=Roskilde&type=helhedspleje&dato=2026-12-01&lat=55.64&lon=12.08), so a search can be
+// linked and the browser's back button works. Everything shown is set with textContent, never
+// as HTML. Served from /assets under the page's Content-Security-Policy (no inline script).
+
+const PAGE_SIZE = 20;
+
+const SEARCH = `query Soeg($kommune: String!, $kind: SearchKind, $date: Date, $near: PunktInput, $first: Int, $after: String) {
+  search(kommune: $kommune, kind: $kind, date: $date, near: $near, first: $first, after: $after) {
+    totalCount
+    kommuneKode
+    dato
+    pageInfo { hasNextPage endCursor }
+    edges {
+      distanceKm
+      node {
+        id navn kind boligtype antalBoliger
+        adresse { vejnavn postnummer by }
+        kommune { kode navn }
+        kontakt { telefon email web }
+      }
+      serviceleverance { type beskrivelse startdato slutdato }
+    }
+  }
+}`;
+
+const KOMMUNER = 'query Kommuner { kommuner { kode navn } }';
+
+const KINDS = {
+  plejebolig: { api: 'PLEJEENHED', one: 'sted med plejeboliger', many: 'steder med plejeboliger', title: 'Plejeboliger' },
+  helhedspleje: { api: 'HELHEDSPLEJEENHED', one: 'leverandør af helhedspleje', many: 'leverandører af helhedspleje', title: 'Helhedspleje' },
+};
+
+/** The agreement types in Danish, with a line for citizens. */
+const AFTALETYPER = {
+  DRIFTSOVERENSKOMST: ['Driftsoverenskomst', 'Privat leverandør med aftale med kommunen'],
+  MYNDIGHEDSPRODUKTION: ['Myndighedsproduktion', 'Kommunens eget tilbud'],
+  LOKALPLEJEHJEM: ['Lokalplejehjem', 'Oprettet af kommunen og drevet selvstændigt'],
+  FRIPLEJEBOLIG: ['Friplejebolig', 'Privat tilbud godkendt af staten'],
+};
+
+const BOLIGTYPER = {
+  PLEJEBOLIG: 'Plejebolig',
+  FRIPLEJEBOLIG: 'Friplejebolig',
+  LOKALPLEJEHJEM: 'Lokalplejehjem',
+};
+
+const $ = (id) => document.getElementById(id);
+const form = $('soegning');
+const fields = {
+  kommune: $('kommune'),
+  dato: $('dato'),
+  lat: $('lat'),
+  lon: $('lon'),
+};
+const errors = {
+  kommune: $('kommune-fejl'),
+  dato: $('dato-fejl'),
+  punkt: $('punkt-fejl'),
+};
+const statusEl = $('status');
+const alertEl = $('fejl');
+const hitsEl = $('hits');
+const moreBtn = $('vis-flere');
+const positionBtn = $('min-position');
+const resultsEl = $('resultater');
+
+/** kode → navn, filled by `kommuner`. */
+const kommuneNavn = new Map();
+let kommunerLoaded = null;
+
+/** The search shown: its parameters, the cursor of its last hit and how many are shown. */
+let current = null;
+let generation = 0;
+let inflight = null;
+/** Finished searches and "Vis flere" (in `data-done` of the results, for tests). */
+let done = 0;
+function finished() {
+  resultsEl.dataset.done = String(++done);
+  hitsEl.removeAttribute('aria-busy');
+}
+
+// ---- Dates and numbers in Danish -----------------------------------------------------------
+
+/** Today in Europe/Copenhagen as YYYY-MM-DD (the API's default day). */
+function today() {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Copenhagen', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+}
+
+const dayFormat = new Intl.DateTimeFormat('da-DK', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+function formatDay(iso) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso ?? '');
+  if (!m) return iso ?? '';
+  return dayFormat.format(new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))));
+}
+
+const kmFormat = new Intl.NumberFormat('da-DK', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+const coordFormat = new Intl.NumberFormat('da-DK', { maximumFractionDigits: 6, useGrouping: false });
+const countFormat = new Intl.NumberFormat('da-DK');
+
+/** A coordinate typed the Danish way (56,1535) or the English way (56.1535); NaN when not a number. */
+function parseCoord(s) {
+  const t = String(s ?? '').trim().replace(',', '.');
+  if (!/^[-+]?\d{1,3}(\.\d+)?$/.test(t)) return Number.NaN;
+  return Number(t);
+}
+
+// ---- The URL as state ------------------------------------------------------------------------
+
+/** The search the URL asks for, or null when it names no kommune. */
+function stateFromUrl() {
+  const q = new URLSearchParams(location.search);
+  const kommune = (q.get('kommune') ?? '').trim();
+  const type = q.get('type') === 'helhedspleje' ? 'helhedspleje' : 'plejebolig';
+  const dato = /^\d{4}-\d{2}-\d{2}$/.test(q.get('dato') ?? '') ? q.get('dato') : '';
+  const lat = parseCoord(q.get('lat'));
+  const lon = parseCoord(q.get('lon'));
+  const near = Number.isFinite(lat) && Number.isFinite(lon) ? { lat, lon } : null;
+  return { kommune, type, dato, near };
+}
+
+function urlOf(s) {
+  const q = new URLSearchParams();
+  if (s.kommune) q.set('kommune', s.kommune);
+  q.set('type', s.type);
+  if (s.dato) q.set('dato', s.dato);
+  if (s.near) {
+    q.set('lat', String(s.near.lat));
+    q.set('lon', String(s.near.lon));
+  }
+  return `${location.pathname}?${q}`;
+}
+
+function fillForm(s) {
+  fields.kommune.value = s.kommune;
+  form.elements.type.value = s.type;
+  fields.dato.value = s.dato || today();
+  fields.lat.value = s.near ? coordFormat.format(s.near.lat) : '';
+  fields.lon.value = s.near ? coordFormat.format(s.near.lon) : '';
+}
+
+// ---- Field errors ----------------------------------------------------------------------------
+
+function setError(name, message, inputs) {
+  errors[name].textContent = message ?? '';
+  for (const input of inputs) {
+    if (message) input.setAttribute('aria-invalid', 'true');
+    else input.removeAttribute('aria-invalid');
+  }
+}
+
+function clearErrors() {
+  setError('kommune', null, [fields.kommune]);
+  setError('dato', null, [fields.dato]);
+  setError('punkt', null, [fields.lat, fields.lon]);
+  alertEl.textContent = '';
+}
+
+/** The search the form asks for, or null (with the errors shown and focus on the first). */
+function stateFromForm() {
+  clearErrors();
+  let first = null;
+  const kommune = fields.kommune.value.trim();
+  if (!kommune) {
+    setError('kommune', 'Vælg en kommune.', [fields.kommune]);
+    first ??= fields.kommune;
+  }
+  const dato = fields.dato.value;
+  if (fields.dato.validity.badInput || (dato && !/^\d{4}-\d{2}-\d{2}$/.test(dato))) {
+    setError('dato', 'Angiv en gyldig dato.', [fields.dato]);
+    first ??= fields.dato;
+  }
+  let near = null;
+  const latText = fields.lat.value.trim();
+  const lonText = fields.lon.value.trim();
+  if (latText || lonText) {
+    const lat = parseCoord(latText);
+    const lon = parseCoord(lonText);
+    if (!(lat >= -90 && lat <= 90) || !(lon >= -180 && lon <= 180)) {
+      setError('punkt', 'Angiv både breddegrad (-90 til 90) og længdegrad (-180 til 180) som tal, fx 56,1535 og 10,2045, eller ryd punktet.', [fields.lat, fields.lon]);
+      first ??= Number.isFinite(lat) && lat >= -90 && lat <= 90 ? fields.lon : fields.lat;
+    } else {
+      near = { lat, lon };
+    }
+  }
+  if (first) {
+    first.focus();
+    return null;
+  }
+  const type = form.elements.type.value === 'helhedspleje' ? 'helhedspleje' : 'plejebolig';
+  // Today is the default day: a link without a date always means "today".
+  return { kommune, type, dato: dato && dato !== today() ? dato : '', near };
+}
+
+// ---- GraphQL ---------------------------------------------------------------------------------
+
+class ApiError extends Error {
+  constructor(message, field) {
+    super(message);
+    this.field = field;
+  }
+}
+
+async function graphql(query, variables, signal) {
+  let resp;
+  try {
+    resp = await fetch('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
+      body: JSON.stringify({ query, variables }),
+      signal,
+      credentials: 'omit',
+    });
+  } catch (e) {
+    if (e.name === 'AbortError') throw e;
+    throw new ApiError('Der er ingen forbindelse til Plejeoverblik. Prøv igen om lidt.');
+  }
+  if (resp.status === 429) throw new ApiError('Der er mange søgninger lige nu. Vent et øjeblik, og prøv igen.');
+  let body = null;
+  try {
+    body = await resp.json();
+  } catch {
+    body = null;
+  }
+  const err = body?.errors?.[0];
+  if (err) {
+    const fieldsOf = err.extensions?.fields;
+    const field = Array.isArray(fieldsOf) ? fieldsOf[0] : undefined;
+    throw new ApiError(err.message || 'Søgningen mislykkedes.', field);
+  }
+  if (!resp.ok || !body?.data) throw new ApiError('Søgningen mislykkedes. Prøv igen om lidt.');
+  return body.data;
+}
+
+function loadKommuner() {
+  kommunerLoaded ??= graphql(KOMMUNER, {})
+    .then((data) => {
+      const list = [...data.kommuner].sort((a, b) => a.navn.localeCompare(b.navn, 'da'));
+      const options = document.createDocumentFragment();
+      for (const k of list) {
+        kommuneNavn.set(k.kode, k.navn);
+        const o = document.createElement('option');
+        o.value = k.navn;
+        options.append(o);
+      }
+      $('kommune-liste').replaceChildren(options);
+    })
+    .catch(() => {
+      // The search still works with a typed name; only the suggestions are missing.
+    });
+  return kommunerLoaded;
+}
+
+// ---- Rendering -------------------------------------------------------------------------------
+
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'class') e.className = v;
+    else e.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return e;
+}
+
+function fact(term, ...desc) {
+  return el('div', { class: 'fact' }, el('dt', {}, term), el('dd', {}, ...desc));
+}
+
+/** A web address from the register, only when it is http(s). */
+function safeWeb(url) {
+  const t = String(url ?? '').trim();
+  if (!t) return null;
+  try {
+    const u = new URL(/^https?:\/\//i.test(t) ? t : `https://${t}`);
+    return u.protocol === 'https:' || u.protocol === 'http:' ? u : null;
+  } catch {
+    return null;
+  }
+}
+
+let hitCounter = 0;
+function renderHit(edge, searched) {
+  const n = edge.node;
+  const sl = edge.serviceleverance;
+  const id = `hit-${++hitCounter}`;
+  const adresse = [n.adresse?.vejnavn, [n.adresse?.postnummer, n.adresse?.by].filter(Boolean).join(' ')].filter(Boolean).join(', ');
+  const other = n.kommune && n.kommune.kode !== searched.kommuneKode ? `Ligger i ${n.kommune.navn} Kommune` : null;
+
+  const head = el('div', { class: 'hit-head' },
+    el('h3', { id, tabindex: '-1' }, n.navn),
+    edge.distanceKm !== null && edge.distanceKm !== undefined
+      ? el('p', { class: 'distance' }, `${kmFormat.format(edge.distanceKm)} km`, el('span', { class: 'visually-hidden' }, ' fra punktet'))
+      : null,
+  );
+
+  const [typeLabel, typeHelp] = AFTALETYPER[sl.type] ?? [sl.type ?? 'Ukendt', null];
+  const facts = el('dl', { class: 'facts' },
+    fact('Adresse', adresse || 'Ikke oplyst', other ? el('span', { class: 'note' }, ` · ${other}`) : null),
+    fact('Aftale', el('span', { class: 'tag' }, typeLabel), typeHelp ? el('span', { class: 'note' }, ` ${typeHelp}`) : null),
+    fact('Gælder', sl.startdato ? `fra ${formatDay(sl.startdato)}` : 'fra —', sl.slutdato ? ` til ${formatDay(sl.slutdato)}` : ', uden slutdato'),
+  );
+  if (n.kind === 'PLEJEENHED' && (n.boligtype || n.antalBoliger)) {
+    const parts = [BOLIGTYPER[n.boligtype] ?? null, n.antalBoliger ? `${countFormat.format(n.antalBoliger)} boliger` : null].filter(Boolean);
+    facts.append(fact('Boliger', parts.join(', ')));
+  }
+  const contact = [];
+  if (n.kontakt?.telefon) contact.push(el('span', {}, `Telefon ${n.kontakt.telefon}`));
+  if (n.kontakt?.email) contact.push(el('a', { href: `mailto:${n.kontakt.email}` }, n.kontakt.email));
+  const web = safeWeb(n.kontakt?.web);
+  if (web) contact.push(el('a', { href: web.href, rel: 'noopener noreferrer' }, el('span', { class: 'visually-hidden' }, 'Hjemmeside: '), web.host.replace(/^www\./, '')));
+  if (contact.length) {
+    const dd = [];
+    contact.forEach((c, i) => {
+      if (i) dd.push(' · ');
+      dd.push(c);
+    });
+    facts.append(fact('Kontakt', ...dd));
+  }
+
+  const article = el('article', { class: 'hit', 'aria-labelledby': id }, head, facts);
+  if (sl.beskrivelse) {
+    article.append(el('div', { class: 'beskrivelse' },
+      el('h4', {}, 'Leverandørens beskrivelse af aftalen'),
+      el('p', {}, sl.beskrivelse)));
+  }
+  return el('li', {}, article);
+}
+
+function summary(result, search, shown) {
+  const kind = KINDS[search.type];
+  const total = result.totalCount;
+  const navn = kommuneNavn.get(result.kommuneKode) ?? search.kommune;
+  const what = `${countFormat.format(total)} ${total === 1 ? kind.one : kind.many}`;
+  const day = result.dato === today() ? `i dag, ${formatDay(result.dato)}` : `den ${formatDay(result.dato)}`;
+  let s = total === 0
+    ? `${navn} Kommune har ingen ${kind.many} ${day}.`
+    : `${navn} Kommune: ${what} ${day}${search.near ? ', nærmeste først' : ''}.`;
+  if (total > 0 && shown < total) s += ` Viser ${countFormat.format(shown)} af ${countFormat.format(total)}.`;
+  return s;
+}
+
+// ---- Searching -------------------------------------------------------------------------------
+
+function variables(search, after) {
+  return {
+    kommune: search.kommune,
+    kind: KINDS[search.type].api,
+    date: search.dato || null,
+    near: search.near,
+    first: PAGE_SIZE,
+    after: after ?? null,
+  };
+}
+
+/**
+ * Runs `search` (a new search: the list starts over). `how`: 'push' adds a history entry,
+ * 'replace' replaces it (page load), 'none' leaves it (back/forward).
+ */
+async function run(search, how) {
+  const mine = ++generation;
+  inflight?.abort();
+  inflight = new AbortController();
+  clearErrors();
+  moreBtn.hidden = true;
+  statusEl.textContent = 'Søger …';
+  hitsEl.setAttribute('aria-busy', 'true');
+  if (how === 'push' && urlOf(search) !== location.pathname + location.search) history.pushState(null, '', urlOf(search));
+  try {
+    const [data] = await Promise.all([graphql(SEARCH, variables(search), inflight.signal), loadKommuner()]);
+    if (mine !== generation) return;
+    const result = data.search;
+    // The kommune by its name as the API knows it ("Kobenhavn" → "København").
+    const canonical = kommuneNavn.get(result.kommuneKode);
+    if (canonical) {
+      search = { ...search, kommune: canonical };
+      fields.kommune.value = canonical;
+    }
+    if (how !== 'none') history.replaceState(null, '', urlOf(search));
+    fields.dato.value = result.dato;
+    current = { search, kommuneKode: result.kommuneKode, dato: result.dato, cursor: result.pageInfo.endCursor, shown: result.edges.length, total: result.totalCount };
+    hitsEl.replaceChildren(...result.edges.map((e) => renderHit(e, current)));
+    moreBtn.hidden = !result.pageInfo.hasNextPage;
+    statusEl.textContent = summary(result, search, current.shown);
+    document.title = `${KINDS[search.type].title} i ${canonical ?? search.kommune} – Plejeoverblik`;
+  } catch (e) {
+    if (e.name === 'AbortError' || mine !== generation) return;
+    current = null;
+    hitsEl.replaceChildren();
+    statusEl.textContent = 'Ingen resultater.';
+    if (e.field === 'kommune') {
+      setError('kommune', e.message, [fields.kommune]);
+      fields.kommune.focus();
+    } else if (e.field === 'date') {
+      setError('dato', e.message, [fields.dato]);
+      fields.dato.focus();
+    } else if (e.field === 'near') {
+      setError('punkt', e.message, [fields.lat, fields.lon]);
+      fields.lat.focus();
+    } else {
+      alertEl.textContent = e.message;
+    }
+  } finally {
+    if (mine === generation) finished();
+  }
+}
+
+async function more() {
+  if (!current) return;
+  const mine = generation;
+  moreBtn.disabled = true;
+  statusEl.textContent = 'Henter flere …';
+  try {
+    const data = await graphql(SEARCH, variables(current.search, current.cursor), inflight?.signal);
+    if (mine !== generation) return;
+    const result = data.search;
+    const items = result.edges.map((e) => renderHit(e, current));
+    hitsEl.append(...items);
+    current.cursor = result.pageInfo.endCursor;
+    current.shown += result.edges.length;
+    moreBtn.hidden = !result.pageInfo.hasNextPage;
+    statusEl.textContent = summary(result, current.search, current.shown);
+    // Keyboard and screen reader users continue at the first new hit.
+    items[0]?.querySelector('h3')?.focus();
+  } catch (e) {
+    if (e.name === 'AbortError' || mine !== generation) return;
+    alertEl.textContent = e.message;
+    statusEl.textContent = '';
+  } finally {
+    moreBtn.disabled = false;
+    if (mine === generation) finished();
+  }
+}
+
+// ---- Position --------------------------------------------------------------------------------
+
+function usePosition() {
+  setError('punkt', null, [fields.lat, fields.lon]);
+  statusEl.textContent = 'Finder din position …';
+  navigator.geolocation.getCurrentPosition(
+    (pos) => {
+      // About 100 m is precise enough for "nearest first" and keeps the link from pinpointing a home.
+      const round = (x) => Math.round(x * 1000) / 1000;
+      fields.lat.value = coordFormat.format(round(pos.coords.latitude));
+      fields.lon.value = coordFormat.format(round(pos.coords.longitude));
+      if (fields.kommune.value.trim()) {
+        form.requestSubmit();
+      } else {
+        statusEl.textContent = 'Din position er indsat. Vælg en kommune, og tryk på Søg.';
+        fields.kommune.focus();
+      }
+    },
+    (err) => {
+      statusEl.textContent = '';
+      const why = err.code === err.PERMISSION_DENIED
+        ? 'Du har ikke givet lov til at bruge din position.'
+        : 'Din position kunne ikke findes.';
+      setError('punkt', `${why} Du kan skrive breddegrad og længdegrad i stedet.`, [fields.lat, fields.lon]);
+      fields.lat.focus();
+    },
+    { enableHighAccuracy: false, timeout: 15000, maximumAge: 600000 },
+  );
+}
+
+// ---- Wiring ----------------------------------------------------------------------------------
+
+form.addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  const search = stateFromForm();
+  if (search) run(search, 'push');
+});
+
+moreBtn.addEventListener('click', more);
+
+$('ryd-punkt').addEventListener('click', () => {
+  fields.lat.value = '';
+  fields.lon.value = '';
+  setError('punkt', null, [fields.lat, fields.lon]);
+  fields.lat.focus();
+});
+
+if ('geolocation' in navigator) {
+  positionBtn.hidden = false;
+  positionBtn.addEventListener('click', usePosition);
+}
+
+window.addEventListener('popstate', () => {
+  const s = stateFromUrl();
+  fillForm(s);
+  if (s.kommune) {
+    run(s, 'none');
+  } else {
+    generation++;
+    inflight?.abort();
+    current = null;
+    hitsEl.replaceChildren();
+    moreBtn.hidden = true;
+    clearErrors();
+    statusEl.textContent = 'Vælg en kommune, og tryk på Søg.';
+    finished();
+  }
+});
+
+const initial = stateFromUrl();
+fillForm(initial);
+loadKommuner();
+if (initial.kommune) run(initial, 'replace');
