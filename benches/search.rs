@@ -88,11 +88,11 @@ impl Rng {
 // ---------------------------------------------------------------------------------------------
 // Kommuner: reference data, rough population weights, extents and neighbours.
 
-struct Kommune {
-    kode: String,
+pub(crate) struct Kommune {
+    pub(crate) kode: String,
     navn: String,
     cvr: String,
-    centre: (f64, f64),
+    pub(crate) centre: (f64, f64),
     /// Half the extent of the boundary's bounding box in degrees (lat, lon).
     half: (f64, f64),
     /// Relative size (population in thousands, rounded; a default for the rest).
@@ -128,7 +128,7 @@ fn population(kode: &str) -> f64 {
     }
 }
 
-fn kommuner() -> anyhow::Result<Vec<Kommune>> {
+pub(crate) fn kommuner() -> anyhow::Result<Vec<Kommune>> {
     let geo: Value = serde_json::from_str(KOMMUNER_GEOJSON).context("kommuner.geojson")?;
     let mut extents = std::collections::HashMap::new();
     for f in geo["features"].as_array().into_iter().flatten() {
@@ -265,10 +265,10 @@ const VEJ: &[&str] = &[
 
 /// What was generated.
 #[derive(Default, Clone, Copy)]
-struct Generated {
-    plejeenheder: usize,
-    helhedsplejeenheder: usize,
-    aftaler: usize,
+pub(crate) struct Generated {
+    pub(crate) plejeenheder: usize,
+    pub(crate) helhedsplejeenheder: usize,
+    pub(crate) aftaler: usize,
     /// Agreements that are public today (active, not deleted, no errors).
     public_today: usize,
     /// Of those, with the searched kommune.
@@ -325,7 +325,7 @@ where
 
 /// Generates and inserts `scale` x (1,000 plejeenheder, 500 helhedsplejeenheder, 3,000
 /// serviceleverancer) in one transaction.
-async fn generate(
+pub(crate) async fn generate(
     state: &AppState,
     ks: &[Kommune],
     scale: usize,
@@ -603,15 +603,15 @@ impl Backend {
 
 /// A fresh database, removed (SQLite file) or dropped (PostgreSQL) when this is dropped, also
 /// when the bench panics.
-struct TempDatabase {
-    url: String,
+pub(crate) struct TempDatabase {
+    pub(crate) url: String,
     sqlite_dir: Option<std::path::PathBuf>,
     /// (server URL, database name)
     postgres: Option<(String, String)>,
 }
 
 impl TempDatabase {
-    fn sqlite() -> anyhow::Result<TempDatabase> {
+    pub(crate) fn sqlite() -> anyhow::Result<TempDatabase> {
         let dir = std::env::temp_dir().join(format!(
             "plejeoverblik-bench-{}",
             uuid::Uuid::new_v4().simple()
@@ -625,7 +625,7 @@ impl TempDatabase {
         })
     }
 
-    async fn postgres(server: &str) -> anyhow::Result<TempDatabase> {
+    pub(crate) async fn postgres(server: &str) -> anyhow::Result<TempDatabase> {
         let name = format!("plejeoverblik_bench_{}", uuid::Uuid::new_v4().simple());
         let admin = sea_orm::Database::connect(server)
             .await

@@ -1,0 +1,396 @@
+//! Load benchmark (issue 10): the release server binary on a fresh SQLite database with generated
+//! data at 1x and 10x (`PLEJEOVERBLIK_LOAD_SCALES`), driven over HTTP by its own load client with
+//! 16 concurrent connections (`PLEJEOVERBLIK_LOAD_CONCURRENCY`), for a few seconds per scenario
+//! (`PLEJEOVERBLIK_LOAD_SECONDS`). Prints req/s, p50, p99 and the server's CPU per request (from
+//! /proc), each also as a ratio to the `{ __typename }` floor measured in the same run, and the
+//! server's RSS.
+//!
+//! ```sh
+//! cargo build --release && cargo bench --bench load
+//! ```
+//!
+//! The data generator is the search benchmark's (`benches/search.rs`).
+#[allow(dead_code)]
+#[path = "search.rs"]
+mod gen;
+
+use anyhow::Context as _;
+use plejeoverblik::auth::{make_dev_token, DevTokenRequest};
+use plejeoverblik::config::{Config, DEFAULT_DEV_KEY};
+use plejeoverblik::domain::access::Role;
+use plejeoverblik::AppState;
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const WARM: &str = r#"query { search(kommune: "0751", first: 30) { totalCount pageInfo { hasNextPage endCursor } edges { node { id navn adresse { vejnavn postnummer by } kommune { navn } } serviceleverance { type beskrivelse startdato slutdato } } } }"#;
+const COLD: &str = r#"query($k: String!, $lat: Float!, $lon: Float!) { search(kommune: $k, near: {lat: $lat, lon: $lon}, first: 30) { totalCount pageInfo { hasNextPage endCursor } edges { distanceKm node { id navn adresse { vejnavn postnummer by } kommune { navn } } serviceleverance { type beskrivelse startdato slutdato } } } }"#;
+
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Server {
+    fn start(bin: &str, db_url: &str) -> anyhow::Result<Server> {
+        let mut child = Command::new(bin)
+            .args([
+                "--database-url",
+                db_url,
+                "serve",
+                "--bind",
+                "127.0.0.1:0",
+                "--no-demo-data",
+                "--dev-tokens",
+                "--rate-limit-per-second",
+                "0",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .with_context(|| format!("start {bin}"))?;
+        let out = child.stdout.take().context("stdout")?;
+        let mut line = String::new();
+        BufReader::new(out).read_line(&mut line)?;
+        let url = line
+            .split("GraphQL: ")
+            .nth(1)
+            .map(|s| s.trim().to_string())
+            .context("the server's GraphQL URL")?;
+        Ok(Server { child, url })
+    }
+
+    /// utime + stime of the server process, in seconds.
+    fn cpu(&self) -> f64 {
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
+        // Fields after the command name in parentheses; utime and stime are 14 and 15.
+        let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        let ticks: f64 = f.get(11).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0)
+            + f.get(12).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
+        ticks / 100.0
+    }
+
+    fn rss_mb(&self) -> f64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default()
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Result_ {
+    name: &'static str,
+    rps: f64,
+    p50: f64,
+    p99: f64,
+    cpu_ms: f64,
+}
+
+/// Runs `c` concurrent clients for `secs`, each calling `one(client, worker, i)`.
+async fn drive<F, Fut>(server: &Server, name: &'static str, c: usize, secs: f64, one: F) -> Result_
+where
+    F: Fn(reqwest::Client, usize, usize) -> Fut + Send + Sync + Clone + 'static,
+    Fut: std::future::Future<Output = usize> + Send,
+{
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(c)
+        .build()
+        .unwrap_or_default();
+    // Warm-up.
+    for i in 0..20 {
+        one(client.clone(), 0, i).await;
+    }
+    let stop = Instant::now() + Duration::from_secs_f64(secs);
+    let count = Arc::new(AtomicUsize::new(0));
+    let cpu0 = server.cpu();
+    let t0 = Instant::now();
+    let mut tasks = Vec::new();
+    for w in 0..c {
+        let (client, one, count) = (client.clone(), one.clone(), count.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut i = 0;
+            while Instant::now() < stop {
+                let s = Instant::now();
+                let n = one(client.clone(), w, i).await;
+                lat.push(s.elapsed().as_secs_f64() * 1000.0);
+                count.fetch_add(n, Ordering::Relaxed);
+                i += 1;
+            }
+            lat
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap_or_default());
+    }
+    let elapsed = t0.elapsed().as_secs_f64();
+    let cpu = server.cpu() - cpu0;
+    all.sort_by(|a, b| a.total_cmp(b));
+    let pct = |p: f64| {
+        all.get(((all.len() as f64 - 1.0) * p) as usize)
+            .copied()
+            .unwrap_or(0.0)
+    };
+    let n = count.load(Ordering::Relaxed).max(1) as f64;
+    Result_ {
+        name,
+        rps: all.len() as f64 / elapsed,
+        p50: pct(0.5),
+        p99: pct(0.99),
+        cpu_ms: cpu * 1000.0 / n,
+    }
+}
+
+async fn post(c: &reqwest::Client, url: &str, token: Option<&str>, body: &Value) -> Value {
+    let mut r = c.post(url).json(body);
+    if let Some(t) = token {
+        r = r.bearer_auth(t);
+    }
+    match r.send().await {
+        Ok(r) => r.json().await.unwrap_or(Value::Null),
+        Err(_) => Value::Null,
+    }
+}
+
+async fn scale_run(
+    bin: &str,
+    ks: &[gen::Kommune],
+    scale: usize,
+    c: usize,
+    secs: f64,
+) -> anyhow::Result<()> {
+    let db = gen::TempDatabase::sqlite()?;
+    let now = chrono::Utc::now();
+    {
+        let state = AppState::init(
+            Config {
+                database_url: db.url.clone(),
+                seed_if_empty: false,
+                ..Config::default()
+            },
+            None,
+        )
+        .await?;
+        let g = gen::generate(&state, ks, scale, now).await?;
+        eprintln!(
+            "{scale}x: {} enheder, {} aftaler",
+            g.plejeenheder + g.helhedsplejeenheder,
+            g.aftaler
+        );
+        state.db.close().await?;
+    }
+    let server = Server::start(bin, &db.url)?;
+    let url = server.url.clone();
+    let mut results = Vec::new();
+    let u = url.clone();
+    results.push(
+        drive(&server, "floor { __typename }", c, secs, move |cl, _, _| {
+            let u = u.clone();
+            async move {
+                post(&cl, &u, None, &json!({ "query": "{ __typename }" })).await;
+                1
+            }
+        })
+        .await,
+    );
+    let u = url.clone();
+    results.push(
+        drive(
+            &server,
+            "warm search (same 30-hit query)",
+            c,
+            secs,
+            move |cl, _, _| {
+                let u = u.clone();
+                async move {
+                    post(&cl, &u, None, &json!({ "query": WARM })).await;
+                    1
+                }
+            },
+        )
+        .await,
+    );
+    // Cold: another kommune and another point every request (no two alike in the run).
+    let centres: Arc<Vec<(String, f64, f64)>> = Arc::new(
+        ks.iter()
+            .map(|k| (k.kode.clone(), k.centre.0, k.centre.1))
+            .collect(),
+    );
+    let u = url.clone();
+    results.push(
+        drive(&server, "cold search (new kommune/point)", c, secs, move |cl, w, i| {
+            let u = u.clone();
+            let centres = centres.clone();
+            async move {
+                let (k, lat, lon) = &centres[(w * 7 + i) % centres.len()];
+                let jitter = ((w * 100_003 + i) % 10_000) as f64 * 1e-6;
+                post(&cl, &u, None, &json!({ "query": COLD, "variables": { "k": k, "lat": lat + jitter, "lon": lon - jitter } })).await;
+                1
+            }
+        })
+        .await,
+    );
+    // 304: GET with the ETag of the warm query.
+    let get_url = format!("{url}?query={}", urlencode(WARM));
+    let etag = reqwest::get(&get_url)
+        .await?
+        .headers()
+        .get("etag")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let gu = get_url.clone();
+    results.push(
+        drive(
+            &server,
+            "304 revalidation (GET + If-None-Match)",
+            c,
+            secs,
+            move |cl, _, _| {
+                let (gu, etag) = (gu.clone(), etag.clone());
+                async move {
+                    let _ = cl.get(&gu).header("if-none-match", &etag).send().await;
+                    1
+                }
+            },
+        )
+        .await,
+    );
+    // Edit cycle: each client its own agreement; lock + save + check-in = 1 cycle.
+    let cvr = plejeoverblik::store::kommune::reference_rows()?
+        .into_iter()
+        .find(|r| r.kode == "0751")
+        .map(|r| r.cvr)
+        .unwrap_or_default();
+    let token = make_dev_token(
+        DEFAULT_DEV_KEY,
+        &DevTokenRequest {
+            roles: &[Role::Driftsoverenskomstansvarlig],
+            cvr: &cvr,
+            name: Some("Load"),
+            subject: Some("load"),
+            valid_hours: 1,
+        },
+        chrono::Utc::now(),
+    )?;
+    let cl = reqwest::Client::new();
+    let mut ids = Vec::new();
+    for w in 0..c {
+        let v = post(&cl, &url, Some(&token), &json!({ "query": format!("mutation {{ createServiceleverance(input: {{navn: \"Load {w}\"}}) {{ id }} }}") })).await;
+        ids.push(
+            v["data"]["createServiceleverance"]["id"]
+                .as_str()
+                .unwrap_or("")
+                .to_string(),
+        );
+    }
+    let ids = Arc::new(ids);
+    let (u, t) = (url.clone(), token.clone());
+    let mut edit = drive(&server, "edit cycle (lock+save+check-in)", c, secs, move |cl, w, i| {
+        let (u, t, ids) = (u.clone(), t.clone(), ids.clone());
+        async move {
+            let id = ids[w % ids.len()].clone();
+            post(&cl, &u, Some(&t), &json!({ "query": "mutation($id: ID!) { lockServiceleverance(id: $id) { revision } }", "variables": { "id": id } })).await;
+            post(&cl, &u, Some(&t), &json!({ "query": "mutation($id: ID!, $n: String!) { updateServiceleverance(id: $id, input: {navn: $n}) { revision } }", "variables": { "id": id, "n": format!("Load {w} {i}") } })).await;
+            post(&cl, &u, Some(&t), &json!({ "query": "mutation($id: ID!) { checkInServiceleverance(id: $id) { version } }", "variables": { "id": id } })).await;
+            1
+        }
+    })
+    .await;
+    edit.name = "edit cycle (lock+save+check-in)";
+    results.push(edit);
+    let floor = (results[0].rps, results[0].cpu_ms);
+    println!(
+        "\n## {scale}x data, SQLite, c={c}, {secs} s per scenario; server RSS {:.0} MB",
+        server.rss_mb()
+    );
+    println!(
+        "| scenario | req/s | of floor | p50 ms | p99 ms | server CPU ms/req | CPU vs floor |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    for r in &results {
+        println!(
+            "| {} | {:.0} | {:.0} % | {:.2} | {:.2} | {:.3} | {:.1}x |",
+            r.name,
+            r.rps,
+            100.0 * r.rps / floor.0.max(1e-9),
+            r.p50,
+            r.p99,
+            r.cpu_ms,
+            r.cpu_ms / floor.1.max(1e-9)
+        );
+    }
+    Ok(())
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> anyhow::Result<()> {
+    let bin = std::env::var("PLEJEOVERBLIK_BIN").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/target/release/plejeoverblik").to_string()
+    });
+    anyhow::ensure!(
+        std::path::Path::new(&bin).exists(),
+        "{bin} is missing: run `cargo build --release` first (or set PLEJEOVERBLIK_BIN)"
+    );
+    let scales: Vec<usize> = std::env::var("PLEJEOVERBLIK_LOAD_SCALES")
+        .unwrap_or_else(|_| "1,10".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    let c: usize = std::env::var("PLEJEOVERBLIK_LOAD_CONCURRENCY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(16);
+    let secs: f64 = std::env::var("PLEJEOVERBLIK_LOAD_SECONDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5.0);
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!(
+        "load benchmark: {} CPUs, load average before {}",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let ks = gen::kommuner()?;
+    for s in scales {
+        scale_run(&bin, &ks, s, c, secs).await?;
+    }
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!(
+        "\nload average after {}",
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    Ok(())
+}
