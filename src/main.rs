@@ -200,6 +200,9 @@ struct ServeArgs {
         default_value_t = 30
     )]
     shutdown_timeout_secs: u64,
+    /// Seconds between comparisons of the read model's data version with the database's.
+    #[arg(long, env = "PLEJEOVERBLIK_VERSION_CHECK_SECS", default_value_t = 5)]
+    version_check_secs: u64,
     /// Per-request timeout in seconds.
     #[arg(long, env = "PLEJEOVERBLIK_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     request_timeout_secs: u64,
@@ -328,6 +331,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 body_read_timeout: secs(a.body_read_timeout_secs),
                 idle_timeout: secs(a.idle_timeout_secs),
                 shutdown_timeout: std::time::Duration::from_secs(a.shutdown_timeout_secs),
+                version_check_interval: secs(a.version_check_secs),
                 rate_limit_per_second: a.rate_limit_per_second,
                 rate_limit_burst: a.rate_limit_burst.max(1),
                 rate_limit_authenticated_per_second: a.rate_limit_authenticated_per_second,
