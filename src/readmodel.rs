@@ -238,6 +238,19 @@ impl ReadModel {
         Ok(v)
     }
 
+    /// As `apply`, with the agreements already read (as written in the committing transaction).
+    pub async fn apply_known(
+        &self,
+        db: &DatabaseConnection,
+        changes: &[Change],
+        rows: Vec<Serviceleverance>,
+        version: i64,
+    ) -> Result<(), DbErr> {
+        let known: HashMap<String, Serviceleverance> =
+            rows.into_iter().map(|r| (r.id.clone(), r)).collect();
+        self.apply_with(db, changes, known, version).await
+    }
+
     /// Re-reads the changed items and swaps in the new snapshot. The items are read as
     /// committed now, so applying changes late or out of order is harmless; the version is the
     /// highest seen.
@@ -245,6 +258,16 @@ impl ReadModel {
         &self,
         db: &DatabaseConnection,
         changes: &[Change],
+        version: i64,
+    ) -> Result<(), DbErr> {
+        self.apply_with(db, changes, HashMap::new(), version).await
+    }
+
+    async fn apply_with(
+        &self,
+        db: &DatabaseConnection,
+        changes: &[Change],
+        mut known: HashMap<String, Serviceleverance>,
         version: i64,
     ) -> Result<(), DbErr> {
         let _w = self.writer.lock().await;
@@ -259,7 +282,11 @@ impl ReadModel {
         for c in changes {
             match c {
                 Change::Serviceleverance(id) => {
-                    match store::serviceleverance::by_id(db, id).await? {
+                    let row = match known.remove(id) {
+                        Some(r) => Some(r),
+                        None => store::serviceleverance::by_id(db, id).await?,
+                    };
+                    match row {
                         Some(s) if eligible(&s) => {
                             if let Some(e) = s.enhed_id.as_ref() {
                                 if !next.enheder.contains_key(e) {

@@ -112,6 +112,8 @@ pub struct Tx<'a> {
     txn: DatabaseTransaction,
     now: DateTime<Utc>,
     changes: Vec<Change>,
+    /// Changed agreements as written, read in this transaction (the read model need not re-read).
+    rows: Vec<crate::store::serviceleverance::Serviceleverance>,
 }
 
 impl<'a> Tx<'a> {
@@ -132,6 +134,7 @@ impl<'a> Tx<'a> {
             now: cx.now(),
             cx,
             changes: Vec::new(),
+            rows: Vec::new(),
         })
     }
 
@@ -157,6 +160,12 @@ impl<'a> Tx<'a> {
         }
     }
 
+    /// Notes a changed agreement together with its row as written in this transaction.
+    pub fn changed_row(&mut self, row: crate::store::serviceleverance::Serviceleverance) {
+        self.changed(Change::Serviceleverance(row.id.clone()));
+        self.rows.push(row);
+    }
+
     /// Commits and publishes what changed: the data version is incremented in the same
     /// transaction and, on PostgreSQL, the other instances are notified when it commits; this
     /// instance's read model re-reads the changed items before the caller answers (R12).
@@ -165,13 +174,15 @@ impl<'a> Tx<'a> {
             self.txn.commit().await?;
             return Ok(());
         }
-        let v = crate::store::bump_version(&self.txn).await?;
-        let notice = crate::readmodel::Notice::of(v, self.cx.st.read_model.id(), &self.changes);
-        let payload = serde_json::to_string(&notice).unwrap_or_default();
-        crate::store::notify(&self.txn, &payload).await?;
+        let notice = crate::readmodel::Notice::of(0, self.cx.st.read_model.id(), &self.changes);
+        let v = crate::store::bump_version_and_notify(&self.txn, &notice).await?;
         self.txn.commit().await?;
         let st = self.cx.st;
-        if let Err(e) = st.read_model.apply(&st.db, &self.changes, v).await {
+        if let Err(e) = st
+            .read_model
+            .apply_known(&st.db, &self.changes, self.rows, v)
+            .await
+        {
             // Committed all the same; the periodic check reloads.
             tracing::warn!(error = %e, "læsemodellen kunne ikke opdateres efter en ændring");
         }

@@ -84,11 +84,17 @@ async fn load(cx: Cx<'_>, id: &str, action: SlAction) -> AppResult<Loaded> {
     let row = sl_store::by_id_for(&cx.st.db, &id, &access::sl_scope(cx.v))
         .await?
         .ok_or_else(|| AppError::not_found(WHAT))?;
-    let kommune = store::kommune::by_kode(&cx.st.db, &row.aftalepart_kode).await?;
-    let enhed = match &row.enhed_id {
-        Some(e) => store::enhed::by_id(&cx.st.db, e).await?,
-        None => None,
-    };
+    // The two look-ups are independent: run together.
+    let (kommune, enhed) = tokio::join!(
+        store::kommune::by_kode(&cx.st.db, &row.aftalepart_kode),
+        async {
+            match &row.enhed_id {
+                Some(e) => store::enhed::by_id(&cx.st.db, e).await,
+                None => Ok(None),
+            }
+        }
+    );
+    let (kommune, enhed) = (kommune?, enhed?);
     let facts = SlFacts {
         aftalepart_cvr: kommune.map(|k| k.cvr).unwrap_or_default(),
         enhed_ejer_cvr: enhed.as_ref().map(|e| e.ejer_cvr.clone()),
@@ -254,7 +260,7 @@ pub async fn create(cx: Cx<'_>, n: NewAgreement) -> AppResult<SlRow> {
         after: Some(json_of(&m)),
     })
     .await?;
-    tx.changed(Change::Serviceleverance(id));
+    tx.changed_row(m.clone());
     tx.commit().await?;
     Ok(m)
 }
@@ -382,9 +388,13 @@ where
             after: serde_json::to_value(&f).ok(),
         })
         .await?;
-        tx.changed(Change::Serviceleverance(l.row.id.clone()));
+        // The row as committed, read in the transaction: the answer and the read model's copy.
+        let row = sl_store::by_id(tx.db(), &l.row.id)
+            .await?
+            .ok_or_else(|| AppError::not_found(WHAT))?;
+        tx.changed_row(row.clone());
         tx.commit().await?;
-        return reload(cx, &l.row.id).await;
+        return Ok(row);
     }
     Err(conflict())
 }
@@ -534,9 +544,13 @@ pub async fn check_in(
             after: Some(serde_json::json!({ "version": nummer })),
         })
         .await?;
-        tx.changed(Change::Serviceleverance(l.row.id.clone()));
+        // The row as committed, read in the transaction: the answer and the read model's copy.
+        let row = sl_store::by_id(tx.db(), &l.row.id)
+            .await?
+            .ok_or_else(|| AppError::not_found(WHAT))?;
+        tx.changed_row(row.clone());
         tx.commit().await?;
-        return reload(cx, &l.row.id).await;
+        return Ok(row);
     }
     Err(conflict())
 }
