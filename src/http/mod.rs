@@ -3,6 +3,7 @@
 //! `/graphql` is rate limited per client (`rate_limit`).
 mod graphql;
 pub mod metrics;
+pub mod pages;
 pub mod playground;
 mod rate_limit;
 mod request_id;

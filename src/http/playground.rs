@@ -2,9 +2,9 @@
 //! development-token field for every tab. GraphiQL and React are vendored under `assets/vendor/`
 //! and embedded in the binary, so the page works offline and under a strict
 //! Content-Security-Policy (no third-party host, no inline script).
+use super::pages::{self, CSS, JS};
 use axum::extract::Path;
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -89,9 +89,6 @@ struct Asset {
     content_type: &'static str,
     body: &'static [u8],
 }
-
-const JS: &str = "text/javascript; charset=utf-8";
-const CSS: &str = "text/css; charset=utf-8";
 
 /// Vendored files: the version is in the path, so they are cached for a year.
 const VENDOR: &[(&str, &str, &[u8])] = &[
@@ -195,19 +192,6 @@ pub fn content_security_policy(nonce: &str) -> String {
     )
 }
 
-/// Headers that every playground response carries.
-fn security_headers(resp: &mut Response) {
-    let h = resp.headers_mut();
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-}
-
 /// Escapes JSON for a `<script type="application/json">` element (no `</script>`, no `<!--`).
 fn json_in_html(v: &serde_json::Value) -> String {
     v.to_string()
@@ -247,41 +231,11 @@ pub fn playground_html(nonce: &str) -> String {
 
 pub async fn page() -> Response {
     let nonce = uuid::Uuid::new_v4().simple().to_string();
-    let mut resp = (
-        [
-            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
-        playground_html(&nonce),
-    )
-        .into_response();
-    if let Ok(v) = HeaderValue::from_str(&content_security_policy(&nonce)) {
-        resp.headers_mut()
-            .insert(header::CONTENT_SECURITY_POLICY, v);
-    }
-    security_headers(&mut resp);
-    resp
+    pages::html(playground_html(&nonce), &content_security_policy(&nonce))
 }
 
 pub async fn asset(Path(path): Path<String>) -> Response {
-    let mut resp = match ASSETS.by_path.get(&path) {
-        Some(a) => (
-            [
-                (header::CONTENT_TYPE, a.content_type),
-                (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
-            ],
-            a.body,
-        )
-            .into_response(),
-        None => (
-            StatusCode::NOT_FOUND,
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            "findes ikke",
-        )
-            .into_response(),
-    };
-    security_headers(&mut resp);
-    resp
+    pages::asset(ASSETS.by_path.get(&path).map(|a| (a.content_type, a.body)))
 }
 
 #[cfg(test)]
