@@ -1,6 +1,8 @@
 //! The HTTP surface: `/graphql` (GraphQL over HTTP: POST, and GET for queries), the
-//! playground at `/` with its assets under `/assets/`, `/healthz`, `/readyz` and `/metrics`.
+//! playground at `/` with its assets under `/assets/`, the admin console at `/admin`,
+//! `/healthz`, `/readyz` and `/metrics`.
 //! `/graphql` is rate limited per client (`rate_limit`).
+pub mod admin;
 mod graphql;
 pub mod metrics;
 pub mod pages;
@@ -80,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         .merge(limited)
         .route("/", get(playground::page))
         .route("/assets/{*path}", get(playground::asset))
+        .merge(admin::routes(c.dev_tokens))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_endpoint))
