@@ -453,7 +453,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let shutdown = shutdown_signal();
     tracing::info!(%addr, "Plejeoverblik kører");
-    println!("Plejeoverblik kører. Playground: http://{addr}/   GraphQL: http://{addr}/graphql");
+    println!("Plejeoverblik kører. Playground: http://{addr}/   GraphQL: http://{addr}/graphql   Admin: http://{addr}/admin");
     http::server::serve(listener, app, timeouts, shutdown).await?;
     tracing::info!("stoppet");
     Ok(())

@@ -165,6 +165,8 @@ impl AdminQuery {
     async fn serviceleverancer(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Only this aftalepart's agreements: kommunekode or name.")]
+        aftalepart: Option<String>,
         #[graphql(desc = "Only agreements about enheder of this kind.")] kind: Option<EnhedKind>,
         #[graphql(name = "type", desc = "Only agreements of this type.")] sl_type: Option<SlType>,
         #[graphql(desc = "Only agreements active on this day (R6).")] active_on: Option<Date>,
@@ -186,9 +188,25 @@ impl AdminQuery {
         if text.as_ref().is_some_and(|t| t.chars().count() > 200) {
             return Err(AppError::validation("text", "text må højst være 200 tegn.").into());
         }
+        let aftalepart_kode = match aftalepart.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(a) => Some(
+                st.kommuner
+                    .resolve(a)
+                    .filter(|_| a.len() <= 100)
+                    .ok_or_else(|| {
+                        AppError::validation(
+                            "aftalepart",
+                            "Kommunen findes ikke. Angiv en kommunekode eller et kommunenavn.",
+                        )
+                    })?
+                    .to_string(),
+            ),
+        };
         let limit = list_size(first)?;
         let offset = parse_offset(after.as_deref())?;
         let filter = ListFilter {
+            aftalepart_kode,
             kind: kind.map(|k| rules::EnhedKind::from(k).as_str()),
             sl_type: sl_type.map(Into::into),
             active_on: active_on.map(|d| d.0),

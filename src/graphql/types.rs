@@ -194,6 +194,12 @@ impl Enhed {
             web: self.0.web.clone(),
         }
     }
+    /// The lock in force (R14, R19), shown only to those who may edit the enhed (its owner's
+    /// redaktør, administrators); null for everyone else, the public included (R25).
+    async fn laas(&self, ctx: &Context<'_>) -> Option<super::admin_types::Laas> {
+        crate::service::enhed::visible_lock(super::viewer(ctx), &self.0, state(ctx).clock.now())
+            .map(Into::into)
+    }
     /// True for the fictional demo units shipped with the service.
     async fn demo(&self) -> bool {
         self.0.demo

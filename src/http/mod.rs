@@ -1,13 +1,16 @@
 //! The HTTP surface: `/graphql` (GraphQL over HTTP: POST, and GET for queries), the
 //! playground at `/` and the citizen search at `/soeg` (their assets under `/assets/`, `page`),
-//! the open-data files under `/data/`, `/healthz`, `/readyz` and `/metrics`. `/graphql` and
-//! `/data` are rate limited per client (`rate_limit`); anonymous queries are answered from the
-//! response cache when they can be (`response_cache`). Every response is compressed (gzip or
-//! brotli) when the client accepts it.
+//! the admin console at `/admin` (its assets under `/admin/assets/`), the open-data files under
+//! `/data/`, `/healthz`, `/readyz` and `/metrics`. `/graphql` and `/data` are rate limited per
+//! client (`rate_limit`); anonymous queries are answered from the response cache when they can
+//! be (`response_cache`). Every response is compressed (gzip or brotli) when the client accepts
+//! it.
+pub mod admin;
 mod graphql;
 pub mod metrics;
 pub mod open_data;
 pub mod page;
+pub mod pages;
 pub mod playground;
 mod rate_limit;
 mod request_id;
@@ -95,6 +98,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(playground::page))
         .route("/soeg", get(soeg::page))
         .route("/assets/{*path}", get(page::asset))
+        .merge(admin::routes(c.dev_tokens))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_endpoint))

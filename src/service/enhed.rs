@@ -260,6 +260,16 @@ fn lock_of(e: &Enhed) -> Option<Lock> {
     )
 }
 
+/// The lock in force on an enhed as `v` may see it (R14, R19): for those who may edit the
+/// enhed (its owner's redaktør, administrators); `None` for everyone else, the public included
+/// (R25: no lock holders in public data).
+pub fn visible_lock(v: &access::Viewer, e: &Enhed, now: DateTime<Utc>) -> Option<Lock> {
+    if access::decide_enhed_edit(v, &e.ejer_cvr, false) != Decision::Allow {
+        return None;
+    }
+    lock::active(lock_of(e), now)
+}
+
 /// An enhed by its id, or NOT_FOUND.
 pub async fn get(cx: Cx<'_>, id: &str) -> AppResult<Enhed> {
     store::enhed::by_id(&cx.st.db, id)

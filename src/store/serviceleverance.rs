@@ -521,6 +521,8 @@ pub async fn version<C: ConnectionTrait>(
 /// Filters of the admin list.
 #[derive(Clone, Debug, Default)]
 pub struct ListFilter {
+    /// Only this aftalepart's agreements (kommunekode).
+    pub aftalepart_kode: Option<String>,
     pub kind: Option<&'static str>,
     pub sl_type: Option<SlType>,
     pub active_on: Option<NaiveDate>,
@@ -544,6 +546,9 @@ pub async fn list<C: ConnectionTrait>(
         Visible::All => {}
         Visible::Only(c) => q = q.filter(c),
         Visible::Nothing => return Ok((Vec::new(), 0)),
+    }
+    if let Some(k) = &filter.aftalepart_kode {
+        q = q.filter(sl::Column::AftalepartKode.eq(k.as_str()));
     }
     if let Some(kind) = filter.kind {
         q = q.filter(

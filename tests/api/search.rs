@@ -508,14 +508,26 @@ db_test!(
                 "{field} must not exist on the public agreement"
             );
         }
-        let v = app
-            .gql(
+        // An enhed's lock is shown only to those who may edit the enhed; the public sees none.
+        let e = create_enhed(&app, "PLEJEENHED", "Låst Hjem", "90000009", 56.15, 10.2).await;
+        create_agreement(&app, "0751", &e, "DRIFTSOVERENSKOMST", "2020-01-01", None).await;
+        let owner = app.token(Role::Redaktoer, "90000009", "rikke");
+        app.ok(
+            Some(&owner),
+            "mutation($id: String!) { lockEnhed(id: $id) { id } }",
+            json!({ "id": e }),
+        )
+        .await;
+        let d = app
+            .ok(
                 None,
                 "{ search(kommune: \"0751\") { edges { node { laas { navn } } } } }",
                 json!({}),
             )
             .await;
-        assert!(v["errors"].is_array());
+        let edges = d["search"]["edges"].as_array().expect("edges");
+        assert_eq!(edges.len(), 1, "{d}");
+        assert!(edges.iter().all(|e| e["node"]["laas"].is_null()), "{d}");
     }
 );
 

@@ -1,0 +1,108 @@
+// The console's only way to the server's data: GraphQL over POST /graphql with the token as
+// `Authorization: Bearer`, plus the development login (POST /admin/dev-token, only with
+// --dev-tokens). The token lives in this browser tab's sessionStorage, never in localStorage.
+
+const TOKEN_KEY = 'plejeoverblik:token';
+let memoryToken = null;
+
+function session() {
+  try {
+    return window.sessionStorage;
+  } catch {
+    return null;
+  }
+}
+
+export function getToken() {
+  const s = session();
+  return (s ? s.getItem(TOKEN_KEY) : memoryToken) || null;
+}
+
+/** Stores the token (without a leading "Bearer "); empty forgets it. */
+export function setToken(value) {
+  const t = String(value ?? '').trim().replace(/^bearer\s+/i, '').trim();
+  const s = session();
+  if (s) {
+    if (t) s.setItem(TOKEN_KEY, t);
+    else s.removeItem(TOKEN_KEY);
+  } else {
+    memoryToken = t || null;
+  }
+}
+
+/** The errors of a GraphQL response (or of the transport), with the Danish messages. */
+export class ApiError extends Error {
+  constructor(errors) {
+    const list = Array.isArray(errors) && errors.length ? errors : [{ message: 'Der opstod en ukendt fejl.' }];
+    super(list.map((e) => e.message).filter(Boolean).join(' '));
+    this.errors = list;
+    this.code = list[0].extensions?.code ?? null;
+    /** Field name (the API's, last path segment) -> Danish messages. */
+    this.fields = {};
+    for (const e of list) {
+      const details = e.extensions?.details ?? [];
+      for (const d of details) {
+        const f = lastSegment(d.field);
+        (this.fields[f] ??= []).push(d.message);
+      }
+      if (!details.length) {
+        for (const f of e.extensions?.fields ?? []) (this.fields[lastSegment(f)] ??= []).push(e.message);
+      }
+    }
+  }
+}
+
+function lastSegment(path) {
+  return String(path ?? '').split('.').pop();
+}
+
+/** Runs a GraphQL operation; resolves to `data` or throws an ApiError. */
+export async function gql(query, variables = {}) {
+  const headers = { 'Content-Type': 'application/json', Accept: 'application/json' };
+  const token = getToken();
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let response;
+  try {
+    response = await fetch('/graphql', {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ query, variables }),
+      credentials: 'omit',
+      cache: 'no-store',
+    });
+  } catch {
+    throw new ApiError([{ message: 'Serveren kunne ikke nås. Tjek forbindelsen, og prøv igen.', extensions: { code: 'NETWORK' } }]);
+  }
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    body = null;
+  }
+  if (!body || typeof body !== 'object') {
+    throw new ApiError([{ message: `Serveren svarede uventet (HTTP ${response.status}).`, extensions: { code: 'HTTP' } }]);
+  }
+  if (Array.isArray(body.errors) && body.errors.length) throw new ApiError(body.errors);
+  return body.data;
+}
+
+/** The development login: a token for {role, cvr, name} from the server (only with --dev-tokens). */
+export async function devToken({ role, cvr, name }) {
+  let response;
+  try {
+    response = await fetch('/admin/dev-token', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ role, cvr, name }),
+      credentials: 'omit',
+      cache: 'no-store',
+    });
+  } catch {
+    throw new ApiError([{ message: 'Serveren kunne ikke nås.' }]);
+  }
+  const body = await response.json().catch(() => null);
+  if (!response.ok || !body?.token) {
+    throw new ApiError([{ message: body?.error ?? `Udviklingslogin er ikke tilgængeligt (HTTP ${response.status}).` }]);
+  }
+  return body.token;
+}

@@ -1,0 +1,139 @@
+// The admin console: login, the menu for the viewer's roles, and the views behind #/ routes.
+import { ApiError, getToken, gql, setToken } from './api.js';
+import { ROLE_LABEL, clearMessages, focus, h, showError, status } from './dom.js';
+import { logout, renderLogin } from './login.js';
+import { renderSlDetail, renderSlList } from './serviceleverancer.js';
+import { renderEnhed, renderEnhedList } from './enheder.js';
+import { renderAudit, renderKommuner } from './system.js';
+
+const VIEWER = `query Viewer { viewer { authenticated subject name cvr roles kommune { kode navn } } }`;
+
+const main = document.getElementById('indhold');
+const menu = document.getElementById('menu');
+const devLogin = document.body.dataset.devLogin === 'true';
+
+/** What every view gets: the viewer, its roles, and navigation. */
+const app = {
+  viewer: null,
+  get roles() { return this.viewer?.roles ?? []; },
+  get isAdmin() { return this.roles.includes('ADMINISTRATOR'); },
+  get isKommune() { return this.roles.includes('DRIFTSOVERENSKOMSTANSVARLIG'); },
+  get isRedaktoer() { return this.roles.includes('REDAKTOER'); },
+  go(hash) {
+    if (location.hash === hash) route();
+    else location.hash = hash;
+  },
+  /** Called by a view when it finds the session gone (UNAUTHENTICATED). */
+  expired(e) {
+    setToken('');
+    start(e?.message ?? 'Du er blevet logget ud.');
+  },
+};
+
+function menuItems() {
+  const items = [['#/', 'Serviceleverancer']];
+  if (app.isAdmin) items.push(['#/enheder', 'Enheder']);
+  else if (app.isRedaktoer) items.push(['#/enheder', 'Mine enheder']);
+  if (app.isAdmin) items.push(['#/kommuner', 'Kommuner'], ['#/log', 'Log']);
+  return items;
+}
+
+function renderMenu(current) {
+  menu.replaceChildren(h('ul', {}, menuItems().map(([href, label]) => {
+    const here = href === '#/' ? current === '' || current.startsWith('sl/') : current.startsWith(href.slice(2));
+    return h('li', {}, h('a', { href, 'aria-current': here ? 'page' : null }, label));
+  })));
+}
+
+function renderUser() {
+  const v = app.viewer;
+  const roles = v.roles.map((r) => ROLE_LABEL[r] ?? r).join(', ');
+  const org = v.kommune ? `${v.kommune.navn} Kommune, CVR ${v.cvr}` : v.cvr ? `CVR ${v.cvr}` : '';
+  document.getElementById('bruger-tekst').textContent = [v.name ?? v.subject, roles, org].filter(Boolean).join(' · ');
+  document.getElementById('bruger').hidden = false;
+  menu.hidden = false;
+}
+
+let routing = 0;
+async function route() {
+  if (!app.viewer) return;
+  const hash = location.hash;
+  if (hash && !hash.startsWith('#/')) return; // the skip link and other in-page anchors
+  const path = hash.replace(/^#\/?/, '');
+  renderMenu(path);
+  const mine = ++routing;
+  const parts = path.split('/').map(decodeURIComponent);
+  try {
+    if (path === '' || path === 'sl') await renderSlList(main, app);
+    else if (parts[0] === 'sl' && parts[1]) await renderSlDetail(main, app, parts[1]);
+    else if (parts[0] === 'enheder') await renderEnhedList(main, app);
+    else if (parts[0] === 'enhed' && parts[1]) await renderEnhed(main, app, parts[1]);
+    else if (parts[0] === 'kommuner' && app.isAdmin) await renderKommuner(main, app);
+    else if (parts[0] === 'log' && app.isAdmin) await renderAudit(main, app);
+    else {
+      main.replaceChildren(h('h1', { id: 'side-titel' }, 'Siden findes ikke'), h('p', {}, h('a', { href: '#/' }, 'Til serviceleverancerne')));
+    }
+  } catch (e) {
+    if (mine !== routing) return;
+    if (e instanceof ApiError && e.code === 'UNAUTHENTICATED') return app.expired(e);
+    main.replaceChildren(h('h1', { id: 'side-titel', tabindex: '-1' }, 'Der opstod en fejl'), h('p', {}, e.message));
+    showError(e);
+  }
+  if (mine === routing) focus(document.getElementById('side-titel'));
+}
+
+async function start(message) {
+  app.viewer = null;
+  let viewer = null;
+  try {
+    // Without a token of our own: a gateway in front may add Authorization itself.
+    viewer = (await gql(VIEWER)).viewer;
+  } catch (e) {
+    if (getToken()) {
+      setToken('');
+      message = e.message;
+    }
+  }
+  if (viewer?.authenticated) {
+    app.viewer = viewer;
+    renderUser();
+    if (message) status(message);
+    await route();
+    return;
+  }
+  document.getElementById('bruger').hidden = true;
+  menu.hidden = true;
+  renderLogin(main, {
+    devLogin,
+    async onToken(token) {
+      setToken(token);
+      const v = (await gql(VIEWER)).viewer;
+      if (!v.authenticated) throw new ApiError([{ message: 'Tokenet gav ikke adgang.' }]);
+      if (!v.roles.length) {
+        setToken('');
+        throw new ApiError([{ message: 'Din bruger har ingen af rollerne driftsoverenskomstansvarlig, redaktør eller administrator. Kontakt din SEB-brugeradministrator.' }]);
+      }
+      app.viewer = v;
+      clearMessages();
+      renderUser();
+      status(`Du er logget ind som ${v.name ?? v.subject}.`);
+      if (location.hash && location.hash !== '#/') await route();
+      else app.go('#/');
+    },
+  });
+  if (message) showError(message);
+  focus(document.getElementById('side-titel'));
+}
+
+window.addEventListener('hashchange', route);
+document.getElementById('log-ud').addEventListener('click', () => {
+  logout();
+  location.hash = '';
+  start();
+  status('Du er logget ud.');
+});
+document.getElementById('skip').addEventListener('click', (ev) => {
+  ev.preventDefault();
+  focus(main);
+});
+start();
