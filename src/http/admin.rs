@@ -6,7 +6,7 @@
 //!
 //! With `--dev-tokens` there is also `POST /admin/dev-token` (JSON `{role, cvr, name}` ->
 //! `{token}`) for the console's development login; without the flag that route does not exist.
-use super::pages::{self, CSS, JS};
+use super::page::{self, CSS, JS};
 use super::Http;
 use crate::auth::{is_cvr, make_dev_token, DevTokenRequest};
 use crate::domain::access::Role;
@@ -85,7 +85,7 @@ pub(crate) fn routes(dev_tokens: bool) -> Router<Http> {
 }
 
 async fn page(State(h): State<Http>) -> Response {
-    pages::html(
+    page::html_response(
         admin_html(h.state.config.dev_tokens),
         CONTENT_SECURITY_POLICY,
     )
@@ -96,7 +96,7 @@ async fn asset(Path((version, name)): Path<(String, String)>) -> Response {
         .then(|| FILES.iter().find(|(n, _, _)| *n == name))
         .flatten()
         .map(|(_, ct, body)| (*ct, *body));
-    pages::asset(found)
+    page::asset_response(found)
 }
 
 #[derive(serde::Deserialize)]

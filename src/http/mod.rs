@@ -10,7 +10,6 @@ mod graphql;
 pub mod metrics;
 pub mod open_data;
 pub mod page;
-pub mod pages;
 pub mod playground;
 mod rate_limit;
 mod request_id;

@@ -1,5 +1,5 @@
 //! What the HTML pages served by the binary share (the playground at `/`, the citizen search at
-//! `/soeg`): files embedded in the binary and served under `/assets/` (vendored files under a
+//! `/soeg`, the admin console at `/admin`): files embedded in the binary and served under `/assets/` (vendored files under a
 //! versioned path, our own under a name with a hash of their content, both cached for a year),
 //! a fresh nonce per page response, the page's Content-Security-Policy and the security headers.
 //! Each page keeps its own [`Assets`]; [`asset`] serves all of them.
@@ -117,13 +117,19 @@ pub fn json_in_html(v: &serde_json::Value) -> String {
 /// `GET /assets/{*path}`: a file of any page's [`Assets`].
 pub async fn asset(Path(path): Path<String>) -> Response {
     let found = super::playground::find_asset(&path).or_else(|| super::soeg::find_asset(&path));
+    asset_response(found.map(|a| (a.content_type, a.body)))
+}
+
+/// An embedded file whose URL names its version or content hash, so it is cached for a year;
+/// `None`: 404.
+pub fn asset_response(found: Option<(&'static str, &'static [u8])>) -> Response {
     let mut resp = match found {
-        Some(a) => (
+        Some((content_type, body)) => (
             [
-                (header::CONTENT_TYPE, a.content_type),
+                (header::CONTENT_TYPE, content_type),
                 (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
             ],
-            a.body,
+            body,
         )
             .into_response(),
         None => (

@@ -100,17 +100,9 @@ pub async fn insert<C: ConnectionTrait>(db: &C, m: Enhed) -> Result<Enhed, DbErr
     Ok(m)
 }
 
-/// Writes the enhed's fields as the lock holder `subject` (R19, one discipline with R12) of
-/// the row as read at `revision`, incrementing the revision. Returns false when the lock is not
-/// held (any more) or the row changed since it was read; the caller re-reads and re-applies.
-pub async fn update<C: ConnectionTrait>(
-    db: &C,
-    m: &Enhed,
-    subject: &str,
-    now: DateTime<Utc>,
-    revision: i64,
-) -> Result<bool, DbErr> {
-    let r = enhed::Entity::update_many()
+/// An UPDATE of every field of the enhed, with a new revision (the caller adds its conditions).
+fn fields_of(m: &Enhed, now: DateTime<Utc>) -> sea_orm::UpdateMany<enhed::Entity> {
+    enhed::Entity::update_many()
         .col_expr(enhed::Column::Kind, Expr::value(m.kind.clone()))
         .col_expr(enhed::Column::Navn, Expr::value(m.navn.clone()))
         .col_expr(enhed::Column::NavnSoeg, Expr::value(m.navn_soeg.clone()))
@@ -139,6 +131,19 @@ pub async fn update<C: ConnectionTrait>(
             enhed::Column::Revision,
             Expr::col(enhed::Column::Revision).add(1),
         )
+}
+
+/// Writes the enhed's fields as the lock holder `subject` (R19, one discipline with R12) of
+/// the row as read at `revision`, incrementing the revision. Returns false when the lock is not
+/// held (any more) or the row changed since it was read; the caller re-reads and re-applies.
+pub async fn update<C: ConnectionTrait>(
+    db: &C,
+    m: &Enhed,
+    subject: &str,
+    now: DateTime<Utc>,
+    revision: i64,
+) -> Result<bool, DbErr> {
+    let r = fields_of(m, now)
         .filter(enhed::Column::Id.eq(&m.id))
         .filter(enhed::Column::Revision.eq(revision))
         .filter(enhed::Column::LockSubject.eq(subject))
@@ -156,35 +161,7 @@ pub async fn import_update<C: ConnectionTrait>(
     now: DateTime<Utc>,
     revision: i64,
 ) -> Result<bool, DbErr> {
-    let r = enhed::Entity::update_many()
-        .col_expr(enhed::Column::Kind, Expr::value(m.kind.clone()))
-        .col_expr(enhed::Column::Navn, Expr::value(m.navn.clone()))
-        .col_expr(enhed::Column::NavnSoeg, Expr::value(m.navn_soeg.clone()))
-        .col_expr(enhed::Column::EjerCvr, Expr::value(m.ejer_cvr.clone()))
-        .col_expr(enhed::Column::SorKode, Expr::value(m.sor_kode.clone()))
-        .col_expr(enhed::Column::Vejnavn, Expr::value(m.vejnavn.clone()))
-        .col_expr(enhed::Column::Postnummer, Expr::value(m.postnummer.clone()))
-        .col_expr(enhed::Column::By, Expr::value(m.by.clone()))
-        .col_expr(enhed::Column::Lat, Expr::value(m.lat))
-        .col_expr(enhed::Column::Lon, Expr::value(m.lon))
-        .col_expr(
-            enhed::Column::KommuneKode,
-            Expr::value(m.kommune_kode.clone()),
-        )
-        .col_expr(
-            enhed::Column::Beskrivelse,
-            Expr::value(m.beskrivelse.clone()),
-        )
-        .col_expr(enhed::Column::Telefon, Expr::value(m.telefon.clone()))
-        .col_expr(enhed::Column::Email, Expr::value(m.email.clone()))
-        .col_expr(enhed::Column::Web, Expr::value(m.web.clone()))
-        .col_expr(enhed::Column::Boligtype, Expr::value(m.boligtype.clone()))
-        .col_expr(enhed::Column::AntalBoliger, Expr::value(m.antal_boliger))
-        .col_expr(enhed::Column::UpdatedAt, Expr::value(now))
-        .col_expr(
-            enhed::Column::Revision,
-            Expr::col(enhed::Column::Revision).add(1),
-        )
+    let r = fields_of(m, now)
         .filter(enhed::Column::Id.eq(&m.id))
         .filter(enhed::Column::Revision.eq(revision))
         .filter(
