@@ -35,16 +35,20 @@ pub struct Offer {
     pub pos: Option<LatLon>,
 }
 
+/// Persistent maps: a new snapshot shares everything that did not change with the old one, so a
+/// write costs the items it changed, not the size of the data set.
+pub type Map<V> = imbl::HashMap<String, V>;
+
 /// Everything the public search reads, at one data version.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Snapshot {
     pub version: i64,
-    pub kommuner: HashMap<String, Arc<Kommune>>,
-    pub enheder: HashMap<String, Arc<Enhed>>,
+    pub kommuner: Map<Arc<Kommune>>,
+    pub enheder: Map<Arc<Enhed>>,
     /// Agreements that may be public, by id.
-    pub agreements: HashMap<String, Arc<Serviceleverance>>,
+    pub agreements: Map<Arc<Serviceleverance>>,
     /// Per kommune (aftalepart), its offers in Danish name order.
-    pub by_kommune: HashMap<String, Vec<Offer>>,
+    pub by_kommune: Map<Arc<Vec<Offer>>>,
 }
 
 /// Could this agreement be public on some day (R8, R10, R20)?
@@ -58,6 +62,24 @@ fn strip(mut k: Kommune) -> Kommune {
     k
 }
 
+fn offer(s: &Arc<Serviceleverance>, e: &Arc<Enhed>) -> Offer {
+    Offer {
+        sl: s.clone(),
+        enhed: e.clone(),
+        sort: collation_key(&e.navn),
+        navn_soeg: e.navn_soeg.clone(),
+        pos: e.lat.zip(e.lon).and_then(|(a, o)| LatLon::new(a, o)),
+    }
+}
+
+fn sort_offers(v: &mut [Offer]) {
+    v.sort_by(|a, b| {
+        a.sort
+            .cmp(&b.sort)
+            .then_with(|| a.enhed.id.cmp(&b.enhed.id))
+    });
+}
+
 impl Snapshot {
     fn index(&mut self) {
         let mut by: HashMap<String, Vec<Offer>> = HashMap::new();
@@ -67,22 +89,15 @@ impl Snapshot {
             };
             by.entry(s.aftalepart_kode.clone())
                 .or_default()
-                .push(Offer {
-                    sl: s.clone(),
-                    enhed: e.clone(),
-                    sort: collation_key(&e.navn),
-                    navn_soeg: e.navn_soeg.clone(),
-                    pos: e.lat.zip(e.lon).and_then(|(a, o)| LatLon::new(a, o)),
-                });
+                .push(offer(s, e));
         }
-        for v in by.values_mut() {
-            v.sort_by(|a, b| {
-                a.sort
-                    .cmp(&b.sort)
-                    .then_with(|| a.enhed.id.cmp(&b.enhed.id))
-            });
-        }
-        self.by_kommune = by;
+        self.by_kommune = by
+            .into_iter()
+            .map(|(k, mut v)| {
+                sort_offers(&mut v);
+                (k, Arc::new(v))
+            })
+            .collect();
     }
 
     /// The kommune's offers active on the day (R20, R21, R6) that pass the geographic and name
@@ -97,6 +112,7 @@ impl Snapshot {
         let text = text.map(fold).filter(|t| !t.is_empty());
         self.by_kommune
             .get(kommune)
+            .map(|v| v.iter())
             .into_iter()
             .flatten()
             .filter(move |o| day::is_active(o.sl.startdato, o.sl.slutdato, on))
@@ -271,14 +287,11 @@ impl ReadModel {
         version: i64,
     ) -> Result<(), DbErr> {
         let _w = self.writer.lock().await;
-        let cur = self.snapshot();
-        let mut next = Snapshot {
-            version: version.max(cur.version),
-            kommuner: cur.kommuner.clone(),
-            enheder: cur.enheder.clone(),
-            agreements: cur.agreements.clone(),
-            by_kommune: HashMap::new(),
-        };
+        let mut next: Snapshot = (*self.snapshot()).clone();
+        next.version = version.max(next.version);
+        let mut changed_sl: std::collections::HashSet<String> = Default::default();
+        let mut touched: std::collections::HashSet<String> = Default::default();
+        let mut changed_enheder: std::collections::HashSet<String> = Default::default();
         for c in changes {
             match c {
                 Change::Serviceleverance(id) => {
@@ -286,6 +299,10 @@ impl ReadModel {
                         Some(r) => Some(r),
                         None => store::serviceleverance::by_id(db, id).await?,
                     };
+                    if let Some(old) = next.agreements.get(id) {
+                        touched.insert(old.aftalepart_kode.clone());
+                    }
+                    changed_sl.insert(id.clone());
                     match row {
                         Some(s) if eligible(&s) => {
                             if let Some(e) = s.enhed_id.as_ref() {
@@ -295,6 +312,7 @@ impl ReadModel {
                                     }
                                 }
                             }
+                            touched.insert(s.aftalepart_kode.clone());
                             next.agreements.insert(s.id.clone(), Arc::new(s));
                         }
                         _ => {
@@ -302,14 +320,17 @@ impl ReadModel {
                         }
                     }
                 }
-                Change::Enhed(id) => match store::enhed::by_id(db, id).await? {
-                    Some(e) => {
-                        next.enheder.insert(e.id.clone(), Arc::new(e));
+                Change::Enhed(id) => {
+                    match store::enhed::by_id(db, id).await? {
+                        Some(e) => {
+                            next.enheder.insert(e.id.clone(), Arc::new(e));
+                        }
+                        None => {
+                            next.enheder.remove(id);
+                        }
                     }
-                    None => {
-                        next.enheder.remove(id);
-                    }
-                },
+                    changed_enheder.insert(id.clone());
+                }
                 Change::Kommune(kode) => {
                     if let Some(k) = store::kommune::by_kode(db, kode).await? {
                         next.kommuner.insert(k.kode.clone(), Arc::new(strip(k)));
@@ -317,7 +338,48 @@ impl ReadModel {
                 }
             }
         }
-        next.index();
+        // Kommuner with an offer of a changed enhed (its name, place or kind).
+        if !changed_enheder.is_empty() {
+            for (kode, v) in next.by_kommune.iter() {
+                if v.iter().any(|o| changed_enheder.contains(&o.enhed.id)) {
+                    touched.insert(kode.clone());
+                }
+            }
+            for s in next.agreements.values() {
+                if s.enhed_id
+                    .as_ref()
+                    .is_some_and(|e| changed_enheder.contains(e))
+                {
+                    touched.insert(s.aftalepart_kode.clone());
+                    changed_sl.insert(s.id.clone());
+                }
+            }
+        }
+        // Only the touched kommuner's lists are rebuilt: the offers of changed agreements and
+        // enheder are taken out and made again.
+        for kode in touched {
+            let mut v: Vec<Offer> = next
+                .by_kommune
+                .get(&kode)
+                .map(|a| (**a).clone())
+                .unwrap_or_default();
+            v.retain(|o| !changed_sl.contains(&o.sl.id) && !changed_enheder.contains(&o.enhed.id));
+            let present: std::collections::HashSet<String> =
+                v.iter().map(|o| o.sl.id.clone()).collect();
+            for id in &changed_sl {
+                let Some(s) = next.agreements.get(id) else {
+                    continue;
+                };
+                if s.aftalepart_kode != kode || present.contains(id) {
+                    continue;
+                }
+                if let Some(e) = s.enhed_id.as_ref().and_then(|e| next.enheder.get(e)) {
+                    v.push(offer(s, e));
+                }
+            }
+            sort_offers(&mut v);
+            next.by_kommune.insert(kode, Arc::new(v));
+        }
         self.swap(next);
         Ok(())
     }
@@ -350,7 +412,7 @@ async fn full(db: &DatabaseConnection) -> Result<Snapshot, DbErr> {
             .into_iter()
             .map(|s| (s.id.clone(), Arc::new(s)))
             .collect(),
-        by_kommune: HashMap::new(),
+        by_kommune: Map::new(),
     };
     s.index();
     Ok(s)

@@ -235,43 +235,51 @@ pub(super) struct Entry {
     /// answer, and weak because one validator stands for every content coding of it (a strong
     /// one would have to differ between the gzip, br and plain bytes, RFC 9110 8.8.1).
     pub etag: String,
-    gzip: Option<Bytes>,
-    br: Option<Bytes>,
+    /// Whether compressed variants are kept, made the first time a client asks for them (most
+    /// cold answers are never asked for again, so compressing every one up front would cost
+    /// more than it saves).
+    compress: bool,
+    gzip: std::sync::OnceLock<Option<Bytes>>,
+    br: std::sync::OnceLock<Option<Bytes>>,
 }
 
 impl Entry {
     /// The entry of a body; with compressed variants when it goes into the cache.
     pub(super) fn new(body: Vec<u8>, compress: bool) -> Entry {
         let etag = format!("W/\"{:x}\"", Sha256::digest(&body));
-        let (gzip, br) = if compress && body.len() >= COMPRESS_MIN {
-            let smaller = |c: Option<Vec<u8>>| c.filter(|c| c.len() < body.len()).map(Bytes::from);
-            (smaller(gzip(&body)), smaller(brotli(&body)))
-        } else {
-            (None, None)
-        };
         Entry {
+            compress: compress && body.len() >= COMPRESS_MIN,
             body: Bytes::from(body),
             etag,
-            gzip,
-            br,
+            gzip: std::sync::OnceLock::new(),
+            br: std::sync::OnceLock::new(),
         }
     }
 
     /// The body in the coding the client prefers, if kept.
     pub(super) fn variant(&self, coding: Coding) -> Option<(&Bytes, &'static str)> {
+        if !self.compress {
+            return None;
+        }
+        let body = &self.body;
+        let smaller = |c: Option<Vec<u8>>| c.filter(|c| c.len() < body.len()).map(Bytes::from);
         let v = match coding {
             Coding::Identity => None,
-            Coding::Gzip => self.gzip.as_ref(),
-            Coding::Br => self.br.as_ref(),
+            Coding::Gzip => self.gzip.get_or_init(|| smaller(gzip(body))).as_ref(),
+            Coding::Br => self.br.get_or_init(|| smaller(brotli(body))).as_ref(),
         }?;
         Some((v, coding.header()?))
     }
 
     fn bytes(&self) -> u64 {
-        (self.body.len()
-            + self.etag.len()
-            + self.gzip.as_ref().map_or(0, Bytes::len)
-            + self.br.as_ref().map_or(0, Bytes::len)) as u64
+        // The compressed variants are made later; counted at a third of the body each (JSON
+        // answers compress to less than that), so the bound holds once they exist.
+        let variants = if self.compress {
+            2 * self.body.len() / 3
+        } else {
+            0
+        };
+        (self.body.len() + self.etag.len() + variants) as u64
     }
 
     /// Whether an `If-None-Match` value matches (weak comparison, RFC 9110 13.1.2).
