@@ -881,6 +881,12 @@ async fn run_scale(
         .await
         .context("AppState::init")?;
     let data = generate(&state, ks, scale, now).await?;
+    // The rows went in past the use-case layer: the read model reads them now.
+    state
+        .read_model
+        .reload(&state.db)
+        .await
+        .context("read model")?;
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

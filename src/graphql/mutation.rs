@@ -6,7 +6,7 @@ use super::scalars::Date;
 use super::types::{Enhed, Issue};
 use super::{state, viewer};
 use crate::domain::access;
-use crate::domain::serviceleverance::{self as rules, Edit, Fields};
+use crate::domain::serviceleverance::{self as rules, Edit};
 use crate::error::{AppError, AppResult, GqlResult};
 use crate::service::enhed::{self as enhed_service, EnhedPatch};
 use crate::service::serviceleverance::{self as sl_service, AgreementPatch, NewAgreement};
@@ -61,14 +61,6 @@ fn enhed_id_field(v: MaybeUndefined<String>, current: Option<String>) -> AppResu
             "Den valgte enhed findes ikke.",
         )),
         MaybeUndefined::Value(s) => Ok(Some(super::node::enhed_key(&s))),
-    }
-}
-
-fn opt<T>(v: MaybeUndefined<T>, current: Option<T>) -> Option<T> {
-    match v {
-        MaybeUndefined::Undefined => current,
-        MaybeUndefined::Null => None,
-        MaybeUndefined::Value(x) => Some(x),
     }
 }
 
@@ -337,53 +329,27 @@ impl AdminQuery {
         )]
         aftalepart_kode: Option<String>,
     ) -> GqlResult<Vec<Issue>> {
-        let v = viewer(ctx);
-        let (own_id, aftalepart, before) = match &id {
-            Some(id) => {
-                let m = sl_service::for_preview(cx(ctx), id).await?;
-                if aftalepart_kode.is_some() {
-                    return Err(AppError::validation(
-                        "aftalepartKode",
-                        "Aftaleparten kan ikke ændres; udelad aftalepartKode, når id er angivet.",
-                    )
-                    .into());
-                }
-                let f = sl_store::fields(&m);
-                (Some(m.id), m.aftalepart_kode, Some(f))
-            }
-            None => {
-                let k = sl_service::aftalepart_for_new(
-                    cx(ctx),
-                    aftalepart_kode.as_deref(),
-                    access::decide_preview,
-                )
-                .await?;
-                (None, k.kode, None)
-            }
+        let patch = AgreementPatch {
+            enhed_id: match enhed_id {
+                MaybeUndefined::Undefined => Edit::Keep,
+                other => match enhed_id_field(other, None)? {
+                    Some(e) => Edit::Set(e),
+                    None => Edit::Clear,
+                },
+            },
+            sl_type: edit(sl_type.map_value(Into::into)),
+            startdato: edit(startdato).map(|d| d.0),
+            slutdato: edit(slutdato).map(|d| d.0),
+            ..Default::default()
         };
-        let cur = before.clone().unwrap_or_default();
-        let f = Fields {
-            enhed_id: enhed_id_field(enhed_id, cur.enhed_id.clone())?,
-            sl_type: opt(sl_type.map_value(Into::into), cur.sl_type),
-            startdato: opt(startdato.map_value(|d| d.0), cur.startdato),
-            slutdato: opt(slutdato.map_value(|d| d.0), cur.slutdato),
-            ..cur
-        };
-        if let Err(mut errs) = rules::validate_save(&f, before.as_ref(), v.is_admin()) {
-            // Navn is not part of the preview (a new one has none yet).
-            errs.retain(|e| e.field != "navn");
-            if !errs.is_empty() {
-                return Err(AppError::Validation(errs).into());
-            }
-        }
-        if let Some(e) = &f.enhed_id {
-            if super::types::load_enhed(ctx, e).await?.is_none() {
-                return Err(
-                    AppError::validation("enhedId", "Den valgte enhed findes ikke.").into(),
-                );
-            }
-        }
-        issues_of(ctx, own_id.as_deref(), &aftalepart, &f).await
+        let p = sl_service::preview(
+            cx(ctx),
+            id.as_ref().map(|i| i.as_str()),
+            aftalepart_kode.as_deref(),
+            patch,
+        )
+        .await?;
+        issues_of(ctx, p.own_id.as_deref(), &p.aftalepart_kode, &p.fields).await
     }
 }
 

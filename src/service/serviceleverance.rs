@@ -601,7 +601,60 @@ pub async fn force_unlock(cx: Cx<'_>, id: &str) -> AppResult<SlRow> {
     reload(cx, &l.row.id).await
 }
 
-/// For a saved agreement being previewed: the row and whether the viewer may update it.
-pub async fn for_preview(cx: Cx<'_>, id: &str) -> AppResult<SlRow> {
-    Ok(load(cx, id, SlAction::Update).await?.row)
+/// What a preview of a save shows the issues of.
+pub struct Preview {
+    /// The saved agreement being changed, if any (it does not overlap with itself, R9).
+    pub own_id: Option<String>,
+    pub aftalepart_kode: String,
+    pub fields: Fields,
+}
+
+/// `previewIssues`: the fields a save of `patch` would write (of the saved agreement `id`, or of
+/// a new one), refused as that save would refuse them (access, R3, R5, an unknown enhed); navn
+/// is not part of the preview. The issues themselves are computed by the caller as for any
+/// saved agreement.
+pub async fn preview(
+    cx: Cx<'_>,
+    id: Option<&str>,
+    aftalepart_kode: Option<&str>,
+    patch: AgreementPatch,
+) -> AppResult<Preview> {
+    let (own_id, kode, before) = match id {
+        Some(id) => {
+            let m = load(cx, id, SlAction::Update).await?.row;
+            if aftalepart_kode.is_some() {
+                return Err(AppError::validation(
+                    "aftalepartKode",
+                    "Aftaleparten kan ikke ændres; udelad aftalepartKode, når id er angivet.",
+                ));
+            }
+            let f = sl_store::fields(&m);
+            (Some(m.id), m.aftalepart_kode, Some(f))
+        }
+        None => {
+            let k = aftalepart_for_new(cx, aftalepart_kode, access::decide_preview).await?;
+            (None, k.kode, None)
+        }
+    };
+    let cur = before.clone().unwrap_or_default();
+    let fields = Fields {
+        enhed_id: patch
+            .enhed_id
+            .apply(cur.enhed_id.clone())
+            .filter(|e| !e.trim().is_empty()),
+        sl_type: patch.sl_type.apply(cur.sl_type),
+        startdato: patch.startdato.apply(cur.startdato),
+        slutdato: patch.slutdato.apply(cur.slutdato),
+        ..cur
+    };
+    if let Err(mut errs) = rules::validate_save(&fields, before.as_ref(), cx.v.is_admin()) {
+        errs.retain(|e| e.field != "navn");
+        refuse(errs)?;
+    }
+    existing_enhed(cx, fields.enhed_id.as_ref()).await?;
+    Ok(Preview {
+        own_id,
+        aftalepart_kode: kode,
+        fields,
+    })
 }
