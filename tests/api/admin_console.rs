@@ -9,24 +9,6 @@ use plejeoverblik::http::admin::asset_paths;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
-fn header<'a>(r: &'a reqwest::Response, name: &str) -> &'a str {
-    r.headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-}
-
-/// The values of `attr="..."` in `html`.
-fn attribute_values<'a>(html: &'a str, attr: &str) -> Vec<&'a str> {
-    let pat = format!(" {attr}=\"");
-    html.match_indices(&pat)
-        .filter_map(|(i, _)| {
-            let rest = &html[i + pat.len()..];
-            rest.find('"').map(|end| &rest[..end])
-        })
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_page_and_modules_are_served_under_a_strict_csp() {
     let app = TestApp::spawn(Db::Sqlite, Default::default()).await;

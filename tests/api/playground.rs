@@ -4,24 +4,6 @@
 use crate::helpers::*;
 use plejeoverblik::http::playground::asset_paths;
 
-fn header<'a>(r: &'a reqwest::Response, name: &str) -> &'a str {
-    r.headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-}
-
-/// The values of `attr="..."` in `html`.
-fn attribute_values<'a>(html: &'a str, attr: &str) -> Vec<&'a str> {
-    let pat = format!(" {attr}=\"");
-    html.match_indices(&pat)
-        .filter_map(|(i, _)| {
-            let rest = &html[i + pat.len()..];
-            rest.find('"').map(|end| &rest[..end])
-        })
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn playground_page_has_a_strict_csp_and_names_no_other_host() {
     let app = TestApp::spawn(Db::Sqlite, Default::default()).await;

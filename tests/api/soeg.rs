@@ -5,42 +5,6 @@
 use crate::helpers::*;
 use plejeoverblik::http::soeg::asset_paths;
 
-fn header<'a>(r: &'a reqwest::Response, name: &str) -> &'a str {
-    r.headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-}
-
-/// The values of `attr="..."` in `html`.
-fn attribute_values<'a>(html: &'a str, attr: &str) -> Vec<&'a str> {
-    let pat = format!(" {attr}=\"");
-    html.match_indices(&pat)
-        .filter_map(|(i, _)| {
-            let rest = &html[i + pat.len()..];
-            rest.find('"').map(|end| &rest[..end])
-        })
-        .collect()
-}
-
-/// Does `text` name a host: `scheme://` followed by a host name, or a protocol-relative `//host`
-/// in an attribute, `url()` or `@import`?
-fn names_a_host(text: &str) -> bool {
-    let after_slashes = |i: usize| {
-        text[i + 2..]
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphanumeric())
-    };
-    text.match_indices("//").any(|(i, _)| {
-        let before = &text[..i];
-        (before.ends_with(':') && after_slashes(i))
-            || ((before.ends_with('"') || before.ends_with('(') || before.ends_with('\''))
-                && after_slashes(i))
-    }) || text.contains("@import")
-        || text.contains("url(")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn soeg_page_has_a_strict_csp_and_names_no_other_host() {
     let app = TestApp::spawn(Db::Sqlite, Default::default()).await;
