@@ -81,22 +81,14 @@ struct Loaded {
 async fn load(cx: Cx<'_>, id: &str, action: SlAction) -> AppResult<Loaded> {
     cx.require_login()?;
     let id = parse_id(id)?;
-    let row = sl_store::by_id_for(&cx.st.db, &id, &access::sl_scope(cx.v))
-        .await?
-        .ok_or_else(|| AppError::not_found(WHAT))?;
-    // The two look-ups are independent: run together.
-    let (kommune, enhed) = tokio::join!(
-        store::kommune::by_kode(&cx.st.db, &row.aftalepart_kode),
-        async {
-            match &row.enhed_id {
-                Some(e) => store::enhed::by_id(&cx.st.db, e).await,
-                None => Ok(None),
-            }
-        }
-    );
-    let (kommune, enhed) = (kommune?, enhed?);
+    // One statement: the agreement (within the viewer's scope, R26), its aftalepart's CVR and
+    // its enhed.
+    let (row, aftalepart_cvr, enhed) =
+        sl_store::by_id_with_facts(&cx.st.db, &id, &access::sl_scope(cx.v))
+            .await?
+            .ok_or_else(|| AppError::not_found(WHAT))?;
     let facts = SlFacts {
-        aftalepart_cvr: kommune.map(|k| k.cvr).unwrap_or_default(),
+        aftalepart_cvr: aftalepart_cvr.unwrap_or_default(),
         enhed_ejer_cvr: enhed.as_ref().map(|e| e.ejer_cvr.clone()),
     };
     AppError::check(access::decide(cx.v, action, &facts), WHAT)?;

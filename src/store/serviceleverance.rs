@@ -773,3 +773,66 @@ pub async fn active_locks<C: ConnectionTrait>(db: &C, now: DateTime<Utc>) -> Res
         .count(db)
         .await
 }
+
+/// An agreement the viewer may see (R26, `visible`) with its aftalepart's CVR and its enhed, in
+/// one statement: what a use case needs to decide on a write.
+pub async fn by_id_with_facts<C: ConnectionTrait>(
+    db: &C,
+    id: &str,
+    scope: &SlScope,
+) -> Result<Option<(Serviceleverance, Option<String>, Option<enhed::Model>)>, DbErr> {
+    use sea_orm::{FromQueryResult, Iterable};
+    let cond = match visible(scope) {
+        Visible::All => None,
+        Visible::Only(c) => Some(c),
+        Visible::Nothing => return Ok(None),
+    };
+    let k = Alias::new("k");
+    let e = Alias::new("e");
+    let mut q = Query::select();
+    for c in sl::Column::iter() {
+        q.expr_as(
+            Expr::col((sl::Entity, c)),
+            Alias::new(sea_orm::IdenStatic::as_str(&c)),
+        );
+    }
+    q.expr_as(
+        Expr::col((k.clone(), kommune::Column::Cvr)),
+        Alias::new("k_cvr"),
+    );
+    for c in enhed::Column::iter() {
+        q.expr_as(
+            Expr::col((e.clone(), c)),
+            Alias::new(format!("e_{}", sea_orm::IdenStatic::as_str(&c))),
+        );
+    }
+    q.from(sl::Entity)
+        .join_as(
+            JoinType::LeftJoin,
+            kommune::Entity,
+            k.clone(),
+            Expr::col((k.clone(), kommune::Column::Kode))
+                .equals((sl::Entity, sl::Column::AftalepartKode)),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            enhed::Entity,
+            e.clone(),
+            Expr::col((e.clone(), enhed::Column::Id)).equals((sl::Entity, sl::Column::EnhedId)),
+        )
+        .and_where(Expr::col((sl::Entity, sl::Column::Id)).eq(id));
+    if let Some(c) = cond {
+        q.cond_where(c);
+    }
+    let Some(row) = db.query_one(&q).await? else {
+        return Ok(None);
+    };
+    let s = Serviceleverance::from_query_result(&row, "")?;
+    let cvr: Option<String> = row.try_get("", "k_cvr")?;
+    let enhed = if s.enhed_id.is_some() {
+        enhed::Model::from_query_result_optional(&row, "e_")?
+    } else {
+        None
+    };
+    Ok(Some((s, cvr, enhed)))
+}
