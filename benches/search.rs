@@ -769,86 +769,6 @@ async fn measure(
     }
 }
 
-/// The same SQL and ranking as the search resolver, called directly (no HTTP, no GraphQL, no
-/// DataLoader): candidates, ranking, the page's enheder, agreements and kommuner. The difference
-/// to the HTTP figure is the cost of the layers above the store.
-async fn measure_direct(
-    state: &AppState,
-    name: &'static str,
-    near: Option<(f64, f64)>,
-    radius_km: Option<f64>,
-    requests: usize,
-) -> anyhow::Result<Measured> {
-    use plejeoverblik::domain::search::{page, rank, Prefilter, Query};
-    use plejeoverblik::store::serviceleverance::{search_candidates, SearchFilter};
-    use plejeoverblik::store::{enhed as enhed_store, kommune as kommune_store};
-    let q = Query {
-        near: near.and_then(|(lat, lon)| LatLon::new(lat, lon)),
-        radius_km,
-        bbox: None,
-    };
-    let Prefilter::Within(bbox) = q.prefilter_box() else {
-        anyhow::bail!("the direct query matches nothing");
-    };
-    let day = copenhagen_day(state.clock.now());
-    let filter = SearchFilter {
-        kommune_kode: KOMMUNE,
-        kinds: &["PLEJEENHED", "HELHEDSPLEJEENHED"],
-        day,
-        bbox,
-        text: None,
-    };
-    let once = || async {
-        let cands = search_candidates(&state.db, &filter).await?;
-        let hits = rank(cands, &q);
-        let total = hits.len() as i64;
-        let p = page(&hits, 20, None).map_err(|e| anyhow::anyhow!(e.message))?;
-        let enhed_ids: Vec<String> = p
-            .hits
-            .iter()
-            .map(|h| h.candidate.enhed_id.clone())
-            .collect();
-        let sl_ids: Vec<String> = p.hits.iter().map(|h| h.candidate.sl_id.clone()).collect();
-        let (enheder, sls) = tokio::join!(
-            enhed_store::by_ids(&state.db, &enhed_ids),
-            plejeoverblik::store::serviceleverance::by_ids(&state.db, &sl_ids)
-        );
-        let mut kodes: Vec<String> = enheder?
-            .into_iter()
-            .filter_map(|e| e.kommune_kode)
-            .collect();
-        kodes.sort();
-        kodes.dedup();
-        std::hint::black_box((sls?, kommune_store::by_kodes(&state.db, &kodes).await?));
-        anyhow::Ok(total)
-    };
-    for _ in 0..WARMUP {
-        once().await?;
-    }
-    let before = state.statements.get();
-    let total_count = once().await?;
-    let statements = state.statements.get() - before;
-    let mut ms = Vec::with_capacity(requests);
-    let started = Instant::now();
-    for i in 0..requests {
-        if i >= MIN_REQUESTS && started.elapsed() > TIME_BUDGET {
-            break;
-        }
-        let t = Instant::now();
-        once().await?;
-        ms.push(t.elapsed().as_secs_f64() * 1000.0);
-    }
-    ms.sort_by(f64::total_cmp);
-    Ok(Measured {
-        query: name,
-        n: ms.len(),
-        median_ms: median(&ms),
-        p95_ms: percentile(&ms, 0.95),
-        statements,
-        total_count: Some(total_count),
-    })
-}
-
 struct ScaleResult {
     backend: Backend,
     scale: usize,
@@ -904,22 +824,6 @@ async fn run_scale(
     ] {
         rows.push(measure(&client, &url, &state, name, q, requests).await);
     }
-    rows.push(
-        measure_direct(&state, "(store only) by name", None, None, requests)
-            .await
-            .context("direct search by name")?,
-    );
-    rows.push(
-        measure_direct(
-            &state,
-            "(store only) 10 km radius",
-            Some((56.1535, 10.2045)),
-            Some(10.0),
-            requests,
-        )
-        .await
-        .context("direct radius search")?,
-    );
 
     server.abort();
     let _ = server.await;

@@ -384,16 +384,15 @@ pub async fn import_text(st: &crate::app::AppState, text: &str) -> anyhow::Resul
     upsert(&txn, &items, &mut report, &import_actor("import")).await?;
     if report.created + report.updated > 0 {
         // Every instance's read model reloads (notification, or its periodic version check).
-        let v = crate::store::bump_version(&txn).await?;
         let notice = crate::readmodel::Notice {
-            v,
+            v: 0,
             from: String::new(),
             sl: vec![],
             enhed: vec![],
             kommune: vec![],
             reload: true,
         };
-        crate::store::notify(&txn, &serde_json::to_string(&notice)?).await?;
+        crate::store::bump_version_and_notify(&txn, &notice).await?;
     }
     txn.commit().await?;
     if report.created + report.updated > 0 {

@@ -1,7 +1,7 @@
 //! Use cases of enheder (R17-R19): create, update with the enhed's lock, lock, take over,
 //! check in; the field rules are `domain::enhed`'s and `domain::serviceleverance`'s, the kommune
 //! is derived from the location with the boundaries.
-use super::{check_revision, conflict, Change, Cx, Tx, RETRIES};
+use super::{check_revision, conflict, lock_refused, Change, Cx, Tx, RETRIES};
 use crate::app::AppState;
 use crate::domain::access::{self, Decision};
 use crate::domain::enhed as enhed_rules;
@@ -369,17 +369,7 @@ pub async fn lock(cx: Cx<'_>, id: &str) -> AppResult<Enhed> {
     if !store::enhed::try_lock(tx.db(), &old.id, &cx.actor(), now, until).await? {
         drop(tx);
         let fresh = get(cx, &old.id).await?;
-        let held = lock_of(&fresh);
-        return Err(
-            if lock::can_take(held.as_ref(), cx.v.subject.as_deref().unwrap_or(""), now) {
-                AppError::Conflict("Låsen kunne ikke tages. Prøv igen.".into())
-            } else {
-                match lock::active(held, now) {
-                    Some(h) => AppError::locked(&h),
-                    None => AppError::not_found(WHAT),
-                }
-            },
-        );
+        return Err(lock_refused(cx, lock_of(&fresh), now, WHAT));
     }
     tx.audit(AuditEvent {
         action: "lockEnhed",

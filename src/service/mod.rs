@@ -209,3 +209,21 @@ pub(crate) fn check_revision(expected: Option<i64>, current: i64) -> AppResult<(
         _ => Ok(()),
     }
 }
+
+/// Why a lock could not be taken (R11, R14): LOCKED with the holder, or a race lost to a lock
+/// that is gone again (try once more).
+pub(crate) fn lock_refused(
+    cx: Cx<'_>,
+    held: Option<crate::domain::lock::Lock>,
+    now: DateTime<Utc>,
+    what: &str,
+) -> AppError {
+    use crate::domain::lock;
+    if lock::can_take(held.as_ref(), cx.v.subject.as_deref().unwrap_or(""), now) {
+        return AppError::Conflict("Låsen kunne ikke tages. Prøv igen.".into());
+    }
+    match lock::active(held, now) {
+        Some(h) => AppError::locked(&h),
+        None => AppError::not_found(what),
+    }
+}

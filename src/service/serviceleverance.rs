@@ -1,6 +1,6 @@
 //! Use cases of serviceleverancer (R1-R19): create, lock, take over, save, write beskrivelse,
 //! check in, delete, restore, force-unlock.
-use super::{check_revision, conflict, Change, Cx, Tx, RETRIES};
+use super::{check_revision, conflict, lock_refused, Change, Cx, Tx, RETRIES};
 use crate::domain::access::{self, Decision, SlAction, SlFacts, Viewer};
 use crate::domain::lock::{self, Lock};
 use crate::domain::serviceleverance::{
@@ -267,17 +267,7 @@ pub async fn lock(cx: Cx<'_>, id: &str) -> AppResult<SlRow> {
     if !sl_store::try_lock(tx.db(), &l.row.id, &cx.actor(), now, until).await? {
         drop(tx);
         let fresh = reload(cx, &l.row.id).await?;
-        let held = lock_of(&fresh);
-        return Err(
-            if lock::can_take(held.as_ref(), cx.v.subject.as_deref().unwrap_or(""), now) {
-                AppError::Conflict("Låsen kunne ikke tages. Prøv igen.".into())
-            } else {
-                match lock::active(held, now) {
-                    Some(h) => AppError::locked(&h),
-                    None => AppError::not_found(WHAT),
-                }
-            },
-        );
+        return Err(lock_refused(cx, lock_of(&fresh), now, WHAT));
     }
     tx.audit(AuditEvent {
         action: "lockServiceleverance",

@@ -235,20 +235,6 @@ pub async fn data_version<C: ConnectionTrait>(db: &C) -> Result<i64, DbErr> {
     row.try_get("", "version")
 }
 
-/// PostgreSQL: tells the other instances, when the transaction commits, what changed.
-pub async fn notify<C: ConnectionTrait>(db: &C, payload: &str) -> Result<(), DbErr> {
-    if db.get_database_backend() != DbBackend::Postgres {
-        return Ok(());
-    }
-    db.execute_raw(sea_orm::Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "SELECT pg_notify($1, $2)",
-        [CHANGES_CHANNEL.into(), payload.into()],
-    ))
-    .await?;
-    Ok(())
-}
-
 /// The committed data version, read past the statement counter: the periodic background check
 /// is not a statement of any request (the counter and its metric are about requests' work).
 pub async fn data_version_background(db: &DatabaseConnection) -> Result<i64, DbErr> {

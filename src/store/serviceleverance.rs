@@ -2,8 +2,6 @@
 //! writes that are conditional on the lock (R11-R13) so they are atomic on both databases.
 use super::entity::{enhed, kommune, serviceleverance as sl, serviceleverance_version as ver};
 use crate::domain::access::SlScope;
-use crate::domain::geo::{BBox, LatLon};
-use crate::domain::search::Candidate;
 use crate::domain::serviceleverance::{Fields, SlType};
 use crate::domain::text::{escape_like, fold};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -619,82 +617,6 @@ fn public_on(s: &Alias, day: NaiveDate) -> Cond {
         .add(Expr::col((s.clone(), sl::Column::DeletedAt)).is_null())
         .add(Expr::col((s.clone(), sl::Column::HasErrors)).eq(false))
         .add(active_on(s, day))
-}
-
-/// What the public search asks the store for.
-pub struct SearchFilter<'a> {
-    pub kommune_kode: &'a str,
-    pub kinds: &'a [&'static str],
-    pub day: NaiveDate,
-    pub bbox: Option<BBox>,
-    pub text: Option<&'a str>,
-}
-
-/// R20/R21/R6 in one statement: the kommune's agreements that are not deleted, free of ERROR
-/// issues (stored flag, computed by the domain), active on the day, with an enhed of the asked
-/// kind; narrowed by the box and the name text. Ranking and exact distances are the domain's.
-pub async fn search_candidates<C: ConnectionTrait>(
-    db: &C,
-    f: &SearchFilter<'_>,
-) -> Result<Vec<Candidate>, DbErr> {
-    let s = Alias::new("s");
-    let e = Alias::new("e");
-    let mut q = Query::select();
-    q.expr_as(Expr::col((s.clone(), sl::Column::Id)), Alias::new("sl_id"))
-        .expr_as(
-            Expr::col((s.clone(), sl::Column::Startdato)),
-            Alias::new("startdato"),
-        )
-        .expr_as(
-            Expr::col((e.clone(), enhed::Column::Id)),
-            Alias::new("enhed_id"),
-        )
-        .expr_as(
-            Expr::col((e.clone(), enhed::Column::Navn)),
-            Alias::new("navn"),
-        )
-        .expr_as(
-            Expr::col((e.clone(), enhed::Column::Lat)),
-            Alias::new("lat"),
-        )
-        .expr_as(
-            Expr::col((e.clone(), enhed::Column::Lon)),
-            Alias::new("lon"),
-        )
-        .from_as(sl::Entity, s.clone())
-        .join_as(
-            JoinType::InnerJoin,
-            enhed::Entity,
-            e.clone(),
-            Expr::col((e.clone(), enhed::Column::Id)).equals((s.clone(), sl::Column::EnhedId)),
-        )
-        .and_where(Expr::col((s.clone(), sl::Column::AftalepartKode)).eq(f.kommune_kode))
-        .cond_where(public_on(&s, f.day))
-        .and_where(Expr::col((e.clone(), enhed::Column::Kind)).is_in(f.kinds.iter().copied()));
-    if let Some(b) = f.bbox {
-        q.and_where(Expr::col((e.clone(), enhed::Column::Lat)).between(b.min_lat, b.max_lat))
-            .and_where(Expr::col((e.clone(), enhed::Column::Lon)).between(b.min_lon, b.max_lon));
-    }
-    if let Some(t) = f.text.map(fold).filter(|t| !t.is_empty()) {
-        q.and_where(
-            Expr::col((e.clone(), enhed::Column::NavnSoeg))
-                .like(LikeExpr::new(format!("%{}%", escape_like(&t))).escape('\\')),
-        );
-    }
-    let rows = db.query_all(&q).await?;
-    rows.into_iter()
-        .map(|r| {
-            let lat: Option<f64> = r.try_get("", "lat")?;
-            let lon: Option<f64> = r.try_get("", "lon")?;
-            Ok(Candidate {
-                sl_id: r.try_get("", "sl_id")?,
-                startdato: r.try_get("", "startdato")?,
-                enhed_id: r.try_get("", "enhed_id")?,
-                navn: r.try_get("", "navn")?,
-                pos: lat.zip(lon).and_then(|(a, o)| LatLon::new(a, o)),
-            })
-        })
-        .collect()
 }
 
 /// Public offers per kommune and enhed kind on a day: (aftalepart_kode, kind, count of enheder).
