@@ -76,11 +76,21 @@ impl Server {
         ticks / 100.0
     }
 
+    /// Resident memory now.
     fn rss_mb(&self) -> f64 {
+        self.status_mb("VmRSS:")
+    }
+
+    /// The most resident memory so far.
+    fn peak_rss_mb(&self) -> f64 {
+        self.status_mb("VmHWM:")
+    }
+
+    fn status_mb(&self, field: &str) -> f64 {
         std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
             .unwrap_or_default()
             .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .find_map(|l| l.strip_prefix(field))
             .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
             .map_or(0.0, |kb| kb / 1024.0)
     }
@@ -215,6 +225,7 @@ async fn scale_run(
         state.db.close().await?;
     }
     let server = Server::start(bin, &db.url)?;
+    let idle_rss = server.rss_mb();
     let url = server.url.clone();
     let mut results = Vec::new();
     let u = url.clone();
@@ -331,8 +342,10 @@ async fn scale_run(
     results.push(edit);
     let floor = (results[0].rps, results[0].cpu_ms);
     println!(
-        "\n## {scale}x data, SQLite, c={c}, {secs} s per scenario; server RSS {:.0} MB",
-        server.rss_mb()
+        "\n## {scale}x data, SQLite, c={c}, {secs} s per scenario; server RSS {:.0} MB when ready, {:.0} MB after the run (peak {:.0} MB)",
+        idle_rss,
+        server.rss_mb(),
+        server.peak_rss_mb()
     );
     println!(
         "| scenario | req/s | of floor | p50 ms | p99 ms | server CPU ms/req | CPU vs floor |"

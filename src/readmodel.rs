@@ -12,6 +12,7 @@
 use crate::domain::day;
 use crate::domain::geo::{BBox, LatLon};
 use crate::domain::search::Candidate;
+use crate::domain::serviceleverance::{Boligtype, EnhedKind, SlType};
 use crate::domain::text::{collation_key, fold};
 use crate::service::Change;
 use crate::store::enhed::Enhed;
@@ -25,6 +26,11 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 /// One public offer: an agreement that can be public (not deleted, no ERROR, R10) with its enhed.
+///
+/// It keeps copies of what the filters and the ranking read, so that a search walks only its
+/// kommune's list of offers (one contiguous vector) and follows the pointers to the agreement
+/// and the enhed for the hits of the page alone: on a large data set those pointer hops, a
+/// cache miss each, were most of the cost of a search.
 #[derive(Clone, Debug)]
 pub struct Offer {
     pub sl: Arc<Serviceleverance>,
@@ -33,6 +39,15 @@ pub struct Offer {
     pub sort: String,
     pub navn_soeg: String,
     pub pos: Option<LatLon>,
+    pub startdato: Option<NaiveDate>,
+    pub slutdato: Option<NaiveDate>,
+    pub kind: Option<EnhedKind>,
+    pub boligtype: Option<Boligtype>,
+    pub sl_type: Option<SlType>,
+    pub antal_boliger: Option<i32>,
+    /// The enhed's place in its list's name order (the same for the offers of one enhed);
+    /// set by `sort_offers`.
+    pub seq: u32,
 }
 
 /// Persistent maps: a new snapshot shares everything that did not change with the old one, so a
@@ -69,15 +84,31 @@ fn offer(s: &Arc<Serviceleverance>, e: &Arc<Enhed>) -> Offer {
         sort: collation_key(&e.navn),
         navn_soeg: e.navn_soeg.clone(),
         pos: e.lat.zip(e.lon).and_then(|(a, o)| LatLon::new(a, o)),
+        startdato: s.startdato,
+        slutdato: s.slutdato,
+        kind: EnhedKind::parse(&e.kind),
+        boligtype: e.boligtype.as_deref().and_then(Boligtype::parse),
+        sl_type: s.r#type.as_deref().and_then(SlType::parse),
+        antal_boliger: e.antal_boliger,
+        seq: 0,
     }
 }
 
+/// Sorts a kommune's offers in name order (R24: collation key, then enhed id) and numbers
+/// their enheder in that order.
 fn sort_offers(v: &mut [Offer]) {
     v.sort_by(|a, b| {
         a.sort
             .cmp(&b.sort)
             .then_with(|| a.enhed.id.cmp(&b.enhed.id))
     });
+    let mut seq = 0u32;
+    for i in 0..v.len() {
+        if i > 0 && v[i].enhed.id != v[i - 1].enhed.id {
+            seq += 1;
+        }
+        v[i].seq = seq;
+    }
 }
 
 impl Snapshot {
@@ -115,7 +146,7 @@ impl Snapshot {
             .map(|v| v.iter())
             .into_iter()
             .flatten()
-            .filter(move |o| day::is_active(o.sl.startdato, o.sl.slutdato, on))
+            .filter(move |o| day::is_active(o.startdato, o.slutdato, on))
             .filter(move |o| match (bbox, o.pos) {
                 (None, _) => true,
                 (Some(b), Some(p)) => {
@@ -139,15 +170,17 @@ impl Snapshot {
         on: NaiveDate,
         bbox: Option<BBox>,
         text: Option<&str>,
-    ) -> Vec<Candidate> {
+    ) -> Vec<Candidate<'_, &Offer>> {
         self.offers(kommune, on, bbox, text)
             .filter(|o| filters.pass(o, except))
             .map(|o| Candidate {
-                enhed_id: o.enhed.id.clone(),
-                navn: o.enhed.navn.clone(),
+                enhed_id: &o.enhed.id,
+                sort: &o.sort,
                 pos: o.pos,
-                sl_id: o.sl.id.clone(),
-                startdato: o.sl.startdato,
+                sl_id: &o.sl.id,
+                startdato: o.startdato,
+                seq: o.seq,
+                item: o,
             })
             .collect()
     }
@@ -156,12 +189,12 @@ impl Snapshot {
 /// What citizens compare on, besides place and name. Empty lists mean "any".
 #[derive(Clone, Debug, Default)]
 pub struct Filters {
-    /// PLEJEENHED / HELHEDSPLEJEENHED.
-    pub kinds: Vec<String>,
-    /// For plejeenheder: PLEJEBOLIG, FRIPLEJEBOLIG, LOKALPLEJEHJEM (helhedspleje has none).
-    pub boligtyper: Vec<String>,
-    /// The agreement's type (DRIFTSOVERENSKOMST, ...).
-    pub types: Vec<String>,
+    /// Plejeenhed / helhedsplejeenhed.
+    pub kinds: Vec<EnhedKind>,
+    /// For plejeenheder (helhedspleje has none).
+    pub boligtyper: Vec<Boligtype>,
+    /// The agreement's type.
+    pub types: Vec<SlType>,
     /// At least this many boliger (plejeenheder with a known number).
     pub min_boliger: Option<i32>,
 }
@@ -176,32 +209,25 @@ pub enum Facet {
 
 impl Filters {
     fn pass(&self, o: &Offer, except: Option<Facet>) -> bool {
-        let any = |list: &Vec<String>, v: Option<&str>| {
-            list.is_empty() || v.is_some_and(|v| list.iter().any(|x| x == v))
-        };
-        (except == Some(Facet::Kind) || any(&self.kinds, Some(o.enhed.kind.as_str())))
-            && (except == Some(Facet::Boligtype)
-                || any(&self.boligtyper, o.enhed.boligtype.as_deref()))
-            && (except == Some(Facet::Type) || any(&self.types, o.sl.r#type.as_deref()))
+        fn any<T: PartialEq>(list: &[T], v: Option<T>) -> bool {
+            list.is_empty() || v.is_some_and(|v| list.contains(&v))
+        }
+        (except == Some(Facet::Kind) || any(&self.kinds, o.kind))
+            && (except == Some(Facet::Boligtype) || any(&self.boligtyper, o.boligtype))
+            && (except == Some(Facet::Type) || any(&self.types, o.sl_type))
             && self
                 .min_boliger
-                .is_none_or(|m| o.enhed.antal_boliger.is_some_and(|n| n >= m))
+                .is_none_or(|m| o.antal_boliger.is_some_and(|n| n >= m))
     }
 }
 
 impl Snapshot {
-    /// The value of a facet's dimension for a hit (its enhed and agreement).
-    pub fn facet_value(&self, c: &Candidate, facet: Facet) -> Option<&str> {
+    /// The value of a facet's dimension for an offer (its enhed and agreement).
+    pub fn facet_value(o: &Offer, facet: Facet) -> Option<&'static str> {
         match facet {
-            Facet::Kind => self.enheder.get(&c.enhed_id).map(|e| e.kind.as_str()),
-            Facet::Boligtype => self
-                .enheder
-                .get(&c.enhed_id)
-                .and_then(|e| e.boligtype.as_deref()),
-            Facet::Type => self
-                .agreements
-                .get(&c.sl_id)
-                .and_then(|s| s.r#type.as_deref()),
+            Facet::Kind => o.kind.map(EnhedKind::as_str),
+            Facet::Boligtype => o.boligtype.map(Boligtype::as_str),
+            Facet::Type => o.sl_type.map(SlType::as_str),
         }
     }
 }
@@ -386,32 +412,39 @@ impl ReadModel {
 }
 
 async fn full(db: &DatabaseConnection) -> Result<Snapshot, DbErr> {
+    use async_graphql::futures_util::TryStreamExt;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     use store::entity::{enhed, serviceleverance as sl};
     // The version first: a commit after it is re-applied by its notification or the next check.
     let version = store::data_version(db).await?;
     let kommuner = store::kommune::all(db).await?;
-    let agreements = sl::Entity::find()
+    // Streamed, not collected: the driver's copy of every row would otherwise exist all at
+    // once beside the snapshot, and the allocator keeps that peak long after it is freed.
+    let mut agreements = Map::new();
+    let mut rows = sl::Entity::find()
         .filter(sl::Column::DeletedAt.is_null())
         .filter(sl::Column::HasErrors.eq(false))
         .filter(sl::Column::EnhedId.is_not_null())
-        .all(db)
+        .stream(db)
         .await?;
-    let enheder = enhed::Entity::find().all(db).await?;
+    while let Some(s) = rows.try_next().await? {
+        agreements.insert(s.id.clone(), Arc::new(s));
+    }
+    drop(rows);
+    let mut enheder = Map::new();
+    let mut rows = enhed::Entity::find().stream(db).await?;
+    while let Some(e) = rows.try_next().await? {
+        enheder.insert(e.id.clone(), Arc::new(e));
+    }
+    drop(rows);
     let mut s = Snapshot {
         version,
         kommuner: kommuner
             .into_iter()
             .map(|k| (k.kode.clone(), Arc::new(strip(k))))
             .collect(),
-        enheder: enheder
-            .into_iter()
-            .map(|e| (e.id.clone(), Arc::new(e)))
-            .collect(),
-        agreements: agreements
-            .into_iter()
-            .map(|s| (s.id.clone(), Arc::new(s)))
-            .collect(),
+        enheder,
+        agreements,
         by_kommune: Map::new(),
     };
     s.index();

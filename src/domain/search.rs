@@ -1,7 +1,6 @@
 //! The public search's ranking and paging (R20-R24): exact radius and box filters, one hit per
 //! enhed, sorting by name (Danish collation) or by distance, and opaque keyset cursors.
 use super::geo::{distance_km, BBox, LatLon};
-use super::text::collation_key;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::NaiveDate;
@@ -10,37 +9,56 @@ pub const DEFAULT_PAGE: i32 = 20;
 pub const MAX_PAGE: i32 = 100;
 pub const MAX_RADIUS_KM: f64 = 1000.0;
 
-/// One agreement of the kommune that the store found active, public and of the asked kind.
-#[derive(Clone, Debug)]
-pub struct Candidate {
-    pub enhed_id: String,
-    pub navn: String,
+/// One agreement of the kommune that the read model found active, public and of the asked kind.
+/// It borrows from the read model: ranking a kommune's offers copies nothing. `item` is the
+/// caller's handle on what the candidate came from (the read model's offer), carried to the hit.
+#[derive(Clone, Copy, Debug)]
+pub struct Candidate<'a, P = ()> {
+    pub enhed_id: &'a str,
+    /// The Danish collation key of the enhed's name (`text::collation_key`, R24), computed once
+    /// when the read model is built.
+    pub sort: &'a str,
     pub pos: Option<LatLon>,
-    pub sl_id: String,
+    pub sl_id: &'a str,
     pub startdato: Option<NaiveDate>,
+    /// The candidate's place in name order (`sort`, then `enhed_id`) among the candidates of
+    /// one search; equal for the agreements of one enhed. It lets ranking compare and group
+    /// candidates without reading their strings (the read model numbers its lists when it
+    /// builds them).
+    pub seq: u32,
+    pub item: P,
 }
 
 /// A ranked hit: the candidate and, with `near`, its distance.
-#[derive(Clone, Debug)]
-pub struct Hit {
-    pub candidate: Candidate,
+#[derive(Clone, Copy, Debug)]
+pub struct Hit<'a, P = ()> {
+    pub candidate: Candidate<'a, P>,
     pub distance_km: Option<f64>,
-    key: SortKey,
 }
 
-impl Hit {
+impl<'a, P> Hit<'a, P> {
     pub fn cursor(&self) -> String {
-        self.key.encode()
+        self.key().encode()
+    }
+
+    fn key(&self) -> SortKey<&'a str> {
+        let c = &self.candidate;
+        match self.distance_km {
+            Some(d) => SortKey::Distance(d, c.sort, c.enhed_id),
+            None => SortKey::Name(c.sort, c.enhed_id),
+        }
     }
 }
 
+/// The order of hits: by name key then enhed id, or by distance first. Borrowed (`&str`) for
+/// hits, owned for a decoded cursor.
 #[derive(Clone, Debug, PartialEq, PartialOrd)]
-enum SortKey {
-    Name(String, String),
-    Distance(f64, String, String),
+enum SortKey<S> {
+    Name(S, S),
+    Distance(f64, S, S),
 }
 
-impl SortKey {
+impl SortKey<&str> {
     fn encode(&self) -> String {
         let raw = match self {
             SortKey::Name(k, id) => format!("n\u{1}{k}\u{1}{id}"),
@@ -48,8 +66,10 @@ impl SortKey {
         };
         URL_SAFE_NO_PAD.encode(raw)
     }
+}
 
-    fn decode(s: &str) -> Option<SortKey> {
+impl SortKey<String> {
+    fn decode(s: &str) -> Option<SortKey<String>> {
         let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(s).ok()?).ok()?;
         let parts: Vec<&str> = raw.split('\u{1}').collect();
         match parts.as_slice() {
@@ -62,6 +82,23 @@ impl SortKey {
             _ => None,
         }
     }
+
+    fn as_ref(&self) -> SortKey<&str> {
+        match self {
+            SortKey::Name(k, id) => SortKey::Name(k, id),
+            SortKey::Distance(d, k, id) => SortKey::Distance(*d, k, id),
+        }
+    }
+}
+
+/// The order of hits of one search: nearest first when there are distances, then by name
+/// (`seq` stands for the name key and the enhed id).
+fn by_key<P>(a: &Hit<'_, P>, b: &Hit<'_, P>) -> std::cmp::Ordering {
+    let d = match (a.distance_km, b.distance_km) {
+        (Some(x), Some(y)) => x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal),
+        _ => std::cmp::Ordering::Equal,
+    };
+    d.then(a.candidate.seq.cmp(&b.candidate.seq))
 }
 
 /// Geographic filters and order of one search.
@@ -144,62 +181,73 @@ pub enum Prefilter {
     Within(Option<BBox>),
 }
 
-/// Applies the exact filters, keeps one agreement per enhed (the most recently started, then
-/// the lowest id) and sorts: by distance with `near` (enheder without a location last out),
-/// otherwise by name in Danish collation; ties broken by enhed id so the order is stable.
-pub fn rank(candidates: Vec<Candidate>, q: &Query) -> Vec<Hit> {
-    let mut best: std::collections::HashMap<String, Candidate> = std::collections::HashMap::new();
-    for c in candidates {
-        match best.get(&c.enhed_id) {
-            Some(b)
-                if (b.startdato, std::cmp::Reverse(&b.sl_id))
-                    >= (c.startdato, std::cmp::Reverse(&c.sl_id)) => {}
-            _ => {
-                best.insert(c.enhed_id.clone(), c);
+/// Applies the exact filters and keeps one agreement per enhed (the most recently started,
+/// then the lowest id); with `near`, every hit has its distance (enheder without a location are
+/// left out). The hits come in name order (Danish collation, ties broken by enhed id so the
+/// order is stable); [`page`] takes the page in the query's order from them, [`rank`] sorts
+/// all of them.
+///
+/// The read model gives candidates already in name order, so sorting them here is one pass
+/// (the standard sort finds the run), and one agreement per enhed is a pass over neighbours.
+pub fn hits<'a, P: Copy>(mut candidates: Vec<Candidate<'a, P>>, q: &Query) -> Vec<Hit<'a, P>> {
+    candidates.sort_by_key(|c| c.seq);
+    let mut out: Vec<Hit<'a, P>> = Vec::with_capacity(candidates.len());
+    let mut last: Option<Candidate<'a, P>> = None;
+    let mut keep = |c: Candidate<'a, P>| {
+        if let Some(b) = q.bbox {
+            if !c.pos.is_some_and(|p| b.contains(p)) {
+                return;
             }
         }
+        let distance = match (q.near, c.pos) {
+            (Some(n), Some(p)) => Some(distance_km(n, p)),
+            (Some(_), None) => return,
+            _ => None,
+        };
+        if let (Some(r), Some(d)) = (q.radius_km, distance) {
+            if d > r {
+                return;
+            }
+        }
+        out.push(Hit {
+            candidate: c,
+            distance_km: distance,
+        });
+    };
+    for c in candidates {
+        match last {
+            Some(b) if b.seq == c.seq => {
+                if (c.startdato, std::cmp::Reverse(c.sl_id))
+                    > (b.startdato, std::cmp::Reverse(b.sl_id))
+                {
+                    last = Some(c);
+                }
+            }
+            Some(b) => {
+                keep(b);
+                last = Some(c);
+            }
+            None => last = Some(c),
+        }
     }
-    let mut hits: Vec<Hit> = best
-        .into_values()
-        .filter_map(|c| {
-            if let Some(b) = q.bbox {
-                if !c.pos.is_some_and(|p| b.contains(p)) {
-                    return None;
-                }
-            }
-            let distance = match (q.near, c.pos) {
-                (Some(n), Some(p)) => Some(distance_km(n, p)),
-                (Some(_), None) => return None,
-                _ => None,
-            };
-            if let (Some(r), Some(d)) = (q.radius_km, distance) {
-                if d > r {
-                    return None;
-                }
-            }
-            let name_key = collation_key(&c.navn);
-            let key = match distance {
-                Some(d) => SortKey::Distance(d, name_key, c.enhed_id.clone()),
-                None => SortKey::Name(name_key, c.enhed_id.clone()),
-            };
-            Some(Hit {
-                candidate: c,
-                distance_km: distance,
-                key,
-            })
-        })
-        .collect();
-    hits.sort_by(|a, b| {
-        a.key
-            .partial_cmp(&b.key)
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
+    if let Some(b) = last {
+        keep(b);
+    }
+    out
+}
+
+/// [`hits`], all sorted: by distance with `near`, otherwise by name.
+pub fn rank<'a, P: Copy>(candidates: Vec<Candidate<'a, P>>, q: &Query) -> Vec<Hit<'a, P>> {
+    let mut hits = hits(candidates, q);
+    if q.near.is_some() {
+        hits.sort_by(by_key);
+    }
     hits
 }
 
-/// One page of ranked hits.
-pub struct Page<'a> {
-    pub hits: &'a [Hit],
+/// One page of hits, in order.
+pub struct Page<'a, P = ()> {
+    pub hits: Vec<Hit<'a, P>>,
     pub has_next: bool,
     pub has_previous: bool,
 }
@@ -212,29 +260,59 @@ pub fn page_size(first: Option<i32>) -> Result<usize, Invalid> {
     }
 }
 
-/// The page of `first` hits after the cursor `after` (R24). A cursor that is not one of ours, or
-/// that belongs to the other ordering, is refused.
-pub fn page<'a>(hits: &'a [Hit], first: usize, after: Option<&str>) -> Result<Page<'a>, Invalid> {
-    let start = match after {
-        None => 0,
+/// The page of `first` hits after the cursor `after` (R24), from the hits of [`hits`] or
+/// [`rank`]. A cursor that is not one of ours, or that belongs to the other ordering, is
+/// refused. Hits in name order are already sorted; by distance only the page is sorted (a
+/// selection of the nearest `first` first), so a page costs linear time in the hits.
+pub fn page<'a, P: Copy>(
+    hits: &[Hit<'a, P>],
+    first: usize,
+    after: Option<&str>,
+) -> Result<Page<'a, P>, Invalid> {
+    let cursor = match after {
+        None => None,
         Some(c) => {
             let key = SortKey::decode(c).ok_or_else(|| invalid("after", "Ugyldig cursor."))?;
             let same_kind = matches!(
-                (&key, hits.first().map(|h| &h.key)),
+                (&key, hits.first().map(Hit::key)),
                 (SortKey::Name(..), Some(SortKey::Name(..)) | None)
                     | (SortKey::Distance(..), Some(SortKey::Distance(..)) | None)
             );
             if !same_kind {
                 return Err(invalid("after", "Cursoren hører til en anden sortering."));
             }
-            hits.partition_point(|h| h.key.partial_cmp(&key).is_some_and(|o| o.is_le()))
+            Some(key)
         }
     };
-    let end = (start + first).min(hits.len());
+    let after_cursor = |h: &Hit<'a, P>| {
+        cursor
+            .as_ref()
+            .is_none_or(|k| h.key().partial_cmp(&k.as_ref()).is_some_and(|o| o.is_gt()))
+    };
+    let by_name = hits.first().is_none_or(|h| h.distance_km.is_none());
+    if by_name {
+        let start = hits.partition_point(|h| !after_cursor(h));
+        let end = (start + first).min(hits.len());
+        return Ok(Page {
+            hits: hits[start..end].to_vec(),
+            has_next: end < hits.len(),
+            has_previous: start > 0,
+        });
+    }
+    let mut rest: Vec<Hit<'a, P>> = hits.iter().copied().filter(after_cursor).collect();
+    let has_previous = rest.len() < hits.len();
+    let has_next = rest.len() > first;
+    if has_next {
+        if first > 0 {
+            rest.select_nth_unstable_by(first - 1, by_key);
+        }
+        rest.truncate(first);
+    }
+    rest.sort_by(by_key);
     Ok(Page {
-        hits: &hits[start..end],
-        has_next: end < hits.len(),
-        has_previous: start > 0,
+        hits: rest,
+        has_next,
+        has_previous,
     })
 }
 
@@ -242,17 +320,46 @@ pub fn page<'a>(hits: &'a [Hit], first: usize, after: Option<&str>) -> Result<Pa
 mod tests {
     use super::*;
 
-    fn c(id: &str, navn: &str, lat: f64, lon: f64) -> Candidate {
-        Candidate {
-            enhed_id: id.into(),
-            navn: navn.into(),
+    /// An owned row the candidates borrow from.
+    struct Row {
+        id: String,
+        sort: String,
+        sl: String,
+        pos: Option<LatLon>,
+        startdato: Option<NaiveDate>,
+    }
+
+    fn c(id: &str, navn: &str, lat: f64, lon: f64) -> Row {
+        Row {
+            id: id.into(),
+            sort: crate::domain::text::collation_key(navn),
+            sl: format!("sl-{id}"),
             pos: LatLon::new(lat, lon),
-            sl_id: format!("sl-{id}"),
             startdato: NaiveDate::from_ymd_opt(2026, 1, 1),
         }
     }
 
-    fn sample() -> Vec<Candidate> {
+    /// The candidates of the rows, numbered in name order as the read model does.
+    fn cands(rows: &[Row]) -> Vec<Candidate<'_>> {
+        let mut names: Vec<(&str, &str)> = rows.iter().map(|r| (&*r.sort, &*r.id)).collect();
+        names.sort();
+        names.dedup();
+        rows.iter()
+            .map(|r| Candidate {
+                enhed_id: &r.id,
+                sort: &r.sort,
+                pos: r.pos,
+                sl_id: &r.sl,
+                startdato: r.startdato,
+                seq: names
+                    .binary_search(&(&*r.sort, &*r.id))
+                    .map_or(u32::MAX, |i| i as u32),
+                item: (),
+            })
+            .collect()
+    }
+
+    fn sample_rows() -> Vec<Row> {
         vec![
             c("1", "Åhaven", 56.16, 10.20),
             c("2", "Bøgely", 56.10, 10.10),
@@ -264,19 +371,21 @@ mod tests {
 
     #[test]
     fn r24_name_order_is_danish_and_stable() {
-        let hits = rank(sample(), &Query::default());
-        let ids: Vec<_> = hits.iter().map(|h| h.candidate.enhed_id.as_str()).collect();
+        let rows = sample_rows();
+        let hits = rank(cands(&rows), &Query::default());
+        let ids: Vec<_> = hits.iter().map(|h| h.candidate.enhed_id).collect();
         assert_eq!(ids, vec!["3", "4", "2", "5", "1"]);
     }
 
     #[test]
     fn r24_paging_returns_each_hit_once() {
-        let hits = rank(sample(), &Query::default());
+        let rows = sample_rows();
+        let hits = rank(cands(&rows), &Query::default());
         let mut seen = Vec::new();
         let mut after: Option<String> = None;
         loop {
             let p = page(&hits, 2, after.as_deref()).expect("page");
-            seen.extend(p.hits.iter().map(|h| h.candidate.enhed_id.clone()));
+            seen.extend(p.hits.iter().map(|h| h.candidate.enhed_id.to_string()));
             if !p.has_next {
                 break;
             }
@@ -297,8 +406,9 @@ mod tests {
             radius_km: Some(10.0),
             bbox: None,
         };
-        let hits = rank(sample(), &q);
-        let ids: Vec<_> = hits.iter().map(|h| h.candidate.enhed_id.as_str()).collect();
+        let rows = sample_rows();
+        let hits = rank(cands(&rows), &q);
+        let ids: Vec<_> = hits.iter().map(|h| h.candidate.enhed_id).collect();
         assert_eq!(ids, vec!["4", "1", "2"]);
         assert!(hits
             .windows(2)
@@ -307,7 +417,7 @@ mod tests {
             .iter()
             .all(|h| h.distance_km.is_some_and(|d| d <= 10.0)));
         // A name cursor does not fit a distance ordering.
-        let by_name = rank(sample(), &Query::default());
+        let by_name = rank(cands(&rows), &Query::default());
         assert!(page(&hits, 2, Some(&by_name[0].cursor())).is_err());
     }
 
@@ -319,8 +429,9 @@ mod tests {
             max_lat: 56.2,
             max_lon: 10.25,
         };
+        let rows = sample_rows();
         let hits = rank(
-            sample(),
+            cands(&rows),
             &Query {
                 bbox: Some(b),
                 ..Default::default()
@@ -342,14 +453,59 @@ mod tests {
         .is_err());
     }
 
+    /// R23/R24: pages by distance, taken from the unsorted hits, walk the full order once.
+    #[test]
+    fn r24_distance_pages_follow_the_full_order() {
+        let mut rows = sample_rows();
+        for i in 0..40 {
+            let f = f64::from(i);
+            rows.push(c(
+                &format!("x{i}"),
+                &format!("Hus {}", 40 - i),
+                56.0 + f * 0.01,
+                10.0 + (f * 7.0) % 3.0 * 0.1,
+            ));
+        }
+        // Two enheder at the same distance and name: the id decides.
+        rows.push(c("t1", "Tvilling", 56.2, 10.2));
+        rows.push(c("t2", "Tvilling", 56.2, 10.2));
+        let q = Query {
+            near: LatLon::new(56.1535, 10.2045),
+            ..Default::default()
+        };
+        let full: Vec<&str> = rank(cands(&rows), &q)
+            .iter()
+            .map(|h| h.candidate.enhed_id)
+            .collect();
+        let unsorted = hits(cands(&rows), &q);
+        for size in [1, 3, 7, 100] {
+            let mut seen = Vec::new();
+            let mut after: Option<String> = None;
+            loop {
+                let p = page(&unsorted, size, after.as_deref()).expect("page");
+                assert_eq!(p.has_previous, after.is_some());
+                seen.extend(p.hits.iter().map(|h| h.candidate.enhed_id));
+                if !p.has_next {
+                    break;
+                }
+                after = p.hits.last().map(Hit::cursor);
+            }
+            assert_eq!(seen, full, "page size {size}");
+        }
+        assert_eq!(
+            page(&unsorted, 0, None).map(|p| p.has_next).ok(),
+            Some(true)
+        );
+    }
+
     #[test]
     fn one_hit_per_enhed() {
-        let mut v = sample();
+        let mut rows = sample_rows();
         let mut dup = c("2", "Bøgely", 56.10, 10.10);
-        dup.sl_id = "sl-newer".into();
+        dup.sl = "sl-newer".into();
         dup.startdato = NaiveDate::from_ymd_opt(2026, 5, 1);
-        v.push(dup);
-        let hits = rank(v, &Query::default());
+        rows.push(dup);
+        let hits = rank(cands(&rows), &Query::default());
         assert_eq!(hits.len(), 5);
         let h = hits
             .iter()

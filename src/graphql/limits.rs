@@ -2,33 +2,14 @@
 //! async-graphql parses, validates or executes anything that could cost more than linear time:
 //! the nesting of the text, the expanded size of the document (fragments counted once each,
 //! memoised), fragment spreads and cycles, aliases, root fields, variables' nesting, NUL
-//! characters, and "no mutations over GET" (also for documents that arrive as persisted-query
-//! hashes). Each refusal carries a stable code and a Danish message.
+//! characters and missing variables. Each refusal carries a stable code and a Danish message.
+//! They are applied by `prepare.rs`, before async-graphql sees the request.
 use super::nesting;
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest,
-};
 use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
+    DocumentOperations, ExecutableDocument, Selection, SelectionSet,
 };
-use async_graphql::{ErrorExtensionValues, Request, ServerError, ServerResult, Variables};
+use async_graphql::{ErrorExtensionValues, ServerError, ServerResult, Variables};
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
-
-/// Marks a request that came over GET: it may only run queries.
-pub struct ReadOnlyRequest;
-
-/// Filled in with the operation's name once the document is parsed (metrics).
-#[derive(Default, Clone)]
-pub struct OperationName(pub Arc<std::sync::Mutex<Option<String>>>);
-
-/// Set once the document is parsed when the operation that runs is a query (the response
-/// cache stores nothing else).
-#[derive(Default, Clone)]
-pub struct SelectedIsQuery(pub Arc<std::sync::atomic::AtomicBool>);
-
-/// The operation the client asked for by name (GET: only that one must be a query).
-struct SelectedOperation(Option<String>);
 
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
@@ -40,12 +21,6 @@ pub struct Limits {
     pub max_fields: usize,
     /// Fragment spreads written in the document.
     pub max_fragment_spreads: usize,
-}
-
-impl ExtensionFactory for Limits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(*self)
-    }
 }
 
 pub fn limit_error(code: &str, message: String) -> ServerError {
@@ -205,13 +180,16 @@ fn selection_has_nul(set: &SelectionSet) -> bool {
 }
 
 /// NUL characters are refused in every string of a request, the same on both databases
-/// (PostgreSQL cannot store them; SQLite could).
-fn request_has_nul(doc: &ExecutableDocument, variables: &Variables) -> bool {
+/// (PostgreSQL cannot store them; SQLite could): in the variables ...
+pub(crate) fn variables_have_nul(variables: &Variables) -> bool {
     variables.iter().any(|(_, v)| has_nul(v))
-        || doc
-            .operations
-            .iter()
-            .any(|(_, op)| selection_has_nul(&op.node.selection_set.node))
+}
+
+/// ... and in the document's literals.
+pub(crate) fn document_has_nul(doc: &ExecutableDocument) -> bool {
+    doc.operations
+        .iter()
+        .any(|(_, op)| selection_has_nul(&op.node.selection_set.node))
         || doc
             .fragments
             .values()
@@ -223,7 +201,7 @@ fn request_has_nul(doc: &ExecutableDocument, variables: &Variables) -> bool {
 /// like any other variable that cannot be coerced. async-graphql finds it only when the field
 /// that uses it runs, as a field error. The error is async-graphql's own English one, so the
 /// Danish message comes from the one place that has it (`messages.rs`, via `normalize_errors`).
-fn missing_variable(
+pub(crate) fn missing_variable(
     doc: &ExecutableDocument,
     variables: &Variables,
     want: Option<&str>,
@@ -257,7 +235,7 @@ impl Limits {
         })
     }
 
-    fn check_variables(&self, variables: &Variables) -> ServerResult<()> {
+    pub fn check_variables(&self, variables: &Variables) -> ServerResult<()> {
         // The variables object itself is one level.
         let depth = variables
             .values()
@@ -336,94 +314,5 @@ impl Limits {
             )));
         }
         Ok(())
-    }
-}
-
-#[async_trait::async_trait]
-impl Extension for Limits {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        mut request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        self.check_text(&request.query)?;
-        self.check_variables(&request.variables)?;
-        if !request.query.is_empty() {
-            let doc = async_graphql::parser::parse_query(&request.query)?;
-            self.check_document(&doc)?;
-            // Parsed once: async-graphql uses this document instead of parsing again.
-            request.set_parsed_query(doc);
-        }
-        // Documents from the persisted-query cache were checked when they were stored.
-        let selected = SelectedOperation(request.operation_name.clone());
-        next.run(ctx, request.data(selected)).await
-    }
-
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let doc = next.run(ctx, query, variables).await?;
-        if request_has_nul(&doc, variables) {
-            return Err(limit_error(
-                "VALIDATION",
-                "Tekst må ikke indeholde NUL-tegn (\\u0000).".into(),
-            ));
-        }
-        let want = ctx
-            .data_opt::<SelectedOperation>()
-            .and_then(|s| s.0.as_deref());
-        if let Some(e) = missing_variable(&doc, variables, want) {
-            return Err(e);
-        }
-        if let Some(slot) = ctx.data_opt::<OperationName>() {
-            let mut names = doc
-                .operations
-                .iter()
-                .filter_map(|(n, _)| n.map(|n| n.to_string()));
-            if let (Some(n), None) = (names.next(), names.next()) {
-                *slot.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(n);
-            }
-        }
-        let want = ctx
-            .data_opt::<SelectedOperation>()
-            .and_then(|s| s.0.as_deref());
-        if let Some(slot) = ctx.data_opt::<SelectedIsQuery>() {
-            // The operation async-graphql will run; anything else fails before it runs.
-            let ty = match &doc.operations {
-                DocumentOperations::Single(op) => Some(op.node.ty),
-                DocumentOperations::Multiple(ops) => match want {
-                    Some(w) => ops
-                        .iter()
-                        .find(|(name, _)| name.as_str() == w)
-                        .map(|(_, op)| op.node.ty),
-                    None if ops.len() == 1 => ops.values().next().map(|op| op.node.ty),
-                    None => None,
-                },
-            };
-            slot.0.store(
-                ty == Some(OperationType::Query),
-                std::sync::atomic::Ordering::Relaxed,
-            );
-        }
-        if ctx.data_opt::<ReadOnlyRequest>().is_some() {
-            let mutation = match &doc.operations {
-                DocumentOperations::Single(op) => op.node.ty != OperationType::Query,
-                DocumentOperations::Multiple(ops) => ops.iter().any(|(name, op)| {
-                    want.is_none_or(|w| w == name.as_str()) && op.node.ty != OperationType::Query
-                }),
-            };
-            if mutation {
-                return Err(limit_error(
-                    "METHOD_NOT_ALLOWED",
-                    "Mutationer skal sendes med POST.".into(),
-                ));
-            }
-        }
-        Ok(doc)
     }
 }

@@ -11,6 +11,7 @@ pub mod mutation;
 pub mod nesting;
 pub mod node;
 pub mod order;
+pub mod prepare;
 pub mod query;
 pub mod scalars;
 pub mod search;
@@ -20,14 +21,13 @@ use crate::app::AppState;
 use crate::config::Config;
 use crate::domain::access::Viewer;
 use crate::error::AppError;
-use async_graphql::extensions::apollo_persisted_queries::{
-    ApolloPersistedQueries, LruCacheStorage,
-};
 use async_graphql::{Context, EmptySubscription, Schema};
 
 pub type AppSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
 
-/// Builds the schema with the limits of the configuration.
+/// Builds the schema with async-graphql's own limits from the configuration. It has no
+/// extensions on purpose (they would cost on every field): persisted queries, the other limits
+/// and the key order are applied around it by [`gate`] and `order.rs`.
 pub fn build_schema(state: Option<AppState>, c: &Config) -> AppSchema {
     let mut b = Schema::build(
         query::Query::default(),
@@ -37,16 +37,7 @@ pub fn build_schema(state: Option<AppState>, c: &Config) -> AppSchema {
     .limit_depth(c.max_depth)
     .limit_complexity(c.max_complexity)
     .limit_directives(c.max_directives)
-    .limit_recursive_depth(64)
-    .extension(limits::Limits {
-        max_aliases: c.max_aliases,
-        max_root_fields: c.max_root_fields,
-        max_nesting: c.max_nesting,
-        max_fields: c.max_fields,
-        max_fragment_spreads: c.max_fragment_spreads,
-    })
-    .extension(ApolloPersistedQueries::new(LruCacheStorage::new(2048)))
-    .extension(order::SelectionOrder);
+    .limit_recursive_depth(64);
     if !c.introspection {
         b = b.disable_introspection().disable_suggestions();
     }
@@ -54,6 +45,17 @@ pub fn build_schema(state: Option<AppState>, c: &Config) -> AppSchema {
         b = b.data(s);
     }
     b.finish()
+}
+
+/// The checks and caches in front of the schema, with the limits of the configuration.
+pub fn gate(c: &Config) -> prepare::Gate {
+    prepare::Gate::new(limits::Limits {
+        max_aliases: c.max_aliases,
+        max_root_fields: c.max_root_fields,
+        max_nesting: c.max_nesting,
+        max_fields: c.max_fields,
+        max_fragment_spreads: c.max_fragment_spreads,
+    })
 }
 
 /// The SDL of the schema, as committed in `schema.graphql`.

@@ -2,70 +2,86 @@
 //! follow CollectFields). async-graphql 7 resolves a query's fields concurrently and inserts
 //! each into the response object as it completes, so a field that waits (for the database)
 //! lands after one that does not: `{ b: kommune(...) { navn } a: __typename }` comes out as
-//! `a`, `b`. This extension keeps the executed document and, after execution, puts every
-//! object's keys back in selection order. No crate does this; it is a walk of the document
-//! (fragments and inline fragments included) beside the response.
+//! `a`, `b`. After execution every object's keys are put back in selection order, from a
+//! [`Plan`] built once per document and operation (`prepare.rs` keeps it with the cached
+//! document). No crate does this; it is a walk of the document (fragments and inline fragments
+//! included) beside the response.
 //!
 //! Keys are ordered by their first appearance in the selection sets that apply to the object,
 //! with every fragment taken into account whatever its type condition (a key the object does
 //! not have is simply not there). A key that is not in the selection sets (none should be) keeps
 //! its place after the others.
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery,
-};
 use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, FragmentDefinition, OperationDefinition, Selection,
     SelectionSet,
 };
-use async_graphql::{Name, Positioned, Response, ServerResult, Value, Variables};
+use async_graphql::{Name, Positioned, Value};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 
 type Fragments = HashMap<Name, Positioned<FragmentDefinition>>;
 
-/// The extension (one per schema; an instance per request holds that request's document).
-pub struct SelectionOrder;
+/// The response keys of an object in order, each with the plan of its value. Its size is that
+/// of the document with fragments expanded, which the limits bound (`--max-fields`). A list,
+/// searched from where the previous key was found: objects have a handful of keys, mostly
+/// already in order, so this is a comparison or two per key where a map would hash each.
+#[derive(Debug, Default)]
+pub struct Plan(Vec<(Name, Plan)>);
 
-impl ExtensionFactory for SelectionOrder {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(Ordering::default())
-    }
-}
-
-#[derive(Default)]
-struct Ordering {
-    doc: Mutex<Option<ExecutableDocument>>,
-}
-
-#[async_trait::async_trait]
-impl Extension for Ordering {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let doc = next.run(ctx, query, variables).await?;
-        *self.doc.lock().unwrap_or_else(|e| e.into_inner()) = Some(doc.clone());
-        Ok(doc)
+impl Plan {
+    /// The plan of an operation of a document (`None`: no such operation).
+    pub fn of(doc: &ExecutableDocument, operation: Option<&str>) -> Option<Plan> {
+        let op = self::operation(doc, operation)?;
+        Some(Plan::build(&[&op.selection_set.node], &doc.fragments))
     }
 
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let mut resp = next.run(ctx, operation_name).await;
-        let doc = self.doc.lock().unwrap_or_else(|e| e.into_inner()).take();
-        if let Some(doc) = doc {
-            if let Some(op) = operation(&doc, operation_name) {
-                order(&mut resp.data, &[&op.selection_set.node], &doc.fragments);
+    fn build(sets: &[&SelectionSet], fragments: &Fragments) -> Plan {
+        Plan(
+            collect_keys(sets, fragments)
+                .into_iter()
+                .map(|(k, below)| (k.clone(), Plan::build(&below, fragments)))
+                .collect(),
+        )
+    }
+
+    /// The position of a key in the plan, looked for from `from` on first.
+    fn position(&self, key: &str, from: usize) -> Option<usize> {
+        let keys = &self.0;
+        (from..keys.len())
+            .chain(0..from.min(keys.len()))
+            .find(|&i| keys[i].0.as_str() == key)
+    }
+
+    /// Puts the keys of `v` (and of everything below it) in the plan's order.
+    pub fn apply(&self, v: &mut Value) {
+        match v {
+            Value::Object(map) => {
+                let mut next = 0;
+                let mut sorted = true;
+                for (k, child) in map.iter_mut() {
+                    match self.position(k.as_str(), next) {
+                        Some(i) => {
+                            sorted &= i >= next;
+                            next = i + 1;
+                            self.0[i].1.apply(child);
+                        }
+                        None => sorted = false,
+                    }
+                }
+                if !sorted {
+                    // Stable: keys outside the plan keep their order, after the others.
+                    map.sort_by_cached_key(|k, _| {
+                        self.position(k.as_str(), 0).unwrap_or(usize::MAX)
+                    });
+                }
             }
+            Value::List(items) => {
+                for item in items {
+                    self.apply(item);
+                }
+            }
+            _ => {}
         }
-        resp
     }
 }
 
@@ -88,22 +104,22 @@ fn operation<'d>(
 }
 
 /// The response keys of selection sets in order, each with the selection sets below it.
-fn plan<'d>(
+fn collect_keys<'d>(
     sets: &[&'d SelectionSet],
     fragments: &'d Fragments,
-) -> IndexMap<&'d str, Vec<&'d SelectionSet>> {
+) -> IndexMap<&'d Name, Vec<&'d SelectionSet>> {
     fn collect<'d>(
         set: &'d SelectionSet,
         fragments: &'d Fragments,
-        out: &mut IndexMap<&'d str, Vec<&'d SelectionSet>>,
+        out: &mut IndexMap<&'d Name, Vec<&'d SelectionSet>>,
     ) {
         for sel in &set.items {
             match &sel.node {
                 Selection::Field(f) => out
-                    .entry(f.node.response_key().node.as_str())
+                    .entry(&f.node.response_key().node)
                     .or_default()
                     .push(&f.node.selection_set.node),
-                // Validation has refused fragment cycles before anything executes.
+                // The limits have refused fragment cycles before anything executes.
                 Selection::FragmentSpread(s) => {
                     if let Some(fd) = fragments.get(s.node.fragment_name.node.as_str()) {
                         collect(&fd.node.selection_set.node, fragments, out);
@@ -120,31 +136,6 @@ fn plan<'d>(
         collect(s, fragments, &mut out);
     }
     out
-}
-
-/// Puts the keys of `v` (and of everything below it) in the order of `sets`.
-fn order(v: &mut Value, sets: &[&SelectionSet], fragments: &Fragments) {
-    match v {
-        Value::Object(map) => {
-            let plan = plan(sets, fragments);
-            let mut rest = std::mem::take(map);
-            let mut ordered = IndexMap::with_capacity(rest.len());
-            for (key, below) in &plan {
-                if let Some((k, mut child)) = rest.swap_remove_entry(*key) {
-                    order(&mut child, below, fragments);
-                    ordered.insert(k, child);
-                }
-            }
-            ordered.extend(rest);
-            *map = ordered;
-        }
-        Value::List(items) => {
-            for item in items {
-                order(item, sets, fragments);
-            }
-        }
-        _ => {}
-    }
 }
 
 #[cfg(test)]
@@ -168,8 +159,7 @@ mod tests {
             "c": 1, "a": 2, "b": [{ "z": 1, "w": 2, "y": 3 }, { "y": 1, "z": 2, "w": 3 }]
         }))
         .expect("value");
-        let op = operation(&doc, None).expect("op");
-        order(&mut data, &[&op.selection_set.node], &doc.fragments);
+        Plan::of(&doc, None).expect("op").apply(&mut data);
         assert_eq!(keys(&data), ["b", "a", "c"]);
         let Value::Object(m) = &data else {
             panic!("object")

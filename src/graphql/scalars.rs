@@ -30,7 +30,11 @@ impl ScalarType for Date {
     }
 
     fn to_value(&self) -> Value {
-        Value::String(self.0.format("%Y-%m-%d").to_string())
+        // Written out: chrono's `format` parses its pattern on every call, and a search page
+        // writes two dates per hit. Years are 1900..2999 (four digits) in this API.
+        use chrono::Datelike;
+        let d = self.0;
+        Value::String(format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day()))
     }
 }
 

@@ -170,10 +170,10 @@ impl SearchQuery {
                 message: "Ugyldig cursor.".into(),
             }));
         }
-        let kinds: &[&'static str] = match kind.unwrap_or(SearchKind::Alle) {
-            SearchKind::Plejeenhed => &["PLEJEENHED"],
-            SearchKind::Helhedsplejeenhed => &["HELHEDSPLEJEENHED"],
-            SearchKind::Alle => &[],
+        let kinds = match kind.unwrap_or(SearchKind::Alle) {
+            SearchKind::Plejeenhed => vec![EnhedKind::Plejeenhed],
+            SearchKind::Helhedsplejeenhed => vec![EnhedKind::Helhedsplejeenhed],
+            SearchKind::Alle => Vec::new(),
         };
         if min_antal_boliger.is_some_and(|n| !(0..=100_000).contains(&n)) {
             return Err(invalid(Invalid {
@@ -182,20 +182,16 @@ impl SearchQuery {
             }));
         }
         let filters = Filters {
-            kinds: kinds.iter().map(|k| k.to_string()).collect(),
+            kinds,
             boligtyper: boligtype
                 .unwrap_or_default()
                 .into_iter()
-                .map(|b| {
-                    crate::domain::serviceleverance::Boligtype::from(b)
-                        .as_str()
-                        .to_string()
-                })
+                .map(Into::into)
                 .collect(),
             types: sl_types
                 .unwrap_or_default()
                 .into_iter()
-                .map(|t| SlType::from(t).as_str().to_string())
+                .map(Into::into)
                 .collect(),
             min_boliger: min_antal_boliger,
         };
@@ -205,7 +201,7 @@ impl SearchQuery {
             search::Prefilter::Nothing => Vec::new(),
             search::Prefilter::Within(bbox) => {
                 let cands = snap.candidates(&kode, &filters, None, day, bbox, text.as_deref());
-                search::rank(cands, &q)
+                search::hits(cands, &q)
             }
         };
         let look = ctx.look_ahead();
@@ -213,20 +209,25 @@ impl SearchQuery {
             let count = |facet: Facet| -> Vec<FacetCount> {
                 let hits = match q.prefilter_box() {
                     search::Prefilter::Nothing => Vec::new(),
-                    search::Prefilter::Within(bbox) => search::rank(
+                    search::Prefilter::Within(bbox) => search::hits(
                         snap.candidates(&kode, &filters, Some(facet), day, bbox, text.as_deref()),
                         &q,
                     ),
                 };
-                let mut counts: std::collections::BTreeMap<String, i64> = Default::default();
+                let mut counts: std::collections::BTreeMap<&str, i64> = Default::default();
                 for h in &hits {
-                    if let Some(v) = snap.facet_value(&h.candidate, facet) {
-                        *counts.entry(v.to_string()).or_default() += 1;
+                    if let Some(v) =
+                        crate::readmodel::Snapshot::facet_value(h.candidate.item, facet)
+                    {
+                        *counts.entry(v).or_default() += 1;
                     }
                 }
                 counts
                     .into_iter()
-                    .map(|(value, count)| FacetCount { value, count })
+                    .map(|(value, count)| FacetCount {
+                        value: value.to_string(),
+                        count,
+                    })
                     .collect()
             };
             Some(SearchFacets {
@@ -245,8 +246,7 @@ impl SearchQuery {
             let mut koder: Vec<&String> = page
                 .hits
                 .iter()
-                .filter_map(|h| snap.enheder.get(&h.candidate.enhed_id))
-                .filter_map(|e| e.kommune_kode.as_ref())
+                .filter_map(|h| h.candidate.item.enhed.kommune_kode.as_ref())
                 .chain(std::iter::once(&kode))
                 .collect();
             koder.sort();
@@ -260,12 +260,7 @@ impl SearchQuery {
         }
         let mut edges = Vec::with_capacity(page.hits.len());
         for h in page.hits.iter().filter(|_| wants_hits) {
-            let (Some(e), Some(s)) = (
-                snap.enheder.get(&h.candidate.enhed_id).cloned(),
-                snap.agreements.get(&h.candidate.sl_id).cloned(),
-            ) else {
-                continue;
-            };
+            let (e, s) = (h.candidate.item.enhed.clone(), &h.candidate.item.sl);
             let t = s.r#type.as_deref().and_then(SlType::parse);
             let facts = EnhedKind::parse(&e.kind).map(|kind| EnhedFacts {
                 kind,

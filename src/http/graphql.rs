@@ -8,7 +8,7 @@
 use super::rate_limit::Authenticated;
 use super::response_cache::{self, Entry, Lookup, Parts};
 use super::Http;
-use crate::graphql::limits::{limit_error, OperationName, ReadOnlyRequest, SelectedIsQuery};
+use crate::graphql::limits::limit_error;
 use crate::graphql::{loaders, messages, nesting};
 use async_graphql::{ErrorExtensionValues, Response as GqlResponse, ServerError, Variables};
 use axum::body::Bytes;
@@ -18,7 +18,6 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -362,18 +361,9 @@ pub(super) async fn get(
             extensions.as_ref(),
         )
     });
-    // No state change via GET: the limits extension refuses a selected mutation (also one
-    // sent as a persisted-query hash) with METHOD_NOT_ALLOWED, answered as 405.
-    execute_one(
-        &h,
-        &headers,
-        pre,
-        req.data(ReadOnlyRequest),
-        media,
-        true,
-        parts,
-    )
-    .await
+    // No state change via GET: the gate refuses a selected mutation (also one sent as a
+    // persisted-query hash) with METHOD_NOT_ALLOWED, answered as 405.
+    execute_one(&h, &headers, pre, req, media, true, parts).await
 }
 
 /// An anonymous request (no `Authorization` header at all).
@@ -473,12 +463,15 @@ struct Ran {
     query: bool,
 }
 
-/// Refuses a bad token, checks the document size, runs with the timeout.
+/// Refuses a bad token, checks the document size and the limits (the gate), runs with the
+/// timeout and puts the response's keys in selection order. `read_only`: the request came over
+/// GET.
 async fn run(
     h: &Http,
     headers: &HeaderMap,
     auth: &Authenticated,
     req: async_graphql::Request,
+    read_only: bool,
 ) -> Result<Ran, Response> {
     let viewer = match auth.0.as_ref() {
         Ok(v) => v.clone(),
@@ -504,15 +497,23 @@ async fn run(
             query: false,
         });
     }
-    let op_slot = OperationName::default();
-    let query_slot = SelectedIsQuery::default();
-    let req = loaders::per_request(
-        &h.state.db,
-        req.data(viewer)
-            .data(op_slot.clone())
-            .data(query_slot.clone()),
-    );
     let start = Instant::now();
+    let prepared = match h.gate.prepare(req, read_only) {
+        Ok(p) => p,
+        Err(e) => {
+            let mut resp = GqlResponse::from_errors(vec![e]);
+            normalize_errors(&mut resp.errors, &h.state.config);
+            let outcome = resp.errors.first().and_then(code_of);
+            h.metrics.graphql(
+                None,
+                outcome.as_deref().unwrap_or("ok"),
+                start.elapsed().as_secs_f64(),
+            );
+            return Ok(Ran { resp, query: false });
+        }
+    };
+    let operation = prepared.request.operation_name.clone();
+    let req = loaders::per_request(&h.state.db, prepared.request.data(viewer));
     let timeout = Duration::from_secs(h.state.config.request_timeout_secs);
     let mut resp = match tokio::time::timeout(timeout, h.schema.execute(req)).await {
         Ok(r) => r,
@@ -521,18 +522,23 @@ async fn run(
             "Forespørgslen tog for lang tid og blev afbrudt.".into(),
         )]),
     };
+    if let Some(plan) = prepared.doc.plan(operation.as_deref()) {
+        plan.apply(&mut resp.data);
+    }
     normalize_errors(&mut resp.errors, &h.state.config);
     let outcome = resp
         .errors
         .first()
         .and_then(code_of)
         .unwrap_or_else(|| "ok".to_string());
-    let op = op_slot.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    h.metrics
-        .graphql(op.as_deref(), &outcome, start.elapsed().as_secs_f64());
+    h.metrics.graphql(
+        prepared.operation_name.as_deref(),
+        &outcome,
+        start.elapsed().as_secs_f64(),
+    );
     Ok(Ran {
         resp,
-        query: query_slot.0.load(Ordering::Relaxed),
+        query: prepared.is_query,
     })
 }
 
@@ -739,7 +745,7 @@ async fn execute_one(
         }
     }
     let auth = authentication(h, headers, pre).await;
-    let Ran { resp, query } = match run(h, headers, &auth, req).await {
+    let Ran { resp, query } = match run(h, headers, &auth, req, is_get).await {
         Ok(r) => r,
         Err(http) => return http,
     };
@@ -795,7 +801,7 @@ async fn execute_batch(
     let auth = authentication(h, headers, pre).await;
     let mut out = Vec::with_capacity(reqs.len());
     for r in reqs {
-        match run(h, headers, &auth, r).await {
+        match run(h, headers, &auth, r, false).await {
             Ok(ran) => out.push(ran.resp),
             Err(http) => return http,
         }

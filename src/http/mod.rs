@@ -34,6 +34,8 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 pub(crate) struct Http {
     pub state: AppState,
     pub schema: AppSchema,
+    /// Persisted queries, limits and parsed documents in front of the schema.
+    pub gate: Arc<crate::graphql::prepare::Gate>,
     pub metrics: Arc<metrics::Metrics>,
     /// The open-data files of the current data version.
     pub files: Arc<open_data::FileCache>,
@@ -55,6 +57,7 @@ pub fn router(state: AppState) -> Router {
     let h = Http {
         state,
         schema,
+        gate: Arc::new(crate::graphql::gate(&c)),
         metrics: metrics.clone(),
         rate_limits: rate_limit::RateLimits::from_config(&c),
         files: Arc::default(),

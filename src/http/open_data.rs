@@ -71,12 +71,7 @@ fn offers<'a>(snap: &'a Snapshot, kommune: Option<&str>, day: NaiveDate) -> Vec<
             &GeoQuery::default(),
         );
         for h in hits {
-            let (Some(e), Some(s)) = (
-                snap.enheder.get(&h.candidate.enhed_id),
-                snap.agreements.get(&h.candidate.sl_id),
-            ) else {
-                continue;
-            };
+            let (e, s) = (&h.candidate.item.enhed, &h.candidate.item.sl);
             let t = s.r#type.as_deref().and_then(SlType::parse);
             let facts = EnhedKind::parse(&e.kind).map(|kind| EnhedFacts {
                 kind,
