@@ -180,41 +180,75 @@ fn is_json_content_type(headers: &HeaderMap) -> bool {
 
 /// Reads the whole body within the body-read timeout and the size limit. (A per-frame
 /// timeout such as tower-http's would let a client trickle a byte at a time forever.)
+///
+/// A body over the limit is still read, and thrown away, for up to [`LINGER_BYTES`] more and
+/// one second before the 413 goes out with `Connection: close`: closing a socket with unread
+/// data makes the kernel reset the connection, and a client still sending would then see a
+/// reset instead of the answer (nginx's `lingering_close` does the same).
 async fn read_body(h: &Http, body: axum::body::Body, media: Media) -> Result<Bytes, Response> {
-    use http_body_util::{BodyExt, LengthLimitError, Limited};
+    use http_body_util::BodyExt;
+    const LINGER_BYTES: usize = 4 << 20;
     let limit = h.state.config.max_body_bytes;
-    let too_large = || {
-        http_error(
+    let timeout = h.state.config.body_read_timeout;
+    let mut deadline = tokio::time::Instant::now() + timeout;
+    let mut body = body;
+    let mut buf = bytes::BytesMut::new();
+    let mut seen = 0usize;
+    let mut timed_out = false;
+    loop {
+        match tokio::time::timeout_at(deadline, body.frame()).await {
+            Err(_) => {
+                timed_out = true;
+                break;
+            }
+            Ok(None) => break,
+            Ok(Some(Err(_))) if seen <= limit => {
+                return Err(bad_request("Forespørgslens krop kunne ikke læses.", media))
+            }
+            Ok(Some(Err(_))) => break,
+            Ok(Some(Ok(frame))) => {
+                let Ok(data) = frame.into_data() else {
+                    continue;
+                };
+                let before = seen;
+                seen = seen.saturating_add(data.len());
+                if seen <= limit {
+                    buf.extend_from_slice(&data);
+                } else if before <= limit {
+                    // Over the limit: linger briefly, then answer 413.
+                    deadline = deadline.min(tokio::time::Instant::now() + Duration::from_secs(1));
+                } else if seen > limit + LINGER_BYTES {
+                    break;
+                }
+            }
+        }
+    }
+    if seen > limit {
+        let mut r = http_error(
             StatusCode::PAYLOAD_TOO_LARGE,
             "PAYLOAD_TOO_LARGE",
             &format!("Forespørgslen er for stor; kroppen må højst være {limit} bytes."),
             media,
-        )
-    };
-    match tokio::time::timeout(
-        h.state.config.body_read_timeout,
-        Limited::new(body, limit).collect(),
-    )
-    .await
-    {
-        Ok(Ok(c)) => Ok(c.to_bytes()),
-        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
-        Ok(Err(_)) => Err(bad_request("Forespørgslens krop kunne ikke læses.", media)),
-        Err(_) => {
-            let mut r = http_error(
-                StatusCode::REQUEST_TIMEOUT,
-                "TIMEOUT",
-                &format!(
-                    "Forespørgslens krop kom ikke inden for {} sekunder.",
-                    h.state.config.body_read_timeout.as_secs()
-                ),
-                media,
-            );
-            r.headers_mut()
-                .insert(header::CONNECTION, HeaderValue::from_static("close"));
-            Err(r)
-        }
+        );
+        r.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        return Err(r);
     }
+    if timed_out {
+        let mut r = http_error(
+            StatusCode::REQUEST_TIMEOUT,
+            "TIMEOUT",
+            &format!(
+                "Forespørgslens krop kom ikke inden for {} sekunder.",
+                timeout.as_secs()
+            ),
+            media,
+        );
+        r.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        return Err(r);
+    }
+    Ok(buf.freeze())
 }
 
 pub(super) async fn post(State(h): State<Http>, req: axum::extract::Request) -> Response {
