@@ -171,18 +171,22 @@ impl Snapshot {
         bbox: Option<BBox>,
         text: Option<&str>,
     ) -> Vec<Candidate<'_, &Offer>> {
-        self.offers(kommune, on, bbox, text)
-            .filter(|o| filters.pass(o, except))
-            .map(|o| Candidate {
-                enhed_id: &o.enhed.id,
-                sort: &o.sort,
-                pos: o.pos,
-                sl_id: &o.sl.id,
-                startdato: o.startdato,
-                seq: o.seq,
-                item: o,
-            })
-            .collect()
+        // Sized for the whole list: growing it while filtering copied it several times over.
+        let mut out = Vec::with_capacity(self.by_kommune.get(kommune).map_or(0, |v| v.len()));
+        out.extend(
+            self.offers(kommune, on, bbox, text)
+                .filter(|o| filters.pass(o, except))
+                .map(|o| Candidate {
+                    enhed_id: &o.enhed.id,
+                    sort: &o.sort,
+                    pos: o.pos,
+                    sl_id: &o.sl.id,
+                    startdato: o.startdato,
+                    seq: o.seq,
+                    item: o,
+                }),
+        );
+        out
     }
 }
 

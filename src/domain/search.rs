@@ -14,12 +14,17 @@ pub const MAX_RADIUS_KM: f64 = 1000.0;
 /// caller's handle on what the candidate came from (the read model's offer), carried to the hit.
 #[derive(Clone, Copy, Debug)]
 pub struct Candidate<'a, P = ()> {
-    pub enhed_id: &'a str,
+    /// A reference to the `String`, not its `str`: making the candidate then reads nothing
+    /// from the enhed it belongs to (its text is read only for a page's hits and cursors, or
+    /// to compare with a cursor); in a large kommune those reads, a cache miss each, were most
+    /// of the cost of a search.
+    pub enhed_id: &'a String,
     /// The Danish collation key of the enhed's name (`text::collation_key`, R24), computed once
     /// when the read model is built.
     pub sort: &'a str,
     pub pos: Option<LatLon>,
-    pub sl_id: &'a str,
+    /// As `enhed_id`.
+    pub sl_id: &'a String,
     pub startdato: Option<NaiveDate>,
     /// The candidate's place in name order (`sort`, then `enhed_id`) among the candidates of
     /// one search; equal for the agreements of one enhed. It lets ranking compare and group
@@ -44,8 +49,8 @@ impl<'a, P> Hit<'a, P> {
     fn key(&self) -> SortKey<&'a str> {
         let c = &self.candidate;
         match self.distance_km {
-            Some(d) => SortKey::Distance(d, c.sort, c.enhed_id),
-            None => SortKey::Name(c.sort, c.enhed_id),
+            Some(d) => SortKey::Distance(d, c.sort, c.enhed_id.as_str()),
+            None => SortKey::Name(c.sort, c.enhed_id.as_str()),
         }
     }
 }
@@ -373,7 +378,7 @@ mod tests {
     fn r24_name_order_is_danish_and_stable() {
         let rows = sample_rows();
         let hits = rank(cands(&rows), &Query::default());
-        let ids: Vec<_> = hits.iter().map(|h| h.candidate.enhed_id).collect();
+        let ids: Vec<_> = hits.iter().map(|h| h.candidate.enhed_id.as_str()).collect();
         assert_eq!(ids, vec!["3", "4", "2", "5", "1"]);
     }
 
@@ -408,7 +413,7 @@ mod tests {
         };
         let rows = sample_rows();
         let hits = rank(cands(&rows), &q);
-        let ids: Vec<_> = hits.iter().map(|h| h.candidate.enhed_id).collect();
+        let ids: Vec<_> = hits.iter().map(|h| h.candidate.enhed_id.as_str()).collect();
         assert_eq!(ids, vec!["4", "1", "2"]);
         assert!(hits
             .windows(2)
@@ -475,7 +480,7 @@ mod tests {
         };
         let full: Vec<&str> = rank(cands(&rows), &q)
             .iter()
-            .map(|h| h.candidate.enhed_id)
+            .map(|h| h.candidate.enhed_id.as_str())
             .collect();
         let unsorted = hits(cands(&rows), &q);
         for size in [1, 3, 7, 100] {
@@ -484,7 +489,7 @@ mod tests {
             loop {
                 let p = page(&unsorted, size, after.as_deref()).expect("page");
                 assert_eq!(p.has_previous, after.is_some());
-                seen.extend(p.hits.iter().map(|h| h.candidate.enhed_id));
+                seen.extend(p.hits.iter().map(|h| h.candidate.enhed_id.as_str()));
                 if !p.has_next {
                     break;
                 }
@@ -511,6 +516,6 @@ mod tests {
             .iter()
             .find(|h| h.candidate.enhed_id == "2")
             .expect("hit");
-        assert_eq!(h.candidate.sl_id, "sl-newer");
+        assert_eq!(h.candidate.sl_id.as_str(), "sl-newer");
     }
 }

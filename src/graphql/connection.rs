@@ -7,6 +7,7 @@ use async_graphql::SimpleObject;
 
 /// Information about pagination in a connection.
 #[derive(SimpleObject, Clone, Default)]
+#[graphql(serial)]
 pub struct PageInfo {
     /// When paginating backwards, are there more items?
     pub has_previous_page: bool,
@@ -49,6 +50,7 @@ pub fn offset_page<N>(
 
 /// One hit of the public search: an enhed offered by the kommune.
 #[derive(SimpleObject, Clone)]
+#[graphql(serial)]
 pub struct SearchHit {
     /// Opaque cursor of this hit.
     pub cursor: String,
@@ -73,6 +75,7 @@ impl SearchHit {
 
 /// A page of the public search's hits (R24), with the total over all pages.
 #[derive(SimpleObject)]
+#[graphql(serial)]
 pub struct SearchConnection {
     /// The hits of this page.
     pub edges: Vec<SearchHit>,
@@ -92,6 +95,7 @@ pub struct SearchConnection {
 
 /// A serviceleverance in a list.
 #[derive(SimpleObject, Clone)]
+#[graphql(serial)]
 pub struct ServiceleveranceEdge {
     /// Opaque cursor.
     pub cursor: String,
@@ -101,6 +105,7 @@ pub struct ServiceleveranceEdge {
 
 /// A page of serviceleverancer.
 #[derive(SimpleObject)]
+#[graphql(serial)]
 pub struct ServiceleveranceConnection {
     /// The items of this page.
     pub edges: Vec<ServiceleveranceEdge>,
@@ -114,6 +119,7 @@ pub struct ServiceleveranceConnection {
 
 /// An entry of the audit log in a list.
 #[derive(SimpleObject, Clone)]
+#[graphql(serial)]
 pub struct AuditEntryEdge {
     /// Opaque cursor.
     pub cursor: String,
@@ -123,6 +129,7 @@ pub struct AuditEntryEdge {
 
 /// A page of the audit log.
 #[derive(SimpleObject)]
+#[graphql(serial)]
 pub struct AuditEntryConnection {
     /// The entries of this page.
     pub edges: Vec<AuditEntryEdge>,

@@ -13,6 +13,7 @@ use async_graphql::{Context, InputObject, Object, SimpleObject};
 
 /// How many enheder a filter value would give, with every other filter applied.
 #[derive(SimpleObject, Clone, Default)]
+#[graphql(serial)]
 pub struct FacetCount {
     /// The value: an EnhedKind, Boligtype or ServiceleveranceType name.
     pub value: String,
@@ -22,6 +23,7 @@ pub struct FacetCount {
 
 /// Counts to compare on, beside `totalCount`.
 #[derive(SimpleObject, Clone, Default)]
+#[graphql(serial)]
 pub struct SearchFacets {
     /// Per kind (PLEJEENHED, HELHEDSPLEJEENHED).
     pub kind: Vec<FacetCount>,
@@ -258,6 +260,8 @@ impl SearchQuery {
             )
             .await;
         }
+        // A cursor per hit only when asked for; `pageInfo` needs the first and the last.
+        let edge_cursors = look.field("edges").field("cursor").exists();
         let mut edges = Vec::with_capacity(page.hits.len());
         for h in page.hits.iter().filter(|_| wants_hits) {
             let (e, s) = (h.candidate.item.enhed.clone(), &h.candidate.item.sl);
@@ -278,7 +282,11 @@ impl SearchQuery {
                 aftalepart_kode: s.aftalepart_kode.clone(),
             };
             edges.push(SearchHit::new(
-                h.cursor(),
+                if edge_cursors {
+                    h.cursor()
+                } else {
+                    String::new()
+                },
                 Enhed(e),
                 HitFields {
                     distance_km: h.distance_km.map(|d| (d * 1000.0).round() / 1000.0),
@@ -286,8 +294,12 @@ impl SearchQuery {
                 },
             ));
         }
-        let cursors: Vec<&str> = edges.iter().map(|e| e.cursor.as_str()).collect();
-        let page_info = PageInfo::new(page.has_previous, page.has_next, &cursors);
+        let ends: Vec<String> = match (page.hits.first(), page.hits.last()) {
+            (Some(a), Some(b)) => vec![a.cursor(), b.cursor()],
+            _ => Vec::new(),
+        };
+        let ends: Vec<&str> = ends.iter().map(String::as_str).collect();
+        let page_info = PageInfo::new(page.has_previous, page.has_next, &ends);
         Ok(SearchConnection {
             nodes: edges.iter().map(|e| e.node.clone()).collect(),
             edges,

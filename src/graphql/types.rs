@@ -1,6 +1,12 @@
 //! Output types. Public types (Kommune, Enhed, OffentligServiceleverance) expose only public
 //! data (R25); the admin types (Serviceleverance, Laas, ...) are reachable only through
 //! queries scoped by the access policy.
+//!
+//! The types a search page is made of resolve their fields one after the other (`serial`):
+//! their fields are read from memory and ready at once, and async-graphql's concurrent
+//! resolution (a task set with an allocation and a waker per field) cost more than the fields
+//! themselves, thirty hits at a time. The items of a list still resolve concurrently, so
+//! DataLoaders still batch across them.
 use super::enums::{Boligtype, EnhedKind, Severity, SlType};
 use super::loaders::{EnhedLoader, KommuneLoader, OfferingLoader, TilbudLoader};
 use super::scalars::Date;
@@ -14,6 +20,7 @@ use std::sync::Arc;
 
 /// A WGS84 point.
 #[derive(SimpleObject, Clone, Copy)]
+#[graphql(serial)]
 pub struct Koordinat {
     /// Breddegrad (latitude), WGS84.
     pub lat: f64,
@@ -23,6 +30,7 @@ pub struct Koordinat {
 
 /// Number of public offers (enheder with an active, public serviceleverance) of a kommune on a day.
 #[derive(SimpleObject, Clone, Copy)]
+#[graphql(serial)]
 pub struct Tilbud {
     /// Plejeenheder (plejeboliger) offered.
     pub plejeenheder: i64,
@@ -35,7 +43,7 @@ pub struct Tilbud {
 pub struct Kommune(pub Arc<KommuneRow>);
 
 /// One of Denmark's 98 kommuner.
-#[Object]
+#[Object(serial)]
 impl Kommune {
     /// Global id (Relay).
     pub async fn id(&self) -> async_graphql::ID {
@@ -90,6 +98,7 @@ impl Kommune {
 
 /// A postal address.
 #[derive(SimpleObject, Clone)]
+#[graphql(serial)]
 pub struct Adresse {
     /// Street and number.
     pub vejnavn: Option<String>,
@@ -101,6 +110,7 @@ pub struct Adresse {
 
 /// Contact data.
 #[derive(SimpleObject, Clone)]
+#[graphql(serial)]
 pub struct Kontakt {
     /// Phone number.
     pub telefon: Option<String>,
@@ -115,7 +125,7 @@ pub struct Kontakt {
 pub struct Enhed(pub Arc<EnhedRow>);
 
 /// A care unit (plejeenhed or helhedsplejeenhed) with its public data (R17, R25).
-#[Object]
+#[Object(serial)]
 impl Enhed {
     /// Global id (Relay). Inputs that take an enhed accept it as well as `enhedId`.
     pub async fn id(&self) -> async_graphql::ID {
@@ -239,7 +249,7 @@ pub async fn load_enhed(ctx: &Context<'_>, id: &str) -> GqlResult<Option<Arc<Enh
 
 /// The public part of a serviceleverance (R22): what a citizen sees of the agreement.
 #[derive(SimpleObject, Clone)]
-#[graphql(complex)]
+#[graphql(serial, complex)]
 pub struct OffentligServiceleverance {
     /// The type of agreement.
     #[graphql(name = "type")]
@@ -269,6 +279,7 @@ impl OffentligServiceleverance {
 
 /// A validation issue of a serviceleverance (R10).
 #[derive(SimpleObject, Clone)]
+#[graphql(serial)]
 pub struct Issue {
     /// The field concerned, as the API spells it.
     pub field: Option<String>,

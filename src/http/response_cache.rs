@@ -243,10 +243,25 @@ pub(super) struct Entry {
     br: std::sync::OnceLock<Option<Bytes>>,
 }
 
+/// `W/"<hex SHA-256 of the body>"`. Hex written by hand: `{:x}` of the digest goes through
+/// the formatting machinery once per byte.
+fn weak_etag(body: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digest = Sha256::digest(body);
+    let mut s = String::with_capacity(4 + 2 * digest.len());
+    s.push_str("W/\"");
+    for b in digest {
+        s.push(char::from(HEX[usize::from(b >> 4)]));
+        s.push(char::from(HEX[usize::from(b & 0xf)]));
+    }
+    s.push('"');
+    s
+}
+
 impl Entry {
     /// The entry of a body; with compressed variants when it goes into the cache.
     pub(super) fn new(body: Vec<u8>, compress: bool) -> Entry {
-        let etag = format!("W/\"{:x}\"", Sha256::digest(&body));
+        let etag = weak_etag(&body);
         Entry {
             compress: compress && body.len() >= COMPRESS_MIN,
             body: Bytes::from(body),

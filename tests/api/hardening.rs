@@ -103,6 +103,8 @@ db_test!(
         // Aliases.
         let aliases: String = (0..31).map(|i| format!("a{i}: __typename ")).collect();
         limit(format!("{{ {aliases} }}")).await;
+        // A refused document is refused again (only documents that pass are kept parsed).
+        limit(format!("{{ {aliases} }}")).await;
         // Root fields.
         let roots: String = (0..21).map(|_| "__typename ".to_string()).collect();
         limit(format!("{{ {roots} }}")).await;

@@ -362,6 +362,23 @@ db_test!(
         assert_eq!(text, r#"{"data":{"kommune":{"navn":"København","kode":"0101"}}}"#);
         let text = get(&app, "{ b: kommune(kode: \"0101\") { kode navn } a: __typename }", &[]).await.text().await.expect("body");
         assert_eq!(text, r#"{"data":{"b":{"kode":"0101","navn":"København"},"a":"Query"}}"#);
+        // The same documents again, executed (a token bypasses the response cache), from the
+        // cache of parsed documents with the key order kept beside them; a fragment and
+        // another variable value give the same order.
+        let token = app.token(Role::Administrator, ADMIN_CVR, "orden");
+        for _ in 0..2 {
+            for k in ["0101", "0751"] {
+                let r = app.client().post(url(&app)).bearer_auth(&token).json(&json!({
+                    "query": "query($k: String!) { b: kommune(kode: $k) { ...F kode } a: __typename } fragment F on Kommune { navn region }",
+                    "variables": { "k": k },
+                })).send().await.expect("post");
+                let text = r.text().await.expect("body");
+                assert!(text.starts_with(r#"{"data":{"b":{"navn":"#), "{text}");
+                let at = |k: &str| text.find(&format!("\"{k}\":")).unwrap_or(usize::MAX);
+                assert!(at("navn") < at("region") && at("region") < at("kode"), "{text}");
+                assert!(text.ends_with(&format!(r#""kode":"{k}"}},"a":"Query"}}}}"#)), "{text}");
+            }
+        }
         let r = app.client().post(url(&app)).json(&json!([
             { "query": "{ kommune(kode: \"0101\") { region navn } }" },
             { "query": "{ kommune(" },
