@@ -27,6 +27,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const WARM: &str = r#"query { search(kommune: "0751", first: 30) { totalCount pageInfo { hasNextPage endCursor } edges { node { id navn adresse { vejnavn postnummer by } kommune { navn } } serviceleverance { type beskrivelse startdato slutdato } } } }"#;
+const COLD_BY_NAME: &str = r#"query($k: String!, $d: Date!) { search(kommune: $k, date: $d, first: 20) { totalCount pageInfo { hasNextPage endCursor } edges { node { id navn adresse { vejnavn postnummer by } kommune { navn } } serviceleverance { type beskrivelse startdato slutdato } } } }"#;
 const COLD: &str = r#"query($k: String!, $lat: Float!, $lon: Float!) { search(kommune: $k, near: {lat: $lat, lon: $lon}, first: 30) { totalCount pageInfo { hasNextPage endCursor } edges { distanceKm node { id navn adresse { vejnavn postnummer by } kommune { navn } } serviceleverance { type beskrivelse startdato slutdato } } } }"#;
 
 struct Server {
@@ -203,7 +204,7 @@ async fn scale_run(
     scale: usize,
     c: usize,
     secs: f64,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<Result_>> {
     let db = gen::TempDatabase::sqlite()?;
     let now = chrono::Utc::now();
     {
@@ -268,6 +269,24 @@ async fn scale_run(
                 let (k, lat, lon) = &centres[(w * 7 + i) % centres.len()];
                 let jitter = ((w * 100_003 + i) % 10_000) as f64 * 1e-6;
                 ok(&post(&cl, &u, None, &json!({ "query": COLD, "variables": { "k": k, "lat": lat + jitter, "lon": lon - jitter } })).await)
+            }
+        })
+        .await,
+    );
+    // A 20-hit page by name, cold: another kommune or day every request (no two alike in the
+    // run, so the response cache never answers).
+    let koder: Arc<Vec<String>> = Arc::new(ks.iter().map(|k| k.kode.clone()).collect());
+    let today = now.date_naive();
+    let u = url.clone();
+    results.push(
+        drive(&server, "cold 20-hit page by name (new kommune/day)", c, secs, move |cl, w, i| {
+            let u = u.clone();
+            let koder = koder.clone();
+            async move {
+                let n = i * c + w;
+                let k = &koder[n % koder.len()];
+                let d = today + chrono::Duration::days((n / koder.len()) as i64);
+                ok(&post(&cl, &u, None, &json!({ "query": COLD_BY_NAME, "variables": { "k": k, "d": d.format("%Y-%m-%d").to_string() } })).await)
             }
         })
         .await,
@@ -363,7 +382,7 @@ async fn scale_run(
             r.cpu_ms / floor.1.max(1e-9)
         );
     }
-    Ok(())
+    Ok(results)
 }
 
 fn urlencode(s: &str) -> String {
@@ -387,7 +406,7 @@ async fn main() -> anyhow::Result<()> {
         "{bin} is missing: run `cargo build --release` first (or set PLEJEOVERBLIK_BIN)"
     );
     let scales: Vec<usize> = std::env::var("PLEJEOVERBLIK_LOAD_SCALES")
-        .unwrap_or_else(|_| "1,10".into())
+        .unwrap_or_else(|_| "1,10,100".into())
         .split(',')
         .filter_map(|s| s.trim().parse().ok())
         .collect();
@@ -409,8 +428,39 @@ async fn main() -> anyhow::Result<()> {
             .join(" ")
     );
     let ks = gen::kommuner()?;
+    let mut runs = Vec::new();
     for s in scales {
-        scale_run(&bin, &ks, s, c, secs).await?;
+        runs.push((s, scale_run(&bin, &ks, s, c, secs).await?));
+    }
+    // How a cold page grows with the data: server CPU per request against the smallest scale's.
+    if let Some((base_scale, base)) = runs.first() {
+        println!("\n## Cold pages against {base_scale}x (server CPU per request)");
+        println!(
+            "| scenario | {} |",
+            runs.iter()
+                .map(|(s, _)| format!("{s}x"))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        );
+        println!("|---|{}", "---:|".repeat(runs.len()));
+        for name in [
+            "cold 20-hit page by name (new kommune/day)",
+            "cold search (new kommune/point)",
+        ] {
+            let cpu = |rs: &Vec<Result_>| {
+                rs.iter()
+                    .find(|r| r.name == name)
+                    .map_or(f64::NAN, |r| r.cpu_ms)
+            };
+            let b = cpu(base);
+            println!(
+                "| {name} | {} |",
+                runs.iter()
+                    .map(|(_, rs)| format!("{:.3} ms ({:.2}x)", cpu(rs), cpu(rs) / b))
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            );
+        }
     }
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!(

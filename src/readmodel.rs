@@ -77,6 +77,24 @@ fn strip(mut k: Kommune) -> Kommune {
     k
 }
 
+/// An agreement as the snapshot keeps it: the search and the open data read its id, type,
+/// beskrivelse, dates, aftalepart and enhed; the texts only the admin side shows (name, search
+/// text, sort key, lock, authors) are dropped, a few hundred bytes an agreement.
+fn public_sl(mut s: Serviceleverance) -> Arc<Serviceleverance> {
+    s.navn = String::new();
+    s.soeg = String::new();
+    s.sort_key = String::new();
+    s.aftaleidentifikation = None;
+    s.lock_subject = None;
+    s.lock_name = None;
+    s.lock_cvr = None;
+    s.lock_roles = None;
+    s.created_by = String::new();
+    s.updated_by = String::new();
+    s.deleted_by = None;
+    Arc::new(s)
+}
+
 fn offer(s: &Arc<Serviceleverance>, e: &Arc<Enhed>) -> Offer {
     Offer {
         sl: s.clone(),
@@ -343,7 +361,7 @@ impl ReadModel {
                                 }
                             }
                             touched.insert(s.aftalepart_kode.clone());
-                            next.agreements.insert(s.id.clone(), Arc::new(s));
+                            next.agreements.insert(s.id.clone(), public_sl(s));
                         }
                         _ => {
                             next.agreements.remove(id);
@@ -432,7 +450,7 @@ async fn full(db: &DatabaseConnection) -> Result<Snapshot, DbErr> {
         .stream(db)
         .await?;
     while let Some(s) = rows.try_next().await? {
-        agreements.insert(s.id.clone(), Arc::new(s));
+        agreements.insert(s.id.clone(), public_sl(s));
     }
     drop(rows);
     let mut enheder = Map::new();
