@@ -504,7 +504,7 @@ mod tests {
     }
 
     #[test]
-    fn one_hit_per_enhed() {
+    fn r22_one_hit_per_enhed() {
         let mut rows = sample_rows();
         let mut dup = c("2", "Bøgely", 56.10, 10.10);
         dup.sl = "sl-newer".into();

@@ -85,8 +85,8 @@ impl Plan {
     }
 }
 
-/// The operation that ran.
-fn operation<'d>(
+/// The operation of a document that runs for an operation name (none: the only one).
+pub(crate) fn operation<'d>(
     doc: &'d ExecutableDocument,
     name: Option<&str>,
 ) -> Option<&'d OperationDefinition> {

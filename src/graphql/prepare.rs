@@ -120,7 +120,8 @@ impl Gate {
         if let Some(e) = missing_variable(&doc.doc, &request.variables, want) {
             return Err(e);
         }
-        let ty = selected_type(&doc.doc, want);
+        // The operation async-graphql will run; anything else fails before it runs.
+        let ty = super::order::operation(&doc.doc, want).map(|op| op.ty);
         if read_only {
             let mutation = match &doc.doc.operations {
                 DocumentOperations::Single(op) => op.node.ty != OperationType::Query,
@@ -222,19 +223,4 @@ fn nul_refused() -> ServerError {
         "VALIDATION",
         "Tekst må ikke indeholde NUL-tegn (\\u0000).".into(),
     )
-}
-
-/// The type of the operation async-graphql will run; anything else fails before it runs.
-fn selected_type(doc: &ExecutableDocument, want: Option<&str>) -> Option<OperationType> {
-    match &doc.operations {
-        DocumentOperations::Single(op) => Some(op.node.ty),
-        DocumentOperations::Multiple(ops) => match want {
-            Some(w) => ops
-                .iter()
-                .find(|(name, _)| name.as_str() == w)
-                .map(|(_, op)| op.node.ty),
-            None if ops.len() == 1 => ops.values().next().map(|op| op.node.ty),
-            None => None,
-        },
-    }
 }
