@@ -180,31 +180,27 @@ impl Snapshot {
     /// domain's.
     /// With `except`, the filter of that facet's dimension is left out (facet counts show what
     /// choosing another value would give).
-    pub fn candidates(
-        &self,
+    pub fn candidates<'s: 'f, 'f>(
+        &'s self,
         kommune: &str,
-        filters: &Filters,
+        filters: &'f Filters,
         except: Option<Facet>,
         on: NaiveDate,
         bbox: Option<BBox>,
         text: Option<&str>,
-    ) -> Vec<Candidate<'_, &Offer>> {
-        // Sized for the whole list: growing it while filtering copied it several times over.
-        let mut out = Vec::with_capacity(self.by_kommune.get(kommune).map_or(0, |v| v.len()));
-        out.extend(
-            self.offers(kommune, on, bbox, text)
-                .filter(|o| filters.pass(o, except))
-                .map(|o| Candidate {
-                    enhed_id: &o.enhed.id,
-                    sort: &o.sort,
-                    pos: o.pos,
-                    sl_id: &o.sl.id,
-                    startdato: o.startdato,
-                    seq: o.seq,
-                    item: o,
-                }),
-        );
-        out
+    ) -> impl Iterator<Item = Candidate<'s, &'s Offer>> + 'f {
+        // An iterator, in the list's name order: the search streams it (`search::find`).
+        self.offers(kommune, on, bbox, text)
+            .filter(move |o| filters.pass(o, except))
+            .map(|o| Candidate {
+                enhed_id: &o.enhed.id,
+                sort: &o.sort,
+                pos: o.pos,
+                sl_id: &o.sl.id,
+                startdato: o.startdato,
+                seq: o.seq,
+                item: o,
+            })
     }
 }
 

@@ -191,54 +191,90 @@ pub enum Prefilter {
 /// left out). The hits come in name order (Danish collation, ties broken by enhed id so the
 /// order is stable); [`page`] takes the page in the query's order from them, [`rank`] sorts
 /// all of them.
-///
-/// The read model gives candidates already in name order, so sorting them here is one pass
-/// (the standard sort finds the run), and one agreement per enhed is a pass over neighbours.
 pub fn hits<'a, P: Copy>(mut candidates: Vec<Candidate<'a, P>>, q: &Query) -> Vec<Hit<'a, P>> {
     candidates.sort_by_key(|c| c.seq);
-    let mut out: Vec<Hit<'a, P>> = Vec::with_capacity(candidates.len());
-    let mut last: Option<Candidate<'a, P>> = None;
-    let mut keep = |c: Candidate<'a, P>| {
-        if let Some(b) = q.bbox {
-            if !c.pos.is_some_and(|p| b.contains(p)) {
-                return;
-            }
-        }
-        let distance = match (q.near, c.pos) {
-            (Some(n), Some(p)) => Some(distance_km(n, p)),
-            (Some(_), None) => return,
-            _ => None,
-        };
-        if let (Some(r), Some(d)) = (q.radius_km, distance) {
-            if d > r {
-                return;
-            }
-        }
-        out.push(Hit {
-            candidate: c,
-            distance_km: distance,
-        });
-    };
-    for c in candidates {
-        match last {
-            Some(b) if b.seq == c.seq => {
-                if (c.startdato, std::cmp::Reverse(c.sl_id))
-                    > (b.startdato, std::cmp::Reverse(b.sl_id))
-                {
-                    last = Some(c);
+    in_order(candidates, q).collect()
+}
+
+/// [`hits`] of candidates that come in name order (`seq` never decreasing), as the read model
+/// keeps them, one hit at a time: nothing is collected, so counting the hits of a large kommune
+/// or taking its first page allocates nothing per candidate.
+pub fn in_order<'a, 'q, P: Copy, I: IntoIterator<Item = Candidate<'a, P>>>(
+    candidates: I,
+    q: &'q Query,
+) -> InOrder<'a, 'q, P, I::IntoIter> {
+    InOrder {
+        inner: candidates.into_iter().fuse(),
+        q,
+        pending: None,
+    }
+}
+
+/// The iterator of [`in_order`].
+pub struct InOrder<'a, 'q, P, I> {
+    inner: std::iter::Fuse<I>,
+    q: &'q Query,
+    /// The first candidate of the next enhed, read while looking for the end of the last one.
+    pending: Option<Candidate<'a, P>>,
+}
+
+impl<'a, P: Copy, I: Iterator<Item = Candidate<'a, P>>> Iterator for InOrder<'a, '_, P, I> {
+    type Item = Hit<'a, P>;
+
+    fn next(&mut self) -> Option<Hit<'a, P>> {
+        loop {
+            let mut best = self.pending.take().or_else(|| self.inner.next())?;
+            // The agreements of one enhed are neighbours in name order (R22: one hit each).
+            loop {
+                match self.inner.next() {
+                    Some(c) if c.seq == best.seq => {
+                        if (c.startdato, std::cmp::Reverse(c.sl_id))
+                            > (best.startdato, std::cmp::Reverse(best.sl_id))
+                        {
+                            best = c;
+                        }
+                    }
+                    next => {
+                        debug_assert!(
+                            next.is_none_or(|n| n.seq > best.seq),
+                            "candidates out of name order"
+                        );
+                        self.pending = next;
+                        break;
+                    }
                 }
             }
-            Some(b) => {
-                keep(b);
-                last = Some(c);
+            if let Some(h) = self.q.hit(best) {
+                return Some(h);
             }
-            None => last = Some(c),
         }
     }
-    if let Some(b) = last {
-        keep(b);
+}
+
+impl Query {
+    /// The hit a candidate makes, if it passes the box and the radius; with `near`, with its
+    /// distance (a candidate without a location is then no hit).
+    fn hit<'a, P>(&self, c: Candidate<'a, P>) -> Option<Hit<'a, P>> {
+        if let Some(b) = self.bbox {
+            if !c.pos.is_some_and(|p| b.contains(p)) {
+                return None;
+            }
+        }
+        let distance = match (self.near, c.pos) {
+            (Some(n), Some(p)) => Some(distance_km(n, p)),
+            (Some(_), None) => return None,
+            _ => None,
+        };
+        if let (Some(r), Some(d)) = (self.radius_km, distance) {
+            if d > r {
+                return None;
+            }
+        }
+        Some(Hit {
+            candidate: c,
+            distance_km: distance,
+        })
     }
-    out
 }
 
 /// [`hits`], all sorted: by distance with `near`, otherwise by name.
@@ -265,6 +301,17 @@ pub fn page_size(first: Option<i32>) -> Result<usize, Invalid> {
     }
 }
 
+/// Decodes a cursor (`None`: none given).
+fn cursor(after: Option<&str>) -> Result<Option<SortKey<String>>, Invalid> {
+    after
+        .map(|c| SortKey::decode(c).ok_or_else(|| invalid("after", "Ugyldig cursor.")))
+        .transpose()
+}
+
+fn other_ordering() -> Invalid {
+    invalid("after", "Cursoren hører til en anden sortering.")
+}
+
 /// The page of `first` hits after the cursor `after` (R24), from the hits of [`hits`] or
 /// [`rank`]. A cursor that is not one of ours, or that belongs to the other ordering, is
 /// refused. Hits in name order are already sorted; by distance only the page is sorted (a
@@ -274,26 +321,13 @@ pub fn page<'a, P: Copy>(
     first: usize,
     after: Option<&str>,
 ) -> Result<Page<'a, P>, Invalid> {
-    let cursor = match after {
-        None => None,
-        Some(c) => {
-            let key = SortKey::decode(c).ok_or_else(|| invalid("after", "Ugyldig cursor."))?;
-            let same_kind = matches!(
-                (&key, hits.first().map(Hit::key)),
-                (SortKey::Name(..), Some(SortKey::Name(..)) | None)
-                    | (SortKey::Distance(..), Some(SortKey::Distance(..)) | None)
-            );
-            if !same_kind {
-                return Err(invalid("after", "Cursoren hører til en anden sortering."));
-            }
-            Some(key)
+    let cursor = cursor(after)?;
+    if let (Some(k), Some(h)) = (&cursor, hits.first()) {
+        if !same_ordering(k, h) {
+            return Err(other_ordering());
         }
-    };
-    let after_cursor = |h: &Hit<'a, P>| {
-        cursor
-            .as_ref()
-            .is_none_or(|k| h.key().partial_cmp(&k.as_ref()).is_some_and(|o| o.is_gt()))
-    };
+    }
+    let after_cursor = |h: &Hit<'a, P>| is_after(h, cursor.as_ref());
     let by_name = hits.first().is_none_or(|h| h.distance_km.is_none());
     if by_name {
         let start = hits.partition_point(|h| !after_cursor(h));
@@ -318,6 +352,72 @@ pub fn page<'a, P: Copy>(
         hits: rest,
         has_next,
         has_previous,
+    })
+}
+
+/// Whether a cursor belongs to the ordering of a hit (by name, or by distance).
+fn same_ordering<P>(k: &SortKey<String>, h: &Hit<'_, P>) -> bool {
+    matches!(
+        (k, h.key()),
+        (SortKey::Name(..), SortKey::Name(..)) | (SortKey::Distance(..), SortKey::Distance(..))
+    )
+}
+
+fn is_after<P>(h: &Hit<'_, P>, cursor: Option<&SortKey<String>>) -> bool {
+    cursor.is_none_or(|k| h.key().partial_cmp(&k.as_ref()).is_some_and(|o| o.is_gt()))
+}
+
+/// A search's answer: its page and the number of all its hits (`totalCount`).
+pub struct Found<'a, P = ()> {
+    pub page: Page<'a, P>,
+    pub total: usize,
+}
+
+/// The page after `after` and the number of hits, from candidates in name order (as the read
+/// model keeps a kommune's offers). By name the hits are counted as they stream past and only
+/// the page is kept, so a page costs a pass over the kommune's offers and nothing more, however
+/// many hits there are; by distance every hit is measured and the page selected ([`page`]).
+pub fn find<'a, P: Copy>(
+    candidates: impl IntoIterator<Item = Candidate<'a, P>>,
+    q: &Query,
+    first: usize,
+    after: Option<&str>,
+) -> Result<Found<'a, P>, Invalid> {
+    if q.near.is_some() {
+        let hits: Vec<Hit<'a, P>> = in_order(candidates, q).collect();
+        let page = page(&hits, first, after)?;
+        return Ok(Found {
+            page,
+            total: hits.len(),
+        });
+    }
+    let cursor = cursor(after)?;
+    let wrong = cursor
+        .as_ref()
+        .is_some_and(|k| matches!(k, SortKey::Distance(..)));
+    let (mut total, mut before) = (0usize, 0usize);
+    let mut hits = Vec::with_capacity(first.min(MAX_PAGE as usize));
+    for h in in_order(candidates, q) {
+        total += 1;
+        if wrong {
+            continue;
+        }
+        if total - 1 == before && !is_after(&h, cursor.as_ref()) {
+            before += 1;
+        } else if hits.len() < first {
+            hits.push(h);
+        }
+    }
+    if wrong && total > 0 {
+        return Err(other_ordering());
+    }
+    Ok(Found {
+        page: Page {
+            has_next: total > before + hits.len(),
+            has_previous: before > 0,
+            hits,
+        },
+        total,
     })
 }
 
@@ -517,5 +617,79 @@ mod tests {
             .find(|h| h.candidate.enhed_id == "2")
             .expect("hit");
         assert_eq!(h.candidate.sl_id.as_str(), "sl-newer");
+    }
+
+    /// R22/R24: the streaming search gives the same pages, counts and cursor errors as
+    /// paging over all the hits, by name and by distance, with a box and one enhed with two
+    /// agreements.
+    #[test]
+    fn r24_find_gives_the_pages_of_all_hits() {
+        let mut rows = sample_rows();
+        for i in 0..30 {
+            let f = f64::from(i);
+            rows.push(c(
+                &format!("x{i}"),
+                &format!("Hus {}", i % 7),
+                56.0 + f * 0.01,
+                10.1,
+            ));
+        }
+        let mut dup = c("2", "Bøgely", 56.10, 10.10);
+        dup.sl = "sl-newer".into();
+        dup.startdato = NaiveDate::from_ymd_opt(2026, 5, 1);
+        rows.push(dup);
+        let mut sorted = cands(&rows);
+        sorted.sort_by_key(|c| c.seq);
+        let ids = |p: &Page<'_>| -> Vec<String> {
+            p.hits
+                .iter()
+                .map(|h| format!("{}/{}", h.candidate.enhed_id, h.candidate.sl_id))
+                .collect()
+        };
+        let queries = [
+            Query::default(),
+            Query {
+                bbox: Some(BBox {
+                    min_lat: 56.05,
+                    min_lon: 10.0,
+                    max_lat: 56.25,
+                    max_lon: 10.3,
+                }),
+                ..Default::default()
+            },
+            Query {
+                near: LatLon::new(56.1535, 10.2045),
+                ..Default::default()
+            },
+        ];
+        for q in &queries {
+            let all = hits(sorted.clone(), q);
+            for size in [0, 1, 4, 100] {
+                let mut after: Option<String> = None;
+                loop {
+                    let want = page(&all, size, after.as_deref()).expect("page");
+                    let got =
+                        find(sorted.iter().copied(), q, size, after.as_deref()).expect("find");
+                    assert_eq!(ids(&got.page), ids(&want), "size {size} after {after:?}");
+                    assert_eq!(got.total, all.len());
+                    assert_eq!(
+                        (got.page.has_next, got.page.has_previous),
+                        (want.has_next, want.has_previous)
+                    );
+                    if !want.has_next || size == 0 {
+                        break;
+                    }
+                    after = want.hits.last().map(Hit::cursor);
+                }
+            }
+        }
+        // A cursor of the other ordering is refused when there are hits, as by `page`.
+        let by_distance = hits(sorted.clone(), &queries[2]);
+        let d = by_distance[0].cursor();
+        assert!(find(sorted.iter().copied(), &queries[0], 5, Some(&d)).is_err());
+        assert!(find(Vec::<Candidate<'_>>::new(), &queries[0], 5, Some(&d)).is_ok());
+        assert!(find(sorted.iter().copied(), &queries[0], 5, Some("x")).is_err());
+        let n = hits(sorted.clone(), &queries[0])[0].cursor();
+        assert!(find(sorted.iter().copied(), &queries[2], 5, Some(&n)).is_err());
     }
 }

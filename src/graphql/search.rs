@@ -199,25 +199,21 @@ impl SearchQuery {
         };
         // Everything below reads the in-memory snapshot: no SQL (issue 10).
         let snap = st.read_model.snapshot();
-        let hits = match q.prefilter_box() {
-            search::Prefilter::Nothing => Vec::new(),
-            search::Prefilter::Within(bbox) => {
-                let cands = snap.candidates(&kode, &filters, None, day, bbox, text.as_deref());
-                search::hits(cands, &q)
-            }
+        let bbox = match q.prefilter_box() {
+            search::Prefilter::Nothing => None,
+            search::Prefilter::Within(b) => Some(b),
+        };
+        let (snapshot, text) = (&*snap, text.as_deref());
+        let candidates = |except: Option<Facet>| {
+            let (kode, filters) = (kode.as_str(), &filters);
+            bbox.into_iter()
+                .flat_map(move |b| snapshot.candidates(kode, filters, except, day, b, text))
         };
         let look = ctx.look_ahead();
         let facets = if look.field("facets").exists() {
             let count = |facet: Facet| -> Vec<FacetCount> {
-                let hits = match q.prefilter_box() {
-                    search::Prefilter::Nothing => Vec::new(),
-                    search::Prefilter::Within(bbox) => search::hits(
-                        snap.candidates(&kode, &filters, Some(facet), day, bbox, text.as_deref()),
-                        &q,
-                    ),
-                };
                 let mut counts: std::collections::BTreeMap<&str, i64> = Default::default();
-                for h in &hits {
+                for h in search::in_order(candidates(Some(facet)), &q) {
                     if let Some(v) =
                         crate::readmodel::Snapshot::facet_value(h.candidate.item, facet)
                     {
@@ -240,7 +236,8 @@ impl SearchQuery {
         } else {
             None
         };
-        let page = search::page(&hits, size, after.as_deref()).map_err(invalid)?;
+        let search::Found { page, total } =
+            search::find(candidates(None), &q, size, after.as_deref()).map_err(invalid)?;
         let wants_hits = look.field("edges").exists() || look.field("nodes").exists();
         if wants_hits && !page.hits.is_empty() {
             // The kommuner the hits name, for nested `kommune`/`aftalepart`, from the snapshot.
@@ -304,7 +301,7 @@ impl SearchQuery {
             nodes: edges.iter().map(|e| e.node.clone()).collect(),
             edges,
             page_info,
-            total_count: hits.len() as i64,
+            total_count: total as i64,
             facets: facets.unwrap_or_default(),
             kommune_kode: kode,
             dato: Date(day),

@@ -67,7 +67,7 @@ fn offers<'a>(snap: &'a Snapshot, kommune: Option<&str>, day: NaiveDate) -> Vec<
             continue;
         };
         let hits = search::rank(
-            snap.candidates(kode, &all, None, day, None, None),
+            snap.candidates(kode, &all, None, day, None, None).collect(),
             &GeoQuery::default(),
         );
         for h in hits {
