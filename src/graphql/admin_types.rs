@@ -134,7 +134,7 @@ impl Serviceleverance {
         let Some(id) = &self.0.enhed_id else {
             return Ok(None);
         };
-        Ok(super::types::load_enhed(ctx, id).await?.map(Enhed))
+        Ok(super::types::load_enhed(ctx, id).await?.map(Enhed::new))
     }
     /// The kommune's own id of the agreement.
     async fn aftaleidentifikation(&self) -> Option<&str> {
@@ -349,7 +349,7 @@ impl ViewerObj {
         let rows = store::enhed::by_owner(&state(ctx).db, cvr)
             .await
             .map_err(AppError::from)?;
-        Ok(rows.into_iter().map(|e| Enhed(Arc::new(e))).collect())
+        Ok(rows.into_iter().map(|e| Enhed::new(Arc::new(e))).collect())
     }
 }
 

@@ -264,7 +264,7 @@ impl AdminQuery {
         )
         .await
         .map_err(AppError::from)?;
-        Ok(rows.into_iter().map(|e| Enhed(Arc::new(e))).collect())
+        Ok(rows.into_iter().map(|e| Enhed::new(Arc::new(e))).collect())
     }
 
     /// The audit log (R16), newest first. Administrators only.
@@ -608,7 +608,7 @@ impl Mutation {
         input: EnhedInput,
     ) -> GqlResult<Enhed> {
         let m = enhed_service::create(cx(ctx), input.into_patch()?).await?;
-        Ok(Enhed(Arc::new(m)))
+        Ok(Enhed::new(Arc::new(m)))
     }
 
     /// Update an enhed (R17, R19), holding its lock (lockEnhed), for every role: administrators
@@ -633,7 +633,7 @@ impl Mutation {
             expected_revision,
         )
         .await?;
-        Ok(Enhed(Arc::new(m)))
+        Ok(Enhed::new(Arc::new(m)))
     }
 
     /// Lock an enhed for editing (R19, same discipline as R11).
@@ -643,7 +643,7 @@ impl Mutation {
         #[graphql(desc = "The enhed's global id or enhedId.")] id: String,
     ) -> GqlResult<Enhed> {
         let m = enhed_service::lock(cx(ctx), &super::node::enhed_key(&id)).await?;
-        Ok(Enhed(Arc::new(m)))
+        Ok(Enhed::new(Arc::new(m)))
     }
 
     /// Take over a colleague's lock on an enhed (R14, as takeOverServiceleveranceLock).
@@ -653,7 +653,7 @@ impl Mutation {
         #[graphql(desc = "The enhed's global id or enhedId.")] id: String,
     ) -> GqlResult<Enhed> {
         let m = enhed_service::take_over_lock(cx(ctx), &super::node::enhed_key(&id)).await?;
-        Ok(Enhed(Arc::new(m)))
+        Ok(Enhed::new(Arc::new(m)))
     }
 
     /// Check an enhed in: releases its lock (R19).
@@ -663,6 +663,6 @@ impl Mutation {
         #[graphql(desc = "The enhed's global id or enhedId.")] id: String,
     ) -> GqlResult<Enhed> {
         let m = enhed_service::check_in(cx(ctx), &super::node::enhed_key(&id)).await?;
-        Ok(Enhed(Arc::new(m)))
+        Ok(Enhed::new(Arc::new(m)))
     }
 }

@@ -48,7 +48,7 @@ impl PublicQuery {
         if key.is_empty() || key.len() > 128 {
             return Ok(None);
         }
-        Ok(load_enhed(ctx, &key).await?.map(Enhed))
+        Ok(load_enhed(ctx, &key).await?.map(Enhed::new))
     }
 
     /// Any public object by its global id (Relay).
@@ -71,7 +71,7 @@ impl PublicQuery {
             }
             "Enhed" if raw.len() <= 64 => Ok(load_enhed(ctx, &raw)
                 .await?
-                .map(|e| super::node::Node::Enhed(Enhed(e)))),
+                .map(|e| super::node::Node::Enhed(Enhed::new(e)))),
             _ => Ok(None),
         }
     }

@@ -239,29 +239,20 @@ impl SearchQuery {
         let search::Found { page, total } =
             search::find(candidates(None), &q, size, after.as_deref()).map_err(invalid)?;
         let wants_hits = look.field("edges").exists() || look.field("nodes").exists();
-        if wants_hits && !page.hits.is_empty() {
-            // The kommuner the hits name, for nested `kommune`/`aftalepart`, from the snapshot.
-            let kl = ctx.data_unchecked::<super::loaders::Loaded<super::loaders::KommuneLoader>>();
-            let mut koder: Vec<&String> = page
-                .hits
-                .iter()
-                .filter_map(|h| h.candidate.item.enhed.kommune_kode.as_ref())
-                .chain(std::iter::once(&kode))
-                .collect();
-            koder.sort();
-            koder.dedup();
-            kl.feed_many(
-                koder
-                    .into_iter()
-                    .filter_map(|k| snap.kommuner.get(k).map(|x| (k.clone(), x.clone()))),
-            )
-            .await;
-        }
+        // The kommuner the hits name (their own, and the searched one as aftalepart), from the
+        // snapshot: nested `kommune` and `aftalepart` need no loader.
+        let aftalepart = snap.kommuner.get(&kode).cloned();
+        let kommune_of = |e: &crate::store::enhed::Enhed| match e.kommune_kode.as_ref() {
+            Some(k) if *k == kode => aftalepart.clone(),
+            Some(k) => snap.kommuner.get(k).cloned(),
+            None => None,
+        };
         // A cursor per hit only when asked for; `pageInfo` needs the first and the last.
         let edge_cursors = look.field("edges").field("cursor").exists();
         let mut edges = Vec::with_capacity(page.hits.len());
         for h in page.hits.iter().filter(|_| wants_hits) {
             let (e, s) = (h.candidate.item.enhed.clone(), &h.candidate.item.sl);
+            let kommune = kommune_of(&e);
             let t = s.r#type.as_deref().and_then(SlType::parse);
             let facts = EnhedKind::parse(&e.kind).map(|kind| EnhedFacts {
                 kind,
@@ -277,6 +268,7 @@ impl SearchQuery {
                 startdato: s.startdato.map(Date),
                 slutdato: s.slutdato.map(Date),
                 aftalepart_kode: s.aftalepart_kode.clone(),
+                aftalepart: aftalepart.clone().filter(|k| k.kode == s.aftalepart_kode),
             };
             edges.push(SearchHit::new(
                 if edge_cursors {
@@ -284,7 +276,7 @@ impl SearchQuery {
                 } else {
                     String::new()
                 },
-                Enhed(e),
+                Enhed(e, kommune),
                 HitFields {
                     distance_km: h.distance_km.map(|d| (d * 1000.0).round() / 1000.0),
                     serviceleverance: public,
