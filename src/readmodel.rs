@@ -11,7 +11,7 @@
 //! - "Today" is not part of the snapshot: the day filter (R6, `day::is_active`) runs per query.
 use crate::domain::day;
 use crate::domain::geo::{BBox, LatLon};
-use crate::domain::search::Candidate;
+use crate::domain::search::{Candidate, Source};
 use crate::domain::serviceleverance::{Boligtype, EnhedKind, SlType};
 use crate::domain::text::{collation_key, fold};
 use crate::service::Change;
@@ -26,11 +26,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 /// One public offer: an agreement that can be public (not deleted, no ERROR, R10) with its enhed.
-///
-/// It keeps copies of what the filters and the ranking read, so that a search walks only its
-/// kommune's list of offers (one contiguous vector) and follows the pointers to the agreement
-/// and the enhed for the hits of the page alone: on a large data set those pointer hops, a
-/// cache miss each, were most of the cost of a search.
+/// What the filters and ranking read of it first is in its [`Key`].
 #[derive(Clone, Debug)]
 pub struct Offer {
     pub sl: Arc<Serviceleverance>,
@@ -39,15 +35,90 @@ pub struct Offer {
     pub sort: String,
     pub navn_soeg: String,
     pub pos: Option<LatLon>,
+}
+
+/// Copies of what a search's pass over a kommune's offers reads of each (its dates, the filter
+/// fields and its place in name order), kept in an array beside the offers: 24 bytes where an
+/// offer is 88. A search reads the offers themselves only for the candidates that need more
+/// (a tie, a box, a point, a name filter) and for the page's hits, so counting the hits of a
+/// large kommune streams a small array; reading every offer (the kommune's list is about 380 KB
+/// at 100x, rarely in cache when a request asks for another kommune) was most of that cost.
+#[derive(Clone, Copy, Debug)]
+pub struct Key {
+    /// The enhed's place in its list's name order (the same for the offers of one enhed).
+    pub seq: u32,
     pub startdato: Option<NaiveDate>,
     pub slutdato: Option<NaiveDate>,
     pub kind: Option<EnhedKind>,
     pub boligtype: Option<Boligtype>,
     pub sl_type: Option<SlType>,
     pub antal_boliger: Option<i32>,
-    /// The enhed's place in its list's name order (the same for the offers of one enhed);
-    /// set by `sort_offers`.
-    pub seq: u32,
+}
+
+const _: () = assert!(std::mem::size_of::<Key>() == 24 && std::mem::size_of::<Offer>() == 88);
+
+/// A kommune's offers in Danish name order (R24: collation key, then enhed id), with their keys.
+#[derive(Clone, Debug, Default)]
+pub struct Offers {
+    list: Vec<Offer>,
+    keys: Vec<Key>,
+}
+
+impl Offers {
+    /// Sorts the offers and numbers their enheder in name order.
+    fn new(mut list: Vec<Offer>) -> Offers {
+        list.sort_by(|a, b| {
+            a.sort
+                .cmp(&b.sort)
+                .then_with(|| a.enhed.id.cmp(&b.enhed.id))
+        });
+        let mut seq = 0u32;
+        let keys = list
+            .iter()
+            .enumerate()
+            .map(|(i, o)| {
+                if i > 0 && o.enhed.id != list[i - 1].enhed.id {
+                    seq += 1;
+                }
+                Key {
+                    seq,
+                    startdato: o.sl.startdato,
+                    slutdato: o.sl.slutdato,
+                    kind: EnhedKind::parse(&o.enhed.kind),
+                    boligtype: o.enhed.boligtype.as_deref().and_then(Boligtype::parse),
+                    sl_type: o.sl.r#type.as_deref().and_then(SlType::parse),
+                    antal_boliger: o.enhed.antal_boliger,
+                }
+            })
+            .collect();
+        Offers { list, keys }
+    }
+
+    pub fn list(&self) -> &[Offer] {
+        &self.list
+    }
+}
+
+/// A candidate's handle on the read model: the offer and its key.
+#[derive(Clone, Copy, Debug)]
+pub struct Ref<'s> {
+    pub offer: &'s Offer,
+    pub key: &'s Key,
+}
+
+impl<'s> Source<'s> for Ref<'s> {
+    fn enhed_id(self) -> &'s str {
+        &self.offer.enhed.id
+    }
+    fn sort(self) -> &'s str {
+        &self.offer.sort
+    }
+    fn sl_id(self) -> &'s str {
+        &self.offer.sl.id
+    }
+    fn pos(self) -> Option<LatLon> {
+        self.offer.pos
+    }
 }
 
 /// Persistent maps: a new snapshot shares everything that did not change with the old one, so a
@@ -63,7 +134,7 @@ pub struct Snapshot {
     /// Agreements that may be public, by id.
     pub agreements: Map<Arc<Serviceleverance>>,
     /// Per kommune (aftalepart), its offers in Danish name order.
-    pub by_kommune: Map<Arc<Vec<Offer>>>,
+    pub by_kommune: Map<Arc<Offers>>,
 }
 
 /// Could this agreement be public on some day (R8, R10, R20)?
@@ -102,30 +173,6 @@ fn offer(s: &Arc<Serviceleverance>, e: &Arc<Enhed>) -> Offer {
         sort: collation_key(&e.navn),
         navn_soeg: e.navn_soeg.clone(),
         pos: e.lat.zip(e.lon).and_then(|(a, o)| LatLon::new(a, o)),
-        startdato: s.startdato,
-        slutdato: s.slutdato,
-        kind: EnhedKind::parse(&e.kind),
-        boligtype: e.boligtype.as_deref().and_then(Boligtype::parse),
-        sl_type: s.r#type.as_deref().and_then(SlType::parse),
-        antal_boliger: e.antal_boliger,
-        seq: 0,
-    }
-}
-
-/// Sorts a kommune's offers in name order (R24: collation key, then enhed id) and numbers
-/// their enheder in that order.
-fn sort_offers(v: &mut [Offer]) {
-    v.sort_by(|a, b| {
-        a.sort
-            .cmp(&b.sort)
-            .then_with(|| a.enhed.id.cmp(&b.enhed.id))
-    });
-    let mut seq = 0u32;
-    for i in 0..v.len() {
-        if i > 0 && v[i].enhed.id != v[i - 1].enhed.id {
-            seq += 1;
-        }
-        v[i].seq = seq;
     }
 }
 
@@ -142,10 +189,7 @@ impl Snapshot {
         }
         self.by_kommune = by
             .into_iter()
-            .map(|(k, mut v)| {
-                sort_offers(&mut v);
-                (k, Arc::new(v))
-            })
+            .map(|(k, v)| (k, Arc::new(Offers::new(v))))
             .collect();
     }
 
@@ -157,15 +201,16 @@ impl Snapshot {
         on: NaiveDate,
         bbox: Option<BBox>,
         text: Option<&str>,
-    ) -> impl Iterator<Item = &'s Offer> + 's {
+    ) -> impl Iterator<Item = Ref<'s>> + 's {
         let text = text.map(fold).filter(|t| !t.is_empty());
         self.by_kommune
             .get(kommune)
-            .map(|v| v.iter())
+            .map(|v| v.keys.iter().zip(&v.list))
             .into_iter()
             .flatten()
-            .filter(move |o| day::is_active(o.startdato, o.slutdato, on))
-            .filter(move |o| match (bbox, o.pos) {
+            .filter(move |(k, _)| day::is_active(k.startdato, k.slutdato, on))
+            .map(|(key, offer)| Ref { offer, key })
+            .filter(move |r| match (bbox, r.offer.pos) {
                 (None, _) => true,
                 (Some(b), Some(p)) => {
                     (b.min_lat..=b.max_lat).contains(&p.lat)
@@ -173,7 +218,10 @@ impl Snapshot {
                 }
                 (Some(_), None) => false,
             })
-            .filter(move |o| text.as_deref().is_none_or(|t| o.navn_soeg.contains(t)))
+            .filter(move |r| {
+                text.as_deref()
+                    .is_none_or(|t| r.offer.navn_soeg.contains(t))
+            })
     }
 
     /// R20/R21/R6 in memory: the kommune's offers that pass every filter; ranking is the
@@ -188,18 +236,14 @@ impl Snapshot {
         on: NaiveDate,
         bbox: Option<BBox>,
         text: Option<&str>,
-    ) -> impl Iterator<Item = Candidate<'s, &'s Offer>> + 'f {
+    ) -> impl Iterator<Item = Candidate<Ref<'s>>> + 'f {
         // An iterator, in the list's name order: the search streams it (`search::find`).
         self.offers(kommune, on, bbox, text)
-            .filter(move |o| filters.pass(o, except))
-            .map(|o| Candidate {
-                enhed_id: &o.enhed.id,
-                sort: &o.sort,
-                pos: o.pos,
-                sl_id: &o.sl.id,
-                startdato: o.startdato,
-                seq: o.seq,
-                item: o,
+            .filter(move |r| filters.pass(r.key, except))
+            .map(|r| Candidate {
+                seq: r.key.seq,
+                startdato: r.key.startdato,
+                item: r,
             })
     }
 }
@@ -226,7 +270,7 @@ pub enum Facet {
 }
 
 impl Filters {
-    fn pass(&self, o: &Offer, except: Option<Facet>) -> bool {
+    fn pass(&self, o: &Key, except: Option<Facet>) -> bool {
         fn any<T: PartialEq>(list: &[T], v: Option<T>) -> bool {
             list.is_empty() || v.is_some_and(|v| list.contains(&v))
         }
@@ -241,7 +285,7 @@ impl Filters {
 
 impl Snapshot {
     /// The value of a facet's dimension for an offer (its enhed and agreement).
-    pub fn facet_value(o: &Offer, facet: Facet) -> Option<&'static str> {
+    pub fn facet_value(o: &Key, facet: Facet) -> Option<&'static str> {
         match facet {
             Facet::Kind => o.kind.map(EnhedKind::as_str),
             Facet::Boligtype => o.boligtype.map(Boligtype::as_str),
@@ -385,7 +429,7 @@ impl ReadModel {
         // Kommuner with an offer of a changed enhed (its name, place or kind).
         if !changed_enheder.is_empty() {
             for (kode, v) in next.by_kommune.iter() {
-                if v.iter().any(|o| changed_enheder.contains(&o.enhed.id)) {
+                if v.list.iter().any(|o| changed_enheder.contains(&o.enhed.id)) {
                     touched.insert(kode.clone());
                 }
             }
@@ -405,7 +449,7 @@ impl ReadModel {
             let mut v: Vec<Offer> = next
                 .by_kommune
                 .get(&kode)
-                .map(|a| (**a).clone())
+                .map(|a| a.list.clone())
                 .unwrap_or_default();
             v.retain(|o| !changed_sl.contains(&o.sl.id) && !changed_enheder.contains(&o.enhed.id));
             let present: std::collections::HashSet<String> =
@@ -421,8 +465,7 @@ impl ReadModel {
                     v.push(offer(s, e));
                 }
             }
-            sort_offers(&mut v);
-            next.by_kommune.insert(kode, Arc::new(v));
+            next.by_kommune.insert(kode, Arc::new(Offers::new(v)));
         }
         self.swap(next);
         Ok(())

@@ -9,48 +9,55 @@ pub const DEFAULT_PAGE: i32 = 20;
 pub const MAX_PAGE: i32 = 100;
 pub const MAX_RADIUS_KM: f64 = 1000.0;
 
-/// One agreement of the kommune that the read model found active, public and of the asked kind.
-/// It borrows from the read model: ranking a kommune's offers copies nothing. `item` is the
-/// caller's handle on what the candidate came from (the read model's offer), carried to the hit.
-#[derive(Clone, Copy, Debug)]
-pub struct Candidate<'a, P = ()> {
-    /// A reference to the `String`, not its `str`: making the candidate then reads nothing
-    /// from the enhed it belongs to (its text is read only for a page's hits and cursors, or
-    /// to compare with a cursor); in a large kommune those reads, a cache miss each, were most
-    /// of the cost of a search.
-    pub enhed_id: &'a String,
+/// What ranking reads of a candidate besides its place in name order and its start date, from
+/// the caller's handle on it (the read model's offer). It is read only where it is needed: a
+/// tie between two agreements of one enhed, a box or a point, the page's hits and cursors. So
+/// counting the hits of a large kommune reads nothing but the read model's compact keys.
+pub trait Source<'a>: Copy {
+    fn enhed_id(self) -> &'a str;
     /// The Danish collation key of the enhed's name (`text::collation_key`, R24), computed once
     /// when the read model is built.
-    pub sort: &'a str,
-    pub pos: Option<LatLon>,
-    /// As `enhed_id`.
-    pub sl_id: &'a String,
-    pub startdato: Option<NaiveDate>,
+    fn sort(self) -> &'a str;
+    fn sl_id(self) -> &'a str;
+    fn pos(self) -> Option<LatLon>;
+}
+
+/// One agreement of the kommune that the read model found active, public and of the asked kind.
+/// `item` is the caller's handle on what it came from, carried to the hit.
+#[derive(Clone, Copy, Debug)]
+pub struct Candidate<P> {
     /// The candidate's place in name order (`sort`, then `enhed_id`) among the candidates of
     /// one search; equal for the agreements of one enhed. It lets ranking compare and group
     /// candidates without reading their strings (the read model numbers its lists when it
     /// builds them).
     pub seq: u32,
+    pub startdato: Option<NaiveDate>,
     pub item: P,
 }
 
 /// A ranked hit: the candidate and, with `near`, its distance.
 #[derive(Clone, Copy, Debug)]
-pub struct Hit<'a, P = ()> {
-    pub candidate: Candidate<'a, P>,
+pub struct Hit<P> {
+    pub candidate: Candidate<P>,
     pub distance_km: Option<f64>,
 }
 
-impl<'a, P> Hit<'a, P> {
-    pub fn cursor(&self) -> String {
+impl<P> Hit<P> {
+    pub fn cursor<'a>(&self) -> String
+    where
+        P: Source<'a>,
+    {
         self.key().encode()
     }
 
-    fn key(&self) -> SortKey<&'a str> {
-        let c = &self.candidate;
+    fn key<'a>(&self) -> SortKey<&'a str>
+    where
+        P: Source<'a>,
+    {
+        let it = self.candidate.item;
         match self.distance_km {
-            Some(d) => SortKey::Distance(d, c.sort, c.enhed_id.as_str()),
-            None => SortKey::Name(c.sort, c.enhed_id.as_str()),
+            Some(d) => SortKey::Distance(d, it.sort(), it.enhed_id()),
+            None => SortKey::Name(it.sort(), it.enhed_id()),
         }
     }
 }
@@ -98,7 +105,7 @@ impl SortKey<String> {
 
 /// The order of hits of one search: nearest first when there are distances, then by name
 /// (`seq` stands for the name key and the enhed id).
-fn by_key<P>(a: &Hit<'_, P>, b: &Hit<'_, P>) -> std::cmp::Ordering {
+fn by_key<P>(a: &Hit<P>, b: &Hit<P>) -> std::cmp::Ordering {
     let d = match (a.distance_km, b.distance_km) {
         (Some(x), Some(y)) => x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal),
         _ => std::cmp::Ordering::Equal,
@@ -191,7 +198,7 @@ pub enum Prefilter {
 /// left out). The hits come in name order (Danish collation, ties broken by enhed id so the
 /// order is stable); [`page`] takes the page in the query's order from them, [`rank`] sorts
 /// all of them.
-pub fn hits<'a, P: Copy>(mut candidates: Vec<Candidate<'a, P>>, q: &Query) -> Vec<Hit<'a, P>> {
+pub fn hits<'a, P: Source<'a>>(mut candidates: Vec<Candidate<P>>, q: &Query) -> Vec<Hit<P>> {
     candidates.sort_by_key(|c| c.seq);
     in_order(candidates, q).collect()
 }
@@ -199,10 +206,10 @@ pub fn hits<'a, P: Copy>(mut candidates: Vec<Candidate<'a, P>>, q: &Query) -> Ve
 /// [`hits`] of candidates that come in name order (`seq` never decreasing), as the read model
 /// keeps them, one hit at a time: nothing is collected, so counting the hits of a large kommune
 /// or taking its first page allocates nothing per candidate.
-pub fn in_order<'a, 'q, P: Copy, I: IntoIterator<Item = Candidate<'a, P>>>(
+pub fn in_order<'a, 'q, P: Source<'a>, I: IntoIterator<Item = Candidate<P>>>(
     candidates: I,
     q: &'q Query,
-) -> InOrder<'a, 'q, P, I::IntoIter> {
+) -> InOrder<'q, P, I::IntoIter> {
     InOrder {
         inner: candidates.into_iter().fuse(),
         q,
@@ -211,26 +218,28 @@ pub fn in_order<'a, 'q, P: Copy, I: IntoIterator<Item = Candidate<'a, P>>>(
 }
 
 /// The iterator of [`in_order`].
-pub struct InOrder<'a, 'q, P, I> {
+pub struct InOrder<'q, P, I> {
     inner: std::iter::Fuse<I>,
     q: &'q Query,
     /// The first candidate of the next enhed, read while looking for the end of the last one.
-    pending: Option<Candidate<'a, P>>,
+    pending: Option<Candidate<P>>,
 }
 
-impl<'a, P: Copy, I: Iterator<Item = Candidate<'a, P>>> Iterator for InOrder<'a, '_, P, I> {
-    type Item = Hit<'a, P>;
+impl<'a, P: Source<'a>, I: Iterator<Item = Candidate<P>>> Iterator for InOrder<'_, P, I> {
+    type Item = Hit<P>;
 
-    fn next(&mut self) -> Option<Hit<'a, P>> {
+    fn next(&mut self) -> Option<Hit<P>> {
         loop {
             let mut best = self.pending.take().or_else(|| self.inner.next())?;
             // The agreements of one enhed are neighbours in name order (R22: one hit each).
             loop {
                 match self.inner.next() {
                     Some(c) if c.seq == best.seq => {
-                        if (c.startdato, std::cmp::Reverse(c.sl_id))
-                            > (best.startdato, std::cmp::Reverse(best.sl_id))
-                        {
+                        // The id is read only when the start dates tie.
+                        let later = c.startdato.cmp(&best.startdato).then_with(|| {
+                            best.item.sl_id().cmp(c.item.sl_id())
+                        });
+                        if later.is_gt() {
                             best = c;
                         }
                     }
@@ -254,13 +263,20 @@ impl<'a, P: Copy, I: Iterator<Item = Candidate<'a, P>>> Iterator for InOrder<'a,
 impl Query {
     /// The hit a candidate makes, if it passes the box and the radius; with `near`, with its
     /// distance (a candidate without a location is then no hit).
-    fn hit<'a, P>(&self, c: Candidate<'a, P>) -> Option<Hit<'a, P>> {
+    fn hit<'a, P: Source<'a>>(&self, c: Candidate<P>) -> Option<Hit<P>> {
+        if self.bbox.is_none() && self.near.is_none() {
+            return Some(Hit {
+                candidate: c,
+                distance_km: None,
+            });
+        }
+        let pos = c.item.pos();
         if let Some(b) = self.bbox {
-            if !c.pos.is_some_and(|p| b.contains(p)) {
+            if !pos.is_some_and(|p| b.contains(p)) {
                 return None;
             }
         }
-        let distance = match (self.near, c.pos) {
+        let distance = match (self.near, pos) {
             (Some(n), Some(p)) => Some(distance_km(n, p)),
             (Some(_), None) => return None,
             _ => None,
@@ -278,7 +294,7 @@ impl Query {
 }
 
 /// [`hits`], all sorted: by distance with `near`, otherwise by name.
-pub fn rank<'a, P: Copy>(candidates: Vec<Candidate<'a, P>>, q: &Query) -> Vec<Hit<'a, P>> {
+pub fn rank<'a, P: Source<'a>>(candidates: Vec<Candidate<P>>, q: &Query) -> Vec<Hit<P>> {
     let mut hits = hits(candidates, q);
     if q.near.is_some() {
         hits.sort_by(by_key);
@@ -287,8 +303,8 @@ pub fn rank<'a, P: Copy>(candidates: Vec<Candidate<'a, P>>, q: &Query) -> Vec<Hi
 }
 
 /// One page of hits, in order.
-pub struct Page<'a, P = ()> {
-    pub hits: Vec<Hit<'a, P>>,
+pub struct Page<P> {
+    pub hits: Vec<Hit<P>>,
     pub has_next: bool,
     pub has_previous: bool,
 }
@@ -316,18 +332,18 @@ fn other_ordering() -> Invalid {
 /// [`rank`]. A cursor that is not one of ours, or that belongs to the other ordering, is
 /// refused. Hits in name order are already sorted; by distance only the page is sorted (a
 /// selection of the nearest `first` first), so a page costs linear time in the hits.
-pub fn page<'a, P: Copy>(
-    hits: &[Hit<'a, P>],
+pub fn page<'a, P: Source<'a>>(
+    hits: &[Hit<P>],
     first: usize,
     after: Option<&str>,
-) -> Result<Page<'a, P>, Invalid> {
+) -> Result<Page<P>, Invalid> {
     let cursor = cursor(after)?;
     if let (Some(k), Some(h)) = (&cursor, hits.first()) {
         if !same_ordering(k, h) {
             return Err(other_ordering());
         }
     }
-    let after_cursor = |h: &Hit<'a, P>| is_after(h, cursor.as_ref());
+    let after_cursor = |h: &Hit<P>| is_after(h, cursor.as_ref());
     let by_name = hits.first().is_none_or(|h| h.distance_km.is_none());
     if by_name {
         let start = hits.partition_point(|h| !after_cursor(h));
@@ -338,7 +354,7 @@ pub fn page<'a, P: Copy>(
             has_previous: start > 0,
         });
     }
-    let mut rest: Vec<Hit<'a, P>> = hits.iter().copied().filter(after_cursor).collect();
+    let mut rest: Vec<Hit<P>> = hits.iter().copied().filter(after_cursor).collect();
     let has_previous = rest.len() < hits.len();
     let has_next = rest.len() > first;
     if has_next {
@@ -356,20 +372,20 @@ pub fn page<'a, P: Copy>(
 }
 
 /// Whether a cursor belongs to the ordering of a hit (by name, or by distance).
-fn same_ordering<P>(k: &SortKey<String>, h: &Hit<'_, P>) -> bool {
+fn same_ordering<'a, P: Source<'a>>(k: &SortKey<String>, h: &Hit<P>) -> bool {
     matches!(
         (k, h.key()),
         (SortKey::Name(..), SortKey::Name(..)) | (SortKey::Distance(..), SortKey::Distance(..))
     )
 }
 
-fn is_after<P>(h: &Hit<'_, P>, cursor: Option<&SortKey<String>>) -> bool {
+fn is_after<'a, P: Source<'a>>(h: &Hit<P>, cursor: Option<&SortKey<String>>) -> bool {
     cursor.is_none_or(|k| h.key().partial_cmp(&k.as_ref()).is_some_and(|o| o.is_gt()))
 }
 
 /// A search's answer: its page and the number of all its hits (`totalCount`).
-pub struct Found<'a, P = ()> {
-    pub page: Page<'a, P>,
+pub struct Found<P> {
+    pub page: Page<P>,
     pub total: usize,
 }
 
@@ -377,14 +393,14 @@ pub struct Found<'a, P = ()> {
 /// model keeps a kommune's offers). By name the hits are counted as they stream past and only
 /// the page is kept, so a page costs a pass over the kommune's offers and nothing more, however
 /// many hits there are; by distance every hit is measured and the page selected ([`page`]).
-pub fn find<'a, P: Copy>(
-    candidates: impl IntoIterator<Item = Candidate<'a, P>>,
+pub fn find<'a, P: Source<'a>>(
+    candidates: impl IntoIterator<Item = Candidate<P>>,
     q: &Query,
     first: usize,
     after: Option<&str>,
-) -> Result<Found<'a, P>, Invalid> {
+) -> Result<Found<P>, Invalid> {
     if q.near.is_some() {
-        let hits: Vec<Hit<'a, P>> = in_order(candidates, q).collect();
+        let hits: Vec<Hit<P>> = in_order(candidates, q).collect();
         let page = page(&hits, first, after)?;
         return Ok(Found {
             page,
@@ -444,22 +460,33 @@ mod tests {
         }
     }
 
+    impl<'a> Source<'a> for &'a Row {
+        fn enhed_id(self) -> &'a str {
+            &self.id
+        }
+        fn sort(self) -> &'a str {
+            &self.sort
+        }
+        fn sl_id(self) -> &'a str {
+            &self.sl
+        }
+        fn pos(self) -> Option<LatLon> {
+            self.pos
+        }
+    }
+
     /// The candidates of the rows, numbered in name order as the read model does.
-    fn cands(rows: &[Row]) -> Vec<Candidate<'_>> {
+    fn cands(rows: &[Row]) -> Vec<Candidate<&Row>> {
         let mut names: Vec<(&str, &str)> = rows.iter().map(|r| (&*r.sort, &*r.id)).collect();
         names.sort();
         names.dedup();
         rows.iter()
             .map(|r| Candidate {
-                enhed_id: &r.id,
-                sort: &r.sort,
-                pos: r.pos,
-                sl_id: &r.sl,
                 startdato: r.startdato,
                 seq: names
                     .binary_search(&(&*r.sort, &*r.id))
                     .map_or(u32::MAX, |i| i as u32),
-                item: (),
+                item: r,
             })
             .collect()
     }
@@ -478,7 +505,7 @@ mod tests {
     fn r24_name_order_is_danish_and_stable() {
         let rows = sample_rows();
         let hits = rank(cands(&rows), &Query::default());
-        let ids: Vec<_> = hits.iter().map(|h| h.candidate.enhed_id.as_str()).collect();
+        let ids: Vec<_> = hits.iter().map(|h| h.candidate.item.id.as_str()).collect();
         assert_eq!(ids, vec!["3", "4", "2", "5", "1"]);
     }
 
@@ -490,7 +517,7 @@ mod tests {
         let mut after: Option<String> = None;
         loop {
             let p = page(&hits, 2, after.as_deref()).expect("page");
-            seen.extend(p.hits.iter().map(|h| h.candidate.enhed_id.to_string()));
+            seen.extend(p.hits.iter().map(|h| h.candidate.item.id.to_string()));
             if !p.has_next {
                 break;
             }
@@ -513,7 +540,7 @@ mod tests {
         };
         let rows = sample_rows();
         let hits = rank(cands(&rows), &q);
-        let ids: Vec<_> = hits.iter().map(|h| h.candidate.enhed_id.as_str()).collect();
+        let ids: Vec<_> = hits.iter().map(|h| h.candidate.item.id.as_str()).collect();
         assert_eq!(ids, vec!["4", "1", "2"]);
         assert!(hits
             .windows(2)
@@ -580,7 +607,7 @@ mod tests {
         };
         let full: Vec<&str> = rank(cands(&rows), &q)
             .iter()
-            .map(|h| h.candidate.enhed_id.as_str())
+            .map(|h| h.candidate.item.id.as_str())
             .collect();
         let unsorted = hits(cands(&rows), &q);
         for size in [1, 3, 7, 100] {
@@ -589,7 +616,7 @@ mod tests {
             loop {
                 let p = page(&unsorted, size, after.as_deref()).expect("page");
                 assert_eq!(p.has_previous, after.is_some());
-                seen.extend(p.hits.iter().map(|h| h.candidate.enhed_id.as_str()));
+                seen.extend(p.hits.iter().map(|h| h.candidate.item.id.as_str()));
                 if !p.has_next {
                     break;
                 }
@@ -614,9 +641,9 @@ mod tests {
         assert_eq!(hits.len(), 5);
         let h = hits
             .iter()
-            .find(|h| h.candidate.enhed_id == "2")
+            .find(|h| h.candidate.item.id == "2")
             .expect("hit");
-        assert_eq!(h.candidate.sl_id.as_str(), "sl-newer");
+        assert_eq!(h.candidate.item.sl.as_str(), "sl-newer");
     }
 
     /// R22/R24: the streaming search gives the same pages, counts and cursor errors as
@@ -640,10 +667,10 @@ mod tests {
         rows.push(dup);
         let mut sorted = cands(&rows);
         sorted.sort_by_key(|c| c.seq);
-        let ids = |p: &Page<'_>| -> Vec<String> {
+        let ids = |p: &Page<&Row>| -> Vec<String> {
             p.hits
                 .iter()
-                .map(|h| format!("{}/{}", h.candidate.enhed_id, h.candidate.sl_id))
+                .map(|h| format!("{}/{}", h.candidate.item.id, h.candidate.item.sl))
                 .collect()
         };
         let queries = [
@@ -687,7 +714,7 @@ mod tests {
         let by_distance = hits(sorted.clone(), &queries[2]);
         let d = by_distance[0].cursor();
         assert!(find(sorted.iter().copied(), &queries[0], 5, Some(&d)).is_err());
-        assert!(find(Vec::<Candidate<'_>>::new(), &queries[0], 5, Some(&d)).is_ok());
+        assert!(find(Vec::<Candidate<&Row>>::new(), &queries[0], 5, Some(&d)).is_ok());
         assert!(find(sorted.iter().copied(), &queries[0], 5, Some("x")).is_err());
         let n = hits(sorted.clone(), &queries[0])[0].cursor();
         assert!(find(sorted.iter().copied(), &queries[2], 5, Some(&n)).is_err());

@@ -215,7 +215,7 @@ impl SearchQuery {
                 let mut counts: std::collections::BTreeMap<&str, i64> = Default::default();
                 for h in search::in_order(candidates(Some(facet)), &q) {
                     if let Some(v) =
-                        crate::readmodel::Snapshot::facet_value(h.candidate.item, facet)
+                        crate::readmodel::Snapshot::facet_value(h.candidate.item.key, facet)
                     {
                         *counts.entry(v).or_default() += 1;
                     }
@@ -251,7 +251,7 @@ impl SearchQuery {
         let edge_cursors = look.field("edges").field("cursor").exists();
         let mut edges = Vec::with_capacity(page.hits.len());
         for h in page.hits.iter().filter(|_| wants_hits) {
-            let (e, s) = (h.candidate.item.enhed.clone(), &h.candidate.item.sl);
+            let (e, s) = (h.candidate.item.offer.enhed.clone(), &h.candidate.item.offer.sl);
             let kommune = kommune_of(&e);
             let t = s.r#type.as_deref().and_then(SlType::parse);
             let facts = EnhedKind::parse(&e.kind).map(|kind| EnhedFacts {

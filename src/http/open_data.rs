@@ -71,7 +71,7 @@ fn offers<'a>(snap: &'a Snapshot, kommune: Option<&str>, day: NaiveDate) -> Vec<
             &GeoQuery::default(),
         );
         for h in hits {
-            let (e, s) = (&h.candidate.item.enhed, &h.candidate.item.sl);
+            let (e, s) = (&h.candidate.item.offer.enhed, &h.candidate.item.offer.sl);
             let t = s.r#type.as_deref().and_then(SlType::parse);
             let facts = EnhedKind::parse(&e.kind).map(|kind| EnhedFacts {
                 kind,
