@@ -65,7 +65,7 @@ impl AppState {
             }
             state.read_model.reload(&state.db).await?;
         }
-        state.changes.observe(state.read_model.version());
+        state.changes.observe();
         Ok(state)
     }
 }

@@ -396,8 +396,8 @@ pub async fn import_text(st: &crate::app::AppState, text: &str) -> anyhow::Resul
     }
     txn.commit().await?;
     if report.created + report.updated > 0 {
-        let v = st.read_model.reload(&st.db).await?;
-        st.changes.observe(v);
+        st.read_model.reload(&st.db).await?;
+        st.changes.observe();
     }
     Ok(report)
 }

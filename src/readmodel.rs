@@ -7,7 +7,8 @@
 //! - Several instances on one PostgreSQL: every commit increments the data version in the
 //!   database and NOTIFYs the others with the changed items; an instance that lost its
 //!   listening connection reloads everything when it is back, and a periodic version check
-//!   catches anything missed (also for SQLite written by another process, e.g. `import`).
+//!   catches anything missed (also for SQLite written by another process, e.g. `import`) once
+//!   it has stayed missing over two checks.
 //! - "Today" is not part of the snapshot: the day filter (R6, `day::is_active`) runs per query.
 use crate::domain::day;
 use crate::domain::geo::{BBox, LatLon};
@@ -210,14 +211,8 @@ impl Snapshot {
             .flatten()
             .filter(move |(k, _)| day::is_active(k.startdato, k.slutdato, on))
             .map(|(key, offer)| Ref { offer, key })
-            .filter(move |r| match (bbox, r.offer.pos) {
-                (None, _) => true,
-                (Some(b), Some(p)) => {
-                    (b.min_lat..=b.max_lat).contains(&p.lat)
-                        && (b.min_lon..=b.max_lon).contains(&p.lon)
-                }
-                (Some(_), None) => false,
-            })
+            // The offer itself is read only when there is a box (or a name filter, below).
+            .filter(move |r| bbox.is_none_or(|b| r.offer.pos.is_some_and(|p| b.contains(p))))
             .filter(move |r| {
                 text.as_deref()
                     .is_none_or(|t| r.offer.navn_soeg.contains(t))
@@ -572,9 +567,10 @@ pub fn spawn_sync(st: crate::app::AppState) {
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(check);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut seen = Seen::default();
             loop {
                 tick.tick().await;
-                catch_up(&st).await;
+                check_version(&st, &mut seen).await;
             }
         });
     }
@@ -591,18 +587,55 @@ pub fn spawn_sync(st: crate::app::AppState) {
     });
 }
 
-/// Reloads when the database's version is newer than the snapshot's.
+/// The database's data versions at the last two checks, each kept only when the snapshot was
+/// behind it.
+#[derive(Default)]
+struct Seen([Option<i64>; 2]);
+
+/// Reloads when the snapshot is still behind a version the database had two checks ago.
+///
+/// Behind at one check is not enough: a commit is in the database a moment before its change is
+/// in the snapshot (applied on this instance right after the commit, on the others when the
+/// notification arrives), so under a steady flow of writes nearly every check sees a newer
+/// version. Reloading on that reloaded everything again and again: at 100x data a reload is
+/// seconds of CPU with two snapshots in memory at once, and the writes waiting behind it took
+/// up to 7 s (`benches/load.rs`, edit cycle). A change that was really missed (a lost
+/// notification, another process's import) is still behind at the next check but one, and is
+/// reloaded then: within two to three `--version-check-secs`.
+async fn check_version(st: &crate::app::AppState, seen: &mut Seen) {
+    let v = match store::data_version_background(&st.db).await {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::debug!(error = %e, "versionskontrol mislykkedes");
+            return;
+        }
+    };
+    let mine = st.read_model.version();
+    if seen.0[0].is_some_and(|old| mine < old) {
+        *seen = Seen::default();
+        reload(st).await;
+        return;
+    }
+    seen.0 = [seen.0[1], (v > mine).then_some(v)];
+}
+
+/// Reloads when the database's version is newer than the snapshot's: after the listening
+/// connection was lost, when anything may have been missed.
 async fn catch_up(st: &crate::app::AppState) {
     match store::data_version_background(&st.db).await {
-        Ok(v) if v > st.read_model.version() => match st.read_model.reload(&st.db).await {
-            Ok(v) => {
-                st.changes.observe(v);
-                tracing::info!(version = v, "læsemodellen er genindlæst");
-            }
-            Err(e) => tracing::warn!(error = %e, "kunne ikke genindlæse læsemodellen"),
-        },
+        Ok(v) if v > st.read_model.version() => reload(st).await,
         Ok(_) => {}
         Err(e) => tracing::debug!(error = %e, "versionskontrol mislykkedes"),
+    }
+}
+
+async fn reload(st: &crate::app::AppState) {
+    match st.read_model.reload(&st.db).await {
+        Ok(v) => {
+            st.changes.observe();
+            tracing::info!(version = v, "læsemodellen er genindlæst");
+        }
+        Err(e) => tracing::warn!(error = %e, "kunne ikke genindlæse læsemodellen"),
     }
 }
 
@@ -620,10 +653,15 @@ async fn listen(st: &crate::app::AppState) -> Result<(), sea_orm::sqlx::Error> {
                 let Ok(notice) = serde_json::from_str::<Notice>(n.payload()) else {
                     continue;
                 };
-                let current = st.read_model.version();
-                if notice.from == st.read_model.id() || notice.v <= current {
-                    continue; // our own commit (applied at commit) or old news
+                if notice.from == st.read_model.id() {
+                    continue; // our own commit, applied at commit
                 }
+                // A version this snapshot has passed is not old news: this instance's own commit
+                // (applied at once) can pass another's that committed just before it and whose
+                // notice is still on its way. Its items are applied all the same (re-read as
+                // committed now, so a late change is harmless); skipping it lost that change
+                // here for good, as the version check saw no difference.
+                let current = st.read_model.version();
                 // A gap means a notification was missed: reload to be exact.
                 let r = if notice.reload || notice.v > current + 1 {
                     st.read_model.reload(&st.db).await.map(|_| ())
@@ -633,7 +671,7 @@ async fn listen(st: &crate::app::AppState) -> Result<(), sea_orm::sqlx::Error> {
                         .await
                 };
                 match r {
-                    Ok(()) => st.changes.observe(st.read_model.version()),
+                    Ok(()) => st.changes.observe(),
                     Err(e) => tracing::warn!(error = %e, "kunne ikke opdatere læsemodellen"),
                 }
             }

@@ -236,9 +236,10 @@ impl<'a, P: Source<'a>, I: Iterator<Item = Candidate<P>>> Iterator for InOrder<'
                 match self.inner.next() {
                     Some(c) if c.seq == best.seq => {
                         // The id is read only when the start dates tie.
-                        let later = c.startdato.cmp(&best.startdato).then_with(|| {
-                            best.item.sl_id().cmp(c.item.sl_id())
-                        });
+                        let later = c
+                            .startdato
+                            .cmp(&best.startdato)
+                            .then_with(|| best.item.sl_id().cmp(c.item.sl_id()));
                         if later.is_gt() {
                             best = c;
                         }

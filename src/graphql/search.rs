@@ -251,7 +251,10 @@ impl SearchQuery {
         let edge_cursors = look.field("edges").field("cursor").exists();
         let mut edges = Vec::with_capacity(page.hits.len());
         for h in page.hits.iter().filter(|_| wants_hits) {
-            let (e, s) = (h.candidate.item.offer.enhed.clone(), &h.candidate.item.offer.sl);
+            let (e, s) = (
+                h.candidate.item.offer.enhed.clone(),
+                &h.candidate.item.offer.sl,
+            );
             let kommune = kommune_of(&e);
             let t = s.r#type.as_deref().and_then(SlType::parse);
             let facts = EnhedKind::parse(&e.kind).map(|kind| EnhedFacts {

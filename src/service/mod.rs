@@ -65,30 +65,34 @@ pub enum Change {
 /// Committed changes, in order: a data version that every commit increments, and a broadcast
 /// of what changed.
 pub struct ChangeFeed {
-    version: AtomicU64,
+    moment: AtomicU64,
     tx: broadcast::Sender<(u64, Change)>,
 }
 
 impl Default for ChangeFeed {
     fn default() -> Self {
         ChangeFeed {
-            version: AtomicU64::new(0),
+            moment: AtomicU64::new(0),
             tx: broadcast::channel(1024).0,
         }
     }
 }
 
 impl ChangeFeed {
-    /// The version of the data this instance has committed (or heard of): the database's data
-    /// version as far as this instance's read model knows.
+    /// The moment of the data this instance serves: it grows whenever its read model has taken
+    /// in a change (a commit here, another instance's commit, a reload). The response cache
+    /// files answers under it. It counts the changes as they reach this instance instead of
+    /// copying the database's data version: another instance's commit can arrive after this
+    /// instance's own later one, at a data version the read model has already passed, and it
+    /// is a new moment all the same.
     pub fn version(&self) -> u64 {
-        self.version.load(Ordering::Acquire)
+        self.moment.load(Ordering::Acquire)
     }
 
-    /// Notes a data version learnt from the database (start, another instance's commit).
-    pub fn observe(&self, v: i64) {
-        self.version
-            .fetch_max(u64::try_from(v).unwrap_or(0), Ordering::AcqRel);
+    /// Notes that the read model has taken in a change (call it after the snapshot is swapped:
+    /// an answer computed from the old snapshot is then filed under the old moment).
+    pub fn observe(&self) {
+        self.moment.fetch_add(1, Ordering::AcqRel);
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<(u64, Change)> {
@@ -96,7 +100,7 @@ impl ChangeFeed {
     }
 
     fn publish(&self, v: i64, changes: Vec<Change>) {
-        self.observe(v);
+        self.observe();
         let v = u64::try_from(v).unwrap_or(0);
         for c in changes {
             // No subscribers is fine.
