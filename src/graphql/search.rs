@@ -199,16 +199,10 @@ impl SearchQuery {
         };
         // Everything below reads the in-memory snapshot: no SQL (issue 10).
         let snap = st.read_model.snapshot();
-        let bbox = match q.prefilter_box() {
-            search::Prefilter::Nothing => None,
-            search::Prefilter::Within(b) => Some(b),
-        };
+        let area = q.prefilter_box();
         let (snapshot, text) = (&*snap, text.as_deref());
-        let candidates = |except: Option<Facet>| {
-            let (kode, filters) = (kode.as_str(), &filters);
-            bbox.into_iter()
-                .flat_map(move |b| snapshot.candidates(kode, filters, except, day, b, text))
-        };
+        let candidates =
+            |except: Option<Facet>| snapshot.candidates(&kode, &filters, except, day, area, text);
         let look = ctx.look_ahead();
         let facets = if look.field("facets").exists() {
             let count = |facet: Facet| -> Vec<FacetCount> {

@@ -67,7 +67,8 @@ fn offers<'a>(snap: &'a Snapshot, kommune: Option<&str>, day: NaiveDate) -> Vec<
             continue;
         };
         let hits = search::rank(
-            snap.candidates(kode, &all, None, day, None, None).collect(),
+            snap.candidates(kode, &all, None, day, search::Prefilter::Within(None), None)
+                .collect(),
             &GeoQuery::default(),
         );
         for h in hits {
