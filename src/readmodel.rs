@@ -13,7 +13,7 @@
 use crate::domain::day;
 use crate::domain::geo::{BBox, LatLon};
 use crate::domain::search::{Candidate, Prefilter, Source};
-use crate::domain::serviceleverance::{Boligtype, EnhedKind, SlType};
+use crate::domain::serviceleverance::{beskrivelse_applies, Boligtype, EnhedKind, SlType};
 use crate::domain::text::{collation_key, fold};
 use crate::service::Change;
 use crate::store::enhed::Enhed;
@@ -36,6 +36,18 @@ pub struct Offer {
     pub sort: String,
     pub navn_soeg: String,
     pub pos: Option<LatLon>,
+}
+
+impl Offer {
+    /// The agreement's beskrivelse where the public may see it (R4: private helhedspleje), by
+    /// the domain's rule; what the search and the open data show.
+    pub fn public_beskrivelse(&self) -> Option<&str> {
+        let t = self.sl.r#type.as_deref().and_then(SlType::parse);
+        let facts = crate::service::serviceleverance::enhed_facts(Some(&self.enhed));
+        beskrivelse_applies(t, facts.as_ref())
+            .then_some(self.sl.beskrivelse.as_deref())
+            .flatten()
+    }
 }
 
 /// Copies of what a search's pass over a kommune's offers reads of each (its dates, the filter

@@ -6,7 +6,7 @@ use super::types::{Enhed, OffentligServiceleverance};
 use crate::domain::day::copenhagen_day;
 use crate::domain::geo::{BBox, LatLon};
 use crate::domain::search::{self, Invalid, Query as GeoQuery};
-use crate::domain::serviceleverance::{beskrivelse_applies, EnhedFacts, EnhedKind, SlType};
+use crate::domain::serviceleverance::EnhedKind;
 use crate::error::{AppError, GqlResult};
 use crate::readmodel::{Facet, Filters};
 use async_graphql::{Context, InputObject, Object, SimpleObject};
@@ -250,18 +250,14 @@ impl SearchQuery {
                 &h.candidate.item.offer.sl,
             );
             let kommune = kommune_of(&e);
-            let t = s.r#type.as_deref().and_then(SlType::parse);
-            let facts = EnhedKind::parse(&e.kind).map(|kind| EnhedFacts {
-                kind,
-                ejer_cvr: e.ejer_cvr.clone(),
-            });
             let public = OffentligServiceleverance {
-                sl_type: t.map(Into::into),
-                beskrivelse: if beskrivelse_applies(t, facts.as_ref()) {
-                    s.beskrivelse.clone()
-                } else {
-                    None
-                },
+                sl_type: h.candidate.item.key.sl_type.map(Into::into),
+                beskrivelse: h
+                    .candidate
+                    .item
+                    .offer
+                    .public_beskrivelse()
+                    .map(str::to_string),
                 startdato: s.startdato.map(Date),
                 slutdato: s.slutdato.map(Date),
                 aftalepart_kode: s.aftalepart_kode.clone(),

@@ -5,7 +5,6 @@
 use super::Http;
 use crate::domain::day::{copenhagen_day, parse_date};
 use crate::domain::search::{self, Query as GeoQuery};
-use crate::domain::serviceleverance::{beskrivelse_applies, EnhedFacts, EnhedKind, SlType};
 use crate::readmodel::{Filters, Snapshot};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -73,11 +72,6 @@ fn offers<'a>(snap: &'a Snapshot, kommune: Option<&str>, day: NaiveDate) -> Vec<
         );
         for h in hits {
             let (e, s) = (&h.candidate.item.offer.enhed, &h.candidate.item.offer.sl);
-            let t = s.r#type.as_deref().and_then(SlType::parse);
-            let facts = EnhedKind::parse(&e.kind).map(|kind| EnhedFacts {
-                kind,
-                ejer_cvr: e.ejer_cvr.clone(),
-            });
             out.push(Tilbud {
                 kommunekode: &k.kode,
                 kommune: &k.navn,
@@ -98,9 +92,7 @@ fn offers<'a>(snap: &'a Snapshot, kommune: Option<&str>, day: NaiveDate) -> Vec<
                 serviceleverance_type: s.r#type.as_deref(),
                 startdato: s.startdato,
                 slutdato: s.slutdato,
-                beskrivelse: beskrivelse_applies(t, facts.as_ref())
-                    .then_some(s.beskrivelse.as_deref())
-                    .flatten(),
+                beskrivelse: h.candidate.item.offer.public_beskrivelse(),
             });
         }
     }

@@ -62,8 +62,8 @@ pub enum Change {
     Kommune(String),
 }
 
-/// Committed changes, in order: a data version that every commit increments, and a broadcast
-/// of what changed.
+/// What this instance's read model has taken in: a moment that every change advances (see
+/// `version`), and a broadcast of what changed.
 pub struct ChangeFeed {
     moment: AtomicU64,
     tx: broadcast::Sender<(u64, Change)>,
