@@ -118,6 +118,15 @@ where
     F: Fn(reqwest::Client, usize, usize) -> Fut + Send + Sync + Clone + 'static,
     Fut: std::future::Future<Output = usize> + Send,
 {
+    if !wanted(name) {
+        return Result_ {
+            name,
+            rps: f64::NAN,
+            p50: f64::NAN,
+            p99: f64::NAN,
+            cpu_ms: f64::NAN,
+        };
+    }
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(c)
         .build()
@@ -175,6 +184,17 @@ where
     }
 }
 
+/// Whether a scenario runs: all by default; with `PLEJEOVERBLIK_LOAD_SCENARIOS` (words from
+/// the scenarios' names, comma-separated, e.g. `by name` while profiling one) only those and
+/// the floor, which every ratio needs.
+fn wanted(name: &str) -> bool {
+    name.starts_with("floor")
+        || std::env::var("PLEJEOVERBLIK_LOAD_SCENARIOS").map_or(true, |v| {
+            v.split(',')
+                .any(|w| !w.trim().is_empty() && name.contains(w.trim()))
+        })
+}
+
 /// 1 when the answer is a GraphQL result without errors, else 0 (counted as a failure). The
 /// client reads every byte but does not parse the JSON: on a 2-core machine the load client's
 /// own work would otherwise be what is measured.
@@ -198,13 +218,17 @@ fn data(body: &[u8]) -> Value {
     serde_json::from_slice(body).unwrap_or(Value::Null)
 }
 
-async fn scale_run(
-    bin: &str,
-    ks: &[gen::Kommune],
+/// One scale's database and server, kept up for the whole run (the paired rounds at the end
+/// go back to each).
+struct Prepared {
     scale: usize,
-    c: usize,
-    secs: f64,
-) -> anyhow::Result<Vec<Result_>> {
+    server: Server,
+    idle_rss: f64,
+    /// Removed when dropped, after the server.
+    _db: gen::TempDatabase,
+}
+
+async fn prepare(bin: &str, ks: &[gen::Kommune], scale: usize) -> anyhow::Result<Prepared> {
     let db = gen::TempDatabase::sqlite()?;
     let now = chrono::Utc::now();
     {
@@ -227,11 +251,27 @@ async fn scale_run(
     }
     let server = Server::start(bin, &db.url)?;
     let idle_rss = server.rss_mb();
+    Ok(Prepared {
+        scale,
+        server,
+        idle_rss,
+        _db: db,
+    })
+}
+
+async fn scale_run(
+    p: &Prepared,
+    ks: &[gen::Kommune],
+    c: usize,
+    secs: f64,
+) -> anyhow::Result<Vec<Result_>> {
+    let (scale, server, idle_rss) = (p.scale, &p.server, p.idle_rss);
+    let now = chrono::Utc::now();
     let url = server.url.clone();
     let mut results = Vec::new();
     let u = url.clone();
     results.push(
-        drive(&server, "floor { __typename }", c, secs, move |cl, _, _| {
+        drive(server, "floor { __typename }", c, secs, move |cl, _, _| {
             let u = u.clone();
             async move { ok(&post(&cl, &u, None, &json!({ "query": "{ __typename }" })).await) }
         })
@@ -240,7 +280,7 @@ async fn scale_run(
     let u = url.clone();
     results.push(
         drive(
-            &server,
+            server,
             "warm search (same 30-hit query)",
             c,
             secs,
@@ -262,7 +302,7 @@ async fn scale_run(
     );
     let u = url.clone();
     results.push(
-        drive(&server, "cold search (new kommune/point)", c, secs, move |cl, w, i| {
+        drive(server, "cold search (new kommune/point)", c, secs, move |cl, w, i| {
             let u = u.clone();
             let centres = centres.clone();
             async move {
@@ -279,7 +319,7 @@ async fn scale_run(
     let today = now.date_naive();
     let u = url.clone();
     results.push(
-        drive(&server, "cold 20-hit page by name (new kommune/day)", c, secs, move |cl, w, i| {
+        drive(server, "cold 20-hit page by name (new kommune/day)", c, secs, move |cl, w, i| {
             let u = u.clone();
             let koder = koder.clone();
             async move {
@@ -303,7 +343,7 @@ async fn scale_run(
     let gu = get_url.clone();
     results.push(
         drive(
-            &server,
+            server,
             "304 revalidation (GET + If-None-Match)",
             c,
             secs,
@@ -347,7 +387,7 @@ async fn scale_run(
     }
     let ids = Arc::new(ids);
     let (u, t) = (url.clone(), token.clone());
-    let mut edit = drive(&server, "edit cycle (lock+save+check-in)", c, secs, move |cl, w, i| {
+    let mut edit = drive(server, "edit cycle (lock+save+check-in)", c, secs, move |cl, w, i| {
         let (u, t, ids) = (u.clone(), t.clone(), ids.clone());
         async move {
             let id = ids[w % ids.len()].clone();
@@ -359,6 +399,7 @@ async fn scale_run(
     .await;
     edit.name = "edit cycle (lock+save+check-in)";
     results.push(edit);
+    results.retain(|r| !r.rps.is_nan());
     let floor = (results[0].rps, results[0].cpu_ms);
     println!(
         "\n## {scale}x data, SQLite, c={c}, {secs} s per scenario; server RSS {:.0} MB when ready, {:.0} MB after the run (peak {:.0} MB)",
@@ -427,10 +468,18 @@ async fn main() -> anyhow::Result<()> {
             .collect::<Vec<_>>()
             .join(" ")
     );
+    let rounds: usize = std::env::var("PLEJEOVERBLIK_LOAD_PAIRED_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(6);
     let ks = gen::kommuner()?;
-    let mut runs = Vec::new();
+    let mut prepared = Vec::new();
     for s in scales {
-        runs.push((s, scale_run(&bin, &ks, s, c, secs).await?));
+        prepared.push(prepare(&bin, &ks, s).await?);
+    }
+    let mut runs = Vec::new();
+    for p in &prepared {
+        runs.push((p.scale, scale_run(p, &ks, c, secs).await?));
     }
     // How a cold page grows with the data: server CPU per request against the smallest scale's.
     if let Some((base_scale, base)) = runs.first() {
@@ -462,6 +511,9 @@ async fn main() -> anyhow::Result<()> {
             );
         }
     }
+    if prepared.len() > 1 && rounds > 0 {
+        paired(&prepared, &ks, c, rounds).await;
+    }
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!(
         "\nload average after {}",
@@ -471,4 +523,101 @@ async fn main() -> anyhow::Result<()> {
             .join(" ")
     );
     Ok(())
+}
+
+/// The cold pages at every scale in alternating rounds of 2 s (1x, 10x, 100x, 1x, ...), each
+/// round's CPU per request divided by the first scale's in the same round. The servers of all
+/// scales stay up; only the one being driven gets requests. The machine's speed drifts by up to
+/// half over the minutes between one scale's table and the next, so a ratio of two tables
+/// measured minutes apart mixes that drift into the growth; rounds seconds apart do not.
+///
+/// Every request is new to the server's response cache: the document starts with a comment
+/// numbering it (a comment changes the cache key, not the work).
+async fn paired(prepared: &[Prepared], ks: &[gen::Kommune], c: usize, rounds: usize) {
+    const ROUND_SECS: f64 = 2.0;
+    let koder: Arc<Vec<(String, f64, f64)>> = Arc::new(
+        ks.iter()
+            .map(|k| (k.kode.clone(), k.centre.0, k.centre.1))
+            .collect(),
+    );
+    let today = chrono::Utc::now().date_naive();
+    let numbers: Vec<Arc<AtomicUsize>> = prepared
+        .iter()
+        .map(|_| Arc::new(AtomicUsize::new(0)))
+        .collect();
+    // ratios[scenario][scale][round]
+    let names = [
+        "cold 20-hit page by name (new kommune/day)",
+        "cold search (new kommune/point)",
+    ];
+    let mut cpu = vec![vec![Vec::new(); prepared.len()]; names.len()];
+    for _ in 0..rounds {
+        for (si, name) in names.iter().enumerate().filter(|(_, n)| wanted(n)) {
+            for (pi, p) in prepared.iter().enumerate() {
+                let (u, koder, n) = (p.server.url.clone(), koder.clone(), numbers[pi].clone());
+                let by_name = si == 0;
+                let r = drive(&p.server, name, c, ROUND_SECS, move |cl, _, _| {
+                    let (u, koder) = (u.clone(), koder.clone());
+                    let n = n.fetch_add(1, Ordering::Relaxed);
+                    async move {
+                        let (k, lat, lon) = &koder[n % koder.len()];
+                        let body = if by_name {
+                            let d = today + chrono::Duration::days(((n / koder.len()) % 365) as i64);
+                            json!({ "query": format!("# {n}\n{COLD_BY_NAME}"), "variables": { "k": k, "d": d.format("%Y-%m-%d").to_string() } })
+                        } else {
+                            let jitter = (n % 10_000) as f64 * 1e-6;
+                            json!({ "query": format!("# {n}\n{COLD}"), "variables": { "k": k, "lat": lat + jitter, "lon": lon - jitter } })
+                        };
+                        ok(&post(&cl, &u, None, &body).await)
+                    }
+                })
+                .await;
+                cpu[si][pi].push(r.cpu_ms);
+            }
+        }
+    }
+    println!(
+        "\n## Paired rounds: {rounds} rounds of {ROUND_SECS} s per scale, alternating (server CPU per request, ratio to {}x in the same round: median, range)",
+        prepared[0].scale
+    );
+    println!(
+        "| scenario | {} |",
+        prepared
+            .iter()
+            .map(|p| format!("{}x", p.scale))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
+    println!("|---|{}", "---:|".repeat(prepared.len()));
+    for (si, name) in names.iter().enumerate().filter(|(_, n)| wanted(n)) {
+        let cells: Vec<String> = prepared
+            .iter()
+            .enumerate()
+            .map(|(pi, _)| {
+                let ms = median(cpu[si][pi].clone());
+                let mut ratios: Vec<f64> = cpu[si][pi]
+                    .iter()
+                    .zip(&cpu[si][0])
+                    .map(|(a, b)| a / b.max(1e-9))
+                    .collect();
+                ratios.sort_by(f64::total_cmp);
+                format!(
+                    "{ms:.3} ms, **{:.2}x** ({:.2}-{:.2})",
+                    median(ratios.clone()),
+                    ratios.first().copied().unwrap_or(f64::NAN),
+                    ratios.last().copied().unwrap_or(f64::NAN)
+                )
+            })
+            .collect();
+        println!("| {name} | {} |", cells.join(" | "));
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
 }
