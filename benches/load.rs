@@ -3,7 +3,8 @@
 //! 16 concurrent connections (`PLEJEOVERBLIK_LOAD_CONCURRENCY`), for a few seconds per scenario
 //! (`PLEJEOVERBLIK_LOAD_SECONDS`). Prints req/s, p50, p99 and the server's CPU per request (from
 //! /proc), each also as a ratio to the `{ __typename }` floor measured in the same run, and the
-//! server's RSS.
+//! server's RSS; then how the cold pages grow with the data, in paired rounds that alternate
+//! between the scales (`PLEJEOVERBLIK_LOAD_PAIRED_ROUNDS`, default 6).
 //!
 //! ```sh
 //! cargo build --release && cargo bench --bench load
@@ -218,11 +219,49 @@ fn data(body: &[u8]) -> Value {
     serde_json::from_slice(body).unwrap_or(Value::Null)
 }
 
+/// The cold requests of one server, numbered over the whole run (the tables and the paired
+/// rounds), so that no two are alike and the response cache never answers one: the page by name
+/// takes the kommuner in turn and moves a day on after each round of them; the nearest-first
+/// page takes the kommuner in turn with a point moved a little further from the centre each
+/// round. The document stays the same, as a site's would (the parsed-document cache answers).
+struct Cold {
+    koder: Vec<(String, f64, f64)>,
+    today: chrono::NaiveDate,
+    next: [AtomicUsize; 2],
+}
+
+impl Cold {
+    fn new(ks: &[gen::Kommune]) -> Cold {
+        Cold {
+            koder: ks
+                .iter()
+                .map(|k| (k.kode.clone(), k.centre.0, k.centre.1))
+                .collect(),
+            today: chrono::Utc::now().date_naive(),
+            next: [AtomicUsize::new(0), AtomicUsize::new(0)],
+        }
+    }
+
+    fn next(&self, by_name: bool) -> Value {
+        let n = self.next[usize::from(by_name)].fetch_add(1, Ordering::Relaxed);
+        let (k, lat, lon) = &self.koder[n % self.koder.len()];
+        let round = n / self.koder.len();
+        if by_name {
+            let d = self.today + chrono::Duration::days(round as i64);
+            json!({ "query": COLD_BY_NAME, "variables": { "k": k, "d": d.format("%Y-%m-%d").to_string() } })
+        } else {
+            let jitter = round as f64 * 1e-6;
+            json!({ "query": COLD, "variables": { "k": k, "lat": lat + jitter, "lon": lon - jitter } })
+        }
+    }
+}
+
 /// One scale's database and server, kept up for the whole run (the paired rounds at the end
 /// go back to each).
 struct Prepared {
     scale: usize,
     server: Server,
+    cold: Arc<Cold>,
     idle_rss: f64,
     /// Removed when dropped, after the server.
     _db: gen::TempDatabase,
@@ -254,6 +293,7 @@ async fn prepare(bin: &str, ks: &[gen::Kommune], scale: usize) -> anyhow::Result
     Ok(Prepared {
         scale,
         server,
+        cold: Arc::new(Cold::new(ks)),
         idle_rss,
         _db: db,
     })
@@ -261,12 +301,10 @@ async fn prepare(bin: &str, ks: &[gen::Kommune], scale: usize) -> anyhow::Result
 
 async fn scale_run(
     p: &Prepared,
-    ks: &[gen::Kommune],
     c: usize,
     secs: f64,
 ) -> anyhow::Result<Vec<Result_>> {
     let (scale, server, idle_rss) = (p.scale, &p.server, p.idle_rss);
-    let now = chrono::Utc::now();
     let url = server.url.clone();
     let mut results = Vec::new();
     let u = url.clone();
@@ -294,43 +332,20 @@ async fn scale_run(
         )
         .await,
     );
-    // Cold: another kommune and another point every request (no two alike in the run).
-    let centres: Arc<Vec<(String, f64, f64)>> = Arc::new(
-        ks.iter()
-            .map(|k| (k.kode.clone(), k.centre.0, k.centre.1))
-            .collect(),
-    );
-    let u = url.clone();
-    results.push(
-        drive(server, "cold search (new kommune/point)", c, secs, move |cl, w, i| {
-            let u = u.clone();
-            let centres = centres.clone();
-            async move {
-                let (k, lat, lon) = &centres[(w * 7 + i) % centres.len()];
-                let jitter = ((w * 100_003 + i) % 10_000) as f64 * 1e-6;
-                ok(&post(&cl, &u, None, &json!({ "query": COLD, "variables": { "k": k, "lat": lat + jitter, "lon": lon - jitter } })).await)
-            }
-        })
-        .await,
-    );
-    // A 20-hit page by name, cold: another kommune or day every request (no two alike in the
-    // run, so the response cache never answers).
-    let koder: Arc<Vec<String>> = Arc::new(ks.iter().map(|k| k.kode.clone()).collect());
-    let today = now.date_naive();
-    let u = url.clone();
-    results.push(
-        drive(server, "cold 20-hit page by name (new kommune/day)", c, secs, move |cl, w, i| {
-            let u = u.clone();
-            let koder = koder.clone();
-            async move {
-                let n = i * c + w;
-                let k = &koder[n % koder.len()];
-                let d = today + chrono::Duration::days((n / koder.len()) as i64);
-                ok(&post(&cl, &u, None, &json!({ "query": COLD_BY_NAME, "variables": { "k": k, "d": d.format("%Y-%m-%d").to_string() } })).await)
-            }
-        })
-        .await,
-    );
+    // The two cold pages: every request new to the response cache (`Cold`).
+    for (name, by_name) in [
+        ("cold search (new kommune/point)", false),
+        ("cold 20-hit page by name (new kommune/day)", true),
+    ] {
+        let (u, cold) = (url.clone(), p.cold.clone());
+        results.push(
+            drive(server, name, c, secs, move |cl, _, _| {
+                let (u, body) = (u.clone(), cold.next(by_name));
+                async move { ok(&post(&cl, &u, None, &body).await) }
+            })
+            .await,
+        );
+    }
     // 304: GET with the ETag of the warm query.
     let get_url = format!("{url}?query={}", urlencode(WARM));
     let etag = reqwest::get(&get_url)
@@ -477,42 +492,12 @@ async fn main() -> anyhow::Result<()> {
     for s in scales {
         prepared.push(prepare(&bin, &ks, s).await?);
     }
-    let mut runs = Vec::new();
     for p in &prepared {
-        runs.push((p.scale, scale_run(p, &ks, c, secs).await?));
+        scale_run(p, c, secs).await?;
     }
-    // How a cold page grows with the data: server CPU per request against the smallest scale's.
-    if let Some((base_scale, base)) = runs.first() {
-        println!("\n## Cold pages against {base_scale}x (server CPU per request)");
-        println!(
-            "| scenario | {} |",
-            runs.iter()
-                .map(|(s, _)| format!("{s}x"))
-                .collect::<Vec<_>>()
-                .join(" | ")
-        );
-        println!("|---|{}", "---:|".repeat(runs.len()));
-        for name in [
-            "cold 20-hit page by name (new kommune/day)",
-            "cold search (new kommune/point)",
-        ] {
-            let cpu = |rs: &Vec<Result_>| {
-                rs.iter()
-                    .find(|r| r.name == name)
-                    .map_or(f64::NAN, |r| r.cpu_ms)
-            };
-            let b = cpu(base);
-            println!(
-                "| {name} | {} |",
-                runs.iter()
-                    .map(|(_, rs)| format!("{:.3} ms ({:.2}x)", cpu(rs), cpu(rs) / b))
-                    .collect::<Vec<_>>()
-                    .join(" | ")
-            );
-        }
-    }
+    // How the cold pages grow with the data.
     if prepared.len() > 1 && rounds > 0 {
-        paired(&prepared, &ks, c, rounds).await;
+        paired(&prepared, c, rounds).await;
     }
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!(
@@ -530,46 +515,21 @@ async fn main() -> anyhow::Result<()> {
 /// scales stay up; only the one being driven gets requests. The machine's speed drifts by up to
 /// half over the minutes between one scale's table and the next, so a ratio of two tables
 /// measured minutes apart mixes that drift into the growth; rounds seconds apart do not.
-///
-/// Every request is new to the server's response cache: the document starts with a comment
-/// numbering it (a comment changes the cache key, not the work).
-async fn paired(prepared: &[Prepared], ks: &[gen::Kommune], c: usize, rounds: usize) {
+async fn paired(prepared: &[Prepared], c: usize, rounds: usize) {
     const ROUND_SECS: f64 = 2.0;
-    let koder: Arc<Vec<(String, f64, f64)>> = Arc::new(
-        ks.iter()
-            .map(|k| (k.kode.clone(), k.centre.0, k.centre.1))
-            .collect(),
-    );
-    let today = chrono::Utc::now().date_naive();
-    let numbers: Vec<Arc<AtomicUsize>> = prepared
-        .iter()
-        .map(|_| Arc::new(AtomicUsize::new(0)))
-        .collect();
-    // ratios[scenario][scale][round]
     let names = [
         "cold 20-hit page by name (new kommune/day)",
         "cold search (new kommune/point)",
     ];
+    // cpu[scenario][scale][round]
     let mut cpu = vec![vec![Vec::new(); prepared.len()]; names.len()];
     for _ in 0..rounds {
         for (si, name) in names.iter().enumerate().filter(|(_, n)| wanted(n)) {
             for (pi, p) in prepared.iter().enumerate() {
-                let (u, koder, n) = (p.server.url.clone(), koder.clone(), numbers[pi].clone());
-                let by_name = si == 0;
+                let (u, cold, by_name) = (p.server.url.clone(), p.cold.clone(), si == 0);
                 let r = drive(&p.server, name, c, ROUND_SECS, move |cl, _, _| {
-                    let (u, koder) = (u.clone(), koder.clone());
-                    let n = n.fetch_add(1, Ordering::Relaxed);
-                    async move {
-                        let (k, lat, lon) = &koder[n % koder.len()];
-                        let body = if by_name {
-                            let d = today + chrono::Duration::days(((n / koder.len()) % 365) as i64);
-                            json!({ "query": format!("# {n}\n{COLD_BY_NAME}"), "variables": { "k": k, "d": d.format("%Y-%m-%d").to_string() } })
-                        } else {
-                            let jitter = (n % 10_000) as f64 * 1e-6;
-                            json!({ "query": format!("# {n}\n{COLD}"), "variables": { "k": k, "lat": lat + jitter, "lon": lon - jitter } })
-                        };
-                        ok(&post(&cl, &u, None, &body).await)
-                    }
+                    let (u, body) = (u.clone(), cold.next(by_name));
+                    async move { ok(&post(&cl, &u, None, &body).await) }
                 })
                 .await;
                 cpu[si][pi].push(r.cpu_ms);

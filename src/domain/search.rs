@@ -394,11 +394,18 @@ pub struct Found<P> {
 /// model keeps a kommune's offers). By name the hits are counted as they stream past and only
 /// the page is kept, so a page costs a pass over the kommune's offers and nothing more, however
 /// many hits there are; by distance every hit is measured and the page selected ([`page`]).
+///
+/// `known_total` is the number of hits when the caller has it without the pass (the read
+/// model's day counts, for a search without a place, a box or filters on the agreement): the
+/// page by name then stops at its last hit, so it costs the hits up to the page's end, not the
+/// kommune's size. It is ignored for a search with a point or a box, whose hits only the pass
+/// can count.
 pub fn find<'a, P: Source<'a>>(
     candidates: impl IntoIterator<Item = Candidate<P>>,
     q: &Query,
     first: usize,
     after: Option<&str>,
+    known_total: Option<usize>,
 ) -> Result<Found<P>, Invalid> {
     if q.near.is_some() {
         let hits: Vec<Hit<P>> = in_order(candidates, q).collect();
@@ -408,23 +415,31 @@ pub fn find<'a, P: Source<'a>>(
             total: hits.len(),
         });
     }
+    let known = known_total.filter(|_| q.bbox.is_none());
     let cursor = cursor(after)?;
     let wrong = cursor
         .as_ref()
         .is_some_and(|k| matches!(k, SortKey::Distance(..)));
-    let (mut total, mut before) = (0usize, 0usize);
+    let (mut seen, mut before) = (0usize, 0usize);
     let mut hits = Vec::with_capacity(first.min(MAX_PAGE as usize));
-    for h in in_order(candidates, q) {
-        total += 1;
-        if wrong {
-            continue;
-        }
-        if total - 1 == before && !is_after(&h, cursor.as_ref()) {
-            before += 1;
-        } else if hits.len() < first {
-            hits.push(h);
+    if !(wrong && known.is_some()) {
+        for h in in_order(candidates, q) {
+            seen += 1;
+            if wrong {
+                continue;
+            }
+            if seen - 1 == before && !is_after(&h, cursor.as_ref()) {
+                before += 1;
+            } else if hits.len() < first {
+                hits.push(h);
+            } else if known.is_some() {
+                // The page is full and a hit follows it: the rest is only counted, and the
+                // count is known.
+                break;
+            }
         }
     }
+    let total = known.unwrap_or(seen);
     if wrong && total > 0 {
         return Err(other_ordering());
     }
@@ -696,14 +711,20 @@ mod tests {
                 let mut after: Option<String> = None;
                 loop {
                     let want = page(&all, size, after.as_deref()).expect("page");
-                    let got =
-                        find(sorted.iter().copied(), q, size, after.as_deref()).expect("find");
-                    assert_eq!(ids(&got.page), ids(&want), "size {size} after {after:?}");
-                    assert_eq!(got.total, all.len());
-                    assert_eq!(
-                        (got.page.has_next, got.page.has_previous),
-                        (want.has_next, want.has_previous)
-                    );
+                    // Counted by the pass, and with the total known beforehand (the pass then
+                    // stops at the page's end): the same page either way.
+                    for known in [None, Some(all.len())] {
+                        let got = find(sorted.iter().copied(), q, size, after.as_deref(), known)
+                            .expect("find");
+                        let what = format!("size {size} after {after:?} known {known:?}");
+                        assert_eq!(ids(&got.page), ids(&want), "{what}");
+                        assert_eq!(got.total, all.len(), "{what}");
+                        assert_eq!(
+                            (got.page.has_next, got.page.has_previous),
+                            (want.has_next, want.has_previous),
+                            "{what}"
+                        );
+                    }
                     if !want.has_next || size == 0 {
                         break;
                     }
@@ -714,10 +735,31 @@ mod tests {
         // A cursor of the other ordering is refused when there are hits, as by `page`.
         let by_distance = hits(sorted.clone(), &queries[2]);
         let d = by_distance[0].cursor();
-        assert!(find(sorted.iter().copied(), &queries[0], 5, Some(&d)).is_err());
-        assert!(find(Vec::<Candidate<&Row>>::new(), &queries[0], 5, Some(&d)).is_ok());
-        assert!(find(sorted.iter().copied(), &queries[0], 5, Some("x")).is_err());
+        let total = Some(hits(sorted.clone(), &queries[0]).len());
+        for known in [None, total] {
+            assert!(find(sorted.iter().copied(), &queries[0], 5, Some(&d), known).is_err());
+            assert!(find(sorted.iter().copied(), &queries[0], 5, Some("x"), known).is_err());
+        }
+        assert!(find(
+            Vec::<Candidate<&Row>>::new(),
+            &queries[0],
+            5,
+            Some(&d),
+            None
+        )
+        .is_ok());
+        assert!(find(
+            Vec::<Candidate<&Row>>::new(),
+            &queries[0],
+            5,
+            Some(&d),
+            Some(0)
+        )
+        .is_ok());
         let n = hits(sorted.clone(), &queries[0])[0].cursor();
-        assert!(find(sorted.iter().copied(), &queries[2], 5, Some(&n)).is_err());
+        assert!(find(sorted.iter().copied(), &queries[2], 5, Some(&n), None).is_err());
+        // A box's hits are counted by the pass whatever total is offered.
+        let boxed = find(sorted.iter().copied(), &queries[1], 100, None, Some(999)).expect("find");
+        assert_eq!(boxed.total, hits(sorted.clone(), &queries[1]).len());
     }
 }

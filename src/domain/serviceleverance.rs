@@ -193,8 +193,12 @@ pub fn validate_dates(start: Option<NaiveDate>, slut: Option<NaiveDate>) -> Resu
 
 /// R4: does beskrivelse apply to this agreement (DRIFTSOVERENSKOMST with a helhedsplejeenhed)?
 pub fn beskrivelse_applies(t: Option<SlType>, enhed: Option<&EnhedFacts>) -> bool {
-    t == Some(SlType::Driftsoverenskomst)
-        && enhed.is_some_and(|e| e.kind == EnhedKind::Helhedsplejeenhed)
+    beskrivelse_applies_to_kind(t, enhed.map(|e| e.kind))
+}
+
+/// R4 as [`beskrivelse_applies`], from the enhed's kind alone (all the rule reads of it).
+pub fn beskrivelse_applies_to_kind(t: Option<SlType>, kind: Option<EnhedKind>) -> bool {
+    t == Some(SlType::Driftsoverenskomst) && kind == Some(EnhedKind::Helhedsplejeenhed)
 }
 
 /// R4: writing beskrivelse where it does not apply is refused.

@@ -230,8 +230,10 @@ impl SearchQuery {
         } else {
             None
         };
+        let known_total = snapshot.count(&kode, &filters, day, text);
         let search::Found { page, total } =
-            search::find(candidates(None), &q, size, after.as_deref()).map_err(invalid)?;
+            search::find(candidates(None), &q, size, after.as_deref(), known_total)
+                .map_err(invalid)?;
         let wants_hits = look.field("edges").exists() || look.field("nodes").exists();
         // The kommuner the hits name (their own, and the searched one as aftalepart), from the
         // snapshot: nested `kommune` and `aftalepart` need no loader.
@@ -245,23 +247,18 @@ impl SearchQuery {
         let edge_cursors = look.field("edges").field("cursor").exists();
         let mut edges = Vec::with_capacity(page.hits.len());
         for h in page.hits.iter().filter(|_| wants_hits) {
-            let (e, s) = (
-                h.candidate.item.offer.enhed.clone(),
-                &h.candidate.item.offer.sl,
-            );
+            // What the hit shows of its agreement is in its key (the agreement itself is read
+            // only for a beskrivelse to show); the searched kommune is its aftalepart, as the
+            // read model files a kommune's offers by aftalepart.
+            let (item, e) = (h.candidate.item, h.candidate.item.offer.enhed.clone());
             let kommune = kommune_of(&e);
             let public = OffentligServiceleverance {
-                sl_type: h.candidate.item.key.sl_type.map(Into::into),
-                beskrivelse: h
-                    .candidate
-                    .item
-                    .offer
-                    .public_beskrivelse()
-                    .map(str::to_string),
-                startdato: s.startdato.map(Date),
-                slutdato: s.slutdato.map(Date),
-                aftalepart_kode: s.aftalepart_kode.clone(),
-                aftalepart: aftalepart.clone().filter(|k| k.kode == s.aftalepart_kode),
+                sl_type: item.key.sl_type.map(Into::into),
+                beskrivelse: item.public_beskrivelse().map(str::to_string),
+                startdato: item.key.startdato.map(Date),
+                slutdato: item.key.slutdato.map(Date),
+                aftalepart_kode: kode.clone(),
+                aftalepart: aftalepart.clone(),
             };
             edges.push(SearchHit::new(
                 if edge_cursors {

@@ -92,7 +92,7 @@ fn offers<'a>(snap: &'a Snapshot, kommune: Option<&str>, day: NaiveDate) -> Vec<
                 serviceleverance_type: s.r#type.as_deref(),
                 startdato: s.startdato,
                 slutdato: s.slutdato,
-                beskrivelse: h.candidate.item.offer.public_beskrivelse(),
+                beskrivelse: h.candidate.item.public_beskrivelse(),
             });
         }
     }
