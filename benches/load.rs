@@ -299,11 +299,7 @@ async fn prepare(bin: &str, ks: &[gen::Kommune], scale: usize) -> anyhow::Result
     })
 }
 
-async fn scale_run(
-    p: &Prepared,
-    c: usize,
-    secs: f64,
-) -> anyhow::Result<Vec<Result_>> {
+async fn scale_run(p: &Prepared, c: usize, secs: f64) -> anyhow::Result<Vec<Result_>> {
     let (scale, server, idle_rss) = (p.scale, &p.server, p.idle_rss);
     let url = server.url.clone();
     let mut results = Vec::new();

@@ -11,11 +11,9 @@
 //!   it has stayed missing over two checks.
 //! - "Today" is not part of the snapshot: the day filter (R6, `day::is_active`) runs per query.
 use crate::domain::day;
-use crate::domain::geo::{BBox, LatLon};
+use crate::domain::geo::{BBox, LatLon, Unit};
 use crate::domain::search::{Candidate, Prefilter, Source};
-use crate::domain::serviceleverance::{
-    beskrivelse_applies_to_kind, Boligtype, EnhedKind, SlType,
-};
+use crate::domain::serviceleverance::{beskrivelse_applies_to_kind, Boligtype, EnhedKind, SlType};
 use crate::domain::text::{collation_key, fold};
 use crate::service::Change;
 use crate::store::enhed::Enhed;
@@ -66,6 +64,8 @@ const _: () = assert!(std::mem::size_of::<Key>() == 24 && std::mem::size_of::<Of
 pub struct Offers {
     list: Vec<Offer>,
     keys: Vec<Key>,
+    /// Each offer's place as a unit vector (what ranking by distance reads), beside the keys.
+    units: Vec<Option<Unit>>,
     days: Vec<DayCounts>,
 }
 
@@ -186,7 +186,13 @@ impl Offers {
             })
             .collect::<Vec<Key>>();
         let days = DayCounts::of(&keys);
-        Offers { list, keys, days }
+        let units = list.iter().map(|o| o.pos.map(LatLon::unit)).collect();
+        Offers {
+            list,
+            keys,
+            units,
+            days,
+        }
     }
 
     pub fn list(&self) -> &[Offer] {
@@ -199,6 +205,7 @@ impl Offers {
 pub struct Ref<'s> {
     pub offer: &'s Offer,
     pub key: &'s Key,
+    unit: &'s Option<Unit>,
 }
 
 impl<'s> Ref<'s> {
@@ -224,6 +231,9 @@ impl<'s> Source<'s> for Ref<'s> {
     }
     fn pos(self) -> Option<LatLon> {
         self.offer.pos
+    }
+    fn unit(self) -> Option<Unit> {
+        *self.unit
     }
 }
 
@@ -316,10 +326,12 @@ impl Snapshot {
             Prefilter::Nothing => None,
             Prefilter::Within(_) => self.by_kommune.get(kommune),
         };
-        let (keys, list): (&[Key], &[Offer]) = offers.map_or((&[], &[]), |v| (&v.keys, &v.list));
+        let (keys, list, units): (&[Key], &[Offer], &[Option<Unit>]) =
+            offers.map_or((&[], &[], &[]), |v| (&v.keys, &v.list, &v.units));
         Candidates {
             keys: keys.iter(),
             offers: list.iter(),
+            units: units.iter(),
             on,
             bbox: match area {
                 Prefilter::Within(b) => b,
@@ -376,6 +388,7 @@ impl Snapshot {
 pub struct Candidates<'s, 'f> {
     keys: std::slice::Iter<'s, Key>,
     offers: std::slice::Iter<'s, Offer>,
+    units: std::slice::Iter<'s, Option<Unit>>,
     on: NaiveDate,
     bbox: Option<BBox>,
     text: Option<String>,
@@ -389,7 +402,7 @@ impl<'s> Iterator for Candidates<'s, '_> {
     fn next(&mut self) -> Option<Candidate<Ref<'s>>> {
         loop {
             // The offer is only pointed at here; it is read for a box or a name filter alone.
-            let (key, offer) = (self.keys.next()?, self.offers.next()?);
+            let (key, offer, unit) = (self.keys.next()?, self.offers.next()?, self.units.next()?);
             if !day::is_active(key.startdato, key.slutdato, self.on)
                 || !self.filters.pass(key, self.except)
             {
@@ -408,7 +421,7 @@ impl<'s> Iterator for Candidates<'s, '_> {
             return Some(Candidate {
                 seq: key.seq,
                 startdato: key.startdato,
-                item: Ref { offer, key },
+                item: Ref { offer, key, unit },
             });
         }
     }

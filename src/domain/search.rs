@@ -1,6 +1,6 @@
 //! The public search's ranking and paging (R20-R24): exact radius and box filters, one hit per
 //! enhed, sorting by name (Danish collation) or by distance, and opaque keyset cursors.
-use super::geo::{distance_km, BBox, LatLon};
+use super::geo::{chord2_of_km, km_of_chord2, BBox, LatLon, Unit};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::NaiveDate;
@@ -20,6 +20,11 @@ pub trait Source<'a>: Copy {
     fn sort(self) -> &'a str;
     fn sl_id(self) -> &'a str;
     fn pos(self) -> Option<LatLon>;
+    /// The place as a unit vector (what ranking by distance reads); a read model keeps it
+    /// computed.
+    fn unit(self) -> Option<Unit> {
+        self.pos().map(LatLon::unit)
+    }
 }
 
 /// One agreement of the kommune that the read model found active, public and of the asked kind.
@@ -35,14 +40,21 @@ pub struct Candidate<P> {
     pub item: P,
 }
 
-/// A ranked hit: the candidate and, with `near`, its distance.
+/// A ranked hit: the candidate and, with `near`, how far it is.
 #[derive(Clone, Copy, Debug)]
 pub struct Hit<P> {
     pub candidate: Candidate<P>,
-    pub distance_km: Option<f64>,
+    /// With `near`, the squared chord to the point ([`Unit::chord2`]): ranking and cursors
+    /// order by it, and [`Hit::distance_km`] gives it in kilometres.
+    chord2: Option<f64>,
 }
 
 impl<P> Hit<P> {
+    /// The great-circle distance to `near` in km (R23).
+    pub fn distance_km(&self) -> Option<f64> {
+        self.chord2.map(km_of_chord2)
+    }
+
     pub fn cursor<'a>(&self) -> String
     where
         P: Source<'a>,
@@ -55,15 +67,15 @@ impl<P> Hit<P> {
         P: Source<'a>,
     {
         let it = self.candidate.item;
-        match self.distance_km {
+        match self.chord2 {
             Some(d) => SortKey::Distance(d, it.sort(), it.enhed_id()),
             None => SortKey::Name(it.sort(), it.enhed_id()),
         }
     }
 }
 
-/// The order of hits: by name key then enhed id, or by distance first. Borrowed (`&str`) for
-/// hits, owned for a decoded cursor.
+/// The order of hits: by name key then enhed id, or by distance (the squared chord) first.
+/// Borrowed (`&str`) for hits, owned for a decoded cursor.
 #[derive(Clone, Debug, PartialEq, PartialOrd)]
 enum SortKey<S> {
     Name(S, S),
@@ -74,7 +86,9 @@ impl SortKey<&str> {
     fn encode(&self) -> String {
         let raw = match self {
             SortKey::Name(k, id) => format!("n\u{1}{k}\u{1}{id}"),
-            SortKey::Distance(d, k, id) => format!("d\u{1}{:016x}\u{1}{k}\u{1}{id}", d.to_bits()),
+            SortKey::Distance(c2, k, id) => {
+                format!("c\u{1}{:016x}\u{1}{k}\u{1}{id}", c2.to_bits())
+            }
         };
         URL_SAFE_NO_PAD.encode(raw)
     }
@@ -86,10 +100,12 @@ impl SortKey<String> {
         let parts: Vec<&str> = raw.split('\u{1}').collect();
         match parts.as_slice() {
             ["n", k, id] => Some(SortKey::Name(k.to_string(), id.to_string())),
-            ["d", bits, k, id] => {
-                let d = f64::from_bits(u64::from_str_radix(bits, 16).ok()?);
-                d.is_finite()
-                    .then(|| SortKey::Distance(d, k.to_string(), id.to_string()))
+            [tag @ ("c" | "d"), bits, k, id] => {
+                let v = f64::from_bits(u64::from_str_radix(bits, 16).ok()?);
+                // "d": a cursor given before ranking by chord, with the distance in km.
+                let c2 = if *tag == "d" { chord2_of_km(v) } else { v };
+                (v.is_finite() && c2.is_finite())
+                    .then(|| SortKey::Distance(c2, k.to_string(), id.to_string()))
             }
             _ => None,
         }
@@ -106,7 +122,7 @@ impl SortKey<String> {
 /// The order of hits of one search: nearest first when there are distances, then by name
 /// (`seq` stands for the name key and the enhed id).
 fn by_key<P>(a: &Hit<P>, b: &Hit<P>) -> std::cmp::Ordering {
-    let d = match (a.distance_km, b.distance_km) {
+    let d = match (a.chord2, b.chord2) {
         (Some(x), Some(y)) => x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal),
         _ => std::cmp::Ordering::Equal,
     };
@@ -213,6 +229,7 @@ pub fn in_order<'a, 'q, P: Source<'a>, I: IntoIterator<Item = Candidate<P>>>(
     InOrder {
         inner: candidates.into_iter().fuse(),
         q,
+        near: q.near.map(LatLon::unit),
         pending: None,
     }
 }
@@ -221,6 +238,8 @@ pub fn in_order<'a, 'q, P: Source<'a>, I: IntoIterator<Item = Candidate<P>>>(
 pub struct InOrder<'q, P, I> {
     inner: std::iter::Fuse<I>,
     q: &'q Query,
+    /// `q.near` as a unit vector, computed once.
+    near: Option<Unit>,
     /// The first candidate of the next enhed, read while looking for the end of the last one.
     pending: Option<Candidate<P>>,
 }
@@ -254,7 +273,7 @@ impl<'a, P: Source<'a>, I: Iterator<Item = Candidate<P>>> Iterator for InOrder<'
                     }
                 }
             }
-            if let Some(h) = self.q.hit(best) {
+            if let Some(h) = self.q.hit(best, self.near) {
                 return Some(h);
             }
         }
@@ -262,34 +281,34 @@ impl<'a, P: Source<'a>, I: Iterator<Item = Candidate<P>>> Iterator for InOrder<'
 }
 
 impl Query {
-    /// The hit a candidate makes, if it passes the box and the radius; with `near`, with its
-    /// distance (a candidate without a location is then no hit).
-    fn hit<'a, P: Source<'a>>(&self, c: Candidate<P>) -> Option<Hit<P>> {
-        if self.bbox.is_none() && self.near.is_none() {
+    /// The hit a candidate makes, if it passes the box and the radius; with `near` (given as
+    /// its unit vector), with how far it is (a candidate without a location is then no hit).
+    fn hit<'a, P: Source<'a>>(&self, c: Candidate<P>, near: Option<Unit>) -> Option<Hit<P>> {
+        if self.bbox.is_none() && near.is_none() {
             return Some(Hit {
                 candidate: c,
-                distance_km: None,
+                chord2: None,
             });
         }
-        let pos = c.item.pos();
         if let Some(b) = self.bbox {
-            if !pos.is_some_and(|p| b.contains(p)) {
+            if !c.item.pos().is_some_and(|p| b.contains(p)) {
                 return None;
             }
         }
-        let distance = match (self.near, pos) {
-            (Some(n), Some(p)) => Some(distance_km(n, p)),
+        let chord2 = match (near, near.and_then(|_| c.item.unit())) {
+            (Some(n), Some(u)) => Some(n.chord2(u)),
             (Some(_), None) => return None,
             _ => None,
         };
-        if let (Some(r), Some(d)) = (self.radius_km, distance) {
-            if d > r {
+        // The radius in kilometres as given (R23), for the candidates inside its box.
+        if let (Some(r), Some(c2)) = (self.radius_km, chord2) {
+            if km_of_chord2(c2) > r {
                 return None;
             }
         }
         Some(Hit {
             candidate: c,
-            distance_km: distance,
+            chord2,
         })
     }
 }
@@ -345,7 +364,7 @@ pub fn page<'a, P: Source<'a>>(
         }
     }
     let after_cursor = |h: &Hit<P>| is_after(h, cursor.as_ref());
-    let by_name = hits.first().is_none_or(|h| h.distance_km.is_none());
+    let by_name = hits.first().is_none_or(|h| h.chord2.is_none());
     if by_name {
         let start = hits.partition_point(|h| !after_cursor(h));
         let end = (start + first).min(hits.len());
@@ -408,12 +427,7 @@ pub fn find<'a, P: Source<'a>>(
     known_total: Option<usize>,
 ) -> Result<Found<P>, Invalid> {
     if q.near.is_some() {
-        let hits: Vec<Hit<P>> = in_order(candidates, q).collect();
-        let page = page(&hits, first, after)?;
-        return Ok(Found {
-            page,
-            total: hits.len(),
-        });
+        return nearest(candidates, q, first, after);
     }
     let known = known_total.filter(|_| q.bbox.is_none());
     let cursor = cursor(after)?;
@@ -448,6 +462,68 @@ pub fn find<'a, P: Source<'a>>(
             has_next: total > before + hits.len(),
             has_previous: before > 0,
             hits,
+        },
+        total,
+    })
+}
+
+/// [`find`] by distance: the `first` nearest hits after the cursor, kept in a heap with the
+/// farthest on top as the hits stream past (a hit farther than the top is dropped after one
+/// comparison), so no list of all hits is made (at 100x a kommune can have thousands).
+fn nearest<'a, P: Source<'a>>(
+    candidates: impl IntoIterator<Item = Candidate<P>>,
+    q: &Query,
+    first: usize,
+    after: Option<&str>,
+) -> Result<Found<P>, Invalid> {
+    /// A hit ordered as the search orders them.
+    struct Ranked<P>(Hit<P>);
+    impl<P> PartialEq for Ranked<P> {
+        fn eq(&self, o: &Self) -> bool {
+            by_key(&self.0, &o.0).is_eq()
+        }
+    }
+    impl<P> Eq for Ranked<P> {}
+    impl<P> PartialOrd for Ranked<P> {
+        fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+            Some(self.cmp(o))
+        }
+    }
+    impl<P> Ord for Ranked<P> {
+        fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+            by_key(&self.0, &o.0)
+        }
+    }
+    let cursor = cursor(after)?;
+    let wrong = cursor
+        .as_ref()
+        .is_some_and(|k| matches!(k, SortKey::Name(..)));
+    let (mut total, mut after_cursor) = (0usize, 0usize);
+    let mut heap = std::collections::BinaryHeap::with_capacity(first.min(MAX_PAGE as usize) + 1);
+    for h in in_order(candidates, q) {
+        total += 1;
+        if wrong || !is_after(&h, cursor.as_ref()) {
+            continue;
+        }
+        after_cursor += 1;
+        if heap.len() < first {
+            heap.push(Ranked(h));
+        } else if let Some(mut top) = heap.peek_mut() {
+            if by_key(&h, &top.0).is_lt() {
+                *top = Ranked(h);
+            }
+        }
+    }
+    if wrong && total > 0 {
+        return Err(other_ordering());
+    }
+    let mut hits: Vec<Hit<P>> = heap.into_iter().map(|r| r.0).collect();
+    hits.sort_by(by_key);
+    Ok(Found {
+        page: Page {
+            hits,
+            has_next: after_cursor > first,
+            has_previous: after_cursor < total,
         },
         total,
     })
@@ -560,10 +636,10 @@ mod tests {
         assert_eq!(ids, vec!["4", "1", "2"]);
         assert!(hits
             .windows(2)
-            .all(|w| w[0].distance_km <= w[1].distance_km));
+            .all(|w| w[0].distance_km() <= w[1].distance_km()));
         assert!(hits
             .iter()
-            .all(|h| h.distance_km.is_some_and(|d| d <= 10.0)));
+            .all(|h| h.distance_km().is_some_and(|d| d <= 10.0)));
         // A name cursor does not fit a distance ordering.
         let by_name = rank(cands(&rows), &Query::default());
         assert!(page(&hits, 2, Some(&by_name[0].cursor())).is_err());
@@ -732,6 +808,34 @@ mod tests {
                 }
             }
         }
+        // A cursor by distance given before ranking by chord ("d", in km) still continues the
+        // walk: nothing after it is skipped.
+        let by_distance = hits(sorted.clone(), &queries[2]);
+        let mut near_sorted = by_distance.clone();
+        near_sorted.sort_by(by_key);
+        let third = &near_sorted[2];
+        let legacy = URL_SAFE_NO_PAD.encode(format!(
+            "d\u{1}{:016x}\u{1}{}\u{1}{}",
+            third.distance_km().expect("distance").to_bits(),
+            third.candidate.item.sort,
+            third.candidate.item.id
+        ));
+        let next = find(sorted.iter().copied(), &queries[2], 4, Some(&legacy), None)
+            .expect("legacy cursor");
+        let got: Vec<&str> = next
+            .page
+            .hits
+            .iter()
+            .map(|h| h.candidate.item.id.as_str())
+            .collect();
+        let want: Vec<&str> = near_sorted[3..7]
+            .iter()
+            .map(|h| h.candidate.item.id.as_str())
+            .collect();
+        assert!(
+            got == want || (got[0] == third.candidate.item.id && got[1..] == want[..3]),
+            "{got:?} {want:?}"
+        );
         // A cursor of the other ordering is refused when there are hits, as by `page`.
         let by_distance = hits(sorted.clone(), &queries[2]);
         let d = by_distance[0].cursor();

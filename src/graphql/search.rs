@@ -268,7 +268,7 @@ impl SearchQuery {
                 },
                 Enhed(e, kommune),
                 HitFields {
-                    distance_km: h.distance_km.map(|d| (d * 1000.0).round() / 1000.0),
+                    distance_km: h.distance_km().map(|d| (d * 1000.0).round() / 1000.0),
                     serviceleverance: public,
                 },
             ));
