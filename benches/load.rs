@@ -4,7 +4,7 @@
 //! (`PLEJEOVERBLIK_LOAD_SECONDS`). Prints req/s, p50, p99 and the server's CPU per request (from
 //! /proc), each also as a ratio to the `{ __typename }` floor measured in the same run, and the
 //! server's RSS; then how the cold pages grow with the data, in paired rounds that alternate
-//! between the scales (`PLEJEOVERBLIK_LOAD_PAIRED_ROUNDS`, default 6).
+//! between the scales (`PLEJEOVERBLIK_LOAD_PAIRED_ROUNDS`, default 8).
 //!
 //! ```sh
 //! cargo build --release && cargo bench --bench load
@@ -482,7 +482,7 @@ async fn main() -> anyhow::Result<()> {
     let rounds: usize = std::env::var("PLEJEOVERBLIK_LOAD_PAIRED_ROUNDS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(6);
+        .unwrap_or(8);
     let ks = gen::kommuner()?;
     let mut prepared = Vec::new();
     for s in scales {

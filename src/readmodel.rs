@@ -659,7 +659,7 @@ impl ReadModel {
 
 async fn full(db: &DatabaseConnection) -> Result<Snapshot, DbErr> {
     use async_graphql::futures_util::TryStreamExt;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
     use store::entity::{enhed, serviceleverance as sl};
     // The version first: a commit after it is re-applied by its notification or the next check.
     let version = store::data_version(db).await?;
@@ -678,7 +678,16 @@ async fn full(db: &DatabaseConnection) -> Result<Snapshot, DbErr> {
     }
     drop(rows);
     let mut enheder = Map::new();
-    let mut rows = enhed::Entity::find().stream(db).await?;
+    // In the order in which a search by name shows them (kommune, then name; SQL's order is
+    // near enough to the Danish one for this): an enhed's texts are allocated as its row
+    // arrives, so the texts of a page's hits lie close together instead of anywhere in the
+    // heap. At 100x, copying them out was the largest cost that grew with the data (cache
+    // and TLB misses).
+    let mut rows = enhed::Entity::find()
+        .order_by_asc(enhed::Column::KommuneKode)
+        .order_by_asc(enhed::Column::Navn)
+        .stream(db)
+        .await?;
     while let Some(e) = rows.try_next().await? {
         enheder.insert(e.id.clone(), Arc::new(e));
     }
