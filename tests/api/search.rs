@@ -651,3 +651,78 @@ db_test!(
         }
     }
 );
+
+/// An enhed's agreements' periods: (startdato, slutdato).
+type Periods = &'static [(&'static str, Option<&'static str>)];
+
+db_test!(
+/// R6, R22, R24: `totalCount` and the pages by name on days at the edges of overlapping,
+/// touching, ended and future periods: an enhed counts once on a day on which any of its
+/// agreements is active, the pages of one hit together give every hit once, and a deleted
+/// agreement leaves the counts at once (the read model's day counts against the rules).
+totals_by_day_follow_the_periods_r6_r22, |app: TestApp| async move {
+    // (name, [(start, end)]) in Aarhus.
+    let plan: [(&str, Periods); 4] = [
+        ("Ahorn", &[("2026-01-01", Some("2026-06-30")), ("2026-03-01", None)]),
+        ("Birk", &[("2026-02-01", Some("2026-02-28"))]),
+        ("Cedertræ", &[("2026-05-01", Some("2026-05-31")), ("2026-06-01", Some("2026-07-31"))]),
+        ("Dunet", &[("2027-01-01", None)]),
+    ];
+    let mut agreements = Vec::new();
+    for (i, (navn, periods)) in plan.iter().enumerate() {
+        let id = create_enhed(&app, "PLEJEENHED", navn, "80000009", 56.15 + i as f64 * 0.01, 10.2).await;
+        for (start, end) in periods.iter() {
+            agreements.push(create_agreement(&app, AARHUS, &id, "DRIFTSOVERENSKOMST", start, *end).await);
+        }
+    }
+    let active = |day: &str, skip: &[usize]| -> Vec<String> {
+        let mut n = 0;
+        let mut out = Vec::new();
+        for (navn, periods) in plan.iter() {
+            let mut on = false;
+            for (start, end) in periods.iter() {
+                if !skip.contains(&n) && *start <= day && end.is_none_or(|e| day <= e) {
+                    on = true;
+                }
+                n += 1;
+            }
+            if on {
+                out.push(navn.to_string());
+            }
+        }
+        out
+    };
+    let days = [
+        "2025-12-31", "2026-01-01", "2026-02-15", "2026-02-28", "2026-03-01", "2026-05-31",
+        "2026-06-01", "2026-06-30", "2026-07-01", "2026-07-31", "2026-08-01", "2027-01-01",
+    ];
+    let check = |skip: Vec<usize>| {
+        let app = &app;
+        async move {
+            for day in days {
+                let want = active(day, &skip);
+                let s = search(app, json!({ "k": AARHUS, "date": day })).await;
+                assert_eq!(s["totalCount"], want.len(), "{day}");
+                assert_eq!(names(&s), want, "{day}");
+                // One hit a page: every page says the same total, and the pages give each hit once.
+                let (mut walked, mut after) = (Vec::new(), Value::Null);
+                loop {
+                    let p = search(app, json!({ "k": AARHUS, "date": day, "first": 1, "after": after })).await;
+                    assert_eq!(p["totalCount"], want.len(), "{day} after {after}");
+                    walked.extend(names(&p));
+                    if p["pageInfo"]["hasNextPage"] != true {
+                        break;
+                    }
+                    after = p["pageInfo"]["endCursor"].clone();
+                }
+                assert_eq!(walked, want, "{day}");
+            }
+        }
+    };
+    check(Vec::new()).await;
+    // The open agreement of Ahorn is deleted: from 2026-07-01 Ahorn is gone.
+    let kommune = app.token(Role::Driftsoverenskomstansvarlig, &kommune_cvr(AARHUS), "doa-0751");
+    app.ok(Some(&kommune), "mutation($id: ID!) { lockServiceleverance(id: $id) { id } }", json!({ "id": agreements[1] })).await;
+    app.ok(Some(&kommune), "mutation($id: ID!) { deleteServiceleverance(id: $id) }", json!({ "id": agreements[1] })).await;
+    check(vec![1]).await;
+});
