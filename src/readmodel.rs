@@ -11,8 +11,8 @@
 //!   it has stayed missing over two checks.
 //! - "Today" is not part of the snapshot: the day filter (R6, `day::is_active`) runs per query.
 use crate::domain::day;
-use crate::domain::geo::{BBox, LatLon, Unit};
-use crate::domain::search::{Candidate, Prefilter, Source};
+use crate::domain::geo::{BBox, Grid, LatLon, Unit};
+use crate::domain::search::{self, Candidate, Found, Invalid, Prefilter, Query, Source};
 use crate::domain::serviceleverance::{beskrivelse_applies_to_kind, Boligtype, EnhedKind, SlType};
 use crate::domain::text::{collation_key, fold};
 use crate::service::Change;
@@ -67,10 +67,17 @@ pub struct Offers {
     /// Each offer's place as a unit vector (what ranking by distance reads), beside the keys.
     units: Vec<Option<Unit>>,
     days: Vec<DayCounts>,
+    /// The offers with a place, in cells, for a search nearest first.
+    grid: Grid,
 }
 
-/// How many of the kommune's enheder of one class (kind and boligtype: what the kind and
-/// boligtype filters read, the same for all of an enhed's offers) have an offer active on a
+/// About this many offers a cell of a kommune's grid: a nearest-first page reads the cells
+/// around its point, each cell costs a bound and a place in the order of cells.
+const PER_CELL: usize = 16;
+
+/// How many of the kommune's enheder of one class (kind, boligtype and whether it has a place:
+/// what the kind and boligtype filters and a search nearest first read, the same for all of an
+/// enhed's offers) have an offer active on a
 /// day (R6, one hit per enhed as R22 counts them), for any day, without a pass over the offers.
 ///
 /// Each enhed's active days are the union of its offers' periods, merged into disjoint periods;
@@ -84,6 +91,7 @@ pub struct Offers {
 struct DayCounts {
     kind: Option<EnhedKind>,
     boligtype: Option<Boligtype>,
+    placed: bool,
     starts: Vec<NaiveDate>,
     /// The last days of the periods that end (an open period has none).
     ends: Vec<NaiveDate>,
@@ -97,7 +105,7 @@ impl DayCounts {
     }
 
     /// The day counts of offers in name order (an enhed's offers are neighbours).
-    fn of(keys: &[Key]) -> Vec<DayCounts> {
+    fn of(keys: &[Key], units: &[Option<Unit>]) -> Vec<DayCounts> {
         let mut classes: Vec<DayCounts> = Vec::new();
         let mut periods: Vec<(NaiveDate, Option<NaiveDate>)> = Vec::new();
         for (i, k) in keys.iter().enumerate() {
@@ -112,15 +120,17 @@ impl DayCounts {
                 continue;
             }
             // The last offer of an enhed: merge its periods into the class's counts.
+            let placed = units.get(i).is_some_and(Option::is_some);
             let class = match classes
                 .iter()
-                .position(|c| c.kind == k.kind && c.boligtype == k.boligtype)
+                .position(|c| c.kind == k.kind && c.boligtype == k.boligtype && c.placed == placed)
             {
                 Some(c) => c,
                 None => {
                     classes.push(DayCounts {
                         kind: k.kind,
                         boligtype: k.boligtype,
+                        placed,
                         starts: Vec::new(),
                         ends: Vec::new(),
                     });
@@ -185,13 +195,15 @@ impl Offers {
                 }
             })
             .collect::<Vec<Key>>();
-        let days = DayCounts::of(&keys);
-        let units = list.iter().map(|o| o.pos.map(LatLon::unit)).collect();
+        let units: Vec<Option<Unit>> = list.iter().map(|o| o.pos.map(LatLon::unit)).collect();
+        let days = DayCounts::of(&keys, &units);
+        let grid = Grid::new(&list.iter().map(|o| o.pos).collect::<Vec<_>>(), PER_CELL);
         Offers {
             list,
             keys,
             units,
             days,
+            grid,
         }
     }
 
@@ -332,23 +344,21 @@ impl Snapshot {
             keys: keys.iter(),
             offers: list.iter(),
             units: units.iter(),
-            on,
             bbox: match area {
                 Prefilter::Within(b) => b,
                 Prefilter::Nothing => None,
             },
-            text: text.map(fold).filter(|t| !t.is_empty()),
-            filters,
-            except,
+            admit: Admit::new(filters, except, on, text),
         }
     }
 }
 
 impl Snapshot {
     /// The number of enheder of the kommune with an offer active on the day that passes the
-    /// filters (R6, R20-R22), from the day counts, when the search filters only on what they
-    /// count (kind and boligtype); `None` when a filter on the agreement's type, the number of
-    /// boliger or the name asks for the pass over the offers. A place or a box is the
+    /// filters (R6, R20-R22), and with `placed` only those with a place (the hits of a search
+    /// nearest first), from the day counts, when the search filters only on what they count
+    /// (kind and boligtype); `None` when a filter on the agreement's type, the number of
+    /// boliger or the name asks for the pass over the offers. A radius or a box is the
     /// domain's to filter ([`search::find`] counts those by the pass).
     ///
     /// [`search::find`]: crate::domain::search::find
@@ -358,6 +368,7 @@ impl Snapshot {
         filters: &Filters,
         on: NaiveDate,
         text: Option<&str>,
+        placed: bool,
     ) -> Option<usize> {
         if !filters.types.is_empty()
             || filters.min_boliger.is_some()
@@ -372,10 +383,97 @@ impl Snapshot {
             offers
                 .days
                 .iter()
-                .filter(|c| filters.pass_class(c.kind, c.boligtype))
+                .filter(|c| filters.pass_class(c.kind, c.boligtype) && (c.placed || !placed))
                 .map(|c| c.on(on))
                 .sum(),
         )
+    }
+
+    /// A search's page and `totalCount` (R20-R25): by name from the kommune's offers in name
+    /// order, nearest first from the cells around the point when that needs no pass over them
+    /// all ([`search::by_cells`]); the total from the day counts where they can give it.
+    #[allow(clippy::too_many_arguments)]
+    pub fn find<'s>(
+        &'s self,
+        kommune: &str,
+        filters: &Filters,
+        on: NaiveDate,
+        text: Option<&str>,
+        q: &Query,
+        first: usize,
+        after: Option<&str>,
+    ) -> Result<Found<Ref<'s>>, Invalid> {
+        let area = q.prefilter_box();
+        let known = match (q.radius_km, q.bbox) {
+            (None, None) => self.count(kommune, filters, on, text, q.near.is_some()),
+            _ => None,
+        };
+        if let (Some(near), Some(offers), Prefilter::Within(_)) =
+            (q.near, self.by_kommune.get(kommune), area)
+        {
+            if search::by_cells(q, known) {
+                let admit = Admit::new(filters, None, on, text);
+                let cells = offers
+                    .grid
+                    .by_distance(near)
+                    .into_iter()
+                    .map(|(bound, items)| {
+                        let admit = &admit;
+                        let cell = items.iter().filter_map(move |&i| {
+                            let i = i as usize;
+                            let (key, offer, unit) = (
+                                offers.keys.get(i)?,
+                                offers.list.get(i)?,
+                                offers.units.get(i)?,
+                            );
+                            admit.admits(key, offer).then_some(Candidate {
+                                seq: key.seq,
+                                startdato: key.startdato,
+                                item: Ref { offer, key, unit },
+                            })
+                        });
+                        (bound, cell)
+                    });
+                return search::nearest_in_cells(cells, q, first, after, known);
+            }
+        }
+        search::find(
+            self.candidates(kommune, filters, None, on, area, text),
+            q,
+            first,
+            after,
+            known,
+        )
+    }
+}
+
+/// What a candidate must be, besides in the search's box: active on the day (R6, R20, R21),
+/// through the filters (but the facet's own dimension, `except`) and the name filter.
+struct Admit<'f> {
+    on: NaiveDate,
+    text: Option<String>,
+    filters: &'f Filters,
+    except: Option<Facet>,
+}
+
+impl<'f> Admit<'f> {
+    fn new(filters: &'f Filters, except: Option<Facet>, on: NaiveDate, text: Option<&str>) -> Self {
+        Admit {
+            on,
+            text: text.map(fold).filter(|t| !t.is_empty()),
+            filters,
+            except,
+        }
+    }
+
+    /// The offer is only pointed at; it is read for a name filter alone.
+    fn admits(&self, key: &Key, offer: &Offer) -> bool {
+        day::is_active(key.startdato, key.slutdato, self.on)
+            && self.filters.pass(key, self.except)
+            && self
+                .text
+                .as_deref()
+                .is_none_or(|t| offer.navn_soeg.contains(t))
     }
 }
 
@@ -389,11 +487,8 @@ pub struct Candidates<'s, 'f> {
     keys: std::slice::Iter<'s, Key>,
     offers: std::slice::Iter<'s, Offer>,
     units: std::slice::Iter<'s, Option<Unit>>,
-    on: NaiveDate,
     bbox: Option<BBox>,
-    text: Option<String>,
-    filters: &'f Filters,
-    except: Option<Facet>,
+    admit: Admit<'f>,
 }
 
 impl<'s> Iterator for Candidates<'s, '_> {
@@ -403,18 +498,11 @@ impl<'s> Iterator for Candidates<'s, '_> {
         loop {
             // The offer is only pointed at here; it is read for a box or a name filter alone.
             let (key, offer, unit) = (self.keys.next()?, self.offers.next()?, self.units.next()?);
-            if !day::is_active(key.startdato, key.slutdato, self.on)
-                || !self.filters.pass(key, self.except)
-            {
+            if !self.admit.admits(key, offer) {
                 continue;
             }
             if let Some(b) = self.bbox {
                 if !offer.pos.is_some_and(|p| b.contains(p)) {
-                    continue;
-                }
-            }
-            if let Some(t) = self.text.as_deref() {
-                if !offer.navn_soeg.contains(t) {
                     continue;
                 }
             }
@@ -928,7 +1016,16 @@ mod tests {
                 });
             }
         }
-        let days = DayCounts::of(&keys);
+        // Every fifth enhed without a place.
+        let units: Vec<Option<Unit>> = keys
+            .iter()
+            .map(|k| {
+                (k.seq % 5 != 0)
+                    .then(|| LatLon::new(56.0, 10.0).map(LatLon::unit))
+                    .flatten()
+            })
+            .collect();
+        let days = DayCounts::of(&keys, &units);
         let filters = [
             Filters::default(),
             Filters {
@@ -962,6 +1059,16 @@ mod tests {
                     .sum();
                 assert_eq!(counted, pass.len(), "day {on}");
                 nonzero += usize::from(counted > 0);
+                let placed: usize = days
+                    .iter()
+                    .filter(|c| c.placed && f.pass_class(c.kind, c.boligtype))
+                    .map(|c| c.on(on))
+                    .sum();
+                assert_eq!(
+                    placed,
+                    pass.iter().filter(|s| *s % 5 != 0).count(),
+                    "day {on}"
+                );
             }
         }
         assert!(nonzero > 200, "the data should give hits on most days");

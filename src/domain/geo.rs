@@ -63,6 +63,149 @@ pub fn chord2_of_km(km: f64) -> f64 {
     .powi(2)
 }
 
+/// Points (by their index in a list) in a uniform grid of cells, to visit them nearest first
+/// from any point: [`Grid::by_distance`] orders the cells by a lower bound of the squared chord
+/// from the point to anything in them, so a search for the nearest few reads the cells near the
+/// point and stops where the next cell is surely farther than what it has (R23,
+/// `search::nearest_in_cells`), instead of measuring every point.
+///
+/// Each cell keeps the box of its own points (not its share of the grid): that box surely
+/// holds them, whatever the rounding when they were placed.
+#[derive(Clone, Debug, Default)]
+pub struct Grid {
+    /// Cell `c`'s points are `items[start[c]..start[c + 1]]`, in ascending index.
+    start: Vec<u32>,
+    items: Vec<u32>,
+    boxes: Vec<BBox>,
+}
+
+impl Grid {
+    /// About `per_cell` points a cell (points without a place are left out).
+    pub fn new(points: &[Option<LatLon>], per_cell: usize) -> Grid {
+        let placed: Vec<(u32, LatLon)> = points
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| Some((u32::try_from(i).ok()?, (*p)?)))
+            .collect();
+        let Some(&(_, first)) = placed.first() else {
+            return Grid::default();
+        };
+        let mut b = BBox {
+            min_lat: first.lat,
+            min_lon: first.lon,
+            max_lat: first.lat,
+            max_lon: first.lon,
+        };
+        for (_, p) in &placed {
+            b.min_lat = b.min_lat.min(p.lat);
+            b.max_lat = b.max_lat.max(p.lat);
+            b.min_lon = b.min_lon.min(p.lon);
+            b.max_lon = b.max_lon.max(p.lon);
+        }
+        let side = ((placed.len() as f64 / per_cell.max(1) as f64).sqrt().ceil() as usize).max(1);
+        let at = |v: f64, min: f64, max: f64| -> usize {
+            if max > min {
+                (((v - min) / (max - min) * side as f64) as usize).min(side - 1)
+            } else {
+                0
+            }
+        };
+        let cell_of =
+            |p: LatLon| at(p.lat, b.min_lat, b.max_lat) * side + at(p.lon, b.min_lon, b.max_lon);
+        // Counting sort by cell; the points stay in ascending index within a cell.
+        let mut count = vec![0u32; side * side + 1];
+        for (_, p) in &placed {
+            count[cell_of(*p) + 1] += 1;
+        }
+        for c in 1..count.len() {
+            count[c] += count[c - 1];
+        }
+        let mut next = count.clone();
+        let mut items = vec![0u32; placed.len()];
+        let mut boxes: Vec<Option<BBox>> = vec![None; side * side];
+        for (i, p) in &placed {
+            let c = cell_of(*p);
+            items[next[c] as usize] = *i;
+            next[c] += 1;
+            let cb = boxes[c].get_or_insert(BBox {
+                min_lat: p.lat,
+                min_lon: p.lon,
+                max_lat: p.lat,
+                max_lon: p.lon,
+            });
+            cb.min_lat = cb.min_lat.min(p.lat);
+            cb.max_lat = cb.max_lat.max(p.lat);
+            cb.min_lon = cb.min_lon.min(p.lon);
+            cb.max_lon = cb.max_lon.max(p.lon);
+        }
+        // Only the cells with points are kept.
+        let (mut start, mut kept_items, mut kept_boxes) = (vec![0u32], Vec::new(), Vec::new());
+        for (c, cb) in boxes.into_iter().enumerate() {
+            if let Some(cb) = cb {
+                kept_items.extend_from_slice(&items[count[c] as usize..count[c + 1] as usize]);
+                start.push(kept_items.len() as u32);
+                kept_boxes.push(cb);
+            }
+        }
+        Grid {
+            start,
+            items: kept_items,
+            boxes: kept_boxes,
+        }
+    }
+
+    /// The cells as (a lower bound of the squared chord from `p` to any of their points, their
+    /// points), nearest bound first.
+    pub fn by_distance(&self, p: LatLon) -> Vec<(f64, &[u32])> {
+        let mut cells: Vec<(f64, &[u32])> = self
+            .boxes
+            .iter()
+            .enumerate()
+            .map(|(c, b)| {
+                let items = &self.items[self.start[c] as usize..self.start[c + 1] as usize];
+                (chord2_lower_bound(p, b), items)
+            })
+            .collect();
+        cells.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        cells
+    }
+}
+
+/// A lower bound of the squared chord ([`Unit::chord2`]) from `p` to any point in `b`.
+///
+/// With h = sin²(Δφ/2) + cos φ₁ cos φ₂ sin²(Δλ/2) (the haversine of the distance) the squared
+/// chord is 4h; Δφ is at least the latitude gap to the box, Δλ (taken the short way round) at
+/// least the longitude gap, and cos φ₂ at least its smaller value on the box's edges, so each
+/// term is bounded below. The result is lowered by more than the rounding of a chord computed
+/// from unit vectors (about 2e-15 of a chord) so that it never exceeds one.
+fn chord2_lower_bound(p: LatLon, b: &BBox) -> f64 {
+    let gap_lat = (b.min_lat - p.lat)
+        .max(p.lat - b.max_lat)
+        .max(0.0)
+        .to_radians();
+    let gap_lon = if (b.min_lon..=b.max_lon).contains(&p.lon) {
+        0.0
+    } else {
+        let east = (b.min_lon - p.lon).rem_euclid(360.0);
+        let west = (p.lon - b.max_lon).rem_euclid(360.0);
+        east.min(west).min(180.0).to_radians()
+    };
+    let cos_box = b
+        .min_lat
+        .to_radians()
+        .cos()
+        .min(b.max_lat.to_radians().cos())
+        .max(0.0);
+    let h = (gap_lat / 2.0).sin().powi(2)
+        + p.lat.to_radians().cos().max(0.0) * cos_box * (gap_lon / 2.0).sin().powi(2);
+    let chord = (4.0 * h).sqrt() * (1.0 - 1e-9) - 1e-14;
+    if chord > 0.0 {
+        chord * chord
+    } else {
+        0.0
+    }
+}
+
 /// A latitude/longitude box, inclusive on all sides.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct BBox {
@@ -225,6 +368,56 @@ mod tests {
         }
         let antipode = LatLon::new(-56.1535, -169.7955).expect("point");
         assert!((distance_km(c, antipode) - std::f64::consts::PI * EARTH_RADIUS_KM).abs() < 1e-6);
+    }
+
+    /// R23: a cell's bound is never above the chord to any of its points, from points near,
+    /// far, inside the grid and across the date line.
+    #[test]
+    fn grid_bounds_are_below_every_chord() {
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut unit = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let points: Vec<Option<LatLon>> = (0..3000)
+            .map(|i| {
+                (i % 17 != 0)
+                    .then(|| LatLon::new(54.5 + unit() * 3.0, 8.0 + unit() * 7.0).expect("point"))
+            })
+            .collect();
+        let grid = Grid::new(&points, 16);
+        let mut seen = vec![false; points.len()];
+        for probe in 0..200 {
+            let p = match probe % 4 {
+                0 => LatLon::new(54.5 + unit() * 3.0, 8.0 + unit() * 7.0),
+                1 => LatLon::new(-80.0 + unit() * 160.0, -180.0 + unit() * 360.0),
+                2 => LatLon::new(55.0, -179.9 + unit() * 0.2),
+                _ => points[(unit() * 2999.0) as usize].or(LatLon::new(56.0, 10.0)),
+            }
+            .expect("probe");
+            let cells = grid.by_distance(p);
+            assert!(cells.windows(2).all(|w| w[0].0 <= w[1].0));
+            for (bound, items) in cells {
+                for &i in items {
+                    let q = points[i as usize].expect("placed");
+                    let c2 = p.unit().chord2(q.unit());
+                    assert!(bound <= c2, "{bound} > {c2} for {p:?} and {q:?}");
+                    seen[i as usize] = true;
+                }
+            }
+        }
+        // Every placed point is in exactly one cell; the others in none.
+        for (i, p) in points.iter().enumerate() {
+            assert_eq!(seen[i], p.is_some(), "point {i}");
+        }
+        let total: usize = grid
+            .by_distance(LatLon::new(56.0, 10.0).expect("p"))
+            .iter()
+            .map(|c| c.1.len())
+            .sum();
+        assert_eq!(total, points.iter().flatten().count());
     }
 
     #[test]

@@ -476,24 +476,6 @@ fn nearest<'a, P: Source<'a>>(
     first: usize,
     after: Option<&str>,
 ) -> Result<Found<P>, Invalid> {
-    /// A hit ordered as the search orders them.
-    struct Ranked<P>(Hit<P>);
-    impl<P> PartialEq for Ranked<P> {
-        fn eq(&self, o: &Self) -> bool {
-            by_key(&self.0, &o.0).is_eq()
-        }
-    }
-    impl<P> Eq for Ranked<P> {}
-    impl<P> PartialOrd for Ranked<P> {
-        fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
-            Some(self.cmp(o))
-        }
-    }
-    impl<P> Ord for Ranked<P> {
-        fn cmp(&self, o: &Self) -> std::cmp::Ordering {
-            by_key(&self.0, &o.0)
-        }
-    }
     let cursor = cursor(after)?;
     let wrong = cursor
         .as_ref()
@@ -527,6 +509,125 @@ fn nearest<'a, P: Source<'a>>(
         },
         total,
     })
+}
+
+/// Whether [`nearest_in_cells`] answers a search without reading every candidate: nearest
+/// first, without a box, within a radius or with the number of hits known.
+pub fn by_cells(q: &Query, known_total: Option<usize>) -> bool {
+    q.near.is_some() && q.bbox.is_none() && (q.radius_km.is_some() || known_total.is_some())
+}
+
+/// [`find`] by distance from cells of candidates visited nearest first ([`Grid::by_distance`]:
+/// each with a lower bound of the squared chord to anything in it, all of an enhed's
+/// candidates in one cell, in name order). Without a radius the total must be known (the read
+/// model's day counts of enheder with a place): the walk stops at the first cell that is surely
+/// farther than the page's last hit and the one after it, so a page costs the cells around the
+/// point, not the kommune's size. With a radius it reads the cells within it and counts.
+///
+/// [`Grid::by_distance`]: super::geo::Grid::by_distance
+pub fn nearest_in_cells<'a, P: Source<'a>, C: IntoIterator<Item = Candidate<P>>>(
+    cells: impl IntoIterator<Item = (f64, C)>,
+    q: &Query,
+    first: usize,
+    after: Option<&str>,
+    known_total: Option<usize>,
+) -> Result<Found<P>, Invalid> {
+    let known = known_total.filter(|_| q.radius_km.is_none());
+    if !by_cells(q, known_total) {
+        // Every candidate is needed: as `find`.
+        let all = cells.into_iter().flat_map(|(_, c)| c);
+        let mut sorted: Vec<Candidate<P>> = all.collect();
+        sorted.sort_by_key(|c| c.seq);
+        return find(sorted, q, first, after, known_total);
+    }
+    let cursor = cursor(after)?;
+    let wrong = cursor
+        .as_ref()
+        .is_some_and(|k| matches!(k, SortKey::Name(..)));
+    if wrong && known.is_some() {
+        return match known {
+            Some(0) => Ok(Found {
+                page: Page {
+                    hits: Vec::new(),
+                    has_next: false,
+                    has_previous: false,
+                },
+                total: 0,
+            }),
+            _ => Err(other_ordering()),
+        };
+    }
+    // Beyond the radius nothing is a hit (with room for the bound's rounding).
+    let reach = q.radius_km.map(|r| chord2_of_km(r) * (1.0 + 1e-9) + 1e-18);
+    let (mut counted, mut before) = (0usize, 0usize);
+    // The `first` + 1 nearest hits after the cursor, the farthest on top.
+    let mut heap: std::collections::BinaryHeap<Ranked<P>> =
+        std::collections::BinaryHeap::with_capacity(first.min(MAX_PAGE as usize) + 2);
+    for (bound, cell) in cells {
+        if reach.is_some_and(|r| bound > r) {
+            break;
+        }
+        if known.is_some() && heap.len() > first {
+            if let Some(top) = heap.peek() {
+                if top.0.chord2.is_some_and(|c2| c2 < bound) {
+                    break;
+                }
+            }
+        }
+        for h in in_order(cell, q) {
+            counted += 1;
+            if wrong {
+                continue;
+            }
+            if !is_after(&h, cursor.as_ref()) {
+                before += 1;
+            } else if heap.len() <= first {
+                heap.push(Ranked(h));
+            } else if let Some(mut top) = heap.peek_mut() {
+                if by_key(&h, &top.0).is_lt() {
+                    *top = Ranked(h);
+                }
+            }
+        }
+    }
+    let total = known.unwrap_or(counted);
+    if wrong && total > 0 {
+        return Err(other_ordering());
+    }
+    let mut hits: Vec<Hit<P>> = heap.into_sorted_vec().into_iter().map(|r| r.0).collect();
+    let has_next = hits.len() > first;
+    hits.truncate(first);
+    Ok(Found {
+        page: Page {
+            hits,
+            has_next,
+            has_previous: before > 0,
+        },
+        total,
+    })
+}
+
+/// A hit ordered as the search orders them (for heaps).
+struct Ranked<P>(Hit<P>);
+
+impl<P> PartialEq for Ranked<P> {
+    fn eq(&self, o: &Self) -> bool {
+        by_key(&self.0, &o.0).is_eq()
+    }
+}
+
+impl<P> Eq for Ranked<P> {}
+
+impl<P> PartialOrd for Ranked<P> {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+
+impl<P> Ord for Ranked<P> {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        by_key(&self.0, &o.0)
+    }
 }
 
 #[cfg(test)]
@@ -591,6 +692,94 @@ mod tests {
             c("4", "Aldersro", 56.15, 10.21),
             c("5", "Zenia", 56.50, 10.50),
         ]
+    }
+
+    /// R22-R24: the nearest-first pages from cells visited nearest first (stopping early with
+    /// the total known, or reading a radius) are the pages of the pass over every candidate, for
+    /// every page size and cursor; enheder with two agreements and enheder without a place.
+    #[test]
+    fn r23_nearest_in_cells_gives_the_pages_of_find() {
+        let mut state = 0x1234_5678_9ABC_DEF1u64;
+        let mut next = move |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        let navne = ["Ege", "Birk", "Åhus", "Lind", "Ask", "Ærø", "Bøg"];
+        let mut rows = Vec::new();
+        for e in 0..300 {
+            let lat = 56.0 + next(6000) as f64 * 1e-4;
+            let lon = 10.0 + next(6000) as f64 * 1e-4;
+            let mut r = c(&format!("e{e}"), navne[next(7) as usize], lat, lon);
+            if e % 13 == 0 {
+                r.pos = None;
+            }
+            if e % 5 == 0 {
+                // A second agreement of the same enhed (same place), started later.
+                let mut two = c(&r.id, navne[0], lat, lon);
+                two.sort = r.sort.clone();
+                two.pos = r.pos;
+                two.sl = format!("sl-{e}-b");
+                two.startdato = NaiveDate::from_ymd_opt(2026, 2, 1);
+                rows.push(two);
+            }
+            rows.push(r);
+        }
+        rows.sort_by(|a, b| (&a.sort, &a.id).cmp(&(&b.sort, &b.id)));
+        let all = cands(&rows);
+        let grid =
+            crate::domain::geo::Grid::new(&rows.iter().map(|r| r.pos).collect::<Vec<_>>(), 8);
+        let p = |lat, lon| LatLon::new(lat, lon);
+        let queries = [
+            (p(56.3, 10.3), None),
+            (p(55.0, 12.5), None),
+            (p(56.31, 10.29), Some(5.0)),
+            (p(56.2, 10.4), Some(60.0)),
+            (p(56.0, 10.0), Some(0.5)),
+        ];
+        for (near, radius_km) in queries {
+            let q = Query {
+                near,
+                radius_km,
+                bbox: None,
+            };
+            let total = hits(all.clone(), &q).len();
+            let known = radius_km.is_none().then_some(total);
+            assert!(by_cells(&q, known));
+            for size in [0, 1, 7, 30] {
+                let mut after: Option<String> = None;
+                loop {
+                    let want =
+                        find(all.iter().copied(), &q, size, after.as_deref(), None).expect("find");
+                    let cells = grid
+                        .by_distance(q.near.expect("near"))
+                        .into_iter()
+                        .map(|(b, items)| (b, items.iter().map(|&i| all[i as usize])));
+                    let got =
+                        nearest_in_cells(cells, &q, size, after.as_deref(), known).expect("cells");
+                    let what = format!("{near:?} r {radius_km:?} size {size} after {after:?}");
+                    let ids = |f: &Found<&Row>| -> Vec<String> {
+                        f.page
+                            .hits
+                            .iter()
+                            .map(|h| format!("{}/{}", h.candidate.item.id, h.candidate.item.sl))
+                            .collect()
+                    };
+                    assert_eq!(ids(&got), ids(&want), "{what}");
+                    assert_eq!(got.total, want.total, "{what}");
+                    assert_eq!(
+                        (got.page.has_next, got.page.has_previous),
+                        (want.page.has_next, want.page.has_previous),
+                        "{what}"
+                    );
+                    if !want.page.has_next || size == 0 {
+                        break;
+                    }
+                    after = want.page.hits.last().map(Hit::cursor);
+                }
+            }
+        }
     }
 
     #[test]

@@ -230,10 +230,9 @@ impl SearchQuery {
         } else {
             None
         };
-        let known_total = snapshot.count(&kode, &filters, day, text);
-        let search::Found { page, total } =
-            search::find(candidates(None), &q, size, after.as_deref(), known_total)
-                .map_err(invalid)?;
+        let search::Found { page, total } = snapshot
+            .find(&kode, &filters, day, text, &q, size, after.as_deref())
+            .map_err(invalid)?;
         let wants_hits = look.field("edges").exists() || look.field("nodes").exists();
         // The kommuner the hits name (their own, and the searched one as aftalepart), from the
         // snapshot: nested `kommune` and `aftalepart` need no loader.

@@ -726,3 +726,59 @@ totals_by_day_follow_the_periods_r6_r22, |app: TestApp| async move {
     app.ok(Some(&kommune), "mutation($id: ID!) { deleteServiceleverance(id: $id) }", json!({ "id": agreements[1] })).await;
     check(vec![1]).await;
 });
+
+db_test!(
+/// R22, R23, R24: nearest first without a radius, page by page: every enhed once (one of two
+/// agreements), in the order of independently computed haversine distances, with the same
+/// `totalCount` on every page, from a point inside the enheder and from one far outside them.
+nearest_first_pages_walk_every_hit_once_r23, |app: TestApp| async move {
+    let center = (56.1535, 10.2045);
+    let mut points = Vec::new();
+    for i in 0..24 {
+        let angle = (i as f64) * 2.3;
+        let dist_deg = 0.004 + 0.0031 * i as f64;
+        let p = (center.0 + dist_deg * angle.cos(), center.1 + dist_deg * 1.7 * angle.sin());
+        let navn = format!("Sted {:02}", (i * 7) % 24);
+        let id = create_enhed(&app, "PLEJEENHED", &navn, "80000011", p.0, p.1).await;
+        create_agreement(&app, AARHUS, &id, "DRIFTSOVERENSKOMST", "2020-01-01", None).await;
+        if i % 5 == 0 {
+            create_agreement(&app, AARHUS, &id, "DRIFTSOVERENSKOMST", "2021-01-01", None).await;
+        }
+        points.push((navn, p));
+    }
+    for from in [center, (56.3, 10.6), (55.6761, 12.5683)] {
+        let mut expect: Vec<(String, f64)> =
+            points.iter().map(|(n, p)| (n.clone(), haversine(from, *p))).collect();
+        expect.sort_by(|a, b| a.1.total_cmp(&b.1));
+        let (mut walked, mut after) = (Vec::new(), Value::Null);
+        loop {
+            let s = search(&app, json!({ "k": AARHUS, "near": { "lat": from.0, "lon": from.1 }, "first": 5, "after": after })).await;
+            assert_eq!(s["totalCount"], 24, "from {from:?}");
+            for e in s["edges"].as_array().expect("edges") {
+                // R22: of two agreements, the one started last.
+                let i = points
+                    .iter()
+                    .position(|(n, _)| Some(n.as_str()) == e["node"]["navn"].as_str())
+                    .expect("a created enhed");
+                let start = if i % 5 == 0 { "2021-01-01" } else { "2020-01-01" };
+                assert_eq!(e["serviceleverance"]["startdato"], start);
+                walked.push((
+                    e["node"]["navn"].as_str().expect("navn").to_string(),
+                    e["distanceKm"].as_f64().expect("distance"),
+                ));
+            }
+            if s["pageInfo"]["hasNextPage"] != true {
+                break;
+            }
+            after = s["pageInfo"]["endCursor"].clone();
+        }
+        assert_eq!(
+            walked.iter().map(|w| w.0.clone()).collect::<Vec<_>>(),
+            expect.iter().map(|e| e.0.clone()).collect::<Vec<_>>(),
+            "from {from:?}"
+        );
+        for (w, e) in walked.iter().zip(&expect) {
+            assert!((w.1 - e.1).abs() < 0.002, "{w:?} {e:?}");
+        }
+    }
+});
