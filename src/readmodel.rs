@@ -67,8 +67,12 @@ pub struct Offers {
     /// Each offer's place as a unit vector (what ranking by distance reads), beside the keys.
     units: Vec<Option<Unit>>,
     days: Vec<DayCounts>,
-    /// The offers with a place, in cells, for a search nearest first.
+    /// The offers with a place, in cells, for a search nearest first; and their keys and
+    /// places in the grid's order, so that a cell's are read together (the offers' own are
+    /// scattered over the kommune's list).
     grid: Grid,
+    grid_keys: Vec<Key>,
+    grid_units: Vec<Option<Unit>>,
 }
 
 /// About this many offers a cell of a kommune's grid: a nearest-first page reads the cells
@@ -198,12 +202,16 @@ impl Offers {
         let units: Vec<Option<Unit>> = list.iter().map(|o| o.pos.map(LatLon::unit)).collect();
         let days = DayCounts::of(&keys, &units);
         let grid = Grid::new(&list.iter().map(|o| o.pos).collect::<Vec<_>>(), PER_CELL);
+        let grid_keys = grid.items().iter().map(|&i| keys[i as usize]).collect();
+        let grid_units = grid.items().iter().map(|&i| units[i as usize]).collect();
         Offers {
             list,
             keys,
             units,
             days,
             grid,
+            grid_keys,
+            grid_units,
         }
     }
 
@@ -413,27 +421,24 @@ impl Snapshot {
         {
             if search::by_cells(q, known) {
                 let admit = Admit::new(filters, None, on, text);
-                let cells = offers
-                    .grid
-                    .by_distance(near)
-                    .into_iter()
-                    .map(|(bound, items)| {
-                        let admit = &admit;
-                        let cell = items.iter().filter_map(move |&i| {
-                            let i = i as usize;
-                            let (key, offer, unit) = (
-                                offers.keys.get(i)?,
-                                offers.list.get(i)?,
-                                offers.units.get(i)?,
-                            );
-                            admit.admits(key, offer).then_some(Candidate {
-                                seq: key.seq,
-                                startdato: key.startdato,
-                                item: Ref { offer, key, unit },
-                            })
+                let cells = offers.grid.by_distance(near).map(|(bound, at)| {
+                    let admit = &admit;
+                    let cell = at.filter_map(move |at| {
+                        let (key, unit) = (offers.grid_keys.get(at)?, offers.grid_units.get(at)?);
+                        let i = *offers.grid.items().get(at)? as usize;
+                        // The offer is read for a name filter alone, and then for the page.
+                        let admitted = admit.admits(key, || {
+                            offers.list.get(i).map_or("", |o| o.navn_soeg.as_str())
                         });
-                        (bound, cell)
+                        let offer = offers.list.get(i)?;
+                        admitted.then_some(Candidate {
+                            seq: key.seq,
+                            startdato: key.startdato,
+                            item: Ref { offer, key, unit },
+                        })
                     });
+                    (bound, cell)
+                });
                 return search::nearest_in_cells(cells, q, first, after, known);
             }
         }
@@ -466,14 +471,11 @@ impl<'f> Admit<'f> {
         }
     }
 
-    /// The offer is only pointed at; it is read for a name filter alone.
-    fn admits(&self, key: &Key, offer: &Offer) -> bool {
+    /// The offer's folded name is read for a name filter alone (`navn_soeg`).
+    fn admits<'o>(&self, key: &Key, navn_soeg: impl FnOnce() -> &'o str) -> bool {
         day::is_active(key.startdato, key.slutdato, self.on)
             && self.filters.pass(key, self.except)
-            && self
-                .text
-                .as_deref()
-                .is_none_or(|t| offer.navn_soeg.contains(t))
+            && self.text.as_deref().is_none_or(|t| navn_soeg().contains(t))
     }
 }
 
@@ -498,7 +500,7 @@ impl<'s> Iterator for Candidates<'s, '_> {
         loop {
             // The offer is only pointed at here; it is read for a box or a name filter alone.
             let (key, offer, unit) = (self.keys.next()?, self.offers.next()?, self.units.next()?);
-            if !self.admit.admits(key, offer) {
+            if !self.admit.admits(key, || &offer.navn_soeg) {
                 continue;
             }
             if let Some(b) = self.bbox {

@@ -77,108 +77,180 @@ pub struct Grid {
     start: Vec<u32>,
     items: Vec<u32>,
     boxes: Vec<BBox>,
+    /// The smaller cosine of a cell's box's edge latitudes (for its bound).
+    cos_min: Vec<f64>,
 }
 
 impl Grid {
-    /// About `per_cell` points a cell (points without a place are left out).
+    /// Cells of at most about `per_cell` points (points without a place are left out): the
+    /// points are halved at the median, across latitude and longitude in turn, until a half is
+    /// small enough (a k-d tree's leaves), so that dense and sparse parts of a kommune get cells
+    /// of the same size. Points at one place always share a cell (all of an enhed's offers are
+    /// in one cell, which R22's one hit per enhed relies on); the points of a cell are in
+    /// ascending index.
     pub fn new(points: &[Option<LatLon>], per_cell: usize) -> Grid {
-        let placed: Vec<(u32, LatLon)> = points
+        let mut placed: Vec<(u32, LatLon)> = points
             .iter()
             .enumerate()
             .filter_map(|(i, p)| Some((u32::try_from(i).ok()?, (*p)?)))
             .collect();
-        let Some(&(_, first)) = placed.first() else {
-            return Grid::default();
+        let mut leaves = Vec::new();
+        halve(&mut placed, per_cell.max(1), true, 0, &mut leaves);
+        let mut grid = Grid {
+            start: vec![0],
+            ..Grid::default()
         };
-        let mut b = BBox {
-            min_lat: first.lat,
-            min_lon: first.lon,
-            max_lat: first.lat,
-            max_lon: first.lon,
-        };
-        for (_, p) in &placed {
-            b.min_lat = b.min_lat.min(p.lat);
-            b.max_lat = b.max_lat.max(p.lat);
-            b.min_lon = b.min_lon.min(p.lon);
-            b.max_lon = b.max_lon.max(p.lon);
-        }
-        let side = ((placed.len() as f64 / per_cell.max(1) as f64).sqrt().ceil() as usize).max(1);
-        let at = |v: f64, min: f64, max: f64| -> usize {
-            if max > min {
-                (((v - min) / (max - min) * side as f64) as usize).min(side - 1)
-            } else {
-                0
+        for range in leaves {
+            let cell = &mut placed[range];
+            cell.sort_unstable_by_key(|(i, _)| *i);
+            let Some(&(_, first)) = cell.first() else {
+                continue;
+            };
+            let mut b = BBox {
+                min_lat: first.lat,
+                min_lon: first.lon,
+                max_lat: first.lat,
+                max_lon: first.lon,
+            };
+            for (i, p) in cell.iter() {
+                b.min_lat = b.min_lat.min(p.lat);
+                b.max_lat = b.max_lat.max(p.lat);
+                b.min_lon = b.min_lon.min(p.lon);
+                b.max_lon = b.max_lon.max(p.lon);
+                grid.items.push(*i);
             }
-        };
-        let cell_of =
-            |p: LatLon| at(p.lat, b.min_lat, b.max_lat) * side + at(p.lon, b.min_lon, b.max_lon);
-        // Counting sort by cell; the points stay in ascending index within a cell.
-        let mut count = vec![0u32; side * side + 1];
-        for (_, p) in &placed {
-            count[cell_of(*p) + 1] += 1;
+            grid.start.push(grid.items.len() as u32);
+            grid.cos_min.push(
+                b.min_lat
+                    .to_radians()
+                    .cos()
+                    .min(b.max_lat.to_radians().cos())
+                    .max(0.0),
+            );
+            grid.boxes.push(b);
         }
-        for c in 1..count.len() {
-            count[c] += count[c - 1];
-        }
-        let mut next = count.clone();
-        let mut items = vec![0u32; placed.len()];
-        let mut boxes: Vec<Option<BBox>> = vec![None; side * side];
-        for (i, p) in &placed {
-            let c = cell_of(*p);
-            items[next[c] as usize] = *i;
-            next[c] += 1;
-            let cb = boxes[c].get_or_insert(BBox {
-                min_lat: p.lat,
-                min_lon: p.lon,
-                max_lat: p.lat,
-                max_lon: p.lon,
-            });
-            cb.min_lat = cb.min_lat.min(p.lat);
-            cb.max_lat = cb.max_lat.max(p.lat);
-            cb.min_lon = cb.min_lon.min(p.lon);
-            cb.max_lon = cb.max_lon.max(p.lon);
-        }
-        // Only the cells with points are kept.
-        let (mut start, mut kept_items, mut kept_boxes) = (vec![0u32], Vec::new(), Vec::new());
-        for (c, cb) in boxes.into_iter().enumerate() {
-            if let Some(cb) = cb {
-                kept_items.extend_from_slice(&items[count[c] as usize..count[c + 1] as usize]);
-                start.push(kept_items.len() as u32);
-                kept_boxes.push(cb);
-            }
-        }
-        Grid {
-            start,
-            items: kept_items,
-            boxes: kept_boxes,
-        }
+        grid
     }
 
-    /// The cells as (a lower bound of the squared chord from `p` to any of their points, their
-    /// points), nearest bound first.
-    pub fn by_distance(&self, p: LatLon) -> Vec<(f64, &[u32])> {
-        let mut cells: Vec<(f64, &[u32])> = self
+    /// The points of all cells, cell after cell ([`Grid::by_distance`] gives ranges of it).
+    pub fn items(&self) -> &[u32] {
+        &self.items
+    }
+
+    /// The cells as (a lower bound of the squared chord from `p` to any of their points, the
+    /// range of [`Grid::items`] that holds their points), nearest bound first. The cells are
+    /// ordered as they are taken (a heap), so a search that stops after a few pays for the
+    /// bounds, not for sorting them all.
+    pub fn by_distance(
+        &self,
+        p: LatLon,
+    ) -> impl Iterator<Item = (f64, std::ops::Range<usize>)> + '_ {
+        let cos_p = p.lat.to_radians().cos().max(0.0);
+        let heap: std::collections::BinaryHeap<Cell> = self
             .boxes
             .iter()
+            .zip(&self.cos_min)
             .enumerate()
-            .map(|(c, b)| {
-                let items = &self.items[self.start[c] as usize..self.start[c + 1] as usize];
-                (chord2_lower_bound(p, b), items)
-            })
+            .map(|(c, (b, cos_box))| Cell(chord2_lower_bound(p, cos_p, b, *cos_box), c as u32))
             .collect();
-        cells.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-        cells
+        let mut heap = heap;
+        std::iter::from_fn(move || {
+            let Cell(bound, c) = heap.pop()?;
+            let c = c as usize;
+            Some((bound, self.start[c] as usize..self.start[c + 1] as usize))
+        })
     }
 }
 
-/// A lower bound of the squared chord ([`Unit::chord2`]) from `p` to any point in `b`.
+/// Splits `points` (at `base` in the whole list) at the median place along latitude (`lat`) or
+/// longitude until each part has at most `per_cell` points or all its points are at one place,
+/// and adds the parts' ranges to `leaves`. Points at the same place stay on one side.
+fn halve(
+    points: &mut [(u32, LatLon)],
+    per_cell: usize,
+    lat: bool,
+    base: usize,
+    leaves: &mut Vec<std::ops::Range<usize>>,
+) {
+    let n = points.len();
+    if n <= per_cell {
+        leaves.push(base..base + n);
+        return;
+    }
+    let order = |a: &LatLon, b: &LatLon| {
+        let (a, b) = if lat {
+            ((a.lat, a.lon), (b.lat, b.lon))
+        } else {
+            ((a.lon, a.lat), (b.lon, b.lat))
+        };
+        a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1))
+    };
+    let mid = n / 2;
+    points.select_nth_unstable_by(mid, |a, b| order(&a.1, &b.1));
+    let pivot = points[mid].1;
+    // The points at the pivot's place go right with it; if nothing is left of them, left.
+    let below = partition(&mut points[..mid], |p| order(&p.1, &pivot).is_lt());
+    let split = if below > 0 {
+        below
+    } else {
+        mid + partition(&mut points[mid..], |p| order(&p.1, &pivot).is_eq())
+    };
+    if split == 0 || split == n {
+        // All at one place: one cell, however many.
+        leaves.push(base..base + n);
+        return;
+    }
+    let (left, right) = points.split_at_mut(split);
+    halve(left, per_cell, !lat, base, leaves);
+    halve(right, per_cell, !lat, base + split, leaves);
+}
+
+/// Moves the items for which `first` holds to the front; how many there are. (The standard
+/// library's in-place partition is not stable Rust yet.)
+fn partition<T>(items: &mut [T], first: impl Fn(&T) -> bool) -> usize {
+    let mut k = 0;
+    for i in 0..items.len() {
+        if first(&items[i]) {
+            items.swap(i, k);
+            k += 1;
+        }
+    }
+    k
+}
+
+/// A cell in the heap of [`Grid::by_distance`]: the nearest bound on top.
+struct Cell(f64, u32);
+
+impl PartialEq for Cell {
+    fn eq(&self, o: &Self) -> bool {
+        self.cmp(o).is_eq()
+    }
+}
+
+impl Eq for Cell {}
+
+impl PartialOrd for Cell {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+
+impl Ord for Cell {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        o.0.total_cmp(&self.0).then(o.1.cmp(&self.1))
+    }
+}
+
+/// A lower bound of the squared chord ([`Unit::chord2`]) from `p` to any point in `b`, given
+/// cos φ of `p` and the smaller cosine of `b`'s edge latitudes.
 ///
 /// With h = sin²(Δφ/2) + cos φ₁ cos φ₂ sin²(Δλ/2) (the haversine of the distance) the squared
 /// chord is 4h; Δφ is at least the latitude gap to the box, Δλ (taken the short way round) at
 /// least the longitude gap, and cos φ₂ at least its smaller value on the box's edges, so each
-/// term is bounded below. The result is lowered by more than the rounding of a chord computed
-/// from unit vectors (about 2e-15 of a chord) so that it never exceeds one.
-fn chord2_lower_bound(p: LatLon, b: &BBox) -> f64 {
+/// term is bounded below, and sin y ≥ y - y³/6 for y ≥ 0 bounds the sines without computing
+/// them. The result is lowered by more than the rounding of a chord computed from unit vectors
+/// (about 2e-15 of a chord) so that it never exceeds one.
+fn chord2_lower_bound(p: LatLon, cos_p: f64, b: &BBox, cos_box: f64) -> f64 {
     let gap_lat = (b.min_lat - p.lat)
         .max(p.lat - b.max_lat)
         .max(0.0)
@@ -190,14 +262,8 @@ fn chord2_lower_bound(p: LatLon, b: &BBox) -> f64 {
         let west = (p.lon - b.max_lon).rem_euclid(360.0);
         east.min(west).min(180.0).to_radians()
     };
-    let cos_box = b
-        .min_lat
-        .to_radians()
-        .cos()
-        .min(b.max_lat.to_radians().cos())
-        .max(0.0);
-    let h = (gap_lat / 2.0).sin().powi(2)
-        + p.lat.to_radians().cos().max(0.0) * cos_box * (gap_lon / 2.0).sin().powi(2);
+    let sin_below = |y: f64| (y - y * y * y / 6.0).max(0.0);
+    let h = sin_below(gap_lat / 2.0).powi(2) + cos_p * cos_box * sin_below(gap_lon / 2.0).powi(2);
     let chord = (4.0 * h).sqrt() * (1.0 - 1e-9) - 1e-14;
     if chord > 0.0 {
         chord * chord
@@ -397,14 +463,44 @@ mod tests {
                 _ => points[(unit() * 2999.0) as usize].or(LatLon::new(56.0, 10.0)),
             }
             .expect("probe");
-            let cells = grid.by_distance(p);
+            let cells: Vec<(f64, std::ops::Range<usize>)> = grid.by_distance(p).collect();
             assert!(cells.windows(2).all(|w| w[0].0 <= w[1].0));
             for (bound, items) in cells {
-                for &i in items {
+                for &i in &grid.items()[items] {
                     let q = points[i as usize].expect("placed");
                     let c2 = p.unit().chord2(q.unit());
                     assert!(bound <= c2, "{bound} > {c2} for {p:?} and {q:?}");
                     seen[i as usize] = true;
+                }
+            }
+        }
+        // Points at one place share a cell, also when a place has more points than a cell.
+        let mut shared: Vec<Option<LatLon>> = points.clone();
+        for i in 0..shared.len() {
+            if i % 3 == 0 {
+                shared[i] = shared[i / 50 * 50];
+            }
+        }
+        shared.extend(std::iter::repeat_n(LatLon::new(55.5, 9.5), 40));
+        let g = Grid::new(&shared, 16);
+        let mut cell_of = vec![usize::MAX; shared.len()];
+        for (c, (_, at)) in g
+            .by_distance(LatLon::new(56.0, 10.0).expect("p"))
+            .enumerate()
+        {
+            for &i in &g.items()[at.clone()] {
+                assert_eq!(cell_of[i as usize], usize::MAX, "point {i} in two cells");
+                cell_of[i as usize] = c;
+            }
+            assert!(
+                g.items()[at].windows(2).all(|w| w[0] < w[1]),
+                "ascending in a cell"
+            );
+        }
+        for i in 0..shared.len() {
+            for j in 0..i {
+                if shared[i].is_some() && shared[i] == shared[j] {
+                    assert_eq!(cell_of[i], cell_of[j], "points {i} and {j} at one place");
                 }
             }
         }
@@ -414,7 +510,6 @@ mod tests {
         }
         let total: usize = grid
             .by_distance(LatLon::new(56.0, 10.0).expect("p"))
-            .iter()
             .map(|c| c.1.len())
             .sum();
         assert_eq!(total, points.iter().flatten().count());

@@ -754,8 +754,7 @@ mod tests {
                         find(all.iter().copied(), &q, size, after.as_deref(), None).expect("find");
                     let cells = grid
                         .by_distance(q.near.expect("near"))
-                        .into_iter()
-                        .map(|(b, items)| (b, items.iter().map(|&i| all[i as usize])));
+                        .map(|(b, at)| (b, grid.items()[at].iter().map(|&i| all[i as usize])));
                     let got =
                         nearest_in_cells(cells, &q, size, after.as_deref(), known).expect("cells");
                     let what = format!("{near:?} r {radius_km:?} size {size} after {after:?}");
