@@ -231,10 +231,10 @@ struct Cold {
 }
 
 impl Cold {
-    fn new(ks: &[gen::Kommune]) -> Cold {
+    fn new<'k>(ks: impl IntoIterator<Item = &'k gen::Kommune>) -> Cold {
         Cold {
             koder: ks
-                .iter()
+                .into_iter()
                 .map(|k| (k.kode.clone(), k.centre.0, k.centre.1))
                 .collect(),
             today: chrono::Utc::now().date_naive(),
@@ -254,6 +254,29 @@ impl Cold {
             json!({ "query": COLD, "variables": { "k": k, "lat": lat + jitter, "lon": lon - jitter } })
         }
     }
+}
+
+/// How many hits today a kommune must have, by name and nearest first, to be asked for a cold
+/// page: a full page of 20 or 30 also on the days the run asks for, which lie further ahead
+/// (fewer agreements are active then).
+const FULL: u64 = 40;
+
+/// The kommuner with at least [`FULL`] hits today, by name and nearest first from their centre.
+async fn full_kommuner<'k>(url: &str, ks: &'k [gen::Kommune]) -> Vec<&'k gen::Kommune> {
+    let cl = reqwest::Client::new();
+    let mut full = Vec::new();
+    for k in ks {
+        let body = json!({
+            "query": "query($k: String!, $lat: Float!, $lon: Float!) { a: search(kommune: $k) { totalCount } b: search(kommune: $k, near: {lat: $lat, lon: $lon}) { totalCount } }",
+            "variables": { "k": k.kode, "lat": k.centre.0, "lon": k.centre.1 }
+        });
+        let v = data(&post(&cl, url, None, &body).await);
+        let n = |a: &str| v["data"][a]["totalCount"].as_u64().unwrap_or(0);
+        if n("a") >= FULL && n("b") >= FULL {
+            full.push(k);
+        }
+    }
+    full
 }
 
 /// One scale's database and server, kept up for the whole run (the paired rounds at the end
@@ -487,6 +510,20 @@ async fn main() -> anyhow::Result<()> {
     let mut prepared = Vec::new();
     for s in scales {
         prepared.push(prepare(&bin, &ks, s).await?);
+    }
+    // The cold pages ask only kommuner with a full page at the smallest scale, so that a page
+    // has as many hits at every scale and the growth is the data's, not the page's.
+    if let Some(smallest) = prepared.first() {
+        let full = full_kommuner(&smallest.server.url, &ks).await;
+        println!(
+            "cold pages: the {} of {} kommuner with {FULL} or more hits by name and nearest first today at {}x",
+            full.len(),
+            ks.len(),
+            smallest.scale
+        );
+        for p in &mut prepared {
+            p.cold = Arc::new(Cold::new(full.iter().copied()));
+        }
     }
     for p in &prepared {
         scale_run(p, c, secs).await?;
