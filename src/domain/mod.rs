@@ -8,3 +8,16 @@ pub mod lock;
 pub mod search;
 pub mod serviceleverance;
 pub mod text;
+
+/// A small deterministic generator (xorshift64) for the unit tests' random data: each call
+/// gives a number below `n`.
+#[cfg(test)]
+pub(crate) fn test_rng(seed: u64) -> impl FnMut(u64) -> u64 {
+    let mut state = seed;
+    move |n| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % n
+    }
+}

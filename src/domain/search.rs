@@ -467,48 +467,14 @@ pub fn find<'a, P: Source<'a>>(
     })
 }
 
-/// [`find`] by distance: the `first` nearest hits after the cursor, kept in a heap with the
-/// farthest on top as the hits stream past (a hit farther than the top is dropped after one
-/// comparison), so no list of all hits is made (at 100x a kommune can have thousands).
+/// [`find`] by distance: every candidate, as one cell ([`nearest_in_cells`]).
 fn nearest<'a, P: Source<'a>>(
     candidates: impl IntoIterator<Item = Candidate<P>>,
     q: &Query,
     first: usize,
     after: Option<&str>,
 ) -> Result<Found<P>, Invalid> {
-    let cursor = cursor(after)?;
-    let wrong = cursor
-        .as_ref()
-        .is_some_and(|k| matches!(k, SortKey::Name(..)));
-    let (mut total, mut after_cursor) = (0usize, 0usize);
-    let mut heap = std::collections::BinaryHeap::with_capacity(first.min(MAX_PAGE as usize) + 1);
-    for h in in_order(candidates, q) {
-        total += 1;
-        if wrong || !is_after(&h, cursor.as_ref()) {
-            continue;
-        }
-        after_cursor += 1;
-        if heap.len() < first {
-            heap.push(Ranked(h));
-        } else if let Some(mut top) = heap.peek_mut() {
-            if by_key(&h, &top.0).is_lt() {
-                *top = Ranked(h);
-            }
-        }
-    }
-    if wrong && total > 0 {
-        return Err(other_ordering());
-    }
-    let mut hits: Vec<Hit<P>> = heap.into_iter().map(|r| r.0).collect();
-    hits.sort_by(by_key);
-    Ok(Found {
-        page: Page {
-            hits,
-            has_next: after_cursor > first,
-            has_previous: after_cursor < total,
-        },
-        total,
-    })
+    nearest_in_cells(std::iter::once((0.0, candidates)), q, first, after, None)
 }
 
 /// Whether [`nearest_in_cells`] answers a search without reading every candidate: nearest
@@ -519,10 +485,13 @@ pub fn by_cells(q: &Query, known_total: Option<usize>) -> bool {
 
 /// [`find`] by distance from cells of candidates visited nearest first ([`Grid::by_distance`]:
 /// each with a lower bound of the squared chord to anything in it, all of an enhed's
-/// candidates in one cell, in name order). Without a radius the total must be known (the read
-/// model's day counts of enheder with a place): the walk stops at the first cell that is surely
-/// farther than the page's last hit and the one after it, so a page costs the cells around the
-/// point, not the kommune's size. With a radius it reads the cells within it and counts.
+/// candidates in one cell, in name order). The `first` nearest hits after the cursor are kept
+/// in a heap with the farthest on top as the hits stream past (a hit farther than the top is
+/// dropped after one comparison), so no list of all hits is made. With the total known (the
+/// read model's day counts of enheder with a place) the walk stops at the first cell that is
+/// surely farther than the page's last hit and the one after it, so a page costs the cells
+/// around the point, not the kommune's size; with a radius it reads the cells within it and
+/// counts; otherwise it reads every cell ([`by_cells`] says when cells pay).
 ///
 /// [`Grid::by_distance`]: super::geo::Grid::by_distance
 pub fn nearest_in_cells<'a, P: Source<'a>, C: IntoIterator<Item = Candidate<P>>>(
@@ -532,14 +501,8 @@ pub fn nearest_in_cells<'a, P: Source<'a>, C: IntoIterator<Item = Candidate<P>>>
     after: Option<&str>,
     known_total: Option<usize>,
 ) -> Result<Found<P>, Invalid> {
-    let known = known_total.filter(|_| q.radius_km.is_none());
-    if !by_cells(q, known_total) {
-        // Every candidate is needed: as `find`.
-        let all = cells.into_iter().flat_map(|(_, c)| c);
-        let mut sorted: Vec<Candidate<P>> = all.collect();
-        sorted.sort_by_key(|c| c.seq);
-        return find(sorted, q, first, after, known_total);
-    }
+    // A box or a radius leaves out hits the day counts count.
+    let known = known_total.filter(|_| q.radius_km.is_none() && q.bbox.is_none());
     let cursor = cursor(after)?;
     let wrong = cursor
         .as_ref()
@@ -699,13 +662,7 @@ mod tests {
     /// every page size and cursor; enheder with two agreements and enheder without a place.
     #[test]
     fn r23_nearest_in_cells_gives_the_pages_of_find() {
-        let mut state = 0x1234_5678_9ABC_DEF1u64;
-        let mut next = move |n: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % n
-        };
+        let mut next = crate::domain::test_rng(0x1234_5678_9ABC_DEF1u64);
         let navne = ["Ege", "Birk", "Åhus", "Lind", "Ask", "Ærø", "Bøg"];
         let mut rows = Vec::new();
         for e in 0..300 {
