@@ -1,9 +1,10 @@
 //! Relay connections (cursor pagination, R24), written out so that every type is documented.
 use super::admin_types::{AuditEntry, Serviceleverance};
+use super::direct::{self, Below, Direct, DirectList};
 use super::scalars::Date;
 use super::search::HitFields;
 use super::types::{Enhed, OffentligServiceleverance};
-use async_graphql::SimpleObject;
+use async_graphql::{SimpleObject, Value};
 
 /// Information about pagination in a connection.
 #[derive(SimpleObject, Clone, Default)]
@@ -62,6 +63,18 @@ pub struct SearchHit {
     pub serviceleverance: OffentligServiceleverance,
 }
 
+impl Direct for SearchHit {
+    fn field(&self, name: &str, below: &Below<'_>) -> Option<Value> {
+        Some(match name {
+            "cursor" => direct::text(&self.cursor),
+            "node" => below.object(&self.node)?,
+            "distanceKm" => direct::nullable(self.distance_km, |d| direct::scalar(&d)),
+            "serviceleverance" => below.object(&self.serviceleverance)?,
+            _ => return None,
+        })
+    }
+}
+
 impl SearchHit {
     pub fn new(cursor: String, node: Enhed, f: HitFields) -> Self {
         SearchHit {
@@ -78,9 +91,9 @@ impl SearchHit {
 #[graphql(serial)]
 pub struct SearchConnection {
     /// The hits of this page.
-    pub edges: Vec<SearchHit>,
+    pub edges: DirectList<SearchHit>,
     /// The enheder of this page.
-    pub nodes: Vec<Enhed>,
+    pub nodes: DirectList<Enhed>,
     /// Pagination.
     pub page_info: PageInfo,
     /// The number of hits in all pages.

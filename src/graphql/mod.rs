@@ -2,6 +2,7 @@
 //! the viewer and the DataLoaders are made per request (`http.rs`).
 pub mod admin_types;
 pub mod connection;
+pub mod direct;
 pub mod enums;
 pub mod guards;
 pub mod limits;

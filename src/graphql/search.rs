@@ -1,5 +1,6 @@
 //! The public search (R20-R24): anonymous, public data only (R25).
 use super::connection::{PageInfo, SearchConnection, SearchHit};
+use super::direct::DirectList;
 use super::scalars::Date;
 use super::state;
 use super::types::{Enhed, OffentligServiceleverance};
@@ -279,8 +280,8 @@ impl SearchQuery {
         let ends: Vec<&str> = ends.iter().map(String::as_str).collect();
         let page_info = PageInfo::new(page.has_previous, page.has_next, &ends);
         Ok(SearchConnection {
-            nodes: edges.iter().map(|e| e.node.clone()).collect(),
-            edges,
+            nodes: DirectList(edges.iter().map(|e| e.node.clone()).collect()),
+            edges: DirectList(edges),
             page_info,
             total_count: total as i64,
             facets: facets.unwrap_or_default(),

@@ -7,6 +7,7 @@
 //! resolution (a task set with an allocation and a waker per field) cost more than the fields
 //! themselves, thirty hits at a time. The items of a list still resolve concurrently, so
 //! DataLoaders still batch across them.
+use super::direct::{self, Below, Direct};
 use super::enums::{Boligtype, EnhedKind, Severity, SlType};
 use super::loaders::{EnhedLoader, KommuneLoader, OfferingLoader, TilbudLoader};
 use super::scalars::Date;
@@ -15,7 +16,7 @@ use crate::domain::day::copenhagen_day;
 use crate::domain::serviceleverance as rules;
 use crate::error::{AppError, GqlResult};
 use crate::store::{enhed::Enhed as EnhedRow, kommune::Kommune as KommuneRow};
-use async_graphql::{ComplexObject, Context, Object, SimpleObject};
+use async_graphql::{ComplexObject, Context, Object, SimpleObject, Value};
 use std::sync::Arc;
 
 /// A WGS84 point.
@@ -47,7 +48,7 @@ pub struct Kommune(pub Arc<KommuneRow>);
 impl Kommune {
     /// Global id (Relay).
     pub async fn id(&self) -> async_graphql::ID {
-        super::node::global_id("Kommune", &self.0.kode)
+        self.id_value()
     }
     /// The 4-digit kommunekode, e.g. "0101".
     async fn kode(&self) -> &str {
@@ -71,10 +72,7 @@ impl Kommune {
     }
     /// The kommune's visual centre.
     async fn centroid(&self) -> Koordinat {
-        Koordinat {
-            lat: self.0.lat,
-            lon: self.0.lon,
-        }
+        self.centroid_value()
     }
     /// Public offers of this kommune on a day (default: today in Europe/Copenhagen).
     async fn tilbud(
@@ -96,6 +94,45 @@ impl Kommune {
     }
 }
 
+impl Kommune {
+    fn id_value(&self) -> async_graphql::ID {
+        super::node::global_id("Kommune", &self.0.kode)
+    }
+    fn centroid_value(&self) -> Koordinat {
+        Koordinat {
+            lat: self.0.lat,
+            lon: self.0.lon,
+        }
+    }
+}
+
+impl Direct for Kommune {
+    fn field(&self, name: &str, below: &Below<'_>) -> Option<Value> {
+        let k = &self.0;
+        Some(match name {
+            "id" => direct::scalar(&self.id_value()),
+            "kode" => direct::text(&k.kode),
+            "navn" => direct::text(&k.navn),
+            "region" => direct::text(&k.region),
+            "regionskode" => direct::text(&k.regionskode),
+            "cvr" => direct::text(&k.cvr),
+            "centroid" => below.object(&self.centroid_value())?,
+            // `tilbud` counts through a loader.
+            _ => return None,
+        })
+    }
+}
+
+impl Direct for Koordinat {
+    fn field(&self, name: &str, _: &Below<'_>) -> Option<Value> {
+        Some(match name {
+            "lat" => direct::scalar(&self.lat),
+            "lon" => direct::scalar(&self.lon),
+            _ => return None,
+        })
+    }
+}
+
 /// A postal address.
 #[derive(SimpleObject, Clone)]
 #[graphql(serial)]
@@ -108,6 +145,18 @@ pub struct Adresse {
     pub by: Option<String>,
 }
 
+impl Direct for Adresse {
+    fn field(&self, name: &str, _: &Below<'_>) -> Option<Value> {
+        let text = |t: &Option<String>| direct::nullable(t.as_deref(), direct::text);
+        Some(match name {
+            "vejnavn" => text(&self.vejnavn),
+            "postnummer" => text(&self.postnummer),
+            "by" => text(&self.by),
+            _ => return None,
+        })
+    }
+}
+
 /// Contact data.
 #[derive(SimpleObject, Clone)]
 #[graphql(serial)]
@@ -118,6 +167,18 @@ pub struct Kontakt {
     pub email: Option<String>,
     /// Web site.
     pub web: Option<String>,
+}
+
+impl Direct for Kontakt {
+    fn field(&self, name: &str, _: &Below<'_>) -> Option<Value> {
+        let text = |t: &Option<String>| direct::nullable(t.as_deref(), direct::text);
+        Some(match name {
+            "telefon" => text(&self.telefon),
+            "email" => text(&self.email),
+            "web" => text(&self.web),
+            _ => return None,
+        })
+    }
 }
 
 /// A care unit: a plejeenhed or a helhedsplejeenhed, with its public data (R17).
@@ -133,6 +194,78 @@ impl Enhed {
     pub fn new(row: Arc<EnhedRow>) -> Enhed {
         Enhed(row, None)
     }
+
+    fn id_value(&self) -> async_graphql::ID {
+        super::node::global_id("Enhed", &self.0.id)
+    }
+    fn kind_value(&self) -> Option<EnhedKind> {
+        rules::EnhedKind::parse(&self.0.kind).map(EnhedKind::from)
+    }
+    fn adresse_value(&self) -> Adresse {
+        Adresse {
+            vejnavn: self.0.vejnavn.clone(),
+            postnummer: self.0.postnummer.clone(),
+            by: self.0.by.clone(),
+        }
+    }
+    fn placering_value(&self) -> Option<Koordinat> {
+        Some(Koordinat {
+            lat: self.0.lat?,
+            lon: self.0.lon?,
+        })
+    }
+    /// The enhed's kommune when it needs no lookup: none, or the one the caller holds.
+    fn known_kommune(&self) -> Option<Option<Kommune>> {
+        match &self.0.kommune_kode {
+            None => Some(None),
+            Some(k) => self
+                .1
+                .as_ref()
+                .filter(|known| known.kode == *k)
+                .map(|known| Some(Kommune(known.clone()))),
+        }
+    }
+    fn boligtype_value(&self) -> Option<Boligtype> {
+        self.0
+            .boligtype
+            .as_deref()
+            .and_then(rules::Boligtype::parse)
+            .map(Boligtype::from)
+    }
+    fn kontakt_value(&self) -> Kontakt {
+        Kontakt {
+            telefon: self.0.telefon.clone(),
+            email: self.0.email.clone(),
+            web: self.0.web.clone(),
+        }
+    }
+}
+
+impl Direct for Enhed {
+    fn field(&self, name: &str, below: &Below<'_>) -> Option<Value> {
+        let (e, text) = (&self.0, |t: &Option<String>| {
+            direct::nullable(t.as_deref(), direct::text)
+        });
+        Some(match name {
+            "id" => direct::scalar(&self.id_value()),
+            "enhedId" => direct::text(&e.id),
+            "revision" => direct::scalar(&e.revision),
+            "kind" => direct::enumeration(self.kind_value()?),
+            "navn" => direct::text(&e.navn),
+            "ejerCvr" => direct::text(&e.ejer_cvr),
+            "sorKode" => text(&e.sor_kode),
+            "adresse" => below.object(&self.adresse_value())?,
+            "placering" => below.optional(self.placering_value().as_ref())?,
+            "kommune" => below.optional(self.known_kommune()?.as_ref())?,
+            "boligtype" => direct::nullable(self.boligtype_value(), direct::enumeration),
+            "antalBoliger" => direct::nullable(e.antal_boliger, |n| direct::scalar(&n)),
+            "beskrivelse" => text(&e.beskrivelse),
+            "kontakt" => below.object(&self.kontakt_value())?,
+            "demo" => direct::scalar(&e.demo),
+            // `laas` depends on the viewer, `tilbydesAf` counts through a loader.
+            _ => return None,
+        })
+    }
 }
 
 /// A care unit (plejeenhed or helhedsplejeenhed) with its public data (R17, R25).
@@ -140,7 +273,7 @@ impl Enhed {
 impl Enhed {
     /// Global id (Relay). Inputs that take an enhed accept it as well as `enhedId`.
     pub async fn id(&self) -> async_graphql::ID {
-        super::node::global_id("Enhed", &self.0.id)
+        self.id_value()
     }
     /// The enhed's own id (the national register's id for plejecentre).
     async fn enhed_id(&self) -> &str {
@@ -152,8 +285,7 @@ impl Enhed {
     }
     /// PLEJEENHED or HELHEDSPLEJEENHED.
     async fn kind(&self) -> GqlResult<EnhedKind> {
-        rules::EnhedKind::parse(&self.0.kind)
-            .map(EnhedKind::from)
+        self.kind_value()
             .ok_or_else(|| AppError::Internal(format!("ukendt kind {}", self.0.kind)).into())
     }
     /// The enhed's name.
@@ -170,37 +302,26 @@ impl Enhed {
     }
     /// The address.
     async fn adresse(&self) -> Adresse {
-        Adresse {
-            vejnavn: self.0.vejnavn.clone(),
-            postnummer: self.0.postnummer.clone(),
-            by: self.0.by.clone(),
-        }
+        self.adresse_value()
     }
     /// The location (WGS84), when known.
     async fn placering(&self) -> Option<Koordinat> {
-        Some(Koordinat {
-            lat: self.0.lat?,
-            lon: self.0.lon?,
-        })
+        self.placering_value()
     }
     /// The kommune the enhed lies in (derived from its location, R17).
     async fn kommune(&self, ctx: &Context<'_>) -> GqlResult<Option<Kommune>> {
+        if let Some(known) = self.known_kommune() {
+            return Ok(known);
+        }
         let Some(k) = self.0.kommune_kode.clone() else {
             return Ok(None);
         };
-        if let Some(known) = self.1.as_ref().filter(|known| known.kode == k) {
-            return Ok(Some(Kommune(known.clone())));
-        }
         let l = ctx.data_unchecked::<super::loaders::Loaded<KommuneLoader>>();
         Ok(l.load_one(k).await.map_err(db_err)?.map(Kommune))
     }
     /// For plejeenheder: PLEJEBOLIG, FRIPLEJEBOLIG or LOKALPLEJEHJEM.
     async fn boligtype(&self) -> Option<Boligtype> {
-        self.0
-            .boligtype
-            .as_deref()
-            .and_then(rules::Boligtype::parse)
-            .map(Boligtype::from)
+        self.boligtype_value()
     }
     /// For plejeenheder: the number of boliger.
     async fn antal_boliger(&self) -> Option<i32> {
@@ -212,11 +333,7 @@ impl Enhed {
     }
     /// Contact data.
     async fn kontakt(&self) -> Kontakt {
-        Kontakt {
-            telefon: self.0.telefon.clone(),
-            email: self.0.email.clone(),
-            web: self.0.web.clone(),
-        }
+        self.kontakt_value()
     }
     /// The lock in force (R14, R19), shown only to those who may edit the enhed (its owner's
     /// redaktør, administrators); null for everyone else, the public included (R25).
@@ -286,14 +403,35 @@ pub struct OffentligServiceleverance {
 impl OffentligServiceleverance {
     /// The kommune that is the party of the agreement.
     async fn aftalepart(&self, ctx: &Context<'_>) -> GqlResult<Option<Kommune>> {
-        if let Some(known) = &self.aftalepart {
-            return Ok(Some(Kommune(known.clone())));
+        if let Some(known) = self.known_aftalepart() {
+            return Ok(Some(known));
         }
         let l = ctx.data_unchecked::<super::loaders::Loaded<KommuneLoader>>();
         Ok(l.load_one(self.aftalepart_kode.clone())
             .await
             .map_err(db_err)?
             .map(Kommune))
+    }
+}
+
+impl OffentligServiceleverance {
+    /// The aftalepart when the caller holds it.
+    fn known_aftalepart(&self) -> Option<Kommune> {
+        self.aftalepart.clone().map(Kommune)
+    }
+}
+
+impl Direct for OffentligServiceleverance {
+    fn field(&self, name: &str, below: &Below<'_>) -> Option<Value> {
+        let date = |d: &Option<Date>| direct::nullable(d.as_ref(), direct::scalar);
+        Some(match name {
+            "type" => direct::nullable(self.sl_type, direct::enumeration),
+            "beskrivelse" => direct::nullable(self.beskrivelse.as_deref(), direct::text),
+            "startdato" => date(&self.startdato),
+            "slutdato" => date(&self.slutdato),
+            "aftalepart" => below.object(&self.known_aftalepart()?)?,
+            _ => return None,
+        })
     }
 }
 

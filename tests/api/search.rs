@@ -782,3 +782,94 @@ nearest_first_pages_walk_every_hit_once_r23, |app: TestApp| async move {
         }
     }
 });
+
+/// Every field of a hit that a search can give from memory (issue 10: written directly, without
+/// async-graphql's executor per field), in fragments as a site would ask.
+const EVERY_FIELD: &str = r#"
+fragment K on Kommune { id kode navn region regionskode cvr centroid { lat lon __typename } }
+fragment E on Enhed { id enhedId revision kind navn ejerCvr sorKode adresse { vejnavn postnummer by }
+  placering { lat lon } kommune { ...K } boligtype antalBoliger beskrivelse kontakt { telefon email web } demo }
+"#;
+
+db_test!(
+/// A page's hits are written directly (issue 10) and answer exactly as async-graphql's own
+/// executor does: the same values, nulls, aliases, fragments and key order (GraphQL 7.1), with
+/// and without `near` (R23), on a page of plejeenheder and helhedspleje (R22). A fragment on the
+/// interface `Node` makes the items go async-graphql's way, so the two texts must be equal.
+/// Fields that need the request (`laas`, `tilbud`) and a field asked twice under one name go
+/// async-graphql's way, with the right answer.
+direct_hits_answer_as_the_executor_does_r22_r23, |app: TestApp| async move {
+    let admin = app.token(Role::Administrator, ADMIN_CVR, "admin");
+    let full = json!({ "kind": "PLEJEENHED", "navn": "Åbrinken", "ejerCvr": "80000003", "sorKode": "123456",
+        "vejnavn": "Søndergade 1", "postnummer": "8000", "by": "Aarhus C", "lat": 56.15, "lon": 10.21,
+        "beskrivelse": "Et \"hjem\" med have\nog udsigt", "telefon": "+45 12345678", "email": "a@b.dk",
+        "web": "https://example.dk", "boligtype": "FRIPLEJEBOLIG", "antalBoliger": 42 });
+    let no_place = json!({ "kind": "PLEJEENHED", "navn": "Uden sted", "ejerCvr": "80000003", "kommuneKode": AARHUS });
+    for input in [full, no_place] {
+        let d = app.ok(Some(&admin), "mutation($i: EnhedInput!) { createEnhed(input: $i) { id } }", json!({ "i": input })).await;
+        let id = d["createEnhed"]["id"].as_str().expect("id").to_string();
+        create_agreement(&app, AARHUS, &id, "DRIFTSOVERENSKOMST", "2026-01-01", Some("2027-12-31")).await;
+    }
+    // In the neighbouring kommune (Skanderborg), offered to Aarhus.
+    let away = create_enhed(&app, "HELHEDSPLEJEENHED", "Ude i skoven", PROVIDER, 56.04, 9.93).await;
+    create_agreement(&app, AARHUS, &away, "MYNDIGHEDSPRODUKTION", "2025-03-01", None).await;
+
+    let page = |node: &str| format!(r#"query($k: String!, $near: PunktInput) {{
+      search(kommune: $k, near: $near, first: 10) {{
+        totalCount
+        edges {{ __typename cursor distanceKm node {{ {node} __typename }}
+          serviceleverance {{ __typename type beskrivelse startdato slutdato aftalepart {{ ...K }} }}
+          ... on SearchHit {{ km: distanceKm }} }}
+        nodes {{ {node} }}
+      }} }} {EVERY_FIELD}"#);
+    let text = |q: String, vars: Value| {
+        let app = &app;
+        async move {
+            let r = app.client().post(format!("{}/graphql", app.addr)).json(&json!({ "query": q, "variables": vars })).send().await.expect("post");
+            r.text().await.expect("body")
+        }
+    };
+    for vars in [json!({ "k": AARHUS }), json!({ "k": AARHUS, "near": { "lat": 56.1, "lon": 10.1 } })] {
+        let direct = text(page("...E"), vars.clone()).await;
+        let executor = text(page("... on Node { id } ...E"), vars.clone()).await;
+        assert_eq!(direct, executor, "{vars}");
+        let v: Value = serde_json::from_str(&direct).expect("json");
+        let s = &v["data"]["search"];
+        let near = vars.get("near").is_some();
+        // Nearest first gives the enheder with a place.
+        assert_eq!(s["totalCount"], if near { 2 } else { 3 }, "{direct}");
+        let hit = |navn: &str| s["edges"].as_array().expect("edges").iter()
+            .find(|e| e["node"]["navn"] == navn).cloned().unwrap_or_default();
+        let (full, no_place, away) = (hit("Åbrinken"), hit("Uden sted"), hit("Ude i skoven"));
+        assert_eq!(full["node"]["beskrivelse"], "Et \"hjem\" med have\nog udsigt");
+        assert_eq!(full["node"]["boligtype"], "FRIPLEJEBOLIG");
+        assert_eq!(full["node"]["antalBoliger"], 42);
+        assert_eq!(full["node"]["kontakt"]["web"], "https://example.dk");
+        assert_eq!(full["node"]["kommune"]["navn"], "Aarhus");
+        assert_eq!(full["serviceleverance"]["slutdato"], "2027-12-31");
+        assert_eq!(full["serviceleverance"]["aftalepart"]["centroid"]["__typename"], "Koordinat");
+        assert_eq!(full["__typename"], "SearchHit");
+        if !near {
+            assert_eq!(no_place["node"]["placering"], Value::Null);
+            assert_eq!(no_place["node"]["adresse"], json!({ "vejnavn": null, "postnummer": null, "by": null }));
+            assert_eq!(no_place["distanceKm"], Value::Null);
+        }
+        assert_eq!(away["node"]["kommune"]["navn"], "Skanderborg");
+        assert_eq!(away["node"]["kind"], "HELHEDSPLEJEENHED");
+        assert_eq!(away["serviceleverance"]["type"], "MYNDIGHEDSPRODUKTION");
+        assert_eq!(away["serviceleverance"]["aftalepart"]["kode"], AARHUS);
+        assert_eq!(away["km"], away["distanceKm"]);
+        if near {
+            assert!(away["distanceKm"].as_f64().is_some_and(|d| d > 5.0), "{away}");
+        }
+    }
+
+    // What needs the request, and a field asked twice under one name, go the executor's way.
+    let d = app.ok(None, r#"{ search(kommune: "0751") { edges { node { navn laas { until }
+        adresse { by } adresse { vejnavn } kommune { navn tilbud(dato: "2026-06-15") { plejeenheder helhedsplejeenheder } } } } } }"#, json!({})).await;
+    let e = d["search"]["edges"].as_array().expect("edges");
+    let full = e.iter().find(|e| e["node"]["navn"] == "Åbrinken").expect("Åbrinken");
+    assert_eq!(full["node"]["laas"], Value::Null, "R25: no lock shown to the public");
+    assert_eq!(full["node"]["adresse"], json!({ "by": "Aarhus C", "vejnavn": "Søndergade 1" }));
+    assert_eq!(full["node"]["kommune"]["tilbud"], json!({ "plejeenheder": 2, "helhedsplejeenheder": 1 }));
+});
