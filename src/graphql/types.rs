@@ -134,48 +134,73 @@ impl Direct for Koordinat {
 }
 
 /// A postal address.
-#[derive(SimpleObject, Clone)]
-#[graphql(serial)]
-pub struct Adresse {
+///
+/// A view of the enhed's row (as `Kontakt`): a page's addresses are read, not copied.
+#[derive(Clone)]
+pub struct Adresse(Arc<EnhedRow>);
+
+/// A postal address.
+#[Object(serial)]
+impl Adresse {
     /// Street and number.
-    pub vejnavn: Option<String>,
+    async fn vejnavn(&self) -> Option<&str> {
+        self.0.vejnavn.as_deref()
+    }
     /// 4-digit postal code.
-    pub postnummer: Option<String>,
+    async fn postnummer(&self) -> Option<&str> {
+        self.0.postnummer.as_deref()
+    }
     /// Postal district.
-    pub by: Option<String>,
+    async fn by(&self) -> Option<&str> {
+        self.0.by.as_deref()
+    }
+}
+
+/// The value of an optional text field.
+fn optional_text(t: &Option<String>) -> Value {
+    direct::nullable(t.as_deref(), direct::text)
 }
 
 impl Direct for Adresse {
     fn field(&self, name: &str, _: &Below<'_>) -> Option<Value> {
-        let text = |t: &Option<String>| direct::nullable(t.as_deref(), direct::text);
+        let e = &self.0;
         Some(match name {
-            "vejnavn" => text(&self.vejnavn),
-            "postnummer" => text(&self.postnummer),
-            "by" => text(&self.by),
+            "vejnavn" => optional_text(&e.vejnavn),
+            "postnummer" => optional_text(&e.postnummer),
+            "by" => optional_text(&e.by),
             _ => return None,
         })
     }
 }
 
+/// Contact data: a view of the enhed's row.
+#[derive(Clone)]
+pub struct Kontakt(Arc<EnhedRow>);
+
 /// Contact data.
-#[derive(SimpleObject, Clone)]
-#[graphql(serial)]
-pub struct Kontakt {
+#[Object(serial)]
+impl Kontakt {
     /// Phone number.
-    pub telefon: Option<String>,
+    async fn telefon(&self) -> Option<&str> {
+        self.0.telefon.as_deref()
+    }
     /// E-mail address.
-    pub email: Option<String>,
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
     /// Web site.
-    pub web: Option<String>,
+    async fn web(&self) -> Option<&str> {
+        self.0.web.as_deref()
+    }
 }
 
 impl Direct for Kontakt {
     fn field(&self, name: &str, _: &Below<'_>) -> Option<Value> {
-        let text = |t: &Option<String>| direct::nullable(t.as_deref(), direct::text);
+        let e = &self.0;
         Some(match name {
-            "telefon" => text(&self.telefon),
-            "email" => text(&self.email),
-            "web" => text(&self.web),
+            "telefon" => optional_text(&e.telefon),
+            "email" => optional_text(&e.email),
+            "web" => optional_text(&e.web),
             _ => return None,
         })
     }
@@ -202,11 +227,7 @@ impl Enhed {
         rules::EnhedKind::parse(&self.0.kind).map(EnhedKind::from)
     }
     fn adresse_value(&self) -> Adresse {
-        Adresse {
-            vejnavn: self.0.vejnavn.clone(),
-            postnummer: self.0.postnummer.clone(),
-            by: self.0.by.clone(),
-        }
+        Adresse(self.0.clone())
     }
     fn placering_value(&self) -> Option<Koordinat> {
         Some(Koordinat {
@@ -233,19 +254,13 @@ impl Enhed {
             .map(Boligtype::from)
     }
     fn kontakt_value(&self) -> Kontakt {
-        Kontakt {
-            telefon: self.0.telefon.clone(),
-            email: self.0.email.clone(),
-            web: self.0.web.clone(),
-        }
+        Kontakt(self.0.clone())
     }
 }
 
 impl Direct for Enhed {
     fn field(&self, name: &str, below: &Below<'_>) -> Option<Value> {
-        let (e, text) = (&self.0, |t: &Option<String>| {
-            direct::nullable(t.as_deref(), direct::text)
-        });
+        let (e, text) = (&self.0, optional_text);
         Some(match name {
             "id" => direct::scalar(&self.id_value()),
             "enhedId" => direct::text(&e.id),
