@@ -159,3 +159,25 @@ impl<T: Direct> OutputType for DirectList<T> {
         }
     }
 }
+
+/// The fields of `T`'s GraphQL type that `v` does not give directly (for the tests that keep
+/// the `Direct` impls complete: a field added to a type, or a name misspelt in its `Direct`
+/// impl, would silently send every page async-graphql's way).
+#[cfg(test)]
+pub fn not_direct<T: Direct>(v: &T) -> Vec<String> {
+    use async_graphql::registry::MetaType;
+    let mut registry = Registry::default();
+    let MetaType::Object { fields, .. } = registry.create_fake_output_type::<T>() else {
+        return vec![format!("{} is not an object", T::type_name())];
+    };
+    let (set, fragments) = (SelectionSet::default(), HashMap::new());
+    let below = Below {
+        set: &set,
+        fragments: &fragments,
+    };
+    fields
+        .keys()
+        .filter(|name| v.field(name, &below).is_none())
+        .cloned()
+        .collect()
+}

@@ -474,3 +474,67 @@ impl From<crate::domain::serviceleverance::Issue> for Issue {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graphql::connection::SearchHit;
+    use crate::graphql::direct::not_direct;
+    use crate::graphql::search::HitFields;
+
+    fn kommune() -> Arc<KommuneRow> {
+        Arc::new(KommuneRow {
+            kode: "0751".into(),
+            navn: "Aarhus".into(),
+            navn_soeg: "aarhus".into(),
+            region: "Region Midtjylland".into(),
+            regionskode: "1082".into(),
+            cvr: "55133018".into(),
+            lat: 56.15,
+            lon: 10.1,
+            boundary: None,
+        })
+    }
+
+    fn enhed() -> Enhed {
+        let row = EnhedRow {
+            kind: "PLEJEENHED".into(),
+            navn: "Åbrinken".into(),
+            kommune_kode: Some("0751".into()),
+            lat: Some(56.15),
+            lon: Some(10.21),
+            ..crate::store::enhed::blank("e1".into(), chrono::Utc::now())
+        };
+        Enhed(Arc::new(row), Some(kommune()))
+    }
+
+    /// Issue 10: every field of a search hit's types is written directly, except those that need
+    /// the request; a field added to a type without its `Direct` arm fails here.
+    #[test]
+    fn a_hit_is_written_directly_but_for_the_fields_that_need_the_request() {
+        let e = enhed();
+        assert_eq!(not_direct(&e), vec!["laas", "tilbydesAf"]);
+        assert_eq!(not_direct(&Kommune(kommune())), vec!["tilbud"]);
+        assert!(not_direct(&e.adresse_value()).is_empty());
+        assert!(not_direct(&e.kontakt_value()).is_empty());
+        assert!(not_direct(&Koordinat { lat: 1.0, lon: 2.0 }).is_empty());
+        let public = OffentligServiceleverance {
+            sl_type: Some(SlType::Driftsoverenskomst),
+            beskrivelse: None,
+            startdato: None,
+            slutdato: None,
+            aftalepart_kode: "0751".into(),
+            aftalepart: Some(kommune()),
+        };
+        let hit = SearchHit::new(
+            "c".into(),
+            e,
+            HitFields {
+                distance_km: Some(1.5),
+                serviceleverance: public,
+            },
+        );
+        assert!(not_direct(&hit).is_empty());
+        assert!(not_direct(&hit.serviceleverance).is_empty());
+    }
+}
