@@ -4,17 +4,18 @@
 //! async-graphql resolves every field of every object as a boxed future of its own: it clones
 //! the context, compares the field's name with each of the type's fields in turn, and merges
 //! the answer into the object's map with two hash lookups. A 30-hit page is about 450 fields,
-//! and that machinery was half of the CPU of a cold search, ten times the cost of the fields'
-//! values. The types a hit is made of are plain data in memory, so their fields can be read at
+//! and that machinery was about half of the CPU of a cold search (`benches/README.md`, fifth
+//! session), many times what the fields' own values cost. The types a hit is made of are plain data in memory, so their fields can be read at
 //! once: a [`Direct`] type names the value of each field it can give without the request, and
 //! [`DirectList`] walks the selection set of its items itself, in selection order.
 //!
 //! Anything the walk does not know goes the usual way, for the whole list: a field with
 //! arguments or a directive, a fragment on an interface, a field asked twice under one name
 //! (async-graphql merges those), or a field whose value needs the request (a loader, the
-//! viewer). So the answer is always async-graphql's own, and a test compares the two ways
-//! field for field (`tests/api/search.rs`). No crate does this; async-graphql has no hook
-//! between a list and its items' fields.
+//! viewer). So the answer is always async-graphql's own: a test compares the two ways' response
+//! text (`tests/api/search.rs`), and a unit test that every field of these types but those that
+//! need the request is written directly (`types.rs`). No crate does this; async-graphql has no
+//! hook between a list and its items' fields.
 use async_graphql::indexmap::{map::Entry, IndexMap};
 use async_graphql::parser::types::{Field, FragmentDefinition, Selection, SelectionSet};
 use async_graphql::registry::Registry;
