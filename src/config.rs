@@ -47,6 +47,12 @@ pub struct Config {
     pub max_fields: usize,
     /// Fragment spreads written in a document.
     pub max_fragment_spreads: usize,
+    /// Nodes (selections, directives, argument values) of a document with its fragments
+    /// expanded: what async-graphql's walks visit, so it bounds the CPU time of checking one.
+    pub max_expanded_nodes: usize,
+    /// Documents not seen before are parsed, checked and validated on a pool of blocking
+    /// threads; at most this many at once (the rest wait), so the async workers stay free.
+    pub validation_workers: usize,
     pub max_document_bytes: usize,
     pub max_batch: usize,
     pub max_body_bytes: usize,
@@ -112,6 +118,8 @@ impl Default for Config {
             max_nesting: 64,
             max_fields: 1_000,
             max_fragment_spreads: 100,
+            max_expanded_nodes: 5_000,
+            validation_workers: default_validation_workers(),
             max_document_bytes: 32 * 1024,
             max_batch: 10,
             max_body_bytes: 256 * 1024,
@@ -177,4 +185,12 @@ mod tests {
         assert!(!demo_data_on_start(pg, false, true));
         assert!(demo_data_on_start(pg, true, false));
     }
+}
+
+/// Half the cores, at least one: a flood of new documents can take at most that share of the
+/// machine, and the other half keeps answering (health checks, cached answers, small queries).
+pub fn default_validation_workers() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| (n.get() / 2).max(1))
+        .unwrap_or(1)
 }

@@ -154,6 +154,13 @@ struct ServeArgs {
         default_value_t = 100
     )]
     max_fragment_spreads: usize,
+    /// Maximum number of nodes (selections, directives, argument values) of a query with its
+    /// fragments expanded: what validating it walks.
+    #[arg(long, env = "PLEJEOVERBLIK_MAX_EXPANDED_NODES", default_value_t = 5000)]
+    max_expanded_nodes: usize,
+    /// How many new query documents are parsed and validated at once (default: half the cores).
+    #[arg(long, env = "PLEJEOVERBLIK_VALIDATION_WORKERS")]
+    validation_workers: Option<usize>,
     /// Maximum size of a query document in bytes.
     #[arg(
         long,
@@ -302,7 +309,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(async {
+    let code = runtime.block_on(async {
         let cli = Cli::parse();
         init_logging(cli.log_json);
         match run(cli).await {
@@ -312,7 +319,11 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         }
-    })
+    });
+    // Work still running past the shutdown deadline (a document being validated on the
+    // blocking pool, say) does not hold the process: dropping the runtime would wait for it.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    code
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -349,6 +360,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 max_nesting: a.max_nesting.max(1),
                 max_fields: a.max_fields.max(1),
                 max_fragment_spreads: a.max_fragment_spreads,
+                max_expanded_nodes: a.max_expanded_nodes.max(1),
+                validation_workers: a
+                    .validation_workers
+                    .unwrap_or_else(plejeoverblik::config::default_validation_workers)
+                    .max(1),
                 max_document_bytes: a.max_document_bytes,
                 max_batch: a.max_batch.max(1),
                 cors_origins: a

@@ -6,8 +6,9 @@
 //! They are applied by `prepare.rs`, before async-graphql sees the request.
 use super::nesting;
 use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, Selection, SelectionSet,
+    Directive, DocumentOperations, ExecutableDocument, Selection, SelectionSet,
 };
+use async_graphql::Positioned;
 use async_graphql::{ErrorExtensionValues, ServerError, ServerResult, Variables};
 use std::collections::{HashMap, HashSet};
 
@@ -21,6 +22,8 @@ pub struct Limits {
     pub max_fields: usize,
     /// Fragment spreads written in the document.
     pub max_fragment_spreads: usize,
+    /// Nodes of the document with every fragment spread expanded (see `Size::nodes`).
+    pub max_nodes: usize,
 }
 
 pub fn limit_error(code: &str, message: String) -> ServerError {
@@ -44,11 +47,43 @@ struct Size {
     level: usize,
     /// Nesting below this set.
     depth: usize,
+    /// The nodes async-graphql's walks visit with every fragment spread expanded: each
+    /// selection (field, fragment spread, inline fragment), each directive and each value of
+    /// an argument. Its recursion-depth check, its validation passes (the second of which runs
+    /// even after the first found errors) and its executor each walk the expanded document
+    /// once, without memoisation, so this count, not the fields alone, bounds their work.
+    nodes: usize,
+}
+
+/// Values visited in an argument: the value itself and every item and field inside it.
+fn value_nodes(v: &async_graphql_value::Value) -> usize {
+    use async_graphql_value::Value as V;
+    match v {
+        V::List(l) => l
+            .iter()
+            .fold(1usize, |n, v| n.saturating_add(value_nodes(v))),
+        V::Object(o) => o
+            .values()
+            .fold(1usize, |n, v| n.saturating_add(value_nodes(v))),
+        _ => 1,
+    }
+}
+
+fn arguments_nodes<'a>(args: impl Iterator<Item = &'a async_graphql_value::Value>) -> usize {
+    args.fold(0usize, |n, v| n.saturating_add(value_nodes(v)))
+}
+
+fn directives_nodes(ds: &[Positioned<Directive>]) -> usize {
+    ds.iter().fold(0usize, |n, d| {
+        n.saturating_add(1).saturating_add(arguments_nodes(
+            d.node.arguments.iter().map(|(_, v)| &v.node),
+        ))
+    })
 }
 
 /// Expands fragments once each (memoised), so a document whose fragments fan out 4x per level
-/// costs linear time here instead of 4^n; refuses cycles and excessive depth on the way, which
-/// also bounds the recursion.
+/// costs linear time here instead of 4^n; refuses cycles, spreads of unknown fragments and
+/// excessive depth on the way, which also bounds the recursion.
 struct Expansion<'a> {
     doc: &'a ExecutableDocument,
     limits: &'a Limits,
@@ -56,27 +91,41 @@ struct Expansion<'a> {
     visiting: HashSet<&'a str>,
 }
 
+fn too_deep(limits: &Limits) -> ServerError {
+    exceeded(format!(
+        "Forespørgslen er indlejret for dybt (med fragmenterne udfoldet); højst {} niveauer er tilladt.",
+        limits.max_nesting
+    ))
+}
+
 impl<'a> Expansion<'a> {
     fn size(&mut self, set: &'a SelectionSet, at: usize) -> ServerResult<Size> {
         if at > self.limits.max_nesting {
-            return Err(exceeded(format!(
-                "Forespørgslen er indlejret for dybt (med fragmenterne udfoldet); højst {} niveauer er tilladt.",
-                self.limits.max_nesting
-            )));
+            return Err(too_deep(self.limits));
         }
         let mut s = Size::default();
         for item in &set.items {
-            let (child, own_field) = match &item.node {
-                Selection::Field(f) => (self.size(&f.node.selection_set.node, at + 1)?, true),
+            // The selection itself and its directives, then what it holds.
+            let own = 1usize.saturating_add(directives_nodes(item.node.directives()));
+            let (child, own_field, own) = match &item.node {
+                Selection::Field(f) => {
+                    let args = arguments_nodes(f.node.arguments.iter().map(|(_, v)| &v.node));
+                    (
+                        self.size(&f.node.selection_set.node, at + 1)?,
+                        true,
+                        own.saturating_add(args),
+                    )
+                }
                 Selection::InlineFragment(i) => {
-                    (self.size(&i.node.selection_set.node, at + 1)?, false)
+                    (self.size(&i.node.selection_set.node, at + 1)?, false, own)
                 }
                 Selection::FragmentSpread(sp) => {
                     let name = sp.node.fragment_name.node.as_str();
-                    (self.fragment(name, at + 1)?, false)
+                    (self.fragment(name, at + 1)?, false, own)
                 }
             };
             s.depth = s.depth.max(child.depth + 1);
+            s.nodes = s.nodes.saturating_add(own).saturating_add(child.nodes);
             if own_field {
                 s.fields = s.fields.saturating_add(1).saturating_add(child.fields);
                 s.level = s.level.saturating_add(1);
@@ -84,29 +133,43 @@ impl<'a> Expansion<'a> {
                 s.fields = s.fields.saturating_add(child.fields);
                 s.level = s.level.saturating_add(child.level);
             }
-            if s.fields > self.limits.max_fields {
-                return Err(exceeded(format!(
-                    "Forespørgslen er for stor: med fragmenterne udfoldet har den over {} felter.",
-                    self.limits.max_fields
-                )));
-            }
+            self.within(&s)?;
         }
         Ok(s)
+    }
+
+    /// The bounds on a size, checked as it grows (so no count runs far past them).
+    fn within(&self, s: &Size) -> ServerResult<()> {
+        if s.fields > self.limits.max_fields {
+            return Err(exceeded(format!(
+                "Forespørgslen er for stor: med fragmenterne udfoldet har den over {} felter.",
+                self.limits.max_fields
+            )));
+        }
+        if s.nodes > self.limits.max_nodes {
+            return Err(exceeded(format!(
+                "Forespørgslen er for stor: med fragmenterne udfoldet har den over {} dele (felter, fragmenter, direktiver og argumentværdier).",
+                self.limits.max_nodes
+            )));
+        }
+        Ok(())
     }
 
     fn fragment(&mut self, name: &'a str, at: usize) -> ServerResult<Size> {
         if let Some(s) = self.memo.get(name) {
             if at + s.depth > self.limits.max_nesting {
-                return Err(exceeded(format!(
-                    "Forespørgslen er indlejret for dybt (med fragmenterne udfoldet); højst {} niveauer er tilladt.",
-                    self.limits.max_nesting
-                )));
+                return Err(too_deep(self.limits));
             }
             return Ok(*s);
         }
-        // Unknown fragments are reported by async-graphql's validation.
+        // A spread of a fragment the document does not define is an error async-graphql's
+        // validation reports too, but only after its walks have followed every path to it,
+        // which a fan-out makes exponential (issue 18, N1): refused here, before them.
         let Some((key, frag)) = self.doc.fragments.get_key_value(name) else {
-            return Ok(Size::default());
+            return Err(limit_error(
+                "GRAPHQL_VALIDATION_FAILED",
+                format!("Fragmentet \"{name}\" findes ikke i dokumentet."),
+            ));
         };
         let key = key.as_str();
         if !self.visiting.insert(key) {
@@ -277,6 +340,7 @@ impl Limits {
             visiting: HashSet::new(),
         };
         let mut total = 0usize;
+        let mut nodes = 0usize;
         for (_, op) in doc.operations.iter() {
             let s = ex.size(&op.node.selection_set.node, 1)?;
             if s.level > self.max_root_fields {
@@ -286,17 +350,17 @@ impl Limits {
                 )));
             }
             total = total.saturating_add(s.fields);
+            nodes = nodes.saturating_add(s.nodes);
         }
         // Fragments no operation uses are refused by validation; they must not cost more either.
         for name in doc.fragments.keys() {
             ex.fragment(name.as_str(), 1)?;
         }
-        if total > self.max_fields {
-            return Err(exceeded(format!(
-                "Forespørgslen er for stor: med fragmenterne udfoldet har den over {} felter.",
-                self.max_fields
-            )));
-        }
+        ex.within(&Size {
+            fields: total,
+            nodes,
+            ..Size::default()
+        })?;
         let aliases: usize = doc
             .fragments
             .values()

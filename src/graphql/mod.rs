@@ -17,6 +17,7 @@ pub mod query;
 pub mod scalars;
 pub mod search;
 pub mod types;
+pub mod weight;
 
 use crate::app::AppState;
 use crate::config::Config;
@@ -30,6 +31,17 @@ pub type AppSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>
 /// extensions on purpose (they would cost on every field): persisted queries, the other limits
 /// and the key order are applied around it by [`gate`] and `order.rs`.
 pub fn build_schema(state: Option<AppState>, c: &Config) -> AppSchema {
+    let mut b = builder(c);
+    if let Some(s) = state {
+        b = b.data(s);
+    }
+    b.finish()
+}
+
+/// The schema with async-graphql's limits and introspection as configured, before its data.
+fn builder(
+    c: &Config,
+) -> async_graphql::SchemaBuilder<query::Query, mutation::Mutation, EmptySubscription> {
     let mut b = Schema::build(
         query::Query::default(),
         mutation::Mutation,
@@ -42,21 +54,34 @@ pub fn build_schema(state: Option<AppState>, c: &Config) -> AppSchema {
     if !c.introspection {
         b = b.disable_introspection().disable_suggestions();
     }
-    if let Some(s) = state {
-        b = b.data(s);
-    }
-    b.finish()
+    b
 }
 
 /// The checks and caches in front of the schema, with the limits of the configuration.
 pub fn gate(c: &Config) -> prepare::Gate {
-    prepare::Gate::new(limits::Limits {
+    prepare::Gate::new(
+        limits(c),
+        prepare::validating(builder(c)),
+        c.validation_workers,
+        std::time::Duration::from_secs(c.request_timeout_secs),
+    )
+}
+
+/// The gate's limits of the configuration.
+pub fn limits(c: &Config) -> limits::Limits {
+    limits::Limits {
         max_aliases: c.max_aliases,
         max_root_fields: c.max_root_fields,
         max_nesting: c.max_nesting,
         max_fields: c.max_fields,
         max_fragment_spreads: c.max_fragment_spreads,
-    })
+        max_nodes: c.max_expanded_nodes,
+    }
+}
+
+/// The schema that validates and stops before execution (the gate's pool runs it).
+pub fn validating_schema(c: &Config) -> AppSchema {
+    prepare::validating(builder(c))
 }
 
 /// The SDL of the schema, as committed in `schema.graphql`.

@@ -532,10 +532,10 @@ async fn run(
         });
     }
     let start = Instant::now();
-    let prepared = match h.gate.prepare(req, read_only) {
+    let prepared = match h.gate.prepare(req, read_only).await {
         Ok(p) => p,
         Err(e) => {
-            let mut resp = GqlResponse::from_errors(vec![e]);
+            let mut resp = GqlResponse::from_errors(e);
             normalize_errors(&mut resp.errors, &h.state.config);
             let outcome = resp.errors.first().and_then(code_of);
             h.metrics.graphql(
