@@ -20,6 +20,8 @@ pub struct AppState {
     pub changes: Arc<crate::service::ChangeFeed>,
     /// The public read model (the search reads only this).
     pub read_model: Arc<crate::readmodel::ReadModel>,
+    /// Whether writes fail because of the storage (`/readyz`).
+    pub writes: Arc<store::health::WriteHealth>,
 }
 
 /// The kommuner and their boundaries from the shipped reference data.
@@ -51,6 +53,7 @@ impl AppState {
             statements,
             changes: Arc::default(),
             read_model,
+            writes: Arc::default(),
         };
         crate::store::serviceleverance::backfill_sort_keys(&state.db).await?;
         if state.config.seed_if_empty && store::enhed::count(&state.db).await? == 0 {

@@ -170,6 +170,14 @@ pub fn demo_data_on_start(database_url: &str, demo_data: bool, no_demo_data: boo
     demo_data || (!no_demo_data && is_embedded(database_url))
 }
 
+/// Half the cores, at least one: a flood of new documents can take at most that share of the
+/// machine, and the other half keeps answering (health checks, cached answers, small queries).
+pub fn default_validation_workers() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| (n.get() / 2).max(1))
+        .unwrap_or(1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,12 +193,4 @@ mod tests {
         assert!(!demo_data_on_start(pg, false, true));
         assert!(demo_data_on_start(pg, true, false));
     }
-}
-
-/// Half the cores, at least one: a flood of new documents can take at most that share of the
-/// machine, and the other half keeps answering (health checks, cached answers, small queries).
-pub fn default_validation_workers() -> usize {
-    std::thread::available_parallelism()
-        .map(|n| (n.get() / 2).max(1))
-        .unwrap_or(1)
 }

@@ -22,8 +22,60 @@ pub enum AppError {
     NotLocked(String),
     Validation(Vec<FieldError>),
     Conflict(String),
-    Unavailable,
+    Unavailable(Outage),
     Internal(String),
+}
+
+/// Why the database cannot take a request now; each has its own message and
+/// `extensions.reason`, all are `UNAVAILABLE` (try again later, not a bug).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outage {
+    /// Unreachable, going away, busy past the timeout.
+    Database,
+    /// The database's disk is full (SQLITE_FULL, PostgreSQL's 53100).
+    DiskFull,
+    /// The database's disk failed a read or write (SQLITE_IOERR, PostgreSQL's 58030).
+    Io,
+}
+
+impl Outage {
+    /// The Danish message for people.
+    pub fn message(self) -> &'static str {
+        match self {
+            Outage::Database => "Databasen er ikke tilgængelig lige nu. Prøv igen om lidt.",
+            Outage::DiskFull => {
+                "Databasens disk er fuld, så ændringen blev ikke gemt. Prøv igen senere; driften skal skaffe plads på disken."
+            }
+            Outage::Io => {
+                "Databasen kunne ikke skrive til sin disk, så ændringen blev ikke gemt. Prøv igen om lidt."
+            }
+        }
+    }
+
+    /// The stable `extensions.reason`.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Outage::Database => "DATABASE",
+            Outage::DiskFull => "DISK_FULL",
+            Outage::Io => "IO_ERROR",
+        }
+    }
+
+    /// The outage of a stable `extensions.reason`.
+    pub fn of_reason(reason: &str) -> Option<Outage> {
+        [Outage::Database, Outage::DiskFull, Outage::Io]
+            .into_iter()
+            .find(|o| o.reason() == reason)
+    }
+
+    /// What is wrong with writing, as `/readyz` says it (None: writes are not the problem).
+    pub fn of_writes(self) -> Option<&'static str> {
+        match self {
+            Outage::Database => None,
+            Outage::DiskFull => Some("databasens disk er fuld; skrivninger fejler"),
+            Outage::Io => Some("databasens disk giver I/O-fejl; skrivninger fejler"),
+        }
+    }
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -51,9 +103,7 @@ impl AppError {
                 .map(|e| e.message.as_str())
                 .collect::<Vec<_>>()
                 .join(" "),
-            AppError::Unavailable => {
-                "Databasen er ikke tilgængelig lige nu. Prøv igen om lidt.".into()
-            }
+            AppError::Unavailable(o) => o.message().into(),
             AppError::Internal(_) => "Der opstod en intern fejl.".into(),
         }
     }
@@ -67,7 +117,7 @@ impl AppError {
             AppError::NotLocked(_) => "NOT_LOCKED",
             AppError::Validation(_) => "VALIDATION",
             AppError::Conflict(_) => "CONFLICT",
-            AppError::Unavailable => "UNAVAILABLE",
+            AppError::Unavailable(_) => "UNAVAILABLE",
             AppError::Internal(_) => "INTERNAL",
         }
     }
@@ -157,6 +207,12 @@ impl AppError {
                     e.set("details", async_graphql::Value::List(details.clone()));
                 })
             }
+            AppError::Unavailable(o) => {
+                async_graphql::Error::new(o.message()).extend_with(|_, e| {
+                    e.set("code", code);
+                    e.set("reason", o.reason());
+                })
+            }
             other => {
                 let msg = other.message();
                 async_graphql::Error::new(msg).extend_with(|_, e| e.set("code", code))
@@ -178,13 +234,45 @@ pub fn local_time(t: DateTime<Utc>) -> String {
 /// 57P02 (crash shutdown) or 57P03 (cannot connect now), or the socket just closes, which sqlx
 /// reports as an io error, a TLS error or a protocol error of a half-read message.
 pub fn is_unavailable(e: &sea_orm::DbErr) -> bool {
+    outage(e).is_some()
+}
+
+/// The outage a database error shows, if it is one: the database unreachable or going away
+/// (above), or its disk full or failing.
+pub fn outage(e: &sea_orm::DbErr) -> Option<Outage> {
     use sea_orm::{DbErr, RuntimeErr};
     match e {
-        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => Some(Outage::Database),
         DbErr::Exec(RuntimeErr::SqlxError(s)) | DbErr::Query(RuntimeErr::SqlxError(s)) => {
-            sqlx_unavailable(s)
+            if let sea_orm::sqlx::Error::Database(d) = &**s {
+                let sqlite = d
+                    .try_downcast_ref::<sea_orm::sqlx::sqlite::SqliteError>()
+                    .is_some();
+                if let Some(o) = d.code().and_then(|c| storage_outage(&c, sqlite)) {
+                    return Some(o);
+                }
+            }
+            sqlx_unavailable(s).then_some(Outage::Database)
         }
-        _ => false,
+        _ => None,
+    }
+}
+
+/// A full or failing disk by the database's code: SQLite's primary codes 13 (SQLITE_FULL) and
+/// 10 (SQLITE_IOERR, with its extended codes 10 + 256n), PostgreSQL's SQLSTATE 53100
+/// (disk_full) and class 58 (system error: 58030 io_error).
+fn storage_outage(code: &str, sqlite: bool) -> Option<Outage> {
+    if sqlite {
+        return match code.parse::<i32>().ok().map(|c| c & 0xff) {
+            Some(13) => Some(Outage::DiskFull),
+            Some(10) => Some(Outage::Io),
+            _ => None,
+        };
+    }
+    match code {
+        "53100" => Some(Outage::DiskFull),
+        c if c.starts_with("58") => Some(Outage::Io),
+        _ => None,
     }
 }
 
@@ -229,9 +317,9 @@ fn has_io_source(e: &(dyn std::error::Error + 'static)) -> bool {
 
 impl From<sea_orm::DbErr> for AppError {
     fn from(e: sea_orm::DbErr) -> Self {
-        if is_unavailable(&e) {
-            tracing::warn!(error = %e, "database utilgængelig");
-            AppError::Unavailable
+        if let Some(o) = outage(&e) {
+            tracing::warn!(error = %e, reason = o.reason(), "database utilgængelig");
+            AppError::Unavailable(o)
         } else {
             AppError::Internal(e.to_string())
         }

@@ -94,15 +94,6 @@ impl Gen<'_> {
             1 => out.push_str("\"x\""),
             2 => out.push_str("$v"),
             3 => out.push_str("true"),
-            4 | 5 => {
-                // A short list of anything.
-                out.push('[');
-                for _ in 0..self.next(5) {
-                    self.value(out, depth + 1);
-                    out.push(',');
-                }
-                out.push(']');
-            }
             5 if self.next(4) == 0 => {
                 // A long list of one value: thousands of values to walk.
                 let n = self.next(3000) as usize;
@@ -110,6 +101,15 @@ impl Gen<'_> {
                 self.value(&mut item, 3);
                 out.push('[');
                 out.push_str(&format!("{item},").repeat(n));
+                out.push(']');
+            }
+            4 | 5 => {
+                // A short list of anything.
+                out.push('[');
+                for _ in 0..self.next(5) {
+                    self.value(out, depth + 1);
+                    out.push(',');
+                }
                 out.push(']');
             }
             _ => {

@@ -559,6 +559,10 @@ async fn run(
     if let Some(plan) = prepared.doc.plan(operation.as_deref()) {
         plan.apply(&mut resp.data);
     }
+    // A write that failed for the storage, wherever in the use case: `/readyz` says so.
+    for o in resp.errors.iter().filter_map(outage_of) {
+        h.state.writes.mark(o, h.state.clock.now());
+    }
     normalize_errors(&mut resp.errors, &h.state.config);
     let outcome = resp
         .errors
@@ -574,6 +578,13 @@ async fn run(
         resp,
         query: prepared.is_query,
     })
+}
+
+fn outage_of(e: &ServerError) -> Option<crate::error::Outage> {
+    match e.extensions.as_ref()?.get("reason")? {
+        async_graphql::Value::String(r) => crate::error::Outage::of_reason(r),
+        _ => None,
+    }
 }
 
 fn code_of(e: &ServerError) -> Option<String> {

@@ -116,15 +116,35 @@ pub fn router(state: AppState) -> Router {
         .with_state(h)
 }
 
+/// Ready: the database answers, and writes do not fail for a full or failing disk (while they
+/// do, a committed write of its own at most once a second finds when they work again).
 async fn readyz(State(h): State<Http>) -> Response {
-    if crate::store::ping(&h.state.db).await {
-        (StatusCode::OK, "ready").into_response()
-    } else {
-        (
+    let st = &h.state;
+    if !crate::store::ping(&st.db).await {
+        return (
             StatusCode::SERVICE_UNAVAILABLE,
             "ikke klar: databasen svarer ikke",
         )
-            .into_response()
+            .into_response();
+    }
+    if st.writes.probe_due() {
+        match crate::store::probe_commit(&st.db, &st.config.database_url).await {
+            Ok(()) => st.writes.succeeded(),
+            Err(sea_orm::DbErr::Custom(_)) => {}
+            Err(e) => st.writes.failed(&e, st.clock.now()),
+        }
+    }
+    match st.writes.fault() {
+        Some(f) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "ikke klar: {} (siden {})",
+                f.outage.of_writes().unwrap_or("skrivninger fejler"),
+                crate::error::local_time(f.since)
+            ),
+        )
+            .into_response(),
+        None => (StatusCode::OK, "ready").into_response(),
     }
 }
 

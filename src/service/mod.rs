@@ -132,7 +132,8 @@ impl<'a> Tx<'a> {
                 access_mode: None,
                 sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
             })
-            .await?;
+            .await
+            .inspect_err(|e| cx.st.writes.failed(e, cx.now()))?;
         Ok(Tx {
             txn,
             now: cx.now(),
@@ -174,14 +175,20 @@ impl<'a> Tx<'a> {
     /// transaction and, on PostgreSQL, the other instances are notified when it commits; this
     /// instance's read model re-reads the changed items before the caller answers (R12).
     pub async fn commit(self) -> AppResult<()> {
+        let st = self.cx.st;
+        let failed = |e: &sea_orm::DbErr| st.writes.failed(e, self.now);
         if self.changes.is_empty() {
-            self.txn.commit().await?;
+            self.txn.commit().await.inspect_err(failed)?;
+            st.writes.succeeded();
             return Ok(());
         }
-        let notice = crate::readmodel::Notice::of(0, self.cx.st.read_model.id(), &self.changes);
-        let v = crate::store::bump_version_and_notify(&self.txn, &notice).await?;
-        self.txn.commit().await?;
-        let st = self.cx.st;
+        let notice = crate::readmodel::Notice::of(0, st.read_model.id(), &self.changes);
+        let v = crate::store::bump_version_and_notify(&self.txn, &notice)
+            .await
+            .inspect_err(failed)?;
+        // A failed COMMIT leaves the transaction to the pool's check (`store::clean`).
+        self.txn.commit().await.inspect_err(failed)?;
+        st.writes.succeeded();
         if let Err(e) = st
             .read_model
             .apply_known(&st.db, &self.changes, self.rows, v)

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod enhed;
 pub mod entity;
+pub mod health;
 pub mod kommune;
 pub mod serviceleverance;
 
@@ -39,13 +40,15 @@ pub async fn connect(url: &str, counter: &StatementCounter) -> anyhow::Result<Da
         .connect_timeout(Duration::from_secs(3))
         .acquire_timeout(Duration::from_secs(3));
     if sqlite {
-        opt.max_connections(8).map_sqlx_sqlite_opts(|o| {
-            o.create_if_missing(true)
-                .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(10))
-                .foreign_keys(true)
-        });
+        opt.max_connections(8)
+            .map_sqlx_sqlite_opts(|o| {
+                o.create_if_missing(true)
+                    .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                    .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                    .foreign_keys(true)
+            })
+            .map_sqlx_sqlite_pool_opts(|p| p.after_release(|conn, _| Box::pin(clean(conn))));
     } else {
         opt.max_connections(16);
     }
@@ -73,6 +76,32 @@ pub async fn connect(url: &str, counter: &StatementCounter) -> anyhow::Result<Da
     Ok(db)
 }
 
+/// How long a SQLite write waits for another writer's lock before it gives up with BUSY (the
+/// server's and the CLI's commands alike).
+pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Whether a SQLite connection given back to the pool may be used again: not when it is still
+/// in a transaction (issue 18, N4). After a `COMMIT` that failed (a full disk, an I/O error)
+/// the transaction stays open and the rollback sqlx sends on drop can fail too; a connection
+/// handed out in that state runs every later "transaction" as a savepoint inside the dead one,
+/// acknowledges writes that are never committed, and holds the write lock against every other
+/// connection. Such a connection is closed instead, which rolls it back and frees the lock.
+/// The ping first lets a rollback still queued for the connection's worker run.
+async fn clean(conn: &mut sea_orm::sqlx::SqliteConnection) -> Result<bool, sea_orm::sqlx::Error> {
+    use sea_orm::sqlx::Connection;
+    if !conn.is_in_transaction() {
+        return Ok(true);
+    }
+    conn.ping().await?;
+    if conn.is_in_transaction() {
+        tracing::warn!(
+            "en SQLite-forbindelse med en åben transaktion lukkes i stedet for at genbruges"
+        );
+        return Ok(false);
+    }
+    Ok(true)
+}
+
 /// Writes to the database in a transaction that is rolled back. SQLite knows at the first write
 /// whether it can write: a file opened read-only (by `mode=ro`, or because the file or its file
 /// system is not writable, which SQLite silently falls back to) refuses with SQLITE_READONLY.
@@ -81,6 +110,28 @@ async fn probe_write(db: &DatabaseConnection) -> Result<(), DbErr> {
     txn.execute_unprepared("CREATE TABLE plejeoverblik_write_probe (x INTEGER)")
         .await?;
     txn.rollback().await
+}
+
+/// Bytes an unprivileged writer may still use on the file system of `file` (its folder's), by
+/// `statvfs` (std has no call for it).
+fn free_bytes(file: &std::path::Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = match file.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let c = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    let mut st = std::mem::MaybeUninit::<libc::statvfs>::zeroed();
+    // SAFETY: `c` is a NUL-terminated path and `st` a buffer of the struct statvfs fills.
+    let rc = unsafe { libc::statvfs(c.as_ptr(), st.as_mut_ptr()) };
+    if rc != 0 {
+        return None;
+    }
+    // SAFETY: statvfs returned 0, so it filled the struct.
+    let st = unsafe { st.assume_init() };
+    // The fields' types differ between platforms.
+    #[allow(clippy::unnecessary_cast)]
+    Some((st.f_bavail as u64).saturating_mul(st.f_frsize as u64))
 }
 
 /// The file of a SQLite URL (`sqlite://FILE?...` or `sqlite:FILE?...`).
@@ -165,6 +216,37 @@ pub fn is_sqlite(db: &DatabaseConnection) -> bool {
 /// Is the database reachable (readiness)?
 pub async fn ping(db: &DatabaseConnection) -> bool {
     db.execute_unprepared("SELECT 1").await.is_ok()
+}
+
+/// Free space an embedded database's file system must have again before writes that failed
+/// for a full disk are taken as working (so that readiness does not flap while a small write
+/// fits in the WAL and real ones still fail).
+pub const SQLITE_FREE_MARGIN: u64 = 1 << 20;
+
+/// Can the database commit a write now, after writes failed for its storage? A committed write
+/// that changes nothing (the data version set to itself): SQLite appends the page to its WAL
+/// and PostgreSQL its WAL record, so a failing disk refuses it. A SQLite database also needs
+/// [`SQLITE_FREE_MARGIN`] free on its file system: a one-page write can fit in the WAL's old
+/// frames while a real unit of work cannot.
+pub async fn probe_commit(db: &DatabaseConnection, url: &str) -> Result<(), DbErr> {
+    if is_sqlite(db) {
+        if let Some(free) = free_bytes(std::path::Path::new(sqlite_path(url))) {
+            if free < SQLITE_FREE_MARGIN {
+                // The code SQLite gives for a full disk, so that it reads as the same outage.
+                return Err(DbErr::Custom("SQLITE_FULL".into()));
+            }
+        }
+    }
+    let txn = db
+        .begin_with_options(sea_orm::TransactionOptions {
+            isolation_level: None,
+            access_mode: None,
+            sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+        })
+        .await?;
+    txn.execute_unprepared("UPDATE data_version SET version = version WHERE id = 1")
+        .await?;
+    txn.commit().await
 }
 
 /// (open, idle) connections of the pool.

@@ -131,7 +131,7 @@ fn spawn_serve(extra: &[&str]) -> (std::process::Child, String, std::path::PathB
 /// Starts `serve` in the working directory `cwd` on `url` (`None`: the default database, with
 /// `DATABASE_URL` removed from the environment) with `extra` flags; returns the child and the
 /// base URL once it prints the playground line.
-fn spawn(
+pub(crate) fn spawn(
     url: Option<&str>,
     cwd: &std::path::Path,
     extra: &[&str],
@@ -165,7 +165,7 @@ fn spawn(
     (child, addr)
 }
 
-fn sigterm(child: &std::process::Child) {
+pub(crate) fn sigterm(child: &std::process::Child) {
     let kill = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -174,7 +174,7 @@ fn sigterm(child: &std::process::Child) {
 }
 
 /// Waits for the exit; returns how long it took after `since`.
-fn exit_within(child: &mut std::process::Child, limit: Duration) -> Duration {
+pub(crate) fn exit_within(child: &mut std::process::Child, limit: Duration) -> Duration {
     let t = Instant::now();
     loop {
         if let Some(s) = child.try_wait().expect("wait") {
@@ -293,7 +293,7 @@ fn serve_refuses(prefix: &[String], url: &str) -> String {
     stderr
 }
 
-fn temp_dir(tag: &str) -> std::path::PathBuf {
+pub(crate) fn temp_dir(tag: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("plejeoverblik-{tag}-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("dir");
     dir

@@ -8,6 +8,7 @@ mod admin_console;
 mod audit;
 mod auth;
 mod cli;
+mod disk_full;
 mod enhed_contact;
 mod foundation;
 mod hardening;
