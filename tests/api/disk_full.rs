@@ -147,22 +147,54 @@ async fn writers(
     }
 }
 
+const FLAGS: &[&str] = &[
+    "--no-demo-data",
+    "--dev-tokens",
+    "--rate-limit-authenticated-per-second",
+    "0",
+];
+
+/// Starts the server again on `url` and returns the acknowledged ids it does not have.
+fn missing_after_restart(
+    rt: &tokio::runtime::Runtime,
+    http: &reqwest::Client,
+    url: &str,
+    dir: &std::path::Path,
+    token: &str,
+    acknowledged: &BTreeSet<String>,
+) -> Vec<String> {
+    let (mut child, addr) = spawn(Some(url), dir, FLAGS);
+    let missing = rt.block_on(async {
+        let mut missing = Vec::new();
+        for id in acknowledged {
+            let r: Value = http
+                .post(format!("{addr}/graphql"))
+                .bearer_auth(token)
+                .json(&json!({ "query": "query($id: ID!) { node(id: $id) { id } }", "variables": { "id": id } }))
+                .send()
+                .await
+                .expect("query")
+                .json()
+                .await
+                .expect("json");
+            if r["data"]["node"]["id"].as_str() != Some(id.as_str()) {
+                missing.push(id.clone());
+            }
+        }
+        missing
+    });
+    sigterm(&child);
+    exit_within(&mut child, Duration::from_secs(40));
+    missing
+}
+
 #[test]
 fn a_full_disk_loses_no_acknowledged_write_sqlite() {
     let Some(fs) = Tmpfs::mount("12m") else {
         return;
     };
     let url = format!("sqlite://{}?mode=rwc", fs.0.join("p.db").display());
-    let (mut child, addr) = spawn(
-        Some(&url),
-        &fs.0,
-        &[
-            "--no-demo-data",
-            "--dev-tokens",
-            "--rate-limit-authenticated-per-second",
-            "0",
-        ],
-    );
+    let (mut child, addr) = spawn(Some(&url), &fs.0, FLAGS);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -241,37 +273,7 @@ fn a_full_disk_loses_no_acknowledged_write_sqlite() {
         .expect("seen");
 
     // Restart on the same file: every acknowledged create is there.
-    let (mut child, addr) = spawn(
-        Some(&url),
-        &fs.0,
-        &[
-            "--no-demo-data",
-            "--dev-tokens",
-            "--rate-limit-authenticated-per-second",
-            "0",
-        ],
-    );
-    let missing: Vec<String> = rt.block_on(async {
-        let mut missing = Vec::new();
-        for id in &seen.acknowledged {
-            let r: Value = http
-                .post(format!("{addr}/graphql"))
-                .bearer_auth(&token)
-                .json(&json!({ "query": "query($id: ID!) { node(id: $id) { id } }", "variables": { "id": id } }))
-                .send()
-                .await
-                .expect("query")
-                .json()
-                .await
-                .expect("json");
-            if r["data"]["node"]["id"].as_str() != Some(id.as_str()) {
-                missing.push(id.clone());
-            }
-        }
-        missing
-    });
-    sigterm(&child);
-    exit_within(&mut child, Duration::from_secs(40));
+    let missing = missing_after_restart(&rt, &http, &url, &fs.0, &token, &seen.acknowledged);
     eprintln!(
         "disk_full: {} acknowledged, {} refused, writes back {back_after:?} after the space returned",
         seen.acknowledged.len(),
@@ -313,4 +315,91 @@ fn a_full_disk_loses_no_acknowledged_write_sqlite() {
         back_ready.0, 200,
         "/readyz once writes succeed: {back_ready:?}"
     );
+}
+
+/// Another process holds SQLite's write lock past the busy timeout (an import, a backup): the
+/// writes that waited are refused as `UNAVAILABLE` (busy, not a bug), none is acknowledged and
+/// lost, and writes work again as soon as the lock is released.
+#[test]
+fn a_write_lock_held_past_the_busy_timeout_loses_nothing_sqlite() {
+    use sea_orm::{ConnectionTrait, Database};
+    let dir = temp_dir("busy");
+    let url = format!("sqlite://{}?mode=rwc", dir.join("p.db").display());
+    let (mut child, addr) = spawn(Some(&url), &dir, FLAGS);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("rt");
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client");
+    let token = admin_token();
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let (held_ready, after) = rt.block_on(async {
+        // Another process's connection takes the write lock and keeps it past the timeout.
+        let other = Database::connect(url.as_str())
+            .await
+            .expect("other connection");
+        other
+            .execute_unprepared("BEGIN IMMEDIATE")
+            .await
+            .expect("take the write lock");
+        let held = plejeoverblik::store::SQLITE_BUSY_TIMEOUT + Duration::from_secs(2);
+        writers(
+            http.clone(),
+            addr.clone(),
+            token.clone(),
+            seen.clone(),
+            Instant::now() + held,
+            next.clone(),
+        )
+        .await;
+        let held_ready = readyz(&http, &addr).await;
+        other.execute_unprepared("ROLLBACK").await.expect("release");
+        let _ = other.close().await;
+        let before = seen.lock().expect("seen").acknowledged.len();
+        writers(
+            http.clone(),
+            addr.clone(),
+            token.clone(),
+            seen.clone(),
+            Instant::now() + Duration::from_millis(500),
+            next.clone(),
+        )
+        .await;
+        let after = seen.lock().expect("seen").acknowledged.len() - before;
+        (held_ready, after)
+    });
+    sigterm(&child);
+    exit_within(&mut child, Duration::from_secs(40));
+    let seen = Arc::try_unwrap(seen)
+        .ok()
+        .expect("writers done")
+        .into_inner()
+        .expect("seen");
+    let missing = missing_after_restart(&rt, &http, &url, &dir, &token, &seen.acknowledged);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        missing.is_empty(),
+        "acknowledged creates gone after a restart: {missing:?}"
+    );
+    assert!(
+        !seen.refused.is_empty(),
+        "no write waited past the busy timeout"
+    );
+    for v in &seen.refused {
+        assert_eq!(
+            v["errors"][0]["extensions"]["code"], "UNAVAILABLE",
+            "a write refused while the lock was held: {v}"
+        );
+    }
+    // Busy is not a storage fault: the instance stays ready.
+    assert_eq!(
+        held_ready.0, 200,
+        "/readyz while another process writes: {held_ready:?}"
+    );
+    assert!(after > 0, "no write succeeded after the lock was released");
 }
