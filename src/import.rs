@@ -363,9 +363,55 @@ fn short(s: &str) -> String {
     s.chars().take(120).collect()
 }
 
+/// The upserts in one transaction that takes the write lock first (waiting for another
+/// writer, as the server's writes do), with the data version moved when anything changed.
+async fn import_items(
+    st: &crate::app::AppState,
+    items: &[ImportedEnhed],
+    report: &mut ImportReport,
+) -> anyhow::Result<()> {
+    let txn = crate::store::begin_write(&st.db)
+        .await
+        .map_err(import_error)?;
+    upsert(&txn, items, report, &import_actor("import"))
+        .await
+        .map_err(|e| match e.downcast::<sea_orm::DbErr>() {
+            Ok(d) => import_error(d),
+            Err(e) => e,
+        })?;
+    if report.created + report.updated > 0 {
+        // Every instance's read model reloads (notification, or its periodic version check).
+        let notice = crate::readmodel::Notice {
+            v: 0,
+            from: String::new(),
+            sl: vec![],
+            enhed: vec![],
+            kommune: vec![],
+            reload: true,
+        };
+        crate::store::bump_version_and_notify(&txn, &notice)
+            .await
+            .map_err(import_error)?;
+    }
+    txn.commit().await.map_err(import_error)
+}
+
+/// A Danish account of a write that failed for the database, for the person at the terminal;
+/// anything else as it is.
+fn import_error(e: sea_orm::DbErr) -> anyhow::Error {
+    use crate::error::Outage;
+    match crate::error::outage(&e) {
+        Some(Outage::Database) => anyhow::anyhow!(
+            "databasen var optaget af andre skrivninger (tjenesten eller en anden import) i over {} sekunder, eller den svarer ikke; intet blev importeret. Prøv igen.",
+            crate::store::SQLITE_BUSY_TIMEOUT.as_secs()
+        ),
+        Some(o) => anyhow::anyhow!("{} Intet blev importeret.", o.message()),
+        None => e.into(),
+    }
+}
+
 /// `plejeoverblik import FILE.csv`: parse, convert and upsert in one transaction.
 pub async fn import_text(st: &crate::app::AppState, text: &str) -> anyhow::Result<ImportReport> {
-    use sea_orm::TransactionTrait;
     let kommune_cvr: HashMap<String, String> = crate::store::kommune::all(&st.db)
         .await?
         .into_iter()
@@ -380,21 +426,7 @@ pub async fn import_text(st: &crate::app::AppState, text: &str) -> anyhow::Resul
         st.clock.now(),
         &mut report,
     );
-    let txn = st.db.begin().await?;
-    upsert(&txn, &items, &mut report, &import_actor("import")).await?;
-    if report.created + report.updated > 0 {
-        // Every instance's read model reloads (notification, or its periodic version check).
-        let notice = crate::readmodel::Notice {
-            v: 0,
-            from: String::new(),
-            sl: vec![],
-            enhed: vec![],
-            kommune: vec![],
-            reload: true,
-        };
-        crate::store::bump_version_and_notify(&txn, &notice).await?;
-    }
-    txn.commit().await?;
+    import_items(st, &items, &mut report).await?;
     if report.created + report.updated > 0 {
         st.read_model.reload(&st.db).await?;
         st.changes.observe();

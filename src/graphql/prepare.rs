@@ -361,6 +361,11 @@ impl Gate {
     pub fn limits(&self) -> &Limits {
         &self.limits
     }
+
+    /// The bytes the parsed-document and persisted-query caches hold (for `/metrics`).
+    pub fn bytes(&self) -> (u64, u64) {
+        (self.documents.weight(), self.persisted.weight())
+    }
 }
 
 /// A persisted-query extension: the text it names, and the hash to register it under once it

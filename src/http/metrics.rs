@@ -100,7 +100,13 @@ impl Metrics {
         }
     }
 
-    pub(crate) async fn render(&self, st: &AppState, cache: Option<&ResponseCache>) -> String {
+    /// `caches`: the other caches' names and the bytes they hold.
+    pub(crate) async fn render(
+        &self,
+        st: &AppState,
+        cache: Option<&ResponseCache>,
+        caches: &[(&str, u64)],
+    ) -> String {
         let mut out = String::new();
         {
             let m = self.0.lock().unwrap_or_else(|e| e.into_inner());
@@ -156,6 +162,10 @@ impl Metrics {
         let _ = writeln!(out, "plejeoverblik_response_cache_bytes {bytes}");
         out.push_str("# HELP plejeoverblik_response_cache_entries Answers held by the response cache.\n# TYPE plejeoverblik_response_cache_entries gauge\n");
         let _ = writeln!(out, "plejeoverblik_response_cache_entries {entries}");
+        out.push_str("# HELP plejeoverblik_cache_bytes Bytes held by the other bounded caches: parsed documents, persisted queries, open-data files.\n# TYPE plejeoverblik_cache_bytes gauge\n");
+        for (name, bytes) in caches {
+            let _ = writeln!(out, "plejeoverblik_cache_bytes{{cache=\"{name}\"}} {bytes}");
+        }
         let (size, idle) = crate::store::pool_state(&st.db);
         out.push_str("# HELP plejeoverblik_db_pool_connections Database pool connections.\n# TYPE plejeoverblik_db_pool_connections gauge\n");
         let _ = writeln!(

@@ -149,7 +149,16 @@ async fn readyz(State(h): State<Http>) -> Response {
 }
 
 async fn metrics_endpoint(State(h): State<Http>) -> Response {
-    let body = h.metrics.render(&h.state, h.cache.as_deref()).await;
+    let (documents, persisted) = h.gate.bytes();
+    let caches = [
+        ("documents", documents),
+        ("persisted_queries", persisted),
+        ("open_data", h.files.bytes()),
+    ];
+    let body = h
+        .metrics
+        .render(&h.state, h.cache.as_deref(), &caches)
+        .await;
     (
         [(
             header::CONTENT_TYPE,

@@ -9,11 +9,14 @@ use crate::readmodel::{Filters, Snapshot};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use chrono::NaiveDate;
+use quick_cache::sync::Cache;
+use quick_cache::Weighter;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// The sources, as their licences ask (see README "Data and attribution").
 pub const ATTRIBUTION: &str = "Data om plejehjem: Plejehjemsoversigten, Sundhedsdatastyrelsen. Adresser: Danmarks Adresseregister (DAWA). Kommunegrænser: Klimadatastyrelsen (GeoDanmark). Serviceleverancer: kommunernes indberetninger i Plejeoverblik.";
@@ -134,15 +137,40 @@ fn csv_of(rows: &[Tilbud<'_>]) -> Result<Vec<u8>, csv::Error> {
     Ok(body)
 }
 
-/// The last answers per (format, kommune, day) at the current data version: the files are the
-/// same for everybody until the data change, so they are made once. Bounded by the number of
-/// kommuner x formats x days asked; cleared when the version moves. (A map and a mutex are
-/// enough for this handful of entries; the GraphQL response cache is the general one.)
-type FileKey = (bool, Option<String>, NaiveDate);
-type FileEntry = Arc<(Vec<u8>, String)>;
+/// The answers per (data version, format, kommune, day): the files are the same for everybody
+/// until the data change, so they are made once. Bounded in bytes (issue 18, N2: bounded in
+/// count, 1,024 whole-country files of up to 450 KB for days a client made up took 440 MB), with
+/// `quick_cache`'s S3-FIFO, so the days people ask again stay and made-up ones pass through;
+/// a moved version's files are never asked again and leave the same way.
+type FileKey = (i64, bool, Option<String>, NaiveDate);
+type FileEntry = Arc<(Bytes, String)>;
 
-#[derive(Default)]
-pub struct FileCache(Mutex<(i64, HashMap<FileKey, FileEntry>)>);
+/// The bytes the open-data files may hold.
+pub const OPEN_DATA_CACHE_BYTES: u64 = 16 << 20;
+
+#[derive(Clone)]
+struct FileWeight;
+
+impl Weighter<FileKey, FileEntry> for FileWeight {
+    fn weight(&self, k: &FileKey, v: &FileEntry) -> u64 {
+        (v.0.len() + v.1.len() + k.2.as_ref().map_or(0, String::len) + 96) as u64
+    }
+}
+
+pub struct FileCache(Cache<FileKey, FileEntry, FileWeight>);
+
+impl Default for FileCache {
+    fn default() -> Self {
+        FileCache(Cache::with_weighter(256, OPEN_DATA_CACHE_BYTES, FileWeight))
+    }
+}
+
+impl FileCache {
+    /// The bytes held (for `/metrics`).
+    pub fn bytes(&self) -> u64 {
+        self.0.weight()
+    }
+}
 
 fn error(status: StatusCode, code: &str, msg: &str) -> Response {
     let body =
@@ -201,15 +229,8 @@ pub(super) async fn tilbud(
         None => copenhagen_day(st.clock.now()),
     };
     let snap = st.read_model.snapshot();
-    let key = (csv, kommune.clone(), day);
-    let cached = {
-        let mut c = h.files.0.lock().unwrap_or_else(|e| e.into_inner());
-        if c.0 != snap.version {
-            *c = (snap.version, HashMap::new());
-        }
-        c.1.get(&key).cloned()
-    };
-    let entry = match cached {
+    let key = (snap.version, csv, kommune.clone(), day);
+    let entry = match h.files.0.get(&key) {
         Some(e) => e,
         None => {
             let rows = offers(&snap, kommune.as_deref(), day);
@@ -243,11 +264,8 @@ pub(super) async fn tilbud(
                 }
             };
             let etag = format!("\"{:x}\"", Sha256::digest(&body));
-            let e = Arc::new((body, etag));
-            let mut c = h.files.0.lock().unwrap_or_else(|e| e.into_inner());
-            if c.0 == snap.version && c.1.len() < 1024 {
-                c.1.insert(key, e.clone());
-            }
+            let e = Arc::new((Bytes::from(body), etag));
+            h.files.0.insert(key, e.clone());
             e
         }
     };

@@ -15,7 +15,7 @@ use crate::error::{AppError, AppResult};
 use crate::store::audit::{self, AuditEvent};
 use crate::store::serviceleverance::Actor;
 use chrono::{DateTime, Utc};
-use sea_orm::{DatabaseTransaction, TransactionTrait};
+use sea_orm::DatabaseTransaction;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::broadcast;
 
@@ -121,17 +121,9 @@ pub struct Tx<'a> {
 }
 
 impl<'a> Tx<'a> {
-    /// On SQLite the transaction takes the write lock at once (`BEGIN IMMEDIATE`): one that
-    /// reads before it writes could otherwise fail with SQLITE_BUSY instead of waiting its turn.
+    /// On SQLite the transaction takes the write lock at once (`store::begin_write`).
     pub async fn begin(cx: Cx<'a>) -> AppResult<Tx<'a>> {
-        let txn = cx
-            .st
-            .db
-            .begin_with_options(sea_orm::TransactionOptions {
-                isolation_level: None,
-                access_mode: None,
-                sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
-            })
+        let txn = crate::store::begin_write(&cx.st.db)
             .await
             .inspect_err(|e| cx.st.writes.failed(e, cx.now()))?;
         Ok(Tx {

@@ -223,6 +223,18 @@ pub async fn ping(db: &DatabaseConnection) -> bool {
 /// fits in the WAL and real ones still fail).
 pub const SQLITE_FREE_MARGIN: u64 = 1 << 20;
 
+/// A transaction that writes. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`),
+/// waiting up to the busy timeout for another writer: one that reads before it writes could
+/// otherwise fail with SQLITE_BUSY instead of waiting its turn (its snapshot gone stale).
+pub async fn begin_write(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+    db.begin_with_options(sea_orm::TransactionOptions {
+        isolation_level: None,
+        access_mode: None,
+        sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+    })
+    .await
+}
+
 /// Can the database commit a write now, after writes failed for its storage? A committed write
 /// that changes nothing (the data version set to itself): SQLite appends the page to its WAL
 /// and PostgreSQL its WAL record, so a failing disk refuses it. A SQLite database also needs
@@ -237,13 +249,7 @@ pub async fn probe_commit(db: &DatabaseConnection, url: &str) -> Result<(), DbEr
             }
         }
     }
-    let txn = db
-        .begin_with_options(sea_orm::TransactionOptions {
-            isolation_level: None,
-            access_mode: None,
-            sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
-        })
-        .await?;
+    let txn = begin_write(db).await?;
     txn.execute_unprepared("UPDATE data_version SET version = version WHERE id = 1")
         .await?;
     txn.commit().await

@@ -684,3 +684,60 @@ fn slow_request_completes_during_shutdown_postgres() {
     slow_request_completes_during_shutdown(&pg.url, &dir);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `plejeoverblik import` while another writer commits all the time (the server saving
+/// agreements): the import waits for the write lock like the server's writes do, instead of
+/// failing with sqlx's English "database is locked" (issue 18, N7: 3 of 10 runs).
+#[test]
+fn import_waits_for_another_writer_sqlite() {
+    use sea_orm::{ConnectionTrait, Database, TransactionTrait};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let csv = format!("{}/data/plejecentre.csv", env!("CARGO_MANIFEST_DIR"));
+    let rt = runtime();
+    let mut failures = Vec::new();
+    // Each round a fresh database, so that every import writes.
+    for round in 0..8 {
+        let dir = temp_dir("import-busy");
+        let url = format!("sqlite://{}?mode=rwc", dir.join("i.db").display());
+        let s = Command::new(BIN)
+            .args(["--database-url", &url, "migrate"])
+            .stdout(Stdio::null())
+            .status()
+            .expect("migrate");
+        assert!(s.success());
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        // Short write transactions without pause, as a busy server commits them.
+        let writer = {
+            let (url, stop) = (url.clone(), stop.clone());
+            rt.spawn(async move {
+                let db = Database::connect(url.as_str()).await.expect("connect");
+                while !stop.load(Ordering::Relaxed) {
+                    if let Ok(t) = db.begin().await {
+                        let _ = t
+                            .execute_unprepared(
+                                "UPDATE data_version SET version = version + 1 WHERE id = 1",
+                            )
+                            .await;
+                        let _ = t.commit().await;
+                    }
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+            })
+        };
+        let out = Command::new(BIN)
+            .args(["--database-url", &url, "import", &csv])
+            .output()
+            .expect("import");
+        stop.store(true, Ordering::Relaxed);
+        rt.block_on(writer).expect("the writer ran");
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        if !out.status.success() || stderr.contains("locked") {
+            failures.push(format!("round {round}: {stderr}"));
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    assert!(
+        failures.is_empty(),
+        "the import failed instead of waiting: {failures:?}"
+    );
+}

@@ -7,6 +7,7 @@ mod admin;
 mod admin_console;
 mod audit;
 mod auth;
+mod bounds;
 mod cli;
 mod disk_full;
 mod enhed_contact;
