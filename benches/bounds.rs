@@ -7,7 +7,7 @@
 //!    200 MB.
 //! 2. **The floor under attack**: `{ __typename }` (4 connections) alone, then while 4 other
 //!    connections send, without pause, distinct copies of the costliest document the gate
-//!    accepts (fragments fanned out to ~770 fields and ~4,200 nodes, each new, so each goes
+//!    accepts (one kommune with fragments fanned out to ~770 fields and ~4,200 nodes, each new, so each goes
 //!    through the validation pool). Printed as req/s and p99, and the ratio to the quiet run.
 //!
 //! ```sh
@@ -103,16 +103,16 @@ where
 
 /// The costliest kind of document the gate lets through, made distinct by `i`.
 fn worst(i: usize) -> String {
-    let mut s = format!("query W{i} {{ ...F0 }}");
+    let mut s = format!("query W{i} {{ kommune(kode: \"0101\") {{ ...F0 }} }}");
     for l in 0..4 {
         let n = l + 1;
         s.push_str(&format!(
-            " fragment F{l} on Query {{ ...F{n} ...F{n} ...F{n} ...F{n} }}"
+            " fragment F{l} on Kommune {{ ...F{n} ...F{n} ...F{n} ...F{n} }}"
         ));
     }
     s.push_str(
-        " fragment F4 on Query { __typename @skip(if: false) @include(if: true) \
-         __typename @skip(if: false) @include(if: true) __typename @skip(if: false) @include(if: true) }",
+        " fragment F4 on Kommune { kode @skip(if: false) @include(if: true) \
+         navn @skip(if: false) @include(if: true) __typename @skip(if: false) @include(if: true) }",
     );
     s
 }

@@ -316,7 +316,8 @@ impl Limits {
 
     /// The checks on the parsed document, in time linear in its size, before async-graphql's
     /// own checks and validation (which expand fragments without memoisation).
-    pub fn check_document(&self, doc: &ExecutableDocument) -> ServerResult<()> {
+    /// The document's nodes with every spread expanded, as counted (see `Size::nodes`).
+    pub fn check_document(&self, doc: &ExecutableDocument) -> ServerResult<usize> {
         let spreads: usize = doc
             .operations
             .iter()
@@ -377,6 +378,6 @@ impl Limits {
                 self.max_aliases
             )));
         }
-        Ok(())
+        Ok(nodes)
     }
 }

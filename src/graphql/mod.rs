@@ -61,7 +61,6 @@ fn builder(
 pub fn gate(c: &Config) -> prepare::Gate {
     prepare::Gate::new(
         limits(c),
-        prepare::validating(builder(c)),
         c.validation_workers,
         std::time::Duration::from_secs(c.request_timeout_secs),
     )
@@ -79,7 +78,8 @@ pub fn limits(c: &Config) -> limits::Limits {
     }
 }
 
-/// The schema that validates and stops before execution (the gate's pool runs it).
+/// The schema that validates and stops before execution (`tests/gate_bound.rs` proves the
+/// gate's bound with it).
 pub fn validating_schema(c: &Config) -> AppSchema {
     prepare::validating(builder(c))
 }

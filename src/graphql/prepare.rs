@@ -17,14 +17,15 @@
 //! Only documents that also passed async-graphql's validation are kept, weighed by the bytes
 //! their syntax tree really holds (`weight.rs`).
 //!
-//! **A bounded pool for new documents.** A document not in the cache is parsed, checked and
-//! validated on tokio's blocking threads, at most `validation_workers` at once (a semaphore;
-//! the rest wait, within the request's timeout). The limits bound that work (`limits.rs`,
-//! proven by `tests/gate_bound.rs`); the pool is the defence in depth: whatever a document
-//! costs, the async workers stay free for health checks, cached answers and known documents,
-//! and a request whose time is up is answered while its validation finishes behind it.
-//! Validation needs async-graphql's own rules, which it runs only inside `Schema::execute`:
-//! the pool runs a second schema whose one extension stops every request before execution.
+//! **A bounded pool for new documents.** A document not in the cache is parsed and checked,
+//! then validated and executed (async-graphql validates only inside `Schema::execute`), on
+//! tokio's blocking threads, at most `validation_workers` jobs at once (a semaphore; the rest
+//! wait, within the request's timeout). The limits bound that work (`limits.rs`, proven by
+//! `tests/gate_bound.rs` with [`validating`], a schema that stops before execution); the pool
+//! is the defence in depth: whatever a new document costs, the async workers stay free for
+//! health checks, cached answers and known documents, and a request whose time is up is
+//! answered while its work finishes behind it. A known document, validated before, runs on the
+//! async workers as usual.
 use super::limits::{document_has_nul, limit_error, missing_variable, variables_have_nul, Limits};
 use super::order::Plan;
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute};
@@ -69,6 +70,17 @@ pub struct Prepared {
     pub operation_name: Option<String>,
     /// The operation that runs is a query (the response cache stores nothing else).
     pub is_query: bool,
+    /// A document not seen before: it is validated and executed on the pool, and kept (and
+    /// registered as a persisted query) when it passes validation.
+    fresh: Option<Fresh>,
+}
+
+struct Fresh {
+    text: Arc<str>,
+    /// Small enough to run on the async workers (`SMALL_NODES`).
+    small: bool,
+    /// The persisted-query hash to register the text under.
+    register: Option<Arc<str>>,
 }
 
 #[derive(Clone)]
@@ -113,7 +125,7 @@ impl Extension for StopBeforeExecution {
 }
 
 /// The schema's validation alone: the schema (built like the served one, with the same limits)
-/// and the extension that stops before execution.
+/// and the extension that stops before execution. The proof of the gate's bound runs it.
 pub fn validating(
     builder: async_graphql::SchemaBuilder<
         super::query::Query,
@@ -130,20 +142,10 @@ pub struct Gate {
     /// Persisted-query hash (hex SHA-256) → document text.
     persisted: Cache<Arc<str>, Arc<str>, TextWeight>,
     documents: Cache<Arc<str>, Arc<Checked>, DocWeight>,
-    /// Validates new documents (see the module's doc).
-    validator: super::AppSchema,
-    /// Permits to parse and validate a new document.
+    /// Permits to parse, validate and run a new document.
     pool: Arc<Semaphore>,
     /// How long a new document may wait for the pool and take there (the request timeout).
     wait: Duration,
-}
-
-/// What the pool found about a new document: its tree (when it parses and passes the
-/// limits) and the errors of async-graphql's validation for this request.
-struct Examined {
-    doc: ExecutableDocument,
-    bytes: usize,
-    invalid: Vec<ServerError>,
 }
 
 fn cache<V: Clone, W: Weighter<Arc<str>, V> + Clone>(
@@ -168,17 +170,11 @@ pub const DOCUMENT_CACHE_BYTES: u64 = 16 << 20;
 pub const PERSISTED_CACHE_BYTES: u64 = 8 << 20;
 
 impl Gate {
-    pub fn new(
-        limits: Limits,
-        validator: super::AppSchema,
-        workers: usize,
-        wait: Duration,
-    ) -> Gate {
+    pub fn new(limits: Limits, workers: usize, wait: Duration) -> Gate {
         Gate {
             limits,
             persisted: cache(2048, PERSISTED_CACHE_BYTES, TextWeight),
             documents: cache(1024, DOCUMENT_CACHE_BYTES, DocWeight),
-            validator,
             pool: Arc::new(Semaphore::new(workers.max(1))),
             wait,
         }
@@ -191,23 +187,31 @@ impl Gate {
         mut request: Request,
         read_only: bool,
     ) -> Result<Prepared, Vec<ServerError>> {
-        let text = self.persisted_query(&mut request).await?;
+        let (text, register) = self.persisted_query(&mut request).map_err(one)?;
         self.limits
             .check_variables(&request.variables)
             .map_err(one)?;
+        let (doc, fresh) = match self.documents.get(&*text) {
+            Some(d) => (d, None),
+            None => {
+                let (doc, small) = self.parse(text.clone()).await.map_err(one)?;
+                (
+                    doc,
+                    Some(Fresh {
+                        text,
+                        small,
+                        register,
+                    }),
+                )
+            }
+        };
         let want = request.operation_name.clone();
-        let (doc, invalid) = self
-            .document(text, &request.variables, want.as_deref())
-            .await?;
         let want = want.as_deref();
         if read_only {
             refuse_mutation(&doc.doc, want).map_err(one)?;
         }
         if variables_have_nul(&request.variables) {
             return Err(vec![nul_refused()]);
-        }
-        if !invalid.is_empty() {
-            return Err(invalid);
         }
         if let Some(e) = missing_variable(&doc.doc, &request.variables, want) {
             return Err(vec![e]);
@@ -229,32 +233,112 @@ impl Gate {
             doc,
             operation_name,
             is_query: ty == Some(OperationType::Query),
+            fresh,
         })
     }
 
-    /// Apollo's automatic persisted queries (`extensions.persistedQuery`): a hash alone is
-    /// looked up, a hash with its document registers it. The document text to run.
-    async fn persisted_query(&self, request: &mut Request) -> Result<Arc<str>, Vec<ServerError>> {
-        let Some(value) = request.extensions.remove("persistedQuery") else {
-            return Ok(Arc::from(std::mem::take(&mut request.query)));
-        };
-        let text = self.persisted_text(request, value).map_err(one)?;
-        if let Some(text) = text.registers {
-            // Only documents that pass the checks and validation are registered.
-            let (_, invalid) = self
-                .document(
-                    text.text.clone(),
-                    &request.variables,
-                    request.operation_name.as_deref(),
-                )
-                .await?;
-            if !invalid.is_empty() {
-                return Err(invalid);
+    /// Executes a prepared request within the request timeout: a known document on the async
+    /// workers, a new one on the pool (async-graphql validates it there, then runs it), where
+    /// it is kept for next time when it passed validation.
+    pub async fn execute(
+        &self,
+        schema: &super::AppSchema,
+        request: Request,
+        prepared: &Prepared,
+    ) -> Response {
+        let inline = |request| async move {
+            match tokio::time::timeout(self.wait, schema.execute(request)).await {
+                Ok(r) => r,
+                Err(_) => Response::from_errors(vec![timed_out()]),
             }
-            self.persisted.insert(text.hash, text.text.clone());
-            return Ok(text.text);
+        };
+        let fresh = match &prepared.fresh {
+            None => return inline(request).await,
+            Some(f) => f,
+        };
+        let resp = if fresh.small {
+            inline(request).await
+        } else {
+            let schema = schema.clone();
+            // The deadline also holds inside the job: a write cut off by it is rolled back,
+            // not finished after its client was told TIMEOUT.
+            let deadline = tokio::time::Instant::now() + self.wait;
+            let ran = self
+                .on_pool(move |handle| {
+                    handle.block_on(tokio::time::timeout_at(deadline, schema.execute(request)))
+                })
+                .await;
+            match ran {
+                Ok(Ok(r)) => r,
+                Ok(Err(_)) => return Response::from_errors(vec![timed_out()]),
+                Err(e) => return Response::from_errors(vec![e]),
+            }
+        };
+        // Validation failed when nothing ran: no data, and errors that belong to no field.
+        let invalid = matches!(resp.data, Value::Null)
+            && !resp.errors.is_empty()
+            && resp.errors.iter().all(|e| e.path.is_empty());
+        if !invalid {
+            self.documents
+                .insert(fresh.text.clone(), prepared.doc.clone());
+            if let Some(hash) = &fresh.register {
+                self.persisted.insert(hash.clone(), fresh.text.clone());
+            }
         }
-        Ok(text.found)
+        resp
+    }
+
+    /// Parses and checks a new document: a small text at once, a larger one on the pool.
+    /// Whether it is small enough to run on the async workers too.
+    async fn parse(&self, text: Arc<str>) -> ServerResult<(Arc<Checked>, bool)> {
+        let limits = self.limits;
+        let (doc, bytes, nodes) = if text.len() <= SMALL_TEXT {
+            check_counted(&limits, &text)?
+        } else {
+            self.on_pool(move |_| check_counted(&limits, &text))
+                .await??
+        };
+        let checked = Arc::new(Checked {
+            doc,
+            bytes,
+            plans: Mutex::default(),
+        });
+        Ok((checked, nodes <= SMALL_NODES))
+    }
+
+    /// Runs `job` on a blocking thread once a permit of the pool is free, within the request
+    /// timeout. The permit is held until the job is done, also when the request stopped waiting
+    /// for it, so no more than `validation_workers` jobs ever run at once.
+    async fn on_pool<T: Send + 'static>(
+        &self,
+        job: impl FnOnce(&tokio::runtime::Handle) -> T + Send + 'static,
+    ) -> ServerResult<T> {
+        let pool = self.pool.clone();
+        let work = async move {
+            let permit = pool.acquire_owned().await.map_err(|_| timed_out())?;
+            let handle = tokio::runtime::Handle::current();
+            tokio::task::spawn_blocking(move || {
+                let _permit = permit;
+                job(&handle)
+            })
+            .await
+            .map_err(|_| limit_error("INTERNAL", "Der opstod en intern fejl.".into()))
+        };
+        match tokio::time::timeout(self.wait, work).await {
+            Ok(r) => r,
+            Err(_) => Err(timed_out()),
+        }
+    }
+
+    /// Apollo's automatic persisted queries (`extensions.persistedQuery`): a hash alone is
+    /// looked up, a hash with its document registers it once it passes validation. The
+    /// document text to run, and the hash to register it under.
+    fn persisted_query(&self, request: &mut Request) -> ServerResult<(Arc<str>, Option<Arc<str>>)> {
+        let Some(value) = request.extensions.remove("persistedQuery") else {
+            return Ok((Arc::from(std::mem::take(&mut request.query)), None));
+        };
+        let p = self.persisted_text(request, value)?;
+        Ok((p.found, p.registers.map(|r| r.hash)))
     }
 
     /// The text a persisted-query extension names: found by its hash, or sent with it to be
@@ -299,62 +383,8 @@ impl Gate {
             found: text.clone(),
             registers: Some(Register {
                 hash: Arc::from(actual),
-                text,
             }),
         })
-    }
-
-    /// The checked document of a text, from the cache, or parsed, checked and validated on the
-    /// pool now; with the errors of async-graphql's validation for this request (a document
-    /// that has them is not kept).
-    async fn document(
-        &self,
-        text: Arc<str>,
-        variables: &Variables,
-        operation: Option<&str>,
-    ) -> Result<(Arc<Checked>, Vec<ServerError>), Vec<ServerError>> {
-        if let Some(d) = self.documents.get(&*text) {
-            return Ok((d, Vec::new()));
-        }
-        let work = {
-            let limits = self.limits;
-            let validator = self.validator.clone();
-            let text = text.clone();
-            let mut request = Request::new("").variables(variables.clone());
-            if let Some(o) = operation {
-                request = request.operation_name(o);
-            }
-            let pool = self.pool.clone();
-            async move {
-                let permit = pool.acquire_owned().await.map_err(|_| busy())?;
-                let handle = tokio::runtime::Handle::current();
-                let job = tokio::task::spawn_blocking(move || {
-                    // Held until the work is done, also when the request stopped waiting.
-                    let _permit = permit;
-                    examine(&limits, &validator, &text, request, &handle)
-                });
-                job.await
-                    .map_err(|_| limit_error("INTERNAL", "Der opstod en intern fejl.".into()))?
-            }
-        };
-        let examined = match tokio::time::timeout(self.wait, work).await {
-            Ok(r) => r.map_err(one)?,
-            Err(_) => return Err(vec![busy()]),
-        };
-        let Examined {
-            doc,
-            bytes,
-            invalid,
-        } = examined;
-        let checked = Arc::new(Checked {
-            doc,
-            bytes,
-            plans: Mutex::default(),
-        });
-        if invalid.is_empty() {
-            self.documents.insert(text, checked.clone());
-        }
-        Ok((checked, invalid))
     }
 
     /// The limits of the gate (for the benchmarks and tests that drive the checks directly).
@@ -377,42 +407,32 @@ struct Persisted {
 
 struct Register {
     hash: Arc<str>,
-    text: Arc<str>,
-}
-
-/// Parses, checks and validates a new document: on the pool (a blocking thread), and in the
-/// tests that prove the work bounded. Validation errors are returned with the tree.
-fn examine(
-    limits: &Limits,
-    validator: &super::AppSchema,
-    text: &str,
-    mut request: Request,
-    handle: &tokio::runtime::Handle,
-) -> ServerResult<Examined> {
-    let (doc, bytes) = check(limits, text)?;
-    request.set_parsed_query(doc.clone());
-    // Nothing here awaits anything but CPU work: the validating schema executes nothing.
-    let resp = handle.block_on(validator.execute(request));
-    Ok(Examined {
-        doc,
-        bytes,
-        invalid: resp.errors,
-    })
 }
 
 /// The checks on a document's text and tree, before async-graphql's: the nesting of the text
 /// (before any parser, which recurses), the parse, the limits on the tree and NUL characters.
 /// The tree with the bytes it holds.
 pub fn check(limits: &Limits, text: &str) -> ServerResult<(ExecutableDocument, usize)> {
+    check_counted(limits, text).map(|(doc, bytes, _)| (doc, bytes))
+}
+
+/// [`check`], with the document's expanded nodes.
+fn check_counted(limits: &Limits, text: &str) -> ServerResult<(ExecutableDocument, usize, usize)> {
     limits.check_text(text)?;
     let doc = async_graphql::parser::parse_query(text)?;
-    limits.check_document(&doc)?;
+    let nodes = limits.check_document(&doc)?;
     if document_has_nul(&doc) {
         return Err(nul_refused());
     }
     let bytes = super::weight::document_bytes(&doc);
-    Ok((doc, bytes))
+    Ok((doc, bytes, nodes))
 }
+
+/// A new document this small is parsed, validated and run on the async workers, like a known
+/// one: its whole check costs microseconds, less than a trip to the pool, and a small query
+/// must not wait behind large new documents.
+const SMALL_TEXT: usize = 1024;
+const SMALL_NODES: usize = 200;
 
 /// The errors of async-graphql's validation (and of its checks before it) of a document that
 /// passed [`check`], for this request; run on the calling thread. For the tests that prove
@@ -448,11 +468,11 @@ fn one(e: ServerError) -> Vec<ServerError> {
     vec![e]
 }
 
-/// No permit within the request's time: the pool is busy with other new documents.
-fn busy() -> ServerError {
+/// The request's time ran out: waiting for the pool, or running.
+fn timed_out() -> ServerError {
     limit_error(
         "TIMEOUT",
-        "Tjenesten har travlt med at kontrollere andre forespørgsler; prøv igen om lidt.".into(),
+        "Forespørgslen tog for lang tid og blev afbrudt.".into(),
     )
 }
 

@@ -532,7 +532,7 @@ async fn run(
         });
     }
     let start = Instant::now();
-    let prepared = match h.gate.prepare(req, read_only).await {
+    let mut prepared = match h.gate.prepare(req, read_only).await {
         Ok(p) => p,
         Err(e) => {
             let mut resp = GqlResponse::from_errors(e);
@@ -547,17 +547,14 @@ async fn run(
         }
     };
     let operation = prepared.request.operation_name.clone();
-    let req = loaders::per_request(&h.state.db, prepared.request.data(viewer));
-    let timeout = Duration::from_secs(h.state.config.request_timeout_secs);
-    let mut resp = match tokio::time::timeout(timeout, h.schema.execute(req)).await {
-        Ok(r) => r,
-        Err(_) => GqlResponse::from_errors(vec![limit_error(
-            "TIMEOUT",
-            "Forespørgslen tog for lang tid og blev afbrudt.".into(),
-        )]),
-    };
-    if let Some(plan) = prepared.doc.plan(operation.as_deref()) {
-        plan.apply(&mut resp.data);
+    let req = std::mem::replace(&mut prepared.request, async_graphql::Request::new(""));
+    let req = loaders::per_request(&h.state.db, req.data(viewer));
+    let mut resp = h.gate.execute(&h.schema, req, &prepared).await;
+    // Nothing to order when nothing ran (a refusal, a timeout): the plan's walk is skipped.
+    if resp.data != async_graphql::Value::Null {
+        if let Some(plan) = prepared.doc.plan(operation.as_deref()) {
+            plan.apply(&mut resp.data);
+        }
     }
     // A write that failed for the storage, wherever in the use case: `/readyz` says so.
     for o in resp.errors.iter().filter_map(outage_of) {
@@ -798,16 +795,18 @@ async fn execute_one(
         .errors
         .iter()
         .any(|e| code_of(e).as_deref() == Some("METHOD_NOT_ALLOWED"));
+    // A timeout (also one before execution: no place on the validation pool in time) is the
+    // server's, not a bad request.
     let status = if method_refused {
         StatusCode::METHOD_NOT_ALLOWED
-    } else if media == Media::GraphqlResponse && is_request_error(&resp) {
-        StatusCode::BAD_REQUEST
     } else if resp
         .errors
         .iter()
         .any(|e| code_of(e).as_deref() == Some("TIMEOUT"))
     {
         StatusCode::SERVICE_UNAVAILABLE
+    } else if media == Media::GraphqlResponse && is_request_error(&resp) {
+        StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
     };

@@ -102,35 +102,74 @@ fn offers<'a>(snap: &'a Snapshot, kommune: Option<&str>, day: NaiveDate) -> Vec<
     out
 }
 
+/// The CSV's columns, in the order of [`csv_row`] (the JSON's names).
+const CSV_HEADER: [&str; 20] = [
+    "kommunekode",
+    "kommune",
+    "kind",
+    "enhedId",
+    "navn",
+    "vejnavn",
+    "postnummer",
+    "by",
+    "enhedensKommunekode",
+    "lat",
+    "lon",
+    "boligtype",
+    "antalBoliger",
+    "telefon",
+    "email",
+    "web",
+    "serviceleveranceType",
+    "startdato",
+    "slutdato",
+    "beskrivelse",
+];
+
+/// A text cell a spreadsheet would run as a formula (it starts with `=`, `+`, `-`, `@`, a tab or
+/// a carriage return) gets a leading `'`, as OWASP advises against CSV injection: a
+/// redaktør's `=HYPERLINK(...)` stays text. Numbers and dates are written by us and left alone.
+fn text_cell(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}").into()
+    } else {
+        s.into()
+    }
+}
+
+fn csv_row<'a>(r: &Tilbud<'a>) -> [std::borrow::Cow<'a, str>; 20] {
+    use std::borrow::Cow;
+    let text = |s: Option<&'a str>| s.map_or(Cow::Borrowed(""), text_cell);
+    let shown = |v: Option<String>| Cow::Owned(v.unwrap_or_default());
+    [
+        text_cell(r.kommunekode),
+        text_cell(r.kommune),
+        text_cell(r.kind),
+        text_cell(r.enhed_id),
+        text_cell(r.navn),
+        text(r.vejnavn),
+        text(r.postnummer),
+        text(r.by),
+        text(r.enhedens_kommunekode),
+        shown(r.lat.map(|x| x.to_string())),
+        shown(r.lon.map(|x| x.to_string())),
+        text(r.boligtype),
+        shown(r.antal_boliger.map(|x| x.to_string())),
+        text(r.telefon),
+        text(r.email),
+        text(r.web),
+        text(r.serviceleverance_type),
+        shown(r.startdato.map(|d| d.to_string())),
+        shown(r.slutdato.map(|d| d.to_string())),
+        text(r.beskrivelse),
+    ]
+}
+
 fn csv_of(rows: &[Tilbud<'_>]) -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+    w.write_record(CSV_HEADER)?;
     for r in rows {
-        w.serialize(r)?;
-    }
-    if rows.is_empty() {
-        // Headers even without rows.
-        w.write_record([
-            "kommunekode",
-            "kommune",
-            "kind",
-            "enhedId",
-            "navn",
-            "vejnavn",
-            "postnummer",
-            "by",
-            "enhedensKommunekode",
-            "lat",
-            "lon",
-            "boligtype",
-            "antalBoliger",
-            "telefon",
-            "email",
-            "web",
-            "serviceleveranceType",
-            "startdato",
-            "slutdato",
-            "beskrivelse",
-        ])?;
+        w.write_record(csv_row(r).iter().map(|c| c.as_bytes()))?;
     }
     let mut body = format!("# {ATTRIBUTION}\n").into_bytes();
     body.extend(w.into_inner().map_err(|e| e.into_error())?);

@@ -249,6 +249,107 @@ fn serve_stops_within_the_shutdown_deadline_despite_stuck_connections() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Defence in depth behind the gate's bound (issue 18, N1): with the limits raised so far that
+/// a fan-out passes the gate (an operator's mistake), validating two such documents keeps the
+/// validation pool busy for a long time, yet `/healthz` and small queries answer at once (the
+/// pool runs on blocking threads, at most `--validation-workers` documents at a time), the
+/// requests themselves end with `TIMEOUT` at the request timeout, and SIGTERM ends the process
+/// at its shutdown deadline although the validations are still running.
+#[test]
+fn validation_work_neither_holds_the_service_nor_its_shutdown() {
+    let (child, addr, dir) = spawn_serve(&[
+        "--max-expanded-nodes",
+        "1000000000000",
+        "--max-fields",
+        "1000000000000",
+        "--max-complexity",
+        "1000000000000",
+        "--validation-workers",
+        "1",
+        "--request-timeout-secs",
+        "2",
+        "--shutdown-timeout-secs",
+        "1",
+    ]);
+    // 4^14 paths of fragments: minutes of async-graphql's unmemoised walks.
+    let mut q = String::from("query { kommune(kode: \"0101\") { ...F0 } }");
+    for i in 0..14 {
+        let n = i + 1;
+        q.push_str(&format!(
+            " fragment F{i} on Kommune {{ ...F{n} ...F{n} ...F{n} ...F{n} }}"
+        ));
+    }
+    q.push_str(" fragment F14 on Kommune { kode }");
+    // Killed if the test fails: the server would go on validating for minutes.
+    let mut child = KillOnDrop(child);
+    let rt = runtime();
+    rt.block_on(async {
+        let c = reqwest::Client::new();
+        let heavy: Vec<_> = (0..2)
+            .map(|i| {
+                let (c, url, q) = (c.clone(), format!("{addr}/graphql"), format!("{q} # {i}"));
+                tokio::spawn(async move {
+                    let t = Instant::now();
+                    let r = c
+                        .post(url)
+                        .header("accept", "application/graphql-response+json")
+                        .json(&serde_json::json!({ "query": q }))
+                        .send()
+                        .await
+                        .expect("answer");
+                    let status = r.status().as_u16();
+                    let body: serde_json::Value = r.json().await.expect("json");
+                    (status, body, t.elapsed())
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        for _ in 0..5 {
+            let t = Instant::now();
+            let h = c
+                .get(format!("{addr}/healthz"))
+                .send()
+                .await
+                .expect("healthz");
+            assert_eq!(h.status(), 200);
+            let v: serde_json::Value = c
+                .post(format!("{addr}/graphql"))
+                .json(&serde_json::json!({ "query": "{ __typename }" }))
+                .send()
+                .await
+                .expect("typename")
+                .json()
+                .await
+                .expect("json");
+            assert_eq!(v["data"]["__typename"], "Query");
+            let took = t.elapsed();
+            assert!(
+                took < Duration::from_millis(500),
+                "a small request took {took:?}"
+            );
+        }
+        for h in heavy {
+            let (status, body, took) = h.await.expect("task");
+            assert_eq!(status, 503, "{body}");
+            assert_eq!(body["errors"][0]["extensions"]["code"], "TIMEOUT", "{body}");
+            assert!(took < Duration::from_secs(4), "answered after {took:?}");
+        }
+    });
+    sigterm(&child.0);
+    let took = exit_within(&mut child.0, Duration::from_secs(15));
+    assert!(took < Duration::from_secs(5), "stopped after {took:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Runs `serve` on `url` (through `prefix`, e.g. `setpriv ...`) and expects it to refuse to
 /// start: exits non-zero in time; returns its stderr.
 fn serve_refuses(prefix: &[String], url: &str) -> String {

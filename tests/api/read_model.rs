@@ -276,3 +276,36 @@ db_test!(
         assert_eq!(total(&d), 0);
     }
 );
+
+db_test!(
+    /// Issue 19: a text a spreadsheet would run as a formula stays text in `/data/tilbud.csv`
+    /// (OWASP's CSV injection advice: a leading `'`); the JSON keeps the text as it is.
+    open_data_csv_cells_are_never_formulas,
+    |app: TestApp| async move {
+        let names = ["=HYPERLINK(\"http://x.invalid\",\"klik\")", "@SUM(1+1)", "+45 Hjemmet", "-Huset"];
+        for n in names {
+            let e = create_enhed(&app, "PLEJEENHED", n, "80000007", 56.16, 10.20).await;
+            create_agreement(&app, AARHUS, &e, "DRIFTSOVERENSKOMST", "2020-01-01", None).await;
+        }
+        let c = app.client();
+        let text = c.get(format!("{}/data/tilbud.csv?kommune=0751", app.addr)).send().await.expect("get").text().await.expect("text");
+        let body: String = text.lines().skip(1).collect::<Vec<_>>().join("\n");
+        let mut r = csv::Reader::from_reader(body.as_bytes());
+        let mut seen = Vec::new();
+        for rec in r.records() {
+            let rec = rec.expect("a CSV record");
+            for cell in rec.iter() {
+                assert!(!cell.starts_with(['=', '+', '-', '@', '\t', '\r']), "a formula cell: {cell:?} in {rec:?}");
+            }
+            seen.push(rec.get(4).unwrap_or("").to_string());
+        }
+        for n in names {
+            assert!(seen.contains(&format!("'{n}")), "{n} as text in {seen:?}");
+        }
+        let v: Value = c.get(format!("{}/data/tilbud.json?kommune=0751", app.addr)).send().await.expect("get").json().await.expect("json");
+        let json_names: Vec<&str> = v["tilbud"].as_array().expect("tilbud").iter().filter_map(|t| t["navn"].as_str()).collect();
+        for n in names {
+            assert!(json_names.contains(&n), "{n} unchanged in the JSON");
+        }
+    }
+);
