@@ -176,12 +176,12 @@ fn csv_of(rows: &[Tilbud<'_>]) -> Result<Vec<u8>, csv::Error> {
     Ok(body)
 }
 
-/// The answers per (data version, format, kommune, day): the files are the same for everybody
+/// The answers per (moment of the read model, format, kommune, day): the files are the same for everybody
 /// until the data change, so they are made once. Bounded in bytes (issue 18, N2: bounded in
 /// count, 1,024 whole-country files of up to 450 KB for days a client made up took 440 MB), with
 /// `quick_cache`'s S3-FIFO, so the days people ask again stay and made-up ones pass through;
-/// a moved version's files are never asked again and leave the same way.
-type FileKey = (i64, bool, Option<String>, NaiveDate);
+/// a passed moment's files are never asked again and leave the same way.
+type FileKey = (u64, bool, Option<String>, NaiveDate);
 type FileEntry = Arc<(Bytes, String)>;
 
 /// The bytes the open-data files may hold.
@@ -267,8 +267,12 @@ pub(super) async fn tilbud(
         },
         None => copenhagen_day(st.clock.now()),
     };
+    // The moment before the snapshot, as the response cache reads it: a file made from an old
+    // snapshot is filed under the old moment, and every change taken in (also another
+    // instance's late one, at a data version already passed) moves the moment.
+    let moment = st.changes.version();
     let snap = st.read_model.snapshot();
-    let key = (snap.version, csv, kommune.clone(), day);
+    let key = (moment, csv, kommune.clone(), day);
     let entry = match h.files.0.get(&key) {
         Some(e) => e,
         None => {

@@ -207,6 +207,18 @@ async fn a_late_notice_is_applied_postgres() {
         );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    // B's open-data file, made and kept now, has the agreement.
+    let file = format!("{}/data/tilbud.csv?kommune=0751", b.addr);
+    let csv = b
+        .client()
+        .get(&file)
+        .send()
+        .await
+        .expect("csv")
+        .text()
+        .await
+        .expect("text");
+    assert!(csv.contains("Fælleshjemmet"), "{csv}");
     // Another instance's commit ends the agreement at a version B has already reached.
     let v = b.state.read_model.version();
     a.state
@@ -235,6 +247,27 @@ async fn a_late_notice_is_applied_postgres() {
         assert!(
             t0.elapsed() < Duration::from_secs(3),
             "instance B dropped the late notice"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // The open-data file follows the same moment as the search (issue 19): not the old file.
+    let t0 = Instant::now();
+    loop {
+        let csv = b
+            .client()
+            .get(&file)
+            .send()
+            .await
+            .expect("csv")
+            .text()
+            .await
+            .expect("text");
+        if !csv.contains("Fælleshjemmet") {
+            break;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(1),
+            "instance B's open-data file still has the ended agreement"
         );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
