@@ -8,20 +8,10 @@ use plejeoverblik::http::open_data::OPEN_DATA_CACHE_BYTES;
 use serde_json::json;
 
 async fn cache_bytes(app: &TestApp, name: &str) -> u64 {
-    let m = app
-        .client()
-        .get(format!("{}/metrics", app.addr))
-        .send()
+    let series = format!("plejeoverblik_cache_bytes{{cache=\"{name}\"}}");
+    metric_value(app, &series)
         .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
-    let prefix = format!("plejeoverblik_cache_bytes{{cache=\"{name}\"}} ");
-    m.lines()
-        .find_map(|l| l.strip_prefix(prefix.as_str()))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no {prefix} in /metrics"))
+        .unwrap_or_else(|| panic!("no {series} in /metrics"))
 }
 
 db_test!(

@@ -17,6 +17,7 @@ use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -117,36 +118,6 @@ async fn readyz(http: &reqwest::Client, addr: &str) -> (u16, String) {
     }
 }
 
-/// Writers until `stop`; returns when they have stopped.
-async fn writers(
-    http: reqwest::Client,
-    addr: String,
-    token: String,
-    seen: Arc<Mutex<Seen>>,
-    until: Instant,
-    next: Arc<std::sync::atomic::AtomicUsize>,
-) {
-    let mut tasks = Vec::new();
-    for _ in 0..3 {
-        let (http, addr, token, seen, next) = (
-            http.clone(),
-            addr.clone(),
-            token.clone(),
-            seen.clone(),
-            next.clone(),
-        );
-        tasks.push(tokio::spawn(async move {
-            while Instant::now() < until {
-                let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                create(&http, &addr, &token, n, &seen).await;
-            }
-        }));
-    }
-    for t in tasks {
-        let _ = t.await;
-    }
-}
-
 const FLAGS: &[&str] = &[
     "--no-demo-data",
     "--dev-tokens",
@@ -154,38 +125,98 @@ const FLAGS: &[&str] = &[
     "0",
 ];
 
-/// Starts the server again on `url` and returns the acknowledged ids it does not have.
-fn missing_after_restart(
-    rt: &tokio::runtime::Runtime,
-    http: &reqwest::Client,
-    url: &str,
-    dir: &std::path::Path,
-    token: &str,
-    acknowledged: &BTreeSet<String>,
-) -> Vec<String> {
-    let (mut child, addr) = spawn(Some(url), dir, FLAGS);
-    let missing = rt.block_on(async {
-        let mut missing = Vec::new();
-        for id in acknowledged {
-            let r: Value = http
-                .post(format!("{addr}/graphql"))
-                .bearer_auth(token)
-                .json(&json!({ "query": "query($id: ID!) { node(id: $id) { id } }", "variables": { "id": id } }))
-                .send()
-                .await
-                .expect("query")
-                .json()
-                .await
-                .expect("json");
-            if r["data"]["node"]["id"].as_str() != Some(id.as_str()) {
-                missing.push(id.clone());
-            }
+/// What both tests drive a server with: a runtime, a client, an administrator's token and the
+/// record of acknowledged and refused creates.
+struct Rig {
+    rt: tokio::runtime::Runtime,
+    http: reqwest::Client,
+    token: String,
+    seen: Arc<Mutex<Seen>>,
+    next: Arc<AtomicUsize>,
+}
+
+impl Rig {
+    fn new() -> Rig {
+        Rig {
+            rt: tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("rt"),
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .expect("client"),
+            token: admin_token(),
+            seen: Arc::default(),
+            next: Arc::default(),
         }
-        missing
-    });
-    sigterm(&child);
-    exit_within(&mut child, Duration::from_secs(40));
-    missing
+    }
+
+    fn acknowledged(&self) -> usize {
+        self.seen.lock().expect("seen").acknowledged.len()
+    }
+
+    /// Three clients create enheder without pause for `how_long`.
+    async fn write_for(&self, addr: &str, how_long: Duration) {
+        let until = Instant::now() + how_long;
+        let mut tasks = Vec::new();
+        for _ in 0..3 {
+            let (http, addr, token, seen, next) = (
+                self.http.clone(),
+                addr.to_string(),
+                self.token.clone(),
+                self.seen.clone(),
+                self.next.clone(),
+            );
+            tasks.push(tokio::spawn(async move {
+                while Instant::now() < until {
+                    let n = next.fetch_add(1, Ordering::Relaxed);
+                    create(&http, &addr, &token, n, &seen).await;
+                }
+            }));
+        }
+        for t in tasks {
+            let _ = t.await;
+        }
+    }
+
+    /// Stops the server, starts it again on `url` and returns the acknowledged ids it does not
+    /// have, with what was seen.
+    fn restart_and_compare(
+        self,
+        mut child: std::process::Child,
+        url: &str,
+        dir: &std::path::Path,
+    ) -> (Vec<String>, Seen) {
+        sigterm(&child);
+        exit_within(&mut child, Duration::from_secs(40));
+        let seen = std::mem::take(&mut *self.seen.lock().expect("seen"));
+        let (mut child, addr) = spawn(Some(url), dir, FLAGS);
+        let missing = self.rt.block_on(async {
+            let mut missing = Vec::new();
+            for id in &seen.acknowledged {
+                let r: Value = self
+                    .http
+                    .post(format!("{addr}/graphql"))
+                    .bearer_auth(&self.token)
+                    .json(&json!({ "query": "query($id: ID!) { node(id: $id) { id } }", "variables": { "id": id } }))
+                    .send()
+                    .await
+                    .expect("query")
+                    .json()
+                    .await
+                    .expect("json");
+                if r["data"]["node"]["id"].as_str() != Some(id.as_str()) {
+                    missing.push(id.clone());
+                }
+            }
+            missing
+        });
+        sigterm(&child);
+        exit_within(&mut child, Duration::from_secs(40));
+        (missing, seen)
+    }
 }
 
 #[test]
@@ -194,86 +225,43 @@ fn a_full_disk_loses_no_acknowledged_write_sqlite() {
         return;
     };
     let url = format!("sqlite://{}?mode=rwc", fs.0.join("p.db").display());
-    let (mut child, addr) = spawn(Some(&url), &fs.0, FLAGS);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("rt");
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .build()
-        .expect("client");
-    let token = admin_token();
-    let seen = Arc::new(Mutex::new(Seen::default()));
-    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let (child, addr) = spawn(Some(&url), &fs.0, FLAGS);
+    let rig = Rig::new();
     let filler = fs.0.join("filler");
-    let (full_ready, back_after, back_ready) = rt.block_on(async {
+    let (full_ready, back_after, back_ready) = rig.rt.block_on(async {
         // Writes succeed before the disk is full.
-        writers(
-            http.clone(),
-            addr.clone(),
-            token.clone(),
-            seen.clone(),
-            Instant::now() + Duration::from_millis(500),
-            next.clone(),
-        )
-        .await;
+        rig.write_for(&addr, Duration::from_millis(500)).await;
         assert!(
-            !seen.lock().expect("seen").acknowledged.is_empty(),
+            rig.acknowledged() > 0,
             "no write succeeded before the disk was full"
         );
         fill(&filler);
         // Writers against the full disk.
-        writers(
-            http.clone(),
-            addr.clone(),
-            token.clone(),
-            seen.clone(),
-            Instant::now() + Duration::from_secs(4),
-            next.clone(),
-        )
-        .await;
-        let full_ready = readyz(&http, &addr).await;
+        rig.write_for(&addr, Duration::from_secs(4)).await;
+        let full_ready = readyz(&rig.http, &addr).await;
         // The space comes back; writes must succeed again within seconds.
         std::fs::remove_file(&filler).expect("remove the filler");
         let back = Instant::now();
-        let before = seen.lock().expect("seen").acknowledged.len();
+        let before = rig.acknowledged();
         let mut back_after = None;
         while back.elapsed() < Duration::from_secs(15) {
-            writers(
-                http.clone(),
-                addr.clone(),
-                token.clone(),
-                seen.clone(),
-                Instant::now() + Duration::from_millis(250),
-                next.clone(),
-            )
-            .await;
-            if seen.lock().expect("seen").acknowledged.len() > before {
+            rig.write_for(&addr, Duration::from_millis(250)).await;
+            if rig.acknowledged() > before {
                 back_after = Some(back.elapsed());
                 break;
             }
         }
         // And /readyz follows.
-        let mut back_ready = readyz(&http, &addr).await;
+        let mut back_ready = readyz(&rig.http, &addr).await;
         let t = Instant::now();
         while back_ready.0 != 200 && t.elapsed() < Duration::from_secs(10) {
             tokio::time::sleep(Duration::from_millis(200)).await;
-            back_ready = readyz(&http, &addr).await;
+            back_ready = readyz(&rig.http, &addr).await;
         }
         (full_ready, back_after, back_ready)
     });
-    sigterm(&child);
-    exit_within(&mut child, Duration::from_secs(40));
-    let seen = Arc::try_unwrap(seen)
-        .ok()
-        .expect("writers done")
-        .into_inner()
-        .expect("seen");
-
     // Restart on the same file: every acknowledged create is there.
-    let missing = missing_after_restart(&rt, &http, &url, &fs.0, &token, &seen.acknowledged);
+    let (missing, seen) = rig.restart_and_compare(child, &url, &fs.0);
     eprintln!(
         "disk_full: {} acknowledged, {} refused, writes back {back_after:?} after the space returned",
         seen.acknowledged.len(),
@@ -325,20 +313,9 @@ fn a_write_lock_held_past_the_busy_timeout_loses_nothing_sqlite() {
     use sea_orm::{ConnectionTrait, Database};
     let dir = temp_dir("busy");
     let url = format!("sqlite://{}?mode=rwc", dir.join("p.db").display());
-    let (mut child, addr) = spawn(Some(&url), &dir, FLAGS);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("rt");
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .build()
-        .expect("client");
-    let token = admin_token();
-    let seen = Arc::new(Mutex::new(Seen::default()));
-    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let (held_ready, after) = rt.block_on(async {
+    let (child, addr) = spawn(Some(&url), &dir, FLAGS);
+    let rig = Rig::new();
+    let (held_ready, after) = rig.rt.block_on(async {
         // Another process's connection takes the write lock and keeps it past the timeout.
         let other = Database::connect(url.as_str())
             .await
@@ -348,39 +325,15 @@ fn a_write_lock_held_past_the_busy_timeout_loses_nothing_sqlite() {
             .await
             .expect("take the write lock");
         let held = plejeoverblik::store::SQLITE_BUSY_TIMEOUT + Duration::from_secs(2);
-        writers(
-            http.clone(),
-            addr.clone(),
-            token.clone(),
-            seen.clone(),
-            Instant::now() + held,
-            next.clone(),
-        )
-        .await;
-        let held_ready = readyz(&http, &addr).await;
+        rig.write_for(&addr, held).await;
+        let held_ready = readyz(&rig.http, &addr).await;
         other.execute_unprepared("ROLLBACK").await.expect("release");
         let _ = other.close().await;
-        let before = seen.lock().expect("seen").acknowledged.len();
-        writers(
-            http.clone(),
-            addr.clone(),
-            token.clone(),
-            seen.clone(),
-            Instant::now() + Duration::from_millis(500),
-            next.clone(),
-        )
-        .await;
-        let after = seen.lock().expect("seen").acknowledged.len() - before;
-        (held_ready, after)
+        let before = rig.acknowledged();
+        rig.write_for(&addr, Duration::from_millis(500)).await;
+        (held_ready, rig.acknowledged() - before)
     });
-    sigterm(&child);
-    exit_within(&mut child, Duration::from_secs(40));
-    let seen = Arc::try_unwrap(seen)
-        .ok()
-        .expect("writers done")
-        .into_inner()
-        .expect("seen");
-    let missing = missing_after_restart(&rt, &http, &url, &dir, &token, &seen.acknowledged);
+    let (missing, seen) = rig.restart_and_compare(child, &url, &dir);
     let _ = std::fs::remove_dir_all(&dir);
     assert!(
         missing.is_empty(),

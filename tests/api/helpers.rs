@@ -412,3 +412,20 @@ pub fn names_a_host(text: &str) -> bool {
     }) || text.contains("@import")
         || text.contains("url(")
 }
+
+/// The value of a series of `/metrics` (its name with labels, e.g.
+/// `plejeoverblik_cache_bytes{cache="documents"}`), if present.
+pub async fn metric_value(app: &TestApp, series: &str) -> Option<u64> {
+    let text = app
+        .client()
+        .get(format!("{}/metrics", app.addr))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    text.lines()
+        .find_map(|l| l.strip_prefix(series).and_then(|r| r.strip_prefix(' ')))
+        .and_then(|v| v.trim().parse().ok())
+}

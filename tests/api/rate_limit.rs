@@ -145,20 +145,10 @@ fn retry_after(r: &reqwest::Response) -> u64 {
 }
 
 async fn metric(app: &TestApp, kind: &str) -> u64 {
-    let text = app
-        .client()
-        .get(format!("{}/metrics", app.addr))
-        .send()
+    let series = format!("plejeoverblik_rate_limited_total{{kind=\"{kind}\"}}");
+    metric_value(app, &series)
         .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
-    let line = format!("plejeoverblik_rate_limited_total{{kind=\"{kind}\"}} ");
-    text.lines()
-        .find_map(|l| l.strip_prefix(&line))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no {line} in {text}"))
+        .unwrap_or_else(|| panic!("no {series} in /metrics"))
 }
 
 async fn refused_shape(app: &TestApp) {

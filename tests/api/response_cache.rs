@@ -23,20 +23,9 @@ async fn get(app: &TestApp, q: &str, headers: &[(&str, &str)]) -> reqwest::Respo
     r.send().await.expect("get")
 }
 
-/// A metric's value (the line that starts with `name`), 0 when absent.
+/// A metric's value, 0 when absent.
 async fn metric(app: &TestApp, name: &str) -> u64 {
-    let text = app
-        .client()
-        .get(format!("{}/metrics", app.addr))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
-    text.lines()
-        .find_map(|l| l.strip_prefix(name).and_then(|r| r.strip_prefix(' ')))
-        .map_or(0, |v| v.trim().parse().expect("number"))
+    metric_value(app, name).await.unwrap_or(0)
 }
 
 const HIT: &str = "plejeoverblik_response_cache_total{result=\"hit\"}";
