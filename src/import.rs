@@ -8,7 +8,7 @@ use crate::domain::serviceleverance::{Boligtype, EnhedKind};
 use crate::domain::text::fold;
 use crate::store::entity::enhed;
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
+use sea_orm::{ConnectionTrait, EntityTrait};
 use std::collections::HashMap;
 
 pub const PLEJECENTRE_CSV: &str = include_str!("../data/plejecentre.csv");
@@ -284,23 +284,34 @@ pub async fn upsert<C: ConnectionTrait>(
         match existing.get(&m.id) {
             Some(old) if same_data(old, m) => report.unchanged += 1,
             Some(old) => {
-                let mut am: enhed::ActiveModel = old.clone().into();
-                am.kind = Set(m.kind.clone());
-                am.navn = Set(m.navn.clone());
-                am.navn_soeg = Set(m.navn_soeg.clone());
-                am.ejer_cvr = Set(m.ejer_cvr.clone());
-                am.vejnavn = Set(m.vejnavn.clone());
-                am.postnummer = Set(m.postnummer.clone());
-                am.by = Set(m.by.clone());
-                am.lat = Set(m.lat);
-                am.lon = Set(m.lon);
-                am.kommune_kode = Set(m.kommune_kode.clone());
-                am.web = Set(m.web.clone());
-                am.boligtype = Set(m.boligtype.clone());
-                am.antal_boliger = Set(m.antal_boliger);
-                am.updated_at = Set(m.updated_at);
-                am.revision = Set(old.revision + 1);
-                let new = am.update(db).await?;
+                // The register's fields over the row as read; what the register does not know
+                // (beskrivelse, contact data, SOR code) stays as it is.
+                let mut new = old.clone();
+                new.kind = m.kind.clone();
+                new.navn = m.navn.clone();
+                new.navn_soeg = m.navn_soeg.clone();
+                new.ejer_cvr = m.ejer_cvr.clone();
+                new.vejnavn = m.vejnavn.clone();
+                new.postnummer = m.postnummer.clone();
+                new.by = m.by.clone();
+                new.lat = m.lat;
+                new.lon = m.lon;
+                new.kommune_kode = m.kommune_kode.clone();
+                new.web = m.web.clone();
+                new.boligtype = m.boligtype.clone();
+                new.antal_boliger = m.antal_boliger;
+                new.updated_at = m.updated_at;
+                new.revision = old.revision + 1;
+                // Conditional on the revision read and on nobody holding a live lock: an enhed
+                // its redaktør has locked is left alone (R19), and a row changed meanwhile is
+                // not overwritten with a revision that another write already used.
+                if !crate::store::enhed::import_update(db, &new, m.updated_at, old.revision).await?
+                {
+                    report
+                        .skipped
+                        .push(skipped_locked(db, old, m.updated_at).await?);
+                    continue;
+                }
                 trail.push((
                     "importEnhed",
                     m.id.clone(),
@@ -339,6 +350,30 @@ pub async fn upsert<C: ConnectionTrait>(
         .map_or_else(chrono::Utc::now, |i| i.model.updated_at);
     crate::store::audit::record_many(db, actor, &events, now).await?;
     Ok(())
+}
+
+/// Why the import left an enhed alone: locked by someone, or changed while it ran.
+async fn skipped_locked<C: ConnectionTrait>(
+    db: &C,
+    old: &enhed::Model,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<String> {
+    let now_ms = now.timestamp_millis();
+    let current = crate::store::enhed::by_id(db, &old.id).await?;
+    Ok(match current {
+        Some(c) if c.lock_expires_ms.is_some_and(|e| e > now_ms) => format!(
+            "{} ({}): låst af {} til redigering; ikke opdateret, kør importen igen, når enheden er tjekket ind",
+            old.navn,
+            old.id,
+            c.lock_name
+                .or(c.lock_subject)
+                .unwrap_or_else(|| "en anden".into())
+        ),
+        _ => format!(
+            "{} ({}): ændret af en anden under importen; ikke opdateret, kør importen igen",
+            old.navn, old.id
+        ),
+    })
 }
 
 pub fn parse(text: &str, report: &mut ImportReport) -> Vec<RegisterRow> {

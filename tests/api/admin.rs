@@ -615,3 +615,36 @@ db_test!(
         }
     }
 );
+
+db_test!(
+    /// Issue 19: the import leaves an enhed alone while someone holds its lock (R19), reports
+    /// it as skipped with the holder, keeps the acknowledged edit, and updates it once the
+    /// enhed is checked in; every update moves the revision by exactly one.
+    import_respects_an_enheds_lock_r19,
+    |app: TestApp| async move {
+        let csv = "id,name,street,postcode,city,municipality,ownership,homes,lat,lon,web,kommunekode\n\
+            a2,Huset,Vej 2,8000,Aarhus C,Aarhus,Privat,30,56.15,10.20,https://huset.dk,0751\n";
+        plejeoverblik::import::import_text(&app.state, csv).await.expect("import");
+        let admin = app.token(Role::Administrator, ADMIN_CVR, "admin");
+        app.ok(Some(&admin), "mutation { lockEnhed(id: \"a2\") { id } }", json!({})).await;
+        let d = app.ok(Some(&admin), "mutation { updateEnhed(id: \"a2\", input: { telefon: \"12345678\" }) { revision } }", json!({})).await;
+        let edited = d["updateEnhed"]["revision"].as_i64().expect("revision");
+        // The register renames the enhed while it is locked: skipped, nothing overwritten.
+        let changed = csv.replace("Huset,", "Huset Nyt,");
+        let r = plejeoverblik::import::import_text(&app.state, &changed).await.expect("import");
+        assert_eq!((r.created, r.updated), (0, 0), "{r}");
+        assert!(r.skipped.iter().any(|s| s.contains("a2") && s.contains("låst")), "{r}");
+        let d = app.ok(Some(&admin), "{ enhed(id: \"a2\") { navn revision kontakt { telefon } } }", json!({})).await;
+        assert_eq!(d["enhed"]["navn"], "Huset");
+        assert_eq!(d["enhed"]["kontakt"]["telefon"], "12345678");
+        assert_eq!(d["enhed"]["revision"].as_i64(), Some(edited));
+        // Checked in, the next import updates it and keeps the edit the register knows nothing of.
+        app.ok(Some(&admin), "mutation { checkInEnhed(id: \"a2\") { id } }", json!({})).await;
+        let r = plejeoverblik::import::import_text(&app.state, &changed).await.expect("import");
+        assert_eq!(r.updated, 1, "{r}");
+        let d = app.ok(Some(&admin), "{ enhed(id: \"a2\") { navn revision kontakt { telefon } } }", json!({})).await;
+        assert_eq!(d["enhed"]["navn"], "Huset Nyt");
+        assert_eq!(d["enhed"]["kontakt"]["telefon"], "12345678");
+        assert_eq!(d["enhed"]["revision"].as_i64(), Some(edited + 1));
+    }
+);
