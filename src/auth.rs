@@ -395,7 +395,7 @@ impl Authenticator {
             _ => None,
         };
         if let Some(cvr) = &cvr {
-            if !is_cvr(cvr) {
+            if !crate::domain::enhed::is_cvr(cvr) {
                 return Err(refused("Tokenets CVR-nummer er ugyldigt."));
             }
         }
@@ -431,11 +431,6 @@ fn token_error(e: jsonwebtoken::errors::Error) -> AppError {
         K::MissingRequiredClaim(_) => refused("Tokenet mangler påkrævede oplysninger."),
         _ => refused("Tokenet er ugyldigt."),
     }
-}
-
-/// An 8-digit CVR number.
-pub fn is_cvr(s: &str) -> bool {
-    s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Reads a JWKS document or one or more PEM public keys.
@@ -534,7 +529,7 @@ pub fn make_dev_token(
     r: &DevTokenRequest<'_>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<String> {
-    anyhow::ensure!(is_cvr(r.cvr), "CVR skal være 8 cifre");
+    anyhow::ensure!(crate::domain::enhed::is_cvr(r.cvr), "CVR skal være 8 cifre");
     let name = r.name.unwrap_or(DEV_DEFAULT_NAME);
     let subject = r
         .subject

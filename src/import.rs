@@ -111,7 +111,7 @@ pub fn convert(
             .chars()
             .take_while(|c| c.is_ascii_digit())
             .collect();
-        if postnummer.len() != 4 {
+        if !crate::domain::enhed::is_postnummer(&postnummer) {
             report.warnings.push(format!(
                 "linje {line} ({navn}): ugyldigt postnummer '{postcode_raw}'"
             ));
@@ -174,7 +174,7 @@ pub fn convert(
                 ));
             }
         }
-        let kommune_kode = located.clone().or_else(|| listed.clone());
+        let kommune_kode = crate::domain::enhed::kommune_of(kommuner, pos, listed.clone());
         let ownership = r.ownership.trim().to_string();
         let ejer_cvr = match ownership.as_str() {
             "Kommunal" => listed
@@ -197,7 +197,7 @@ pub fn convert(
                 navn,
                 ejer_cvr,
                 vejnavn: none_if_empty(&r.street),
-                postnummer: Some(postnummer).filter(|p| p.len() == 4),
+                postnummer: Some(postnummer).filter(|p| crate::domain::enhed::is_postnummer(p)),
                 by: none_if_empty(&r.city),
                 lat: pos.map(|p| p.lat),
                 lon: pos.map(|p| p.lon),

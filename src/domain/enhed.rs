@@ -20,6 +20,28 @@ const WEB_MESSAGE: &str =
 const EMAIL_MESSAGE: &str = "E-mail skal være en gyldig e-mailadresse, fx post@eksempel.dk.";
 
 /// Trims; empty becomes `None`.
+/// R17: a CVR number is 8 digits (an enhed's owner, a kommune, a token's organisation).
+pub fn is_cvr(s: &str) -> bool {
+    s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// R17: a postnummer is 4 digits.
+pub fn is_postnummer(s: &str) -> bool {
+    s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// R17: an enhed belongs to the kommune its position lies in; without a position, to the one
+/// it was given (by an administrator, or the register's).
+pub fn kommune_of(
+    kommuner: &super::kommune::KommuneIndex,
+    pos: Option<super::geo::LatLon>,
+    given: Option<String>,
+) -> Option<String> {
+    pos.and_then(|p| kommuner.at(p))
+        .map(str::to_string)
+        .or(given)
+}
+
 fn present(v: Option<&str>) -> Option<&str> {
     v.map(str::trim).filter(|t| !t.is_empty())
 }
@@ -170,6 +192,26 @@ pub fn validate_telefon(v: Option<&str>) -> Result<Option<String>, FieldError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn r17_cvr_postnummer_and_the_kommune_of_a_position() {
+        assert!(is_cvr("29189404"));
+        assert!(!is_cvr("2918940") && !is_cvr("2918940x") && !is_cvr("291894040"));
+        assert!(is_postnummer("4000"));
+        assert!(!is_postnummer("400") && !is_postnummer("4000 Roskilde") && !is_postnummer("40a0"));
+        let idx = crate::app::kommune_index().expect("index");
+        let roskilde = crate::domain::geo::LatLon::new(55.64, 12.08);
+        // The position decides; without one, the kommune given.
+        assert_eq!(
+            kommune_of(&idx, roskilde, Some("0751".into())).as_deref(),
+            Some("0265")
+        );
+        assert_eq!(
+            kommune_of(&idx, None, Some("0751".into())).as_deref(),
+            Some("0751")
+        );
+        assert_eq!(kommune_of(&idx, None, None), None);
+    }
 
     #[test]
     fn r17_web_only_absolute_http_and_https() {

@@ -8,8 +8,9 @@
 //! `{token}`) for the console's development login; without the flag that route does not exist.
 use super::page::{self, CSS, JS};
 use super::Http;
-use crate::auth::{is_cvr, make_dev_token, DevTokenRequest};
+use crate::auth::{make_dev_token, DevTokenRequest};
 use crate::domain::access::Role;
+use crate::domain::enhed::is_cvr;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};

@@ -159,14 +159,14 @@ pub fn apply(
         .map(|c| c.trim().to_string())
         .or(o.as_ref().map(|x| x.ejer_cvr.clone()))
         .unwrap_or_default();
-    if !crate::auth::is_cvr(&ejer_cvr) {
+    if !crate::domain::enhed::is_cvr(&ejer_cvr) {
         errs.push(FieldError::new(
             "ejerCvr",
             "Ejerens CVR-nummer skal være 8 cifre.",
         ));
     }
     if let Some(p) = &postnummer {
-        if !(p.len() == 4 && p.bytes().all(|b| b.is_ascii_digit())) {
+        if !crate::domain::enhed::is_postnummer(p) {
             errs.push(FieldError::new(
                 "postnummer",
                 "Postnummeret skal være 4 cifre.",
@@ -206,10 +206,7 @@ pub fn apply(
         Edit::Clear => None,
         Edit::Keep => o.as_ref().and_then(|x| x.kommune_kode.clone()),
     };
-    let kommune_kode = pos
-        .and_then(|p| st.kommuner.at(p))
-        .map(str::to_string)
-        .or(given_kommune);
+    let kommune_kode = crate::domain::enhed::kommune_of(&st.kommuner, pos, given_kommune);
     let boligtype = upd(
         i.boligtype.map(|b| b.as_str().to_string()),
         o.as_ref().and_then(|x| x.boligtype.clone()),

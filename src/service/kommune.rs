@@ -11,7 +11,7 @@ use crate::store::{self};
 pub async fn set_cvr(cx: Cx<'_>, kode: &str, cvr: &str) -> AppResult<Kommune> {
     AppError::check(access::decide_admin(cx.v), "Kommunen")?;
     let cvr = cvr.trim();
-    if !crate::auth::is_cvr(cvr) {
+    if !crate::domain::enhed::is_cvr(cvr) {
         return Err(AppError::validation(
             "cvr",
             "CVR-nummeret skal være 8 cifre.",
