@@ -102,6 +102,135 @@ fn offers<'a>(snap: &'a Snapshot, kommune: Option<&str>, day: NaiveDate) -> Vec<
     out
 }
 
+/// The formats of the offers' file.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub(super) enum Format {
+    Csv,
+    Json,
+    GeoJson,
+}
+
+impl Format {
+    fn content_type(self) -> &'static str {
+        match self {
+            Format::Csv => "text/csv; charset=utf-8; header=present",
+            Format::Json => "application/json",
+            Format::GeoJson => "application/geo+json",
+        }
+    }
+
+    fn extension(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Json => "json",
+            Format::GeoJson => "geojson",
+        }
+    }
+}
+
+/// The offers as GeoJSON (RFC 7946): a point per offer with a position (longitude first), the
+/// offer's fields as its properties; offers without a position are left out of the map.
+fn geojson_of(rows: &[Tilbud<'_>], day: NaiveDate, version: i64) -> serde_json::Value {
+    let features: Vec<serde_json::Value> = rows
+        .iter()
+        .filter_map(|r| {
+            let (lat, lon) = (r.lat?, r.lon?);
+            Some(serde_json::json!({
+                "type": "Feature",
+                "id": format!("{}:{}", r.kommunekode, r.enhed_id),
+                "geometry": { "type": "Point", "coordinates": [lon, lat] },
+                "properties": r,
+            }))
+        })
+        .collect();
+    serde_json::json!({
+        "type": "FeatureCollection",
+        "attribution": ATTRIBUTION,
+        "dato": day,
+        "datavers": version,
+        "features": features,
+    })
+}
+
+/// The stable identifier of the offers' dataset in the catalog (a URN: the service has no
+/// configured public address yet; the distributions' links are relative IRIs, which JSON-LD
+/// resolves against the address the catalog was fetched from).
+const DATASET_ID: &str = "urn:plejeoverblik:dataset:tilbud";
+
+/// `/data/catalog.json`: the datasets described in DCAT-AP (JSON-LD), for data portals
+/// (data.gov.dk harvests DCAT-AP). `modified` is the moment of the last change: the newest
+/// audit entry, as every write is audited (R16).
+async fn catalog(h: &Http) -> Response {
+    let modified = match crate::store::audit::last_at(&h.state.db).await {
+        Ok(t) => t,
+        Err(_) => {
+            return error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "UNAVAILABLE",
+                crate::error::Outage::Database.message(),
+            )
+        }
+    };
+    let dist = |format: Format, title: &str| {
+        serde_json::json!({
+            "@type": "dcat:Distribution",
+            "dct:title": { "@language": "da", "@value": title },
+            "dcat:accessURL": { "@id": format!("/data/tilbud.{}", format.extension()) },
+            "dcat:downloadURL": { "@id": format!("/data/tilbud.{}", format.extension()) },
+            "dcat:mediaType": format.content_type().split(';').next().unwrap_or_default(),
+            "dct:license": { "@id": "https://creativecommons.org/licenses/by/4.0/" },
+        })
+    };
+    let body = serde_json::json!({
+        "@context": {
+            "dcat": "http://www.w3.org/ns/dcat#",
+            "dct": "http://purl.org/dc/terms/",
+            "foaf": "http://xmlns.com/foaf/0.1/",
+            "xsd": "http://www.w3.org/2001/XMLSchema#"
+        },
+        "@type": "dcat:Catalog",
+        "dct:title": [
+            { "@language": "da", "@value": "Plejeoverblik" },
+            { "@language": "en", "@value": "Plejeoverblik (Danish care overview)" }
+        ],
+        "dct:publisher": { "@type": "foaf:Agent", "foaf:name": "Plejeoverblik" },
+        "dcat:dataset": [{
+            "@id": DATASET_ID,
+            "@type": "dcat:Dataset",
+            "dct:identifier": DATASET_ID,
+            "dct:title": [
+                { "@language": "da", "@value": "Kommunernes tilbud af plejeboliger og helhedspleje" },
+                { "@language": "en", "@value": "The municipalities' offers of nursing homes and home care" }
+            ],
+            "dct:description": [
+                { "@language": "da", "@value": "Hvilke plejeenheder og helhedsplejeenheder hver kommune tilbyder på en dag (?dato=), efter kommunernes serviceleverancer." },
+                { "@language": "en", "@value": "Which nursing homes and home-care providers each municipality offers on a day (?dato=), from the municipalities' agreements." }
+            ],
+            "dct:publisher": { "@type": "foaf:Agent", "foaf:name": "Plejeoverblik" },
+            "dct:license": { "@id": "https://creativecommons.org/licenses/by/4.0/" },
+            "dct:rights": ATTRIBUTION,
+            "dct:modified": { "@type": "xsd:dateTime", "@value": modified.map(|t| t.to_rfc3339()) },
+            "dct:spatial": { "@id": "http://publications.europa.eu/resource/authority/country/DNK" },
+            "dcat:distribution": [
+                dist(Format::Csv, "Tilbud som CSV"),
+                dist(Format::Json, "Tilbud som JSON"),
+                dist(Format::GeoJson, "Tilbud som GeoJSON"),
+            ]
+        }]
+    });
+    let mut resp = (StatusCode::OK, body.to_string()).into_response();
+    let hs = resp.headers_mut();
+    hs.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/ld+json"),
+    );
+    hs.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, no-cache"),
+    );
+    resp
+}
+
 /// The CSV's columns, in the order of [`csv_row`] (the JSON's names).
 const CSV_HEADER: [&str; 20] = [
     "kommunekode",
@@ -181,7 +310,7 @@ fn csv_of(rows: &[Tilbud<'_>]) -> Result<Vec<u8>, csv::Error> {
 /// count, 1,024 whole-country files of up to 450 KB for days a client made up took 440 MB), with
 /// `quick_cache`'s S3-FIFO, so the days people ask again stay and made-up ones pass through;
 /// a passed moment's files are never asked again and leave the same way.
-type FileKey = (u64, bool, Option<String>, NaiveDate);
+type FileKey = (u64, Format, Option<String>, NaiveDate);
 type FileEntry = Arc<(Bytes, String)>;
 
 /// The bytes the open-data files may hold.
@@ -228,17 +357,20 @@ pub(super) async fn tilbud(
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Response {
-    let csv = match file.as_str() {
-        "tilbud.csv" => true,
-        "tilbud.json" => false,
+    let format = match file.as_str() {
+        "tilbud.csv" => Format::Csv,
+        "tilbud.json" => Format::Json,
+        "tilbud.geojson" => Format::GeoJson,
+        "catalog.json" => return catalog(&h).await,
         _ => {
             return error(
                 StatusCode::NOT_FOUND,
                 "NOT_FOUND",
-                "Filen findes ikke. Brug /data/tilbud.csv eller /data/tilbud.json.",
+                "Filen findes ikke. Brug /data/tilbud.csv, /data/tilbud.json, /data/tilbud.geojson eller /data/catalog.json.",
             )
         }
     };
+    let csv = format == Format::Csv;
     let Some(params) = super::graphql::query_pairs(q.as_deref().unwrap_or("")) else {
         return error(
             StatusCode::BAD_REQUEST,
@@ -272,12 +404,23 @@ pub(super) async fn tilbud(
     // instance's late one, at a data version already passed) moves the moment.
     let moment = st.changes.version();
     let snap = st.read_model.snapshot();
-    let key = (moment, csv, kommune.clone(), day);
+    let key = (moment, format, kommune.clone(), day);
     let entry = match h.files.0.get(&key) {
         Some(e) => e,
         None => {
             let rows = offers(&snap, kommune.as_deref(), day);
-            let body = if csv {
+            let body = if format == Format::GeoJson {
+                match serde_json::to_vec(&geojson_of(&rows, day, snap.version)) {
+                    Ok(b) => b,
+                    Err(_) => {
+                        return error(
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            "INTERNAL",
+                            "Der opstod en intern fejl.",
+                        )
+                    }
+                }
+            } else if csv {
                 match csv_of(&rows) {
                     Ok(b) => b,
                     Err(_) => {
@@ -337,16 +480,12 @@ pub(super) async fn tilbud(
     if !matches {
         hs.insert(
             header::CONTENT_TYPE,
-            HeaderValue::from_static(if csv {
-                "text/csv; charset=utf-8; header=present"
-            } else {
-                "application/json"
-            }),
+            HeaderValue::from_static(format.content_type()),
         );
         let name = format!(
             "attachment; filename=\"tilbud-{}-{day}.{}\"",
             kommune.as_deref().unwrap_or("alle"),
-            if csv { "csv" } else { "json" }
+            format.extension()
         );
         if let Ok(v) = HeaderValue::from_str(&name) {
             hs.insert(header::CONTENT_DISPOSITION, v);

@@ -102,3 +102,16 @@ pub async fn list<C: ConnectionTrait>(
         .await?;
     Ok((rows, total))
 }
+
+/// When the newest audit entry was written: the moment of the last change, as every write is
+/// audited (R16). None in an empty database.
+pub async fn last_at<C: ConnectionTrait>(db: &C) -> Result<Option<DateTime<Utc>>, DbErr> {
+    audit_log::Entity::find()
+        .select_only()
+        .column(audit_log::Column::At)
+        .order_by_desc(audit_log::Column::At)
+        .limit(1)
+        .into_tuple::<DateTime<Utc>>()
+        .one(db)
+        .await
+}

@@ -342,3 +342,46 @@ db_test!(
         }
     }
 );
+
+db_test!(
+    /// Issue 19, part 3: `/data/tilbud.geojson` (RFC 7946: a point per offer, longitude first,
+    /// the offer's fields as properties) and `/data/catalog.json` (DCAT-AP: the dataset with a
+    /// stable id, Danish and English title, licence, `modified` at the last change, the three
+    /// distributions).
+    open_data_geojson_and_catalog,
+    |app: TestApp| async move {
+        let e = create_enhed(&app, "PLEJEENHED", "Kortet", "80000007", 56.16, 10.20).await;
+        create_agreement(&app, AARHUS, &e, "DRIFTSOVERENSKOMST", "2020-01-01", None).await;
+        let c = app.client();
+        let r = c.get(format!("{}/data/tilbud.geojson?kommune=0751", app.addr)).send().await.expect("get");
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["content-type"], "application/geo+json");
+        let g: Value = r.json().await.expect("json");
+        assert_eq!(g["type"], "FeatureCollection");
+        let f = &g["features"].as_array().expect("features")[0];
+        assert_eq!(f["geometry"]["type"], "Point");
+        assert_eq!(f["geometry"]["coordinates"], json!([10.20, 56.16]));
+        assert_eq!(f["properties"]["navn"], "Kortet");
+        assert_eq!(f["properties"]["kommunekode"], AARHUS);
+        let r = c.get(format!("{}/data/catalog.json", app.addr)).send().await.expect("get");
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["content-type"], "application/ld+json");
+        let cat: Value = r.json().await.expect("json");
+        let d = &cat["dcat:dataset"][0];
+        assert_eq!(d["@type"], "dcat:Dataset");
+        assert_eq!(d["dct:identifier"], "urn:plejeoverblik:dataset:tilbud");
+        let langs: Vec<&str> = d["dct:title"].as_array().expect("titles").iter().filter_map(|t| t["@language"].as_str()).collect();
+        assert_eq!(langs, ["da", "en"]);
+        assert!(d["dct:license"]["@id"].as_str().is_some_and(|l| l.contains("creativecommons")));
+        assert!(d["dct:rights"].as_str().unwrap_or("").contains("Sundhedsdatastyrelsen"));
+        let media: Vec<&str> = d["dcat:distribution"].as_array().expect("distributions").iter().filter_map(|x| x["dcat:mediaType"].as_str()).collect();
+        assert_eq!(media, ["text/csv", "application/json", "application/geo+json"]);
+        // `modified` is the last change; a new save moves it.
+        let before = d["dct:modified"]["@value"].as_str().expect("modified").to_string();
+        app.set_now(default_now() + chrono::Duration::hours(1));
+        create_enhed(&app, "PLEJEENHED", "Senere", "80000007", 56.16, 10.20).await;
+        let cat: Value = c.get(format!("{}/data/catalog.json", app.addr)).send().await.expect("get").json().await.expect("json");
+        let after = cat["dcat:dataset"][0]["dct:modified"]["@value"].as_str().expect("modified").to_string();
+        assert!(after > before, "{before} -> {after}");
+    }
+);
