@@ -338,6 +338,32 @@ impl From<AppError> for async_graphql::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// N4 (issue 18): a full or failing disk is UNAVAILABLE with its own reason, by SQLite's
+    /// primary code under any extended code, and by PostgreSQL's SQLSTATE; other codes are not.
+    #[test]
+    fn a_full_or_failing_disk_is_an_outage_by_its_code() {
+        assert_eq!(storage_outage("13", true), Some(Outage::DiskFull));
+        assert_eq!(storage_outage("10", true), Some(Outage::Io));
+        // SQLITE_IOERR_WRITE (778), SQLITE_IOERR_FSYNC (1034), SQLITE_IOERR_SHORT_READ (522).
+        for c in ["778", "1034", "522"] {
+            assert_eq!(storage_outage(c, true), Some(Outage::Io), "{c}");
+        }
+        // SQLITE_BUSY, SQLITE_CONSTRAINT_UNIQUE (2067), SQLITE_READONLY: not the disk.
+        for c in ["5", "2067", "8"] {
+            assert_eq!(storage_outage(c, true), None, "{c}");
+        }
+        assert_eq!(storage_outage("53100", false), Some(Outage::DiskFull));
+        assert_eq!(storage_outage("58030", false), Some(Outage::Io));
+        assert_eq!(storage_outage("23505", false), None);
+        // A PostgreSQL code is not read as SQLite's and the other way round.
+        assert_eq!(storage_outage("13", false), None);
+        assert_eq!(storage_outage("53100", true), None);
+        for o in [Outage::DiskFull, Outage::Io] {
+            assert_eq!(Outage::of_reason(o.reason()), Some(o));
+            assert!(o.of_writes().is_some_and(|w| w.contains("disk")));
+        }
+    }
     use sea_orm::{sqlx, DbErr, RuntimeErr};
     use std::sync::Arc;
 

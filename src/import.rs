@@ -416,15 +416,16 @@ async fn import_items(
         })?;
     if report.created + report.updated > 0 {
         // Every instance's read model reloads (notification, or its periodic version check).
-        let notice = crate::readmodel::Notice {
+        let after_version = crate::readmodel::Notice {
             v: 0,
             from: String::new(),
             sl: vec![],
             enhed: vec![],
             kommune: vec![],
             reload: true,
-        };
-        crate::store::bump_version_and_notify(&txn, &notice)
+        }
+        .after_version()?;
+        crate::store::bump_version_and_notify(&txn, &after_version)
             .await
             .map_err(import_error)?;
     }

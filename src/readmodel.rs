@@ -795,7 +795,7 @@ async fn full(db: &DatabaseConnection) -> Result<Snapshot, DbErr> {
 }
 
 /// A notification's payload: the data version and the changed items (or "reload all").
-#[derive(serde::Serialize, serde::Deserialize)]
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub struct Notice {
     pub v: i64,
     /// The instance that committed (it has applied the change already).
@@ -832,6 +832,16 @@ impl Notice {
             }
         }
         n
+    }
+
+    /// The notice as the store sends it: its JSON after the version, which the database
+    /// splices in as `{"v":<new version>` when it commits (`store::bump_version_and_notify`).
+    pub fn after_version(&self) -> Result<String, serde_json::Error> {
+        let body = serde_json::to_string(&Notice {
+            v: 0,
+            ..self.clone()
+        })?;
+        Ok(body.strip_prefix("{\"v\":0").unwrap_or(&body).to_string())
     }
 
     pub fn changes(&self) -> Vec<Change> {

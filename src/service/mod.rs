@@ -174,8 +174,10 @@ impl<'a> Tx<'a> {
             st.writes.succeeded();
             return Ok(());
         }
-        let notice = crate::readmodel::Notice::of(0, st.read_model.id(), &self.changes);
-        let v = crate::store::bump_version_and_notify(&self.txn, &notice)
+        let after_version = crate::readmodel::Notice::of(0, st.read_model.id(), &self.changes)
+            .after_version()
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let v = crate::store::bump_version_and_notify(&self.txn, &after_version)
             .await
             .inspect_err(failed)?;
         // A failed COMMIT leaves the transaction to the pool's check (`store::clean`).
