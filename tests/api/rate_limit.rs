@@ -408,3 +408,43 @@ limit_test!(
     small,
     health_unlimited
 );
+
+limit_test!(
+    /// The open-data files share the client's bucket with `/graphql` (issue 18, N2): a client
+    /// that spent its burst on files is refused there and on `/graphql` alike.
+    open_data_files_are_rate_limited,
+    small,
+    open_data_limited
+);
+
+async fn open_data_limited(app: &TestApp) {
+    let get = |i: u32| {
+        app.client()
+            .get(format!(
+                "{}/data/tilbud.json?dato=2026-01-{:02}",
+                app.addr,
+                i + 1
+            ))
+            .header("x-forwarded-for", "203.0.113.77")
+            .send()
+    };
+    let mut statuses = Vec::new();
+    for i in 0..BURST + 5 {
+        statuses.push(get(i).await.expect("file").status().as_u16());
+    }
+    assert!(
+        statuses.iter().take(BURST as usize).all(|s| *s == 200),
+        "{statuses:?}"
+    );
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+    let r = send(
+        app,
+        Sender {
+            xff: Some("203.0.113.77"),
+            token: None,
+            accept: None,
+        },
+    )
+    .await;
+    assert_eq!(r.status(), 429, "the same client's /graphql");
+}
