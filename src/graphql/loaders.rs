@@ -12,8 +12,6 @@ pub type LoadResult<K, V> = Result<HashMap<K, V>, Arc<DbErr>>;
 pub struct EnhedLoader(pub DatabaseConnection);
 pub struct KommuneLoader(pub DatabaseConnection);
 pub struct SlLoader(pub DatabaseConnection);
-/// Public offers per (kommune, kind) on a day: key (kode, day) -> (plejeenheder, helhedsplejeenheder).
-pub struct TilbudLoader(pub DatabaseConnection);
 /// Kommuner that offer an enhed on a day: key (enhed id, day) -> kommune koder.
 pub struct OfferingLoader(pub DatabaseConnection);
 
@@ -50,33 +48,6 @@ impl Loader<String> for SlLoader {
             .into_iter()
             .map(|s| (s.id.clone(), Arc::new(s)))
             .collect())
-    }
-}
-
-impl Loader<(String, NaiveDate)> for TilbudLoader {
-    type Value = (i64, i64);
-    type Error = Arc<DbErr>;
-    async fn load(
-        &self,
-        keys: &[(String, NaiveDate)],
-    ) -> LoadResult<(String, NaiveDate), Self::Value> {
-        let mut days: Vec<NaiveDate> = keys.iter().map(|k| k.1).collect();
-        days.sort();
-        days.dedup();
-        let mut out: HashMap<(String, NaiveDate), (i64, i64)> =
-            keys.iter().map(|k| (k.clone(), (0, 0))).collect();
-        for day in days {
-            for (kode, kind, n) in store::serviceleverance::public_counts(&self.0, day).await? {
-                if let Some(v) = out.get_mut(&(kode, day)) {
-                    if kind == "PLEJEENHED" {
-                        v.0 = n;
-                    } else {
-                        v.1 = n;
-                    }
-                }
-            }
-        }
-        Ok(out)
     }
 }
 
@@ -127,11 +98,6 @@ pub fn per_request(db: &DatabaseConnection, req: async_graphql::Request) -> asyn
     ))
     .data(DataLoader::with_cache(
         SlLoader(db.clone()),
-        tokio::spawn,
-        HashMapCache::default(),
-    ))
-    .data(DataLoader::with_cache(
-        TilbudLoader(db.clone()),
         tokio::spawn,
         HashMapCache::default(),
     ))

@@ -9,7 +9,7 @@
 //! DataLoaders still batch across them.
 use super::direct::{self, Below, Direct};
 use super::enums::{Boligtype, EnhedKind, Severity, SlType};
-use super::loaders::{EnhedLoader, KommuneLoader, OfferingLoader, TilbudLoader};
+use super::loaders::{EnhedLoader, KommuneLoader, OfferingLoader};
 use super::scalars::Date;
 use super::{db_err, state};
 use crate::domain::day::copenhagen_day;
@@ -80,13 +80,22 @@ impl Kommune {
         ctx: &Context<'_>,
         #[graphql(desc = "The day; default today in Europe/Copenhagen.")] dato: Option<Date>,
     ) -> GqlResult<Tilbud> {
-        let day = dato.map_or_else(|| copenhagen_day(state(ctx).clock.now()), |d| d.0);
-        let l = ctx.data_unchecked::<super::loaders::Loaded<TilbudLoader>>();
-        let (p, h) = l
-            .load_one((self.0.kode.clone(), day))
-            .await
-            .map_err(db_err)?
-            .unwrap_or((0, 0));
+        let st = state(ctx);
+        let day = dato.map_or_else(|| copenhagen_day(st.clock.now()), |d| d.0);
+        // From the read model's day counts, as the search counts (R6, R20-R22).
+        let snap = st.read_model.snapshot();
+        let count = |kind| {
+            let filters = crate::readmodel::Filters {
+                kinds: vec![kind],
+                ..Default::default()
+            };
+            snap.count(&self.0.kode, &filters, day, None, false)
+                .map_or(0, |n| i64::try_from(n).unwrap_or(i64::MAX))
+        };
+        let (p, h) = (
+            count(rules::EnhedKind::Plejeenhed),
+            count(rules::EnhedKind::Helhedsplejeenhed),
+        );
         Ok(Tilbud {
             plejeenheder: p,
             helhedsplejeenheder: h,

@@ -619,48 +619,6 @@ fn public_on(s: &Alias, day: NaiveDate) -> Cond {
         .add(active_on(s, day))
 }
 
-/// Public offers per kommune and enhed kind on a day: (aftalepart_kode, kind, count of enheder).
-pub async fn public_counts<C: ConnectionTrait>(
-    db: &C,
-    day: NaiveDate,
-) -> Result<Vec<(String, String, i64)>, DbErr> {
-    let s = Alias::new("s");
-    let e = Alias::new("e");
-    let mut q = Query::select();
-    q.expr_as(
-        Expr::col((s.clone(), sl::Column::AftalepartKode)),
-        Alias::new("kode"),
-    )
-    .expr_as(
-        Expr::col((e.clone(), enhed::Column::Kind)),
-        Alias::new("kind"),
-    )
-    .expr_as(
-        Expr::col((e.clone(), enhed::Column::Id)).count_distinct(),
-        Alias::new("n"),
-    )
-    .from_as(sl::Entity, s.clone())
-    .join_as(
-        JoinType::InnerJoin,
-        enhed::Entity,
-        e.clone(),
-        Expr::col((e.clone(), enhed::Column::Id)).equals((s.clone(), sl::Column::EnhedId)),
-    )
-    .cond_where(public_on(&s, day))
-    .group_by_col((s.clone(), sl::Column::AftalepartKode))
-    .group_by_col((e.clone(), enhed::Column::Kind));
-    let rows = db.query_all(&q).await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok((
-                r.try_get("", "kode")?,
-                r.try_get("", "kind")?,
-                r.try_get("", "n")?,
-            ))
-        })
-        .collect()
-}
-
 /// Active public agreements of a set of enheder on a day: (enhed_id, aftalepart_kode).
 pub async fn offering_kommuner<C: ConnectionTrait>(
     db: &C,
