@@ -873,3 +873,34 @@ direct_hits_answer_as_the_executor_does_r22_r23, |app: TestApp| async move {
     assert_eq!(full["node"]["adresse"], json!({ "by": "Aarhus C", "vejnavn": "Søndergade 1" }));
     assert_eq!(full["node"]["kommune"]["tilbud"], json!({ "plejeenheder": 2, "helhedsplejeenheder": 1 }));
 });
+
+db_test!(
+    /// `Kommune.tilbud` (issue 19: from the read model's day counts) counts the enheder with a
+    /// public offer on the day, on the edge days of their periods (R6, R20-R22): an enhed with
+    /// two agreements counts once, an ended or future one not, a deleted one not.
+    kommune_tilbud_counts_enheder_by_kind_on_the_day_r6,
+    |app: TestApp| async move {
+        let p1 = create_enhed(&app, "PLEJEENHED", "Tæller Et", "80000007", 56.16, 10.20).await;
+        let p2 = create_enhed(&app, "PLEJEENHED", "Tæller To", "80000007", 56.16, 10.21).await;
+        create_agreement(&app, AARHUS, &p1, "DRIFTSOVERENSKOMST", "2026-01-01", Some("2026-06-30")).await;
+        create_agreement(&app, AARHUS, &p1, "DRIFTSOVERENSKOMST", "2026-03-01", None).await;
+        let later = create_agreement(&app, AARHUS, &p2, "DRIFTSOVERENSKOMST", "2026-07-01", None).await;
+        let counts = |day: &'static str| {
+            let app = &app;
+            async move {
+                let d = app.ok(None, "query($d: Date!) { kommune(kode: \"0751\") { tilbud(dato: $d) { plejeenheder helhedsplejeenheder } } }", json!({ "d": day })).await;
+                (d["kommune"]["tilbud"]["plejeenheder"].as_i64(), d["kommune"]["tilbud"]["helhedsplejeenheder"].as_i64())
+            }
+        };
+        assert_eq!(counts("2025-12-31").await, (Some(0), Some(0)));
+        assert_eq!(counts("2026-01-01").await, (Some(1), Some(0)));
+        assert_eq!(counts("2026-04-01").await, (Some(1), Some(0)), "two agreements, one enhed");
+        assert_eq!(counts("2026-06-30").await, (Some(1), Some(0)));
+        assert_eq!(counts("2026-07-01").await, (Some(2), Some(0)));
+        // A deleted agreement leaves the count at once (R8, R12; deleted by its lock holder).
+        let t = app.token(Role::Driftsoverenskomstansvarlig, &kommune_cvr(AARHUS), "doa-0751");
+        app.ok(Some(&t), "mutation($id: ID!) { lockServiceleverance(id: $id) { id } }", json!({ "id": later })).await;
+        app.ok(Some(&t), "mutation($id: ID!) { deleteServiceleverance(id: $id) }", json!({ "id": later })).await;
+        assert_eq!(counts("2026-07-01").await, (Some(1), Some(0)));
+    }
+);
