@@ -271,6 +271,8 @@ pub struct Snapshot {
     pub agreements: Map<Arc<Serviceleverance>>,
     /// Per kommune (aftalepart), its offers in Danish name order.
     pub by_kommune: Map<Arc<Offers>>,
+    /// Per enhed, the ids of its agreements that may be public (`Enhed.tilbydesAf`).
+    pub by_enhed: Map<imbl::HashSet<String>>,
 }
 
 /// Could this agreement be public on some day (R8, R10, R20)?
@@ -313,6 +315,42 @@ fn offer(s: &Arc<Serviceleverance>, e: &Arc<Enhed>) -> Offer {
 }
 
 impl Snapshot {
+    /// The kommuner that offer the enhed on the day (R6, R20, R25), by kode.
+    pub fn offered_by(&self, enhed_id: &str, on: NaiveDate) -> Vec<String> {
+        let mut koder: Vec<String> = self
+            .by_enhed
+            .get(enhed_id)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.agreements.get(id))
+            .filter(|s| day::is_active(s.startdato, s.slutdato, on))
+            .map(|s| s.aftalepart_kode.clone())
+            .collect();
+        koder.sort();
+        koder.dedup();
+        koder
+    }
+
+    fn link(&mut self, s: &Serviceleverance) {
+        if let Some(e) = &s.enhed_id {
+            self.by_enhed
+                .entry(e.clone())
+                .or_default()
+                .insert(s.id.clone());
+        }
+    }
+
+    fn unlink(&mut self, s: &Serviceleverance) {
+        if let Some(e) = &s.enhed_id {
+            if let Some(set) = self.by_enhed.get_mut(e) {
+                set.remove(&s.id);
+                if set.is_empty() {
+                    self.by_enhed.remove(e);
+                }
+            }
+        }
+    }
+
     fn index(&mut self) {
         let mut by: HashMap<String, Vec<Offer>> = HashMap::new();
         for s in self.agreements.values() {
@@ -660,8 +698,9 @@ impl ReadModel {
                         Some(r) => Some(r),
                         None => store::serviceleverance::by_id(db, id).await?,
                     };
-                    if let Some(old) = next.agreements.get(id) {
+                    if let Some(old) = next.agreements.get(id).cloned() {
                         touched.insert(old.aftalepart_kode.clone());
+                        next.unlink(&old);
                     }
                     changed_sl.insert(id.clone());
                     match row {
@@ -674,6 +713,7 @@ impl ReadModel {
                                 }
                             }
                             touched.insert(s.aftalepart_kode.clone());
+                            next.link(&s);
                             next.agreements.insert(s.id.clone(), public_sl(s));
                         }
                         _ => {
@@ -789,7 +829,12 @@ async fn full(db: &DatabaseConnection) -> Result<Snapshot, DbErr> {
         enheder,
         agreements,
         by_kommune: Map::new(),
+        by_enhed: Map::new(),
     };
+    let all: Vec<Arc<Serviceleverance>> = s.agreements.values().cloned().collect();
+    for a in &all {
+        s.link(a);
+    }
     s.index();
     Ok(s)
 }

@@ -2,7 +2,6 @@
 //! keys of one request into one SQL statement (no N+1).
 use crate::store::{self, enhed::Enhed, kommune::Kommune, serviceleverance::Serviceleverance};
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use chrono::NaiveDate;
 use sea_orm::{DatabaseConnection, DbErr};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -12,8 +11,6 @@ pub type LoadResult<K, V> = Result<HashMap<K, V>, Arc<DbErr>>;
 pub struct EnhedLoader(pub DatabaseConnection);
 pub struct KommuneLoader(pub DatabaseConnection);
 pub struct SlLoader(pub DatabaseConnection);
-/// Kommuner that offer an enhed on a day: key (enhed id, day) -> kommune koder.
-pub struct OfferingLoader(pub DatabaseConnection);
 
 impl Loader<String> for EnhedLoader {
     type Value = Arc<Enhed>;
@@ -51,36 +48,6 @@ impl Loader<String> for SlLoader {
     }
 }
 
-impl Loader<(String, NaiveDate)> for OfferingLoader {
-    type Value = Vec<String>;
-    type Error = Arc<DbErr>;
-    async fn load(
-        &self,
-        keys: &[(String, NaiveDate)],
-    ) -> LoadResult<(String, NaiveDate), Self::Value> {
-        let mut by_day: HashMap<NaiveDate, Vec<String>> = HashMap::new();
-        for (id, d) in keys {
-            by_day.entry(*d).or_default().push(id.clone());
-        }
-        let mut out: HashMap<(String, NaiveDate), Vec<String>> =
-            keys.iter().map(|k| (k.clone(), Vec::new())).collect();
-        for (day, ids) in by_day {
-            for (enhed, kode) in
-                store::serviceleverance::offering_kommuner(&self.0, &ids, day).await?
-            {
-                if let Some(v) = out.get_mut(&(enhed, day)) {
-                    v.push(kode);
-                }
-            }
-        }
-        for v in out.values_mut() {
-            v.sort();
-            v.dedup();
-        }
-        Ok(out)
-    }
-}
-
 /// A loader of one request (with its per-request cache).
 pub type Loaded<T> = DataLoader<T, HashMapCache>;
 
@@ -98,11 +65,6 @@ pub fn per_request(db: &DatabaseConnection, req: async_graphql::Request) -> asyn
     ))
     .data(DataLoader::with_cache(
         SlLoader(db.clone()),
-        tokio::spawn,
-        HashMapCache::default(),
-    ))
-    .data(DataLoader::with_cache(
-        OfferingLoader(db.clone()),
         tokio::spawn,
         HashMapCache::default(),
     ))

@@ -9,7 +9,7 @@
 //! DataLoaders still batch across them.
 use super::direct::{self, Below, Direct};
 use super::enums::{Boligtype, EnhedKind, Severity, SlType};
-use super::loaders::{EnhedLoader, KommuneLoader, OfferingLoader};
+use super::loaders::{EnhedLoader, KommuneLoader};
 use super::scalars::Date;
 use super::{db_err, state};
 use crate::domain::day::copenhagen_day;
@@ -376,13 +376,10 @@ impl Enhed {
         ctx: &Context<'_>,
         #[graphql(desc = "The day; default today in Europe/Copenhagen.")] dato: Option<Date>,
     ) -> GqlResult<Vec<Kommune>> {
-        let day = dato.map_or_else(|| copenhagen_day(state(ctx).clock.now()), |d| d.0);
-        let koder = ctx
-            .data_unchecked::<super::loaders::Loaded<OfferingLoader>>()
-            .load_one((self.0.id.clone(), day))
-            .await
-            .map_err(db_err)?
-            .unwrap_or_default();
+        let st = state(ctx);
+        let day = dato.map_or_else(|| copenhagen_day(st.clock.now()), |d| d.0);
+        // From the read model, as the search decides what is public (R6, R20, R25).
+        let koder = st.read_model.snapshot().offered_by(&self.0.id, day);
         let l = ctx.data_unchecked::<super::loaders::Loaded<KommuneLoader>>();
         let mut map = l.load_many(koder.iter().cloned()).await.map_err(db_err)?;
         Ok(koder

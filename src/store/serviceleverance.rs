@@ -610,40 +610,6 @@ fn active_on(s: &Alias, day: NaiveDate) -> Cond {
         )
 }
 
-/// R6/R8/R10 in SQL, for the public side: not deleted, free of ERROR issues (the stored flag the
-/// domain computes), active on `day` (R6, [`active_on`]). `s` is the agreement table's alias.
-fn public_on(s: &Alias, day: NaiveDate) -> Cond {
-    Cond::all()
-        .add(Expr::col((s.clone(), sl::Column::DeletedAt)).is_null())
-        .add(Expr::col((s.clone(), sl::Column::HasErrors)).eq(false))
-        .add(active_on(s, day))
-}
-
-/// Active public agreements of a set of enheder on a day: (enhed_id, aftalepart_kode).
-pub async fn offering_kommuner<C: ConnectionTrait>(
-    db: &C,
-    enhed_ids: &[String],
-    day: NaiveDate,
-) -> Result<Vec<(String, String)>, DbErr> {
-    if enhed_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let rows = sl::Entity::find()
-        .select_only()
-        .column(sl::Column::EnhedId)
-        .column(sl::Column::AftalepartKode)
-        .filter(sl::Column::EnhedId.is_in(enhed_ids.iter().cloned()))
-        .filter(public_on(&table(), day))
-        .distinct()
-        .into_tuple::<(Option<String>, String)>()
-        .all(db)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(e, k)| e.map(|e| (e, k)))
-        .collect())
-}
-
 /// The number of live locks now (metrics).
 pub async fn active_locks<C: ConnectionTrait>(db: &C, now: DateTime<Utc>) -> Result<u64, DbErr> {
     sl::Entity::find()

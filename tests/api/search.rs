@@ -875,9 +875,9 @@ direct_hits_answer_as_the_executor_does_r22_r23, |app: TestApp| async move {
 });
 
 db_test!(
-    /// `Kommune.tilbud` (issue 19: from the read model's day counts) counts the enheder with a
-    /// public offer on the day, on the edge days of their periods (R6, R20-R22): an enhed with
-    /// two agreements counts once, an ended or future one not, a deleted one not.
+    /// `Kommune.tilbud` and `Enhed.tilbydesAf` (issue 19: from the read model) on the edge
+    /// days of the agreements' periods (R6, R20-R22): an enhed with two agreements counts
+    /// once, an ended or future one not, a deleted one not.
     kommune_tilbud_counts_enheder_by_kind_on_the_day_r6,
     |app: TestApp| async move {
         let p1 = create_enhed(&app, "PLEJEENHED", "Tæller Et", "80000007", 56.16, 10.20).await;
@@ -897,10 +897,23 @@ db_test!(
         assert_eq!(counts("2026-04-01").await, (Some(1), Some(0)), "two agreements, one enhed");
         assert_eq!(counts("2026-06-30").await, (Some(1), Some(0)));
         assert_eq!(counts("2026-07-01").await, (Some(2), Some(0)));
+        // Enhed.tilbydesAf, from the same read model: the kommuner offering it on the day.
+        let by = |id: String, day: &'static str| {
+            let app = &app;
+            async move {
+                let d = app.ok(None, "query($id: String!, $d: Date!) { enhed(id: $id) { tilbydesAf(dato: $d) { kode } } }", json!({ "id": id, "d": day })).await;
+                d["enhed"]["tilbydesAf"].clone()
+            }
+        };
+        assert_eq!(by(p1.clone(), "2025-12-31").await, json!([]));
+        assert_eq!(by(p1.clone(), "2026-04-01").await, json!([{ "kode": AARHUS }]));
+        assert_eq!(by(p2.clone(), "2026-06-30").await, json!([]));
+        assert_eq!(by(p2.clone(), "2026-07-01").await, json!([{ "kode": AARHUS }]));
         // A deleted agreement leaves the count at once (R8, R12; deleted by its lock holder).
         let t = app.token(Role::Driftsoverenskomstansvarlig, &kommune_cvr(AARHUS), "doa-0751");
         app.ok(Some(&t), "mutation($id: ID!) { lockServiceleverance(id: $id) { id } }", json!({ "id": later })).await;
         app.ok(Some(&t), "mutation($id: ID!) { deleteServiceleverance(id: $id) }", json!({ "id": later })).await;
         assert_eq!(counts("2026-07-01").await, (Some(1), Some(0)));
+        assert_eq!(by(p2.clone(), "2026-07-01").await, json!([]));
     }
 );
