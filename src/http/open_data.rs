@@ -1,7 +1,8 @@
-//! Open data (issue 10, part 8): `GET /data/tilbud.csv` and `GET /data/tilbud.json`, the public
-//! offers of every kommune (or one, `?kommune=`) on a day (`?dato=`, default today in
-//! Copenhagen), from the read model, with the data sources' attribution, an ETag and
-//! revalidation. For integrators who want a file instead of a query.
+//! Open data (issue 10, part 8; issue 19, part 3): `GET /data/tilbud.csv`, `.json` and
+//! `.geojson`, the public offers of every kommune (or one, `?kommune=`) on a day (`?dato=`,
+//! default today in Copenhagen), from the read model, with the data sources' attribution, an
+//! ETag and revalidation; and `GET /data/catalog.json`, their DCAT-AP description. For
+//! integrators who want a file instead of a query.
 use super::Http;
 use crate::domain::day::{copenhagen_day, parse_date};
 use crate::domain::search::{self, Query as GeoQuery};
@@ -370,7 +371,6 @@ pub(super) async fn tilbud(
             )
         }
     };
-    let csv = format == Format::Csv;
     let Some(params) = super::graphql::query_pairs(q.as_deref().unwrap_or("")) else {
         return error(
             StatusCode::BAD_REQUEST,
@@ -409,45 +409,24 @@ pub(super) async fn tilbud(
         Some(e) => e,
         None => {
             let rows = offers(&snap, kommune.as_deref(), day);
-            let body = if format == Format::GeoJson {
-                match serde_json::to_vec(&geojson_of(&rows, day, snap.version)) {
-                    Ok(b) => b,
-                    Err(_) => {
-                        return error(
-                            StatusCode::INTERNAL_SERVER_ERROR,
-                            "INTERNAL",
-                            "Der opstod en intern fejl.",
-                        )
-                    }
-                }
-            } else if csv {
-                match csv_of(&rows) {
-                    Ok(b) => b,
-                    Err(_) => {
-                        return error(
-                            StatusCode::INTERNAL_SERVER_ERROR,
-                            "INTERNAL",
-                            "Der opstod en intern fejl.",
-                        )
-                    }
-                }
-            } else {
-                match serde_json::to_vec(&Document {
+            let made = match format {
+                Format::GeoJson => serde_json::to_vec(&geojson_of(&rows, day, snap.version)).ok(),
+                Format::Csv => csv_of(&rows).ok(),
+                Format::Json => serde_json::to_vec(&Document {
                     attribution: ATTRIBUTION,
                     dato: day,
                     datavers: snap.version,
                     kommune: kommune.as_deref(),
                     tilbud: rows,
-                }) {
-                    Ok(b) => b,
-                    Err(_) => {
-                        return error(
-                            StatusCode::INTERNAL_SERVER_ERROR,
-                            "INTERNAL",
-                            "Der opstod en intern fejl.",
-                        )
-                    }
-                }
+                })
+                .ok(),
+            };
+            let Some(body) = made else {
+                return error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "INTERNAL",
+                    "Der opstod en intern fejl.",
+                );
             };
             let etag = format!("\"{:x}\"", Sha256::digest(&body));
             let e = Arc::new((Bytes::from(body), etag));
