@@ -314,6 +314,13 @@ fn offer(s: &Arc<Serviceleverance>, e: &Arc<Enhed>) -> Offer {
     }
 }
 
+/// Files an agreement under its enhed (`Snapshot::by_enhed`).
+fn link(by_enhed: &mut Map<imbl::HashSet<String>>, s: &Serviceleverance) {
+    if let Some(e) = &s.enhed_id {
+        by_enhed.entry(e.clone()).or_default().insert(s.id.clone());
+    }
+}
+
 impl Snapshot {
     /// The kommuner that offer the enhed on the day (R6, R20, R25), by kode.
     pub fn offered_by(&self, enhed_id: &str, on: NaiveDate) -> Vec<String> {
@@ -332,12 +339,7 @@ impl Snapshot {
     }
 
     fn link(&mut self, s: &Serviceleverance) {
-        if let Some(e) = &s.enhed_id {
-            self.by_enhed
-                .entry(e.clone())
-                .or_default()
-                .insert(s.id.clone());
-        }
+        link(&mut self.by_enhed, s);
     }
 
     fn unlink(&mut self, s: &Serviceleverance) {
@@ -801,7 +803,9 @@ async fn full(db: &DatabaseConnection) -> Result<Snapshot, DbErr> {
         .filter(sl::Column::EnhedId.is_not_null())
         .stream(db)
         .await?;
+    let mut by_enhed = Map::new();
     while let Some(s) = rows.try_next().await? {
+        link(&mut by_enhed, &s);
         agreements.insert(s.id.clone(), public_sl(s));
     }
     drop(rows);
@@ -829,12 +833,8 @@ async fn full(db: &DatabaseConnection) -> Result<Snapshot, DbErr> {
         enheder,
         agreements,
         by_kommune: Map::new(),
-        by_enhed: Map::new(),
+        by_enhed,
     };
-    let all: Vec<Arc<Serviceleverance>> = s.agreements.values().cloned().collect();
-    for a in &all {
-        s.link(a);
-    }
     s.index();
     Ok(s)
 }

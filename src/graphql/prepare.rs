@@ -338,7 +338,7 @@ impl Gate {
             return Ok((Arc::from(std::mem::take(&mut request.query)), None));
         };
         let p = self.persisted_text(request, value)?;
-        Ok((p.found, p.registers.map(|r| r.hash)))
+        Ok((p.found, p.registers))
     }
 
     /// The text a persisted-query extension names: found by its hash, or sent with it to be
@@ -381,15 +381,8 @@ impl Gate {
         let text: Arc<str> = Arc::from(std::mem::take(&mut request.query));
         Ok(Persisted {
             found: text.clone(),
-            registers: Some(Register {
-                hash: Arc::from(actual),
-            }),
+            registers: Some(Arc::from(actual)),
         })
-    }
-
-    /// The limits of the gate (for the benchmarks and tests that drive the checks directly).
-    pub fn limits(&self) -> &Limits {
-        &self.limits
     }
 
     /// The bytes the parsed-document and persisted-query caches hold (for `/metrics`).
@@ -402,11 +395,8 @@ impl Gate {
 /// passes (when the request sent the text).
 struct Persisted {
     found: Arc<str>,
-    registers: Option<Register>,
-}
-
-struct Register {
-    hash: Arc<str>,
+    /// The hash to register `found` under.
+    registers: Option<Arc<str>>,
 }
 
 /// The checks on a document's text and tree, before async-graphql's: the nesting of the text
@@ -428,9 +418,9 @@ fn check_counted(limits: &Limits, text: &str) -> ServerResult<(ExecutableDocumen
     Ok((doc, bytes, nodes))
 }
 
-/// A new document this small is parsed, validated and run on the async workers, like a known
-/// one: its whole check costs microseconds, less than a trip to the pool, and a small query
-/// must not wait behind large new documents.
+/// A new document's text this short is parsed on the async worker, and one with this few
+/// nodes is validated and run there, like a known one: that costs microseconds, less than a
+/// trip to the pool, and a small query must not wait behind large new documents.
 const SMALL_TEXT: usize = 1024;
 const SMALL_NODES: usize = 200;
 

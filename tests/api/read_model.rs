@@ -209,15 +209,11 @@ async fn a_late_notice_is_applied_postgres() {
     }
     // B's open-data file, made and kept now, has the agreement.
     let file = format!("{}/data/tilbud.csv?kommune=0751", b.addr);
-    let csv = b
-        .client()
-        .get(&file)
-        .send()
-        .await
-        .expect("csv")
-        .text()
-        .await
-        .expect("text");
+    let b_file = || async {
+        let r = b.client().get(&file).send().await.expect("csv");
+        r.text().await.expect("text")
+    };
+    let csv = b_file().await;
     assert!(csv.contains("Fælleshjemmet"), "{csv}");
     // Another instance's commit ends the agreement at a version B has already reached.
     let v = b.state.read_model.version();
@@ -253,16 +249,7 @@ async fn a_late_notice_is_applied_postgres() {
     // The open-data file follows the same moment as the search (issue 19): not the old file.
     let t0 = Instant::now();
     loop {
-        let csv = b
-            .client()
-            .get(&file)
-            .send()
-            .await
-            .expect("csv")
-            .text()
-            .await
-            .expect("text");
-        if !csv.contains("Fælleshjemmet") {
+        if !b_file().await.contains("Fælleshjemmet") {
             break;
         }
         assert!(
