@@ -16,9 +16,7 @@ pub struct AppState {
     pub kommuner: Arc<KommuneIndex>,
     pub auth: Arc<Authenticator>,
     pub statements: StatementCounter,
-    /// Committed changes (the use-case layer publishes here).
-    pub changes: Arc<crate::service::ChangeFeed>,
-    /// The public read model (the search reads only this).
+    /// The public side: snapshot, moment, sync and the change feed (the search reads only this).
     pub read_model: Arc<crate::readmodel::ReadModel>,
     /// Whether writes fail because of the storage (`/readyz`).
     pub writes: Arc<store::health::WriteHealth>,
@@ -36,8 +34,8 @@ pub fn kommune_index() -> anyhow::Result<KommuneIndex> {
 }
 
 impl AppState {
-    /// Connects, migrates, loads the reference data and, for an empty database when so
-    /// configured, the demo data.
+    /// Connects, migrates, loads the reference data and the read model. It does not seed: the
+    /// demo data are written by a command (`seed::if_empty`) through the use-case layer.
     pub async fn init(config: Config, clock: Option<SharedClock>) -> anyhow::Result<AppState> {
         let statements = StatementCounter::default();
         let db = store::connect(&config.database_url, &statements).await?;
@@ -51,24 +49,10 @@ impl AppState {
             clock: clock.unwrap_or_else(|| Arc::new(SystemClock)),
             kommuner: Arc::new(kommune_index()?),
             statements,
-            changes: Arc::default(),
             read_model,
             writes: Arc::default(),
         };
         crate::store::serviceleverance::backfill_sort_keys(&state.db).await?;
-        if state.config.seed_if_empty && store::enhed::count(&state.db).await? == 0 {
-            let report = crate::seed::seed(&state).await?;
-            tracing::info!(
-                created = report.created,
-                warnings = report.warnings.len(),
-                "demodata indlæst (plejecentre fra Plejehjemsoversigten og fiktive helhedsplejeenheder)"
-            );
-            for w in &report.warnings {
-                tracing::debug!("{w}");
-            }
-            state.read_model.reload(&state.db).await?;
-        }
-        state.changes.observe();
         Ok(state)
     }
 }

@@ -90,6 +90,14 @@ pub struct Config {
     pub rate_limit_authenticated_burst: u32,
     /// Proxies whose `X-Forwarded-For` is believed (addresses or CIDR ranges).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Days the change log keeps its events (R30); an older cursor is refused.
+    pub change_log_retention_days: u32,
+    /// Open subscriptions (WebSocket and SSE) this instance serves at once.
+    pub max_subscriptions: usize,
+    /// Open subscriptions of one client (address) at once.
+    pub max_subscriptions_per_client: usize,
+    /// How often an idle subscription hears a heartbeat (proxies close silent streams).
+    pub subscription_heartbeat: Duration,
 }
 
 impl Default for Config {
@@ -137,6 +145,10 @@ impl Default for Config {
             rate_limit_authenticated_per_second: 100,
             rate_limit_authenticated_burst: 400,
             trusted_proxies: Vec::new(),
+            change_log_retention_days: 400,
+            max_subscriptions: 20_000,
+            max_subscriptions_per_client: 50,
+            subscription_heartbeat: Duration::from_secs(15),
         }
     }
 }

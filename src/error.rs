@@ -22,6 +22,10 @@ pub enum AppError {
     NotLocked(String),
     Validation(Vec<FieldError>),
     Conflict(String),
+    /// A change-feed cursor older than the log's retention (R30): reload, then follow.
+    CursorExpired(String),
+    /// A subscriber that fell too far behind the feed and was dropped.
+    TooSlow(String),
     Unavailable(Outage),
     Internal(String),
 }
@@ -88,7 +92,9 @@ impl AppError {
             | AppError::Forbidden(m)
             | AppError::NotFound(m)
             | AppError::NotLocked(m)
-            | AppError::Conflict(m) => m.clone(),
+            | AppError::Conflict(m)
+            | AppError::CursorExpired(m)
+            | AppError::TooSlow(m) => m.clone(),
             AppError::Locked {
                 holder,
                 since,
@@ -117,6 +123,8 @@ impl AppError {
             AppError::NotLocked(_) => "NOT_LOCKED",
             AppError::Validation(_) => "VALIDATION",
             AppError::Conflict(_) => "CONFLICT",
+            AppError::CursorExpired(_) => "CURSOR_EXPIRED",
+            AppError::TooSlow(_) => "SUBSCRIBER_TOO_SLOW",
             AppError::Unavailable(_) => "UNAVAILABLE",
             AppError::Internal(_) => "INTERNAL",
         }

@@ -6,6 +6,7 @@ use crate::domain::geo::LatLon;
 use crate::domain::kommune::KommuneIndex;
 use crate::domain::serviceleverance::{Boligtype, EnhedKind};
 use crate::domain::text::fold;
+use crate::service::{Change, Cx, Tx};
 use crate::store::entity::enhed;
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, EntityTrait};
@@ -258,14 +259,17 @@ pub fn import_actor(what: &str) -> crate::domain::access::Viewer {
     }
 }
 
-/// Creates or updates the enheder; unchanged rows are left alone. Every created or updated
-/// enhed gets an audit entry (R16) by `actor`, in the same transaction.
-pub async fn upsert<C: ConnectionTrait>(
-    db: &C,
+/// Creates or updates the enheder in the caller's unit of work; unchanged rows are left alone.
+/// Every created or updated enhed gets an audit entry (R16) by `actor`, is noted as changed
+/// (the read model and the change feed follow it), and the R10 flags of its agreements are
+/// recomputed (its kind decides whether their beskrivelse is required).
+pub async fn upsert(
+    tx: &mut Tx<'_>,
     items: &[ImportedEnhed],
     report: &mut ImportReport,
     actor: &crate::domain::access::Viewer,
 ) -> anyhow::Result<()> {
+    let mut changed: Vec<enhed::Model> = Vec::new();
     let mut trail: Vec<(
         &'static str,
         String,
@@ -275,7 +279,7 @@ pub async fn upsert<C: ConnectionTrait>(
     let ids: Vec<String> = items.iter().map(|i| i.model.id.clone()).collect();
     let mut existing: HashMap<String, enhed::Model> = HashMap::new();
     for chunk in ids.chunks(500) {
-        for e in crate::store::enhed::by_ids(db, chunk).await? {
+        for e in crate::store::enhed::by_ids(tx.db(), chunk).await? {
             existing.insert(e.id.clone(), e);
         }
     }
@@ -305,11 +309,12 @@ pub async fn upsert<C: ConnectionTrait>(
                 // Conditional on the revision read and on nobody holding a live lock: an enhed
                 // its redaktør has locked is left alone (R19), and a row changed meanwhile is
                 // not overwritten with a revision that another write already used.
-                if !crate::store::enhed::import_update(db, &new, m.updated_at, old.revision).await?
+                if !crate::store::enhed::import_update(tx.db(), &new, m.updated_at, old.revision)
+                    .await?
                 {
                     report
                         .skipped
-                        .push(skipped_locked(db, old, m.updated_at).await?);
+                        .push(skipped_locked(tx.db(), old, m.updated_at).await?);
                     continue;
                 }
                 trail.push((
@@ -318,11 +323,15 @@ pub async fn upsert<C: ConnectionTrait>(
                     serde_json::to_value(old).ok(),
                     serde_json::to_value(&new).ok(),
                 ));
+                changed.push(new);
                 report.updated += 1;
             }
             None => {
                 let am: enhed::ActiveModel = m.clone().into();
-                enhed::Entity::insert(am).exec_without_returning(db).await?;
+                enhed::Entity::insert(am)
+                    .exec_without_returning(tx.db())
+                    .await?;
+                changed.push(m.clone());
                 trail.push((
                     "importEnhed",
                     m.id.clone(),
@@ -348,7 +357,13 @@ pub async fn upsert<C: ConnectionTrait>(
     let now = items
         .first()
         .map_or_else(chrono::Utc::now, |i| i.model.updated_at);
-    crate::store::audit::record_many(db, actor, &events, now).await?;
+    crate::store::audit::record_many(tx.db(), actor, &events, now).await?;
+    for e in &changed {
+        tx.changed(Change::Enhed(e.id.clone()));
+        crate::service::enhed::recompute_agreements(tx, e)
+            .await
+            .map_err(app_error)?;
+    }
     Ok(())
 }
 
@@ -398,51 +413,52 @@ fn short(s: &str) -> String {
     s.chars().take(120).collect()
 }
 
-/// The upserts in one transaction that takes the write lock first (waiting for another
-/// writer, as the server's writes do), with the data version moved when anything changed.
+/// The upserts in one unit of work (`Tx`), which takes the write lock first (waiting for
+/// another writer, as the server's writes do), audits, records the change feed's events and
+/// tells the read model.
 async fn import_items(
     st: &crate::app::AppState,
     items: &[ImportedEnhed],
     report: &mut ImportReport,
 ) -> anyhow::Result<()> {
-    let txn = crate::store::begin_write(&st.db)
-        .await
-        .map_err(import_error)?;
-    upsert(&txn, items, report, &import_actor("import"))
-        .await
-        .map_err(|e| match e.downcast::<sea_orm::DbErr>() {
+    let actor = import_actor("import");
+    let mut tx = Tx::begin(Cx::new(st, &actor)).await.map_err(app_error)?;
+    upsert(&mut tx, items, report, &actor).await.map_err(|e| {
+        match e.downcast::<sea_orm::DbErr>() {
             Ok(d) => import_error(d),
             Err(e) => e,
-        })?;
-    if report.created + report.updated > 0 {
-        // Every instance's read model reloads (notification, or its periodic version check).
-        let after_version = crate::readmodel::Notice {
-            v: 0,
-            from: String::new(),
-            sl: vec![],
-            enhed: vec![],
-            kommune: vec![],
-            reload: true,
         }
-        .after_version()?;
-        crate::store::bump_version_and_notify(&txn, &after_version)
-            .await
-            .map_err(import_error)?;
+    })?;
+    tx.commit().await.map_err(app_error)
+}
+
+/// The import's account of a failed unit of work.
+fn app_error(e: crate::error::AppError) -> anyhow::Error {
+    use crate::error::AppError;
+    match e {
+        AppError::Unavailable(o) => import_error_of(o),
+        AppError::Internal(m) => anyhow::anyhow!(m),
+        e => anyhow::anyhow!(e.message()),
     }
-    txn.commit().await.map_err(import_error)
 }
 
 /// A Danish account of a write that failed for the database, for the person at the terminal;
 /// anything else as it is.
 fn import_error(e: sea_orm::DbErr) -> anyhow::Error {
-    use crate::error::Outage;
     match crate::error::outage(&e) {
-        Some(Outage::Database) => anyhow::anyhow!(
+        Some(o) => import_error_of(o),
+        None => e.into(),
+    }
+}
+
+fn import_error_of(o: crate::error::Outage) -> anyhow::Error {
+    use crate::error::Outage;
+    match o {
+        Outage::Database => anyhow::anyhow!(
             "databasen var optaget af andre skrivninger (tjenesten eller en anden import) i over {} sekunder, eller den svarer ikke; intet blev importeret. Prøv igen.",
             crate::store::SQLITE_BUSY_TIMEOUT.as_secs()
         ),
-        Some(o) => anyhow::anyhow!("{} Intet blev importeret.", o.message()),
-        None => e.into(),
+        o => anyhow::anyhow!("{} Intet blev importeret.", o.message()),
     }
 }
 
@@ -463,10 +479,6 @@ pub async fn import_text(st: &crate::app::AppState, text: &str) -> anyhow::Resul
         &mut report,
     );
     import_items(st, &items, &mut report).await?;
-    if report.created + report.updated > 0 {
-        st.read_model.reload(&st.db).await?;
-        st.changes.observe();
-    }
     Ok(report)
 }
 

@@ -216,6 +216,35 @@ struct ServeArgs {
     /// Seconds between comparisons of the read model's data version with the database's.
     #[arg(long, env = "PLEJEOVERBLIK_VERSION_CHECK_SECS", default_value_t = 5)]
     version_check_secs: u64,
+    /// Days the change log keeps its events; a client's older cursor is refused (reload from
+    /// /data/tilbud.json).
+    #[arg(
+        long,
+        env = "PLEJEOVERBLIK_CHANGE_LOG_RETENTION_DAYS",
+        default_value_t = 400
+    )]
+    change_log_retention_days: u32,
+    /// Open subscriptions (WebSocket and SSE) this instance serves at once.
+    #[arg(
+        long,
+        env = "PLEJEOVERBLIK_MAX_SUBSCRIPTIONS",
+        default_value_t = 20_000
+    )]
+    max_subscriptions: usize,
+    /// Open subscriptions of one client (address) at once.
+    #[arg(
+        long,
+        env = "PLEJEOVERBLIK_MAX_SUBSCRIPTIONS_PER_CLIENT",
+        default_value_t = 50
+    )]
+    max_subscriptions_per_client: usize,
+    /// Seconds between heartbeats on an idle subscription.
+    #[arg(
+        long,
+        env = "PLEJEOVERBLIK_SUBSCRIPTION_HEARTBEAT_SECS",
+        default_value_t = 15
+    )]
+    subscription_heartbeat_secs: u64,
     /// Per-request timeout in seconds.
     #[arg(long, env = "PLEJEOVERBLIK_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     request_timeout_secs: u64,
@@ -386,6 +415,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 rate_limit_authenticated_per_second: a.rate_limit_authenticated_per_second,
                 rate_limit_authenticated_burst: a.rate_limit_authenticated_burst.max(1),
                 trusted_proxies: a.trusted_proxies.into_iter().flatten().collect(),
+                change_log_retention_days: a.change_log_retention_days.max(1),
+                max_subscriptions: a.max_subscriptions,
+                max_subscriptions_per_client: a.max_subscriptions_per_client,
+                subscription_heartbeat: secs(a.subscription_heartbeat_secs),
                 ..base
             })
             .await
@@ -497,10 +530,20 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let bind = config.bind;
     let timeouts = config.server_timeouts();
     let state = AppState::init(config, None).await?;
+    if state.config.seed_if_empty {
+        plejeoverblik::seed::if_empty(&state).await?;
+    }
+    let feed = state.read_model.feed.clone();
     let app = http::router(state);
     let listener = tokio::net::TcpListener::bind(bind).await?;
     let addr = listener.local_addr()?;
-    let shutdown = shutdown_signal();
+    let signal = shutdown_signal();
+    // Subscriptions complete (a `complete` to each) at once, so that they do not hold the
+    // graceful shutdown to its deadline.
+    let shutdown = async move {
+        signal.await;
+        feed.close();
+    };
     tracing::info!(%addr, "Plejeoverblik kører");
     println!("Plejeoverblik kører. Playground: http://{addr}/   GraphQL: http://{addr}/graphql   Admin: http://{addr}/admin");
     http::server::serve(listener, app, timeouts, shutdown).await?;

@@ -7,10 +7,12 @@ use crate::domain::geo::LatLon;
 use crate::domain::serviceleverance::{errors, EnhedFacts, EnhedKind, Fields, SlType};
 use crate::domain::text::fold;
 use crate::import::{self, ImportReport};
+use crate::service::{Change, Cx, Tx};
+use crate::store::audit::AuditEvent;
 use crate::store::entity::enhed;
 use crate::store::serviceleverance::{Actor, NewSl};
 use chrono::{Datelike, NaiveDate};
-use sea_orm::{EntityTrait, TransactionTrait};
+use sea_orm::EntityTrait;
 use std::collections::HashMap;
 
 pub const SEED_SUBJECT: &str = "demo-data";
@@ -177,8 +179,12 @@ pub async fn seed(state: &AppState) -> anyhow::Result<ImportReport> {
     let mut report = ImportReport::default();
     let rows = import::parse(import::PLEJECENTRE_CSV, &mut report);
     let items = import::convert(rows, &state.kommuner, &kommune_cvr, now, &mut report);
-    let txn = db.begin().await?;
-    import::upsert(&txn, &items, &mut report, &import::import_actor("seed")).await?;
+    let viewer = import::import_actor("seed");
+    let mut tx = Tx::begin(Cx::new(state, &viewer))
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message()))?;
+    import::upsert(&mut tx, &items, &mut report, &viewer).await?;
+    let mut created: Vec<(String, serde_json::Value)> = Vec::new();
 
     let actor = Actor {
         subject: SEED_SUBJECT,
@@ -216,9 +222,9 @@ pub async fn seed(state: &AppState) -> anyhow::Result<ImportReport> {
         )
         .to_string();
         crate::store::serviceleverance::insert(
-            &txn,
+            tx.db(),
             NewSl {
-                id,
+                id: id.clone(),
                 aftalepart_kode: kommune,
                 fields: &fields,
                 has_errors,
@@ -227,6 +233,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<ImportReport> {
             now,
         )
         .await?;
+        created.push((id, serde_json::to_value(&fields)?));
     }
 
     for h in HELHED {
@@ -255,8 +262,9 @@ pub async fn seed(state: &AppState) -> anyhow::Result<ImportReport> {
         }
         .into();
         enhed::Entity::insert(am)
-            .exec_without_returning(&txn)
+            .exec_without_returning(tx.db())
             .await?;
+        tx.changed(Change::Enhed(h.id.into()));
     }
     for (n, a) in AFTALER.iter().enumerate() {
         let Some(h) = HELHED.iter().find(|h| h.id == a.enhed) else {
@@ -290,9 +298,9 @@ pub async fn seed(state: &AppState) -> anyhow::Result<ImportReport> {
         )
         .to_string();
         crate::store::serviceleverance::insert(
-            &txn,
+            tx.db(),
             NewSl {
-                id,
+                id: id.clone(),
                 aftalepart_kode: a.kommune.to_string(),
                 fields: &fields,
                 has_errors,
@@ -301,7 +309,43 @@ pub async fn seed(state: &AppState) -> anyhow::Result<ImportReport> {
             now,
         )
         .await?;
+        created.push((id, serde_json::to_value(&fields)?));
     }
-    txn.commit().await?;
+    let events: Vec<AuditEvent<'_>> = created
+        .iter()
+        .map(|(id, after)| AuditEvent {
+            action: "seedServiceleverance",
+            entity_type: "Serviceleverance",
+            entity_id: id,
+            before: None,
+            after: Some(after.clone()),
+        })
+        .collect();
+    tx.audit_many(&events)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message()))?;
+    for (id, _) in &created {
+        tx.changed(Change::Serviceleverance(id.clone()));
+    }
+    tx.commit()
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message()))?;
     Ok(report)
+}
+
+/// `serve`'s demo data: into an empty database only (see `config::demo_data_on_start`).
+pub async fn if_empty(state: &AppState) -> anyhow::Result<()> {
+    if crate::store::enhed::count(&state.db).await? > 0 {
+        return Ok(());
+    }
+    let report = seed(state).await?;
+    tracing::info!(
+        created = report.created,
+        warnings = report.warnings.len(),
+        "demodata indlæst (plejecentre fra Plejehjemsoversigten og fiktive helhedsplejeenheder)"
+    );
+    for w in &report.warnings {
+        tracing::debug!("{w}");
+    }
+    Ok(())
 }

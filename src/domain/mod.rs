@@ -2,6 +2,7 @@
 pub mod access;
 pub mod day;
 pub mod enhed;
+pub mod feed;
 pub mod geo;
 pub mod kommune;
 pub mod lock;

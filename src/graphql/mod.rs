@@ -4,6 +4,7 @@ pub mod admin_types;
 pub mod connection;
 pub mod direct;
 pub mod enums;
+pub mod feed;
 pub mod guards;
 pub mod limits;
 pub mod loaders;
@@ -23,9 +24,9 @@ use crate::app::AppState;
 use crate::config::Config;
 use crate::domain::access::Viewer;
 use crate::error::AppError;
-use async_graphql::{Context, EmptySubscription, Schema};
+use async_graphql::{Context, Schema};
 
-pub type AppSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
+pub type AppSchema = Schema<query::Query, mutation::Mutation, feed::Subscription>;
 
 /// Builds the schema with async-graphql's own limits from the configuration. It has no
 /// extensions on purpose (they would cost on every field): persisted queries, the other limits
@@ -41,11 +42,11 @@ pub fn build_schema(state: Option<AppState>, c: &Config) -> AppSchema {
 /// The schema with async-graphql's limits and introspection as configured, before its data.
 fn builder(
     c: &Config,
-) -> async_graphql::SchemaBuilder<query::Query, mutation::Mutation, EmptySubscription> {
+) -> async_graphql::SchemaBuilder<query::Query, mutation::Mutation, feed::Subscription> {
     let mut b = Schema::build(
         query::Query::default(),
         mutation::Mutation,
-        EmptySubscription,
+        feed::Subscription,
     )
     .limit_depth(c.max_depth)
     .limit_complexity(c.max_complexity)

@@ -130,7 +130,7 @@ pub fn validating(
     builder: async_graphql::SchemaBuilder<
         super::query::Query,
         super::mutation::Mutation,
-        async_graphql::EmptySubscription,
+        super::feed::Subscription,
     >,
 ) -> super::AppSchema {
     builder.extension(StopBeforeExecution).finish()
@@ -471,4 +471,42 @@ fn nul_refused() -> ServerError {
         "VALIDATION",
         "Tekst må ikke indeholde NUL-tegn (\\u0000).".into(),
     )
+}
+
+impl Gate {
+    /// A subscription's document (graphql-transport-ws, graphql-sse): the same checks as any
+    /// new document, and the operation that runs must be a subscription (queries and mutations
+    /// go to `/graphql`, with its cache, persisted queries and authentication). Subscription
+    /// documents are small and rare, so they are checked on the calling thread.
+    pub fn check_subscription(
+        &self,
+        text: &str,
+        operation: Option<&str>,
+        variables: &Variables,
+    ) -> ServerResult<ExecutableDocument> {
+        self.limits.check_variables(variables)?;
+        let (doc, _) = check(&self.limits, text)?;
+        let op = match &doc.operations {
+            DocumentOperations::Single(op) => Some(op.node.ty),
+            DocumentOperations::Multiple(ops) => match operation {
+                Some(w) => ops
+                    .iter()
+                    .find(|(n, _)| n.as_str() == w)
+                    .map(|(_, op)| op.node.ty),
+                None if ops.len() == 1 => ops.values().next().map(|op| op.node.ty),
+                None => None,
+            },
+        };
+        match op {
+            Some(OperationType::Subscription) => Ok(doc),
+            Some(_) => Err(limit_error(
+                "OPERATION_NOT_SUPPORTED",
+                "Her kan kun sendes en subscription; send forespørgsler og mutationer til /graphql.".into(),
+            )),
+            None => Err(limit_error(
+                "VALIDATION",
+                "operationName skal navngive en af dokumentets operationer.".into(),
+            )),
+        }
+    }
 }

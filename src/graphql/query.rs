@@ -9,7 +9,12 @@ use std::sync::Arc;
 
 /// Public data and the search need no token; the admin side needs one.
 #[derive(MergedObject, Default)]
-pub struct Query(PublicQuery, SearchQuery, super::mutation::AdminQuery);
+pub struct Query(
+    PublicQuery,
+    SearchQuery,
+    super::feed::FeedQuery,
+    super::mutation::AdminQuery,
+);
 
 #[derive(Default)]
 pub struct PublicQuery;

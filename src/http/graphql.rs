@@ -767,7 +767,7 @@ async fn execute_one(
         (Some(_), Some(p)) => {
             let registers = p.registers;
             let day = crate::domain::day::copenhagen_day(h.state.clock.now());
-            Some((p.key(media, day, h.state.changes.version()), registers))
+            Some((p.key(media, day, h.state.read_model.moment()), registers))
         }
         _ => None,
     };

@@ -16,6 +16,7 @@ mod request_id;
 mod response_cache;
 pub mod server;
 pub mod soeg;
+mod subscriptions;
 
 pub use playground::{playground_html, PLAYGROUND_OPERATIONS};
 
@@ -43,6 +44,8 @@ pub(crate) struct Http {
     pub rate_limits: Option<Arc<rate_limit::RateLimits>>,
     /// `None`: the response cache is off.
     pub cache: Option<Arc<response_cache::ResponseCache>>,
+    /// Open subscriptions, per client and in total.
+    pub subscriptions: Arc<subscriptions::Subscriptions>,
 }
 
 pub use rate_limit::parse_trusted_proxy;
@@ -50,9 +53,20 @@ pub use rate_limit::parse_trusted_proxy;
 pub fn router(state: AppState) -> Router {
     let c = state.config.clone();
     let schema = build_schema(Some(state.clone()), &c);
-    // Keeps the read model current with other instances' commits (needs the runtime, which
-    // every caller of `router` has).
-    crate::readmodel::spawn_sync(state.clone());
+    // Keeps the read model and the change feed current with other instances' commits, and
+    // records each day's start and end of offers (need the runtime, which every caller of
+    // `router` has).
+    crate::readmodel::spawn_sync(
+        state.db.clone(),
+        state.read_model.clone(),
+        c.version_check_interval,
+    );
+    crate::service::feed::spawn_day_changes(
+        state.db.clone(),
+        state.clock.clone(),
+        state.read_model.clone(),
+        c.change_log_retention_days,
+    );
     let metrics = Arc::new(metrics::Metrics::default());
     let h = Http {
         state,
@@ -62,6 +76,10 @@ pub fn router(state: AppState) -> Router {
         rate_limits: rate_limit::RateLimits::from_config(&c),
         files: Arc::default(),
         cache: response_cache::ResponseCache::new(c.response_cache_bytes).map(Arc::new),
+        subscriptions: subscriptions::Subscriptions::new(
+            c.max_subscriptions,
+            c.max_subscriptions_per_client,
+        ),
     };
     let origins: Vec<HeaderValue> = c
         .cors_origins
@@ -91,6 +109,11 @@ pub fn router(state: AppState) -> Router {
                 .fallback(graphql::other_method),
         )
         .route("/data/{file}", get(open_data::tilbud))
+        .route(
+            "/graphql/stream",
+            get(subscriptions::sse_get).post(subscriptions::sse_post),
+        )
+        .route("/graphql/ws", get(subscriptions::ws))
         .route_layer(axum::middleware::from_fn_with_state(
             h.clone(),
             rate_limit::layer,
@@ -155,10 +178,20 @@ async fn metrics_endpoint(State(h): State<Http>) -> Response {
         ("persisted_queries", persisted),
         ("open_data", h.files.bytes()),
     ];
-    let body = h
+    let mut body = h
         .metrics
         .render(&h.state, h.cache.as_deref(), &caches)
         .await;
+    body.push_str(&format!(
+        "# HELP plejeoverblik_subscriptions_open Open subscriptions (WebSocket and SSE).\n\
+         # TYPE plejeoverblik_subscriptions_open gauge\n\
+         plejeoverblik_subscriptions_open {}\n\
+         # HELP plejeoverblik_change_feed_head The last change-log sequence number fanned out.\n\
+         # TYPE plejeoverblik_change_feed_head gauge\n\
+         plejeoverblik_change_feed_head {}\n",
+        h.subscriptions.open(),
+        h.state.read_model.feed.head()
+    ));
     (
         [(
             header::CONTENT_TYPE,

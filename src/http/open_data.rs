@@ -402,7 +402,7 @@ pub(super) async fn tilbud(
     // The moment before the snapshot, as the response cache reads it: a file made from an old
     // snapshot is filed under the old moment, and every change taken in (also another
     // instance's late one, at a data version already passed) moves the moment.
-    let moment = st.changes.version();
+    let moment = st.read_model.moment();
     let snap = st.read_model.snapshot();
     let key = (moment, format, kommune.clone(), day);
     let entry = match h.files.0.get(&key) {

@@ -280,7 +280,7 @@ fn forwarded_addr(s: &str) -> Option<IpAddr> {
 
 /// The client's address (see the module documentation). Without a peer (a router served
 /// without `ConnectInfo`), all requests share the unspecified address.
-fn client_addr(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
+pub(super) fn client_addr(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
     let Some(peer) = peer.map(|p| p.to_canonical()) else {
         return IpAddr::V4(Ipv4Addr::UNSPECIFIED);
     };

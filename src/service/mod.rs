@@ -3,9 +3,10 @@
 //! GraphQL to these calls and back; the CLI's import uses them too.
 //!
 //! [`Tx`] is the one place a write happens: it owns the transaction, collects the audit
-//! entries and the changed items, and on commit publishes the committed change on the
-//! [`ChangeFeed`] (what a read model or live updates subscribe to).
+//! entries and the changed items, records the change feed's events (R30) in the same
+//! transaction, and after the commit tells the read model, which fans the events out.
 pub mod enhed;
+pub mod feed;
 pub mod kommune;
 pub mod serviceleverance;
 
@@ -16,8 +17,8 @@ use crate::store::audit::{self, AuditEvent};
 use crate::store::serviceleverance::Actor;
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseTransaction;
-use std::sync::atomic::{AtomicU64, Ordering};
-use tokio::sync::broadcast;
+
+pub use crate::readmodel::Change;
 
 /// Who asks, and with what state: the context of every use case.
 #[derive(Clone, Copy)]
@@ -50,61 +51,6 @@ impl<'a> Cx<'a> {
             Ok(())
         } else {
             AppError::check(Decision::Unauthenticated, "")
-        }
-    }
-}
-
-/// An item whose committed state changed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Change {
-    Serviceleverance(String),
-    Enhed(String),
-    Kommune(String),
-}
-
-/// What this instance's read model has taken in: a moment that every change advances (see
-/// `version`), and a broadcast of what changed.
-pub struct ChangeFeed {
-    moment: AtomicU64,
-    tx: broadcast::Sender<(u64, Change)>,
-}
-
-impl Default for ChangeFeed {
-    fn default() -> Self {
-        ChangeFeed {
-            moment: AtomicU64::new(0),
-            tx: broadcast::channel(1024).0,
-        }
-    }
-}
-
-impl ChangeFeed {
-    /// The moment of the data this instance serves: it grows whenever its read model has taken
-    /// in a change (a commit here, another instance's commit, a reload). The response cache
-    /// files answers under it. It counts the changes as they reach this instance instead of
-    /// copying the database's data version: another instance's commit can arrive after this
-    /// instance's own later one, at a data version the read model has already passed, and it
-    /// is a new moment all the same.
-    pub fn version(&self) -> u64 {
-        self.moment.load(Ordering::Acquire)
-    }
-
-    /// Notes that the read model has taken in a change (call it after the snapshot is swapped:
-    /// an answer computed from the old snapshot is then filed under the old moment).
-    pub fn observe(&self) {
-        self.moment.fetch_add(1, Ordering::AcqRel);
-    }
-
-    pub fn subscribe(&self) -> broadcast::Receiver<(u64, Change)> {
-        self.tx.subscribe()
-    }
-
-    fn publish(&self, v: i64, changes: Vec<Change>) {
-        self.observe();
-        let v = u64::try_from(v).unwrap_or(0);
-        for c in changes {
-            // No subscribers is fine.
-            let _ = self.tx.send((v, c));
         }
     }
 }
@@ -150,6 +96,12 @@ impl<'a> Tx<'a> {
         Ok(())
     }
 
+    /// Records many audit entries (R16) at once, by the caller (a command's batch).
+    pub async fn audit_many(&mut self, evs: &[AuditEvent<'_>]) -> AppResult<()> {
+        audit::record_many(&self.txn, self.cx.v, evs, self.now).await?;
+        Ok(())
+    }
+
     /// Notes an item whose state this transaction changes.
     pub fn changed(&mut self, c: Change) {
         if !self.changes.contains(&c) {
@@ -180,18 +132,29 @@ impl<'a> Tx<'a> {
         let v = crate::store::bump_version_and_notify(&self.txn, &after_version)
             .await
             .inspect_err(failed)?;
+        let events = feed::record(&self.txn, &self.changes, self.now)
+            .await
+            .inspect_err(failed)?;
         // A failed COMMIT leaves the transaction to the pool's check (`store::clean`).
         self.txn.commit().await.inspect_err(failed)?;
         st.writes.succeeded();
-        if let Err(e) = st
-            .read_model
-            .apply_known(&st.db, &self.changes, self.rows, v)
-            .await
-        {
+        // Many changes at once (an import, the demo data): one reload beats re-reading each.
+        let applied = if self.changes.len() > crate::readmodel::RELOAD_OVER {
+            st.read_model.reload(&st.db).await.map(|_| ())
+        } else {
+            st.read_model
+                .apply_known(&st.db, &self.changes, self.rows, v)
+                .await
+        };
+        if let Err(e) = applied {
             // Committed all the same; the periodic check reloads.
             tracing::warn!(error = %e, "læsemodellen kunne ikke opdateres efter en ændring");
         }
-        st.changes.publish(v, self.changes);
+        if events > 0 {
+            // The subscribers need not hold up the answer.
+            let (rm, db) = (st.read_model.clone(), st.db.clone());
+            tokio::spawn(async move { rm.feed.poke(&db).await });
+        }
         Ok(())
     }
 }

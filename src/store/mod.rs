@@ -1,6 +1,7 @@
 //! Persistence: sea-orm entities and the queries the domain needs, on SQLite and PostgreSQL.
 //! No rules live here; where a query mirrors a rule (the lock condition, R11) it says which.
 pub mod audit;
+pub mod change_log;
 pub mod enhed;
 pub mod entity;
 pub mod health;

@@ -157,6 +157,11 @@ impl TestApp {
         let state = AppState::init(config, Some(clock.clone()))
             .await
             .expect("app state");
+        if state.config.seed_if_empty {
+            plejeoverblik::seed::if_empty(&state)
+                .await
+                .expect("demo data");
+        }
         let router = plejeoverblik::http::router(state.clone());
         let timeouts = state.config.server_timeouts();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

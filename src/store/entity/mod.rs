@@ -1,6 +1,8 @@
 //! sea-orm entities: one per table. They are storage shapes, not API types.
 pub mod audit_log;
+pub mod change_log;
 pub mod enhed;
 pub mod kommune;
+pub mod public_offer;
 pub mod serviceleverance;
 pub mod serviceleverance_version;
