@@ -36,9 +36,9 @@ impl From<ChangeKind> for rules::ChangeKind {
     }
 }
 
-/// One change of what the public search shows (R30), in the order of the log.
 pub struct ChangeEvent(pub Arc<Entry>);
 
+/// One change of what the public search shows (R30), in the order of the log.
 #[Object]
 impl ChangeEvent {
     /// Opaque cursor of this event: pass it as `after` to continue after it (it stays valid
@@ -211,7 +211,7 @@ impl FeedQuery {
     /// Store the last `cursor` (or `pageInfo.endCursor`) and ask again with it as `after`: you
     /// miss nothing and see nothing twice, across restarts. Offers that start or end at
     /// Copenhagen midnight appear as events of that day.
-    #[graphql(complexity = "first.max(0) as usize * child_complexity")]
+    #[graphql(complexity = "first.unwrap_or(100).max(0) as usize * child_complexity")]
     async fn changes(
         &self,
         ctx: &Context<'_>,
@@ -220,9 +220,11 @@ impl FeedQuery {
         #[graphql(desc = "Only this kommune's offers (kode or name).")] kommune: Option<String>,
         #[graphql(desc = "Only these kinds of change.")] kinds: Option<Vec<ChangeKind>>,
         #[graphql(desc = "Only offers of this kind of enhed.")] enhed_kind: Option<EnhedKind>,
-        #[graphql(desc = "At most this many events (1-1000).", default = 100)] first: i32,
+        #[graphql(desc = "At most this many events (1-1000); default 100.")] first: Option<i32>,
     ) -> GqlResult<ChangeEventConnection> {
         let st = state(ctx);
+        // Null (also an unprovided variable) is the default.
+        let first = first.unwrap_or(100);
         if !(1..=MAX_FIRST).contains(&first) {
             return Err(AppError::validation(
                 "first",
@@ -264,6 +266,7 @@ impl FeedQuery {
 
 pub struct Subscription;
 
+/// Live updates; see the README's section on the change feed.
 #[Subscription]
 impl Subscription {
     /// R30: the changes of what the public search shows, live, over graphql-transport-ws

@@ -73,7 +73,11 @@ impl Notice {
 /// Keeps the snapshot and the feed current with what other instances (or processes) commit:
 /// LISTEN on PostgreSQL, and a periodic version check on both databases (`check` apart).
 pub fn spawn_sync(db: DatabaseConnection, rm: Arc<ReadModel>, check: Duration) {
-    let st = Sync { db, rm };
+    let st = Sync {
+        feed_db: store::uncounted(&db),
+        db,
+        rm,
+    };
     // The periodic check (both databases).
     {
         let st = st.clone();
@@ -84,6 +88,9 @@ pub fn spawn_sync(db: DatabaseConnection, rm: Arc<ReadModel>, check: Duration) {
             loop {
                 tick.tick().await;
                 check_version(&st, &mut seen).await;
+                // Events another process wrote (an import, an instance on SQLite) and any a
+                // lost notification did not announce.
+                st.rm.feed.poke(&st.feed_db).await;
             }
         });
     }
@@ -146,6 +153,7 @@ async fn reload(st: &Sync) {
     match st.rm.reload(&st.db).await {
         Ok(v) => {
             tracing::info!(version = v, "læsemodellen er genindlæst");
+            st.rm.feed.poke(&st.feed_db).await;
         }
         Err(e) => tracing::warn!(error = %e, "kunne ikke genindlæse læsemodellen"),
     }
@@ -180,10 +188,10 @@ async fn listen(st: &Sync) -> Result<(), sea_orm::sqlx::Error> {
                 } else {
                     st.rm.apply(&st.db, &notice.changes(), notice.v).await
                 };
-                match r {
-                    Ok(()) => {}
-                    Err(e) => tracing::warn!(error = %e, "kunne ikke opdatere læsemodellen"),
+                if let Err(e) = r {
+                    tracing::warn!(error = %e, "kunne ikke opdatere læsemodellen");
                 }
+                st.rm.feed.poke(&st.feed_db).await;
             }
             None => catch_up(st).await,
         }
@@ -194,5 +202,7 @@ async fn listen(st: &Sync) -> Result<(), sea_orm::sqlx::Error> {
 #[derive(Clone)]
 struct Sync {
     db: DatabaseConnection,
+    /// The same pool, for the feed's reads (background work, not counted).
+    feed_db: DatabaseConnection,
     rm: Arc<ReadModel>,
 }

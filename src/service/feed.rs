@@ -104,10 +104,7 @@ pub async fn record_day(
 ) -> Result<Option<usize>, DbErr> {
     let txn = store::begin_write(db).await?;
     // The data version's lock first, as every writer of the feed takes it (see `record`).
-    let notice = crate::readmodel::Notice::of(0, rm.id(), &[])
-        .after_version()
-        .map_err(|e| DbErr::Custom(e.to_string()))?;
-    store::bump_version_and_notify(&txn, &notice).await?;
+    store::lock_version(&txn).await?;
     if !change_log::claim_day(&txn, day, now).await? {
         txn.rollback().await?;
         return Ok(None);
@@ -118,7 +115,21 @@ pub async fn record_day(
     let n = reconcile(&txn, facts, was, false, day, now).await?;
     let cut = now - chrono::Duration::days(i64::from(retention_days));
     let pruned = change_log::prune(&txn, cut).await?;
+    // Events wake the other instances' feeds, and the moment moves past answers that still
+    // show the pruned events (the response cache keys on it); the snapshots need nothing, as
+    // the day filter runs per query.
+    let version = if n > 0 || pruned > 0 {
+        let notice = crate::readmodel::Notice::of(0, rm.id(), &[])
+            .after_version()
+            .map_err(|e| DbErr::Custom(e.to_string()))?;
+        Some(store::bump_version_and_notify(&txn, &notice).await?)
+    } else {
+        None
+    };
     txn.commit().await?;
+    if let Some(v) = version {
+        rm.apply(db, &[], v).await?;
+    }
     if n > 0 || pruned > 0 {
         tracing::info!(%day, events = n, pruned, "dagens start og ophør af tilbud er registreret");
     }
@@ -133,6 +144,7 @@ pub fn spawn_day_changes(
     rm: Arc<ReadModel>,
     retention_days: u32,
 ) {
+    let db = store::uncounted(&db);
     tokio::spawn(async move {
         let mut done: Option<NaiveDate> = None;
         loop {

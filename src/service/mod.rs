@@ -152,7 +152,7 @@ impl<'a> Tx<'a> {
         }
         if events > 0 {
             // The subscribers need not hold up the answer.
-            let (rm, db) = (st.read_model.clone(), st.db.clone());
+            let (rm, db) = (st.read_model.clone(), crate::store::uncounted(&st.db));
             tokio::spawn(async move { rm.feed.poke(&db).await });
         }
         Ok(())

@@ -309,6 +309,33 @@ pub async fn bump_version_and_notify<C: ConnectionTrait>(
     row.try_get("", "version")
 }
 
+/// Takes the data version's row lock in the caller's transaction without moving it, as
+/// `bump_version` does: writers that must be ordered with every commit take it first. On
+/// SQLite the write transaction (`begin_write`) holds the database's one write lock already.
+pub async fn lock_version<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        db.execute_raw(sea_orm::Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT version FROM data_version WHERE id = 1 FOR UPDATE",
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+/// The same pool without the statement counter: for the background work (the change feed's
+/// reads, the day's events), which is no request's work.
+pub fn uncounted(db: &DatabaseConnection) -> DatabaseConnection {
+    match db.get_database_backend() {
+        DbBackend::Postgres => sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(
+            db.get_postgres_connection_pool().clone(),
+        ),
+        _ => sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(
+            db.get_sqlite_connection_pool().clone(),
+        ),
+    }
+}
+
 /// The committed data version.
 pub async fn data_version<C: ConnectionTrait>(db: &C) -> Result<i64, DbErr> {
     let row = db

@@ -249,7 +249,7 @@ fn serve_stops_within_the_shutdown_deadline_despite_stuck_connections() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-struct KillOnDrop(std::process::Child);
+pub(crate) struct KillOnDrop(pub(crate) std::process::Child);
 
 impl Drop for KillOnDrop {
     fn drop(&mut self) {

@@ -11,6 +11,7 @@ mod bounds;
 mod cli;
 mod disk_full;
 mod enhed_contact;
+mod feed;
 mod foundation;
 mod hardening;
 mod hostile;
