@@ -64,12 +64,101 @@
 
   var base = GraphiQL.createFetcher({ url: new URL('/graphql', window.location.href).toString() });
   // Adds the token to every request, unless the tab's own Headers pane sets Authorization.
+  // Subscriptions go to /graphql/stream over graphql-sse.
   function fetcher(params, opts) {
     var headers = Object.assign({}, opts && opts.headers);
     if (token && !hasAuthorization(headers)) {
       headers.Authorization = 'Bearer ' + token;
     }
+    if (isSubscription(params)) {
+      return subscribe(params, headers);
+    }
     return base(params, Object.assign({}, opts, { headers: headers }));
+  }
+
+  // The kind of the operation that runs: the named one, or the document's first. Comments and
+  // strings are left out before looking, so a word in them does not count.
+  function isSubscription(params) {
+    var text = String(params.query || '')
+      .replace(/"""[\s\S]*?"""/g, '""')
+      .replace(/"(?:[^"\\\n]|\\.)*"/g, '""')
+      .replace(/#[^\n]*/g, '');
+    var re = /(?:^|[}\s])(query|mutation|subscription)\b\s*([_A-Za-z][_0-9A-Za-z]*)?/g;
+    var m;
+    var first = null;
+    while ((m = re.exec(text))) {
+      if (first === null) first = m[1];
+      if (params.operationName && m[2] === params.operationName) return m[1] === 'subscription';
+    }
+    return first === 'subscription';
+  }
+
+  // graphql-sse (distinct connections mode) as an async iterable, which GraphiQL shows result
+  // by result. Written here because GraphiQL's own fetcher speaks only graphql-ws and the page
+  // loads nothing from another host; fetch and a stream reader are all it needs.
+  function subscribe(params, headers) {
+    var controller = new AbortController();
+    var results = [];
+    var wake = null;
+    var finished = false;
+    function push(v) {
+      results.push(v);
+      if (wake) { wake(); wake = null; }
+    }
+    function finish() {
+      finished = true;
+      if (wake) { wake(); wake = null; }
+    }
+    fetch(new URL('/graphql/stream', window.location.href).toString(), {
+      method: 'POST',
+      headers: Object.assign({ 'Content-Type': 'application/json', Accept: 'text/event-stream' }, headers),
+      body: JSON.stringify(params),
+      signal: controller.signal,
+    }).then(function (resp) {
+      if (!resp.ok || !resp.body) {
+        return resp.json().then(push, function () {
+          push({ errors: [{ message: 'Abonnementet blev afvist (HTTP ' + resp.status + ').' }] });
+        }).then(finish);
+      }
+      var reader = resp.body.getReader();
+      var decoder = new TextDecoder();
+      var buffer = '';
+      function pump() {
+        return reader.read().then(function (chunk) {
+          if (chunk.done) return finish();
+          buffer += decoder.decode(chunk.value, { stream: true });
+          var end;
+          while ((end = buffer.indexOf('\n\n')) >= 0) {
+            var block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            var event = '';
+            var data = '';
+            block.split('\n').forEach(function (line) {
+              if (line.indexOf('event:') === 0) event = line.slice(6).trim();
+              else if (line.indexOf('data:') === 0) data += line.slice(5).trim();
+            });
+            if (event === 'next') push(JSON.parse(data));
+            else if (event === 'complete') { controller.abort(); return finish(); }
+          }
+          return pump();
+        });
+      }
+      return pump();
+    }).catch(function () { finish(); });
+    var iterator = {
+      next: function () {
+        if (results.length) return Promise.resolve({ value: results.shift(), done: false });
+        if (finished) return Promise.resolve({ value: undefined, done: true });
+        return new Promise(function (resolve) { wake = resolve; }).then(function () { return iterator.next(); });
+      },
+      return: function () {
+        controller.abort();
+        finish();
+        return Promise.resolve({ value: undefined, done: true });
+      },
+    };
+    iterator[Symbol.asyncIterator] = function () { return iterator; };
+    return iterator;
   }
 
   // GraphiQL gives its CodeMirror editors no accessible name; name them with CodeMirror's own

@@ -43,6 +43,14 @@ pub const PLAYGROUND_OPERATIONS: &[(&str, &str)] = &[
         "Lås",
         include_str!("../../playground/lock-update-checkin.graphql"),
     ),
+    (
+        "Ændringer i Aarhus",
+        include_str!("../../playground/aendringer.graphql"),
+    ),
+    (
+        "Ændringer live",
+        include_str!("../../playground/aendringer-live.graphql"),
+    ),
 ];
 
 /// The operation name (and so GraphiQL's tab title) for a Danish title: æ, ø, å become ae, oe,

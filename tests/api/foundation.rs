@@ -271,13 +271,19 @@ db_test!(
         let app = TestApp::spawn(app.db_kind, Options { seed_demo: true, ..Default::default() }).await;
         let doa = app.token(Role::Driftsoverenskomstansvarlig, &kommune_cvr(ROSKILDE), "playground");
         let read = |f: &str| std::fs::read_to_string(format!("{}/playground/{f}", env!("CARGO_MANIFEST_DIR"))).expect("example");
-        for f in ["kommuner.graphql", "search-aarhus-naer.graphql", "search-helhedspleje-naeste-maaned.graphql", "enhed.graphql"] {
+        for f in ["kommuner.graphql", "search-aarhus-naer.graphql", "search-helhedspleje-naeste-maaned.graphql", "enhed.graphql", "aendringer.graphql"] {
             let d = app.ok(None, &read(f), json!({})).await;
             assert!(d.as_object().is_some_and(|o| !o.is_empty()), "{f}");
         }
         for f in ["viewer.graphql", "serviceleverancer.graphql"] {
             app.ok(Some(&doa), &read(f), json!({})).await;
         }
+        // The live example over graphql-sse: a new offer in Aarhus arrives.
+        let mut live = crate::feed::SseStream::open(&app.addr, &read("aendringer-live.graphql"), json!({})).await;
+        let e = create_enhed(&app, "PLEJEENHED", "Eksempelhjemmet", "80000007", 56.16, 10.20).await;
+        create_agreement(&app, AARHUS, &e, "DRIFTSOVERENSKOMST", "2020-01-01", None).await;
+        let (_, ev) = live.next(std::time::Duration::from_secs(5)).await.expect("a live event");
+        assert_eq!(ev["data"]["changes"]["enhed"]["navn"], "Eksempelhjemmet", "{ev}");
         let d = app.ok(Some(&doa), &read("create.graphql"), json!({})).await;
         let id = d["createServiceleverance"]["id"].as_str().expect("id").to_string();
         let flow = read("lock-update-checkin.graphql");

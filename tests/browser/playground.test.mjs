@@ -60,7 +60,7 @@ test('the playground renders offline with the Danish example tabs', async () => 
   const p = await openPlayground();
   try {
     const tabs = await tabsOf(p.page);
-    assert.equal(tabs.length, 8);
+    assert.equal(tabs.length, 10);
     await p.page.waitForFunction((n) => document.querySelectorAll('.graphiql-tab').length === n, tabs.length);
     const titles = await p.page.locator('.graphiql-tab-button').allTextContents();
     assert.deepEqual(titles, tabs.map((t) => t.tab));
@@ -129,6 +129,44 @@ test('a token in the shared field is sent by every tab and kept out of localStor
     await p.page.getByRole('button', { name: 'Ryd' }).click();
     ({ request } = await run(p.page, 'Hvem_er_jeg'));
     assert.equal(request.headers().authorization, undefined);
+    await noProblems(p);
+  } finally {
+    await p.close();
+  }
+});
+
+test('the live example shows a change as it is saved (graphql-sse from the playground)', async () => {
+  const p = await openPlayground();
+  try {
+    const title = 'Aendringer_live';
+    await p.page.locator('.graphiql-tab-button', { hasText: title }).click();
+    await p.page.waitForFunction(
+      (t) => document.querySelector('.graphiql-query-editor .CodeMirror')?.CodeMirror?.operationName === t,
+      title,
+    );
+    const stream = p.page.waitForRequest((r) => r.url().endsWith('/graphql/stream'));
+    await p.page.locator('.graphiql-execute-button').click();
+    await stream;
+    // Another person saves an offer in Aarhus meanwhile.
+    const admin = await makeToken({ role: 'administrator', cvr: '12345678', name: 'Admin' });
+    const doa = await makeToken({ role: 'driftsoverenskomstansvarlig', cvr: '55133018', name: 'Aarhus' });
+    const gql = async (tok, query, variables) => {
+      const r = await fetch(`${server.baseUrl}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${tok}` },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = await r.json();
+      assert.equal(body.errors, undefined, JSON.stringify(body.errors));
+      return body.data;
+    };
+    const e = await gql(admin, 'mutation { createEnhed(input: {kind: PLEJEENHED, navn: "Live-hjemmet", ejerCvr: "80000007", lat: 56.16, lon: 10.2}) { enhedId } }');
+    await gql(doa, 'mutation($e: String) { createServiceleverance(input: {navn: "Live", enhedId: $e, type: DRIFTSOVERENSKOMST, startdato: "2020-01-01"}) { id } }', { e: e.createEnhed.enhedId });
+    await p.page.waitForFunction(() => (document.querySelector('.result-window .CodeMirror')?.CodeMirror?.getValue() ?? '').includes('Live-hjemmet'), null, { timeout: 10_000 });
+    const shown = JSON.parse(await p.page.evaluate(() => document.querySelector('.result-window .CodeMirror').CodeMirror.getValue()));
+    assert.equal(shown.data.changes.kind, 'ADDED');
+    // Stopping it ends the stream.
+    await p.page.locator('.graphiql-execute-button').click();
     await noProblems(p);
   } finally {
     await p.close();
