@@ -243,32 +243,42 @@ async fn main() -> anyhow::Result<()> {
 
     let (tx, mut rx) = mpsc::unbounded_channel();
     let t_open = Instant::now();
-    for i in 0..n_sse + n_ws {
-        let (b, t) = (base.clone(), tx.clone());
-        if i < n_sse {
-            tokio::spawn(sse(b, t));
-        } else {
-            tokio::spawn(ws(b, t));
+    let mut tasks = Vec::with_capacity(n_sse + n_ws);
+    for (kind, n, upto) in [("SSE", n_sse, n_sse), ("WebSocket", n_ws, n_sse + n_ws)] {
+        let before = server.rss_kb();
+        for i in 0..n {
+            let (b, t) = (base.clone(), tx.clone());
+            tasks.push(if kind == "SSE" {
+                tokio::spawn(sse(b, t))
+            } else {
+                tokio::spawn(ws(b, t))
+            });
+            if i % 200 == 199 {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
         }
-        if i % 200 == 199 {
-            tokio::time::sleep(Duration::from_millis(20)).await;
+        loop {
+            let open = open_subscriptions(&base).await?;
+            if open >= upto {
+                break;
+            }
+            anyhow::ensure!(
+                t_open.elapsed() < Duration::from_secs(120),
+                "only {open} of {upto} subscribed"
+            );
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        // Let the WebSocket handshakes (connection_init, subscribe) finish.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        if n > 0 {
+            println!(
+                "{n} {kind} subscribers: {:.1} KB each",
+                (server.rss_kb() - before) / n as f64
+            );
         }
     }
     drop(tx);
     let want = n_sse + n_ws;
-    loop {
-        let open = open_subscriptions(&base).await?;
-        if open >= want {
-            break;
-        }
-        anyhow::ensure!(
-            t_open.elapsed() < Duration::from_secs(120),
-            "only {open} of {want} subscribed"
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    // Let the WebSocket handshakes (connection_init, subscribe) finish.
-    tokio::time::sleep(Duration::from_secs(2)).await;
     let rss1 = server.rss_kb();
     println!(
         "subscribed in {:.1} s; server RSS {:.0} MB before, {:.0} MB with {want} subscribers: {:.1} KB per subscriber",
@@ -329,6 +339,45 @@ async fn main() -> anyhow::Result<()> {
         lat.last().copied().unwrap_or(f64::NAN)
     );
     println!("server RSS after the commits {:.0} MB", rss2 / 1024.0);
+    for t in tasks {
+        t.abort();
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    // The baseline of the same run, on a fresh server: as many idle keep-alive connections
+    // that each sent one `{ __typename }`, what any HTTP/1 client costs while it stays
+    // connected.
+    let fresh = Server::start(
+        &bin,
+        &format!("sqlite://{}?mode=rwc", dir.join("idle.db").display()),
+    )?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let rss_before_idle = fresh.rss_kb();
+    let idle_n = n_sse + n_ws;
+    let mut idle = Vec::with_capacity(idle_n);
+    let addr = fresh.base.trim_start_matches("http://").to_string();
+    for _ in 0..idle_n {
+        let mut s = tokio::net::TcpStream::connect(&addr).await?;
+        let body = r#"{"query":"{ __typename }"}"#;
+        let req = format!(
+            "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        s.write_all(req.as_bytes()).await?;
+        let mut buf = [0u8; 1024];
+        let _ = s.read(&mut buf).await?;
+        idle.push(s);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let rss_idle = fresh.rss_kb();
+    let per_idle = (rss_idle - rss_before_idle) / idle_n as f64;
+    println!(
+        "baseline: {idle_n} idle keep-alive connections after one request: {per_idle:.1} KB each; a subscriber costs {:.2}x that",
+        (rss1 - rss0) / want as f64 / per_idle.max(0.001)
+    );
+    drop(idle);
+    drop(fresh);
+
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!(
         "load average after {}",

@@ -1,5 +1,6 @@
 //! The GraphQL API: thin resolvers over the domain and the store. The schema is built once;
 //! the viewer and the DataLoaders are made per request (`http.rs`).
+pub mod absent;
 pub mod admin_types;
 pub mod connection;
 pub mod direct;

@@ -227,7 +227,10 @@ impl Gate {
             (Some(n), None) => Some(n),
             _ => None,
         };
-        request.set_parsed_query(doc.doc.clone());
+        // R29: the request's copy of the document, with unprovided variables made absent.
+        let mut parsed = doc.doc.clone();
+        super::absent::strip(&mut parsed, &request.variables, want);
+        request.set_parsed_query(parsed);
         Ok(Prepared {
             request,
             doc,
@@ -485,7 +488,8 @@ impl Gate {
         variables: &Variables,
     ) -> ServerResult<ExecutableDocument> {
         self.limits.check_variables(variables)?;
-        let (doc, _) = check(&self.limits, text)?;
+        let (mut doc, _) = check(&self.limits, text)?;
+        super::absent::strip(&mut doc, variables, operation);
         let op = match &doc.operations {
             DocumentOperations::Single(op) => Some(op.node.ty),
             DocumentOperations::Multiple(ops) => match operation {

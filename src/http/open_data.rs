@@ -53,6 +53,10 @@ struct Document<'a> {
     attribution: &'static str,
     dato: NaiveDate,
     datavers: i64,
+    /// The change feed's cursor to follow from after loading this file (R30): every event up to
+    /// it is in the file already.
+    #[serde(rename = "changesCursor")]
+    changes_cursor: String,
     kommune: Option<&'a str>,
     tilbud: Vec<Tilbud<'a>>,
 }
@@ -403,6 +407,9 @@ pub(super) async fn tilbud(
     // snapshot is filed under the old moment, and every change taken in (also another
     // instance's late one, at a data version already passed) moves the moment.
     let moment = st.read_model.moment();
+    // The feed's head before the snapshot: its events are applied before they are fanned out,
+    // so the snapshot holds at least every event up to it.
+    let cursor = st.read_model.feed.head().to_string();
     let snap = st.read_model.snapshot();
     let key = (moment, format, kommune.clone(), day);
     let entry = match h.files.0.get(&key) {
@@ -416,6 +423,7 @@ pub(super) async fn tilbud(
                     attribution: ATTRIBUTION,
                     dato: day,
                     datavers: snap.version,
+                    changes_cursor: cursor,
                     kommune: kommune.as_deref(),
                     tilbud: rows,
                 })

@@ -333,7 +333,13 @@ pub(super) async fn ws(
     let executor = gated(&h);
     let heartbeat = h.state.config.subscription_heartbeat;
     let closing = h.state.read_model.feed.closing();
+    // tungstenite's defaults reserve 128 KiB for reading and buffer up to 128 KiB of writes per
+    // connection; a subscriber reads a few small messages and gets small events, which go out
+    // at once.
     upgrade
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_message_size(h.state.config.max_body_bytes)
         .protocols(["graphql-transport-ws", "graphql-ws"])
         .on_upgrade(move |socket| serve_ws(socket, executor, protocol, heartbeat, closing, slot))
         .into_response()

@@ -106,7 +106,9 @@ impl Feed {
                 (feed.tx.subscribe(), *last)
             };
             let mut closing = feed.closing.subscribe();
-            match change_log::horizon(&db).await {
+            // The queries' futures are boxed: the stream's state is as large as its largest
+            // future, and it lives as long as the subscription.
+            match Box::pin(change_log::horizon(&db)).await {
                 Ok(horizon) if after < horizon => {
                     yield Err(StreamEnd::Expired);
                     return;
@@ -119,7 +121,7 @@ impl Feed {
             }
             let mut last = after;
             while last < h {
-                let rows = match change_log::after(&db, last, Some(h), &filter, PAGE).await {
+                let rows = match Box::pin(change_log::after(&db, last, Some(h), &filter, PAGE)).await {
                     Ok(r) => r,
                     Err(e) => {
                         yield Err(StreamEnd::Db(e));
@@ -159,5 +161,67 @@ impl Feed {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::feed::{ChangeKind, Standing};
+    use async_graphql::futures_util::StreamExt;
+    use std::time::Duration;
+
+    /// R30: a subscriber that stops reading is not buffered without bound: once it is more than
+    /// the backlog behind, its stream ends with TooSlow (it resubscribes with its last cursor);
+    /// one that reads gets every event.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_subscriber_that_does_not_read_is_dropped() {
+        let dir = std::env::temp_dir().join(format!("po-feed-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let url = format!("sqlite://{}?mode=rwc", dir.join("f.db").display());
+        let db = crate::store::connect(&url, &Default::default())
+            .await
+            .expect("db");
+        crate::store::migrate(&db).await.expect("migrate");
+        let feed = Arc::new(Feed::start(&db).await.expect("feed"));
+        let mut slow = Box::pin(feed.events(db.clone(), 0, Filter::default()));
+        let mut reader = Box::pin(feed.events(db.clone(), 0, Filter::default()));
+        // Both subscribe at their first poll (nothing to read yet).
+        for s in [&mut slow, &mut reader] {
+            let first = tokio::time::timeout(Duration::from_millis(100), s.next()).await;
+            assert!(first.is_err(), "no event yet");
+        }
+        let standing = Standing {
+            kommune: "0751".into(),
+            enhed_id: None,
+            enhed_kind: None,
+        };
+        let day = chrono::NaiveDate::from_ymd_opt(2027, 1, 1).expect("day");
+        let mut read = 0;
+        for i in 0..BACKLOG_BATCHES + 10 {
+            let id = format!("sl-{i}");
+            let e = change_log::NewEntry {
+                kind: ChangeKind::Added,
+                standing: &standing,
+                serviceleverance_id: &id,
+                day,
+            };
+            change_log::append(&db, &[e], chrono::Utc::now())
+                .await
+                .expect("append");
+            feed.poke(&db).await;
+            let got = tokio::time::timeout(Duration::from_secs(2), reader.next())
+                .await
+                .expect("the reader's event");
+            assert!(matches!(got, Some(Ok(_))));
+            read += 1;
+        }
+        assert_eq!(read, BACKLOG_BATCHES + 10);
+        let end = tokio::time::timeout(Duration::from_secs(2), slow.next())
+            .await
+            .expect("an answer");
+        assert!(matches!(end, Some(Err(StreamEnd::TooSlow))), "dropped");
+        assert!(slow.next().await.is_none(), "and ended");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

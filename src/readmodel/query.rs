@@ -164,9 +164,8 @@ impl<'f> Admit<'f> {
 /// The candidates of one search, in the kommune's name order ([`Snapshot::candidates`]): the
 /// offers active on the day (R20, R21, R6) that pass the filters, the box and the name filter.
 ///
-/// A loop by hand rather than a chain of iterator adapters: the chain (a flatten over the
-/// kommune's list, another over the search's area, four filters and two maps) cost about 28 ns
-/// a key in the profile of a 100x page by name, a third of that page's cost.
+/// A loop by hand rather than a chain of iterator adapters, which cost a third of a large page
+/// by name (`benches/README.md`).
 pub struct Candidates<'s, 'f> {
     keys: std::slice::Iter<'s, Key>,
     offers: std::slice::Iter<'s, Offer>,

@@ -27,11 +27,8 @@ pub struct Offer {
 }
 
 /// Copies of what a search's pass over a kommune's offers reads of each (its dates, the filter
-/// fields and its place in name order), kept in an array beside the offers: 24 bytes where an
-/// offer is 88. A search reads the offers themselves only for the candidates that need more
-/// (a tie, a box, a point, a name filter) and for the page's hits, so counting the hits of a
-/// large kommune streams a small array; reading every offer (the kommune's list is about 380 KB
-/// at 100x, rarely in cache when a request asks for another kommune) was most of that cost.
+/// fields and its place in name order), kept in a small array beside the offers: counting a
+/// large kommune's hits streams it instead of every offer (figures: `benches/README.md`).
 #[derive(Clone, Copy, Debug)]
 pub struct Key {
     /// The enhed's place in its list's name order (the same for the offers of one enhed).
@@ -382,11 +379,8 @@ pub(super) async fn full(db: &DatabaseConnection) -> Result<Snapshot, DbErr> {
     }
     drop(rows);
     let mut enheder = Map::new();
-    // In the order in which a search by name shows them (kommune, then name; SQL's order is
-    // near enough to the Danish one for this): an enhed's texts are allocated as its row
-    // arrives, so the texts of a page's hits lie close together instead of anywhere in the
-    // heap. At 100x, copying them out was the largest cost that grew with the data (cache
-    // and TLB misses).
+    // In the order in which a search by name shows them (kommune, then name): an enhed's
+    // texts are allocated as its row arrives, so a page's hits lie close together in memory.
     let mut rows = enhed::Entity::find()
         .order_by_asc(enhed::Column::KommuneKode)
         .order_by_asc(enhed::Column::Navn)

@@ -115,13 +115,10 @@ struct Seen([Option<i64>; 2]);
 /// Reloads when the snapshot is still behind a version the database had two checks ago.
 ///
 /// Behind at one check is not enough: a commit is in the database a moment before its change is
-/// in the snapshot (applied on this instance right after the commit, on the others when the
-/// notification arrives), so under a steady flow of writes nearly every check sees a newer
-/// version. Reloading on that reloaded everything again and again: at 100x data a reload is
-/// seconds of CPU with two snapshots in memory at once, and the writes waiting behind it took
-/// up to 7 s (`benches/load.rs`, edit cycle). A change that was really missed (a lost
-/// notification, another process's import) is still behind at the next check but one, and is
-/// reloaded then: within two to three `--version-check-secs`.
+/// in the snapshot, so under a steady flow of writes nearly every check sees a newer version,
+/// and reloading on that reloaded everything again and again (`benches/README.md`). A change
+/// that was really missed (a lost notification, another process's import) is still behind at
+/// the next check but one, and is reloaded then: within two to three `--version-check-secs`.
 async fn check_version(st: &Sync, seen: &mut Seen) {
     let v = match store::data_version_background(&st.db).await {
         Ok(v) => v,

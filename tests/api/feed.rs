@@ -569,3 +569,75 @@ db_test!(
         assert_eq!(seen, cursors, "the subscriber sees the log's order");
     }
 );
+
+/// Idle subscriptions get a heartbeat every `--subscription-heartbeat-secs`: an SSE comment, and
+/// on graphql-transport-ws a `ping` message, so that proxies keep them open.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r30_idle_subscriptions_get_heartbeats() {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::{client::IntoClientRequest, Message};
+    let app = TestApp::spawn(
+        Db::Sqlite,
+        Options {
+            configure: Some(std::sync::Arc::new(
+                |c: &mut plejeoverblik::config::Config| {
+                    c.subscription_heartbeat = Duration::from_secs(1);
+                },
+            )),
+            ..Default::default()
+        },
+    )
+    .await;
+    let mut resp = app
+        .client()
+        .post(format!("{}/graphql/stream", app.addr))
+        .header("accept", "text/event-stream")
+        .json(&json!({ "query": SUBSCRIBE }))
+        .send()
+        .await
+        .expect("req");
+    let chunk = tokio::time::timeout(Duration::from_millis(2500), resp.chunk())
+        .await
+        .expect("a heartbeat within 2.5 s")
+        .expect("body")
+        .expect("a chunk");
+    assert!(
+        String::from_utf8_lossy(&chunk).starts_with(':'),
+        "{chunk:?}"
+    );
+    let mut req = format!("{}/graphql/ws", app.addr.replace("http://", "ws://"))
+        .into_client_request()
+        .expect("req");
+    req.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().expect("h"),
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(req)
+        .await
+        .expect("connect");
+    let m = tokio::time::timeout(Duration::from_millis(2500), ws.next())
+        .await
+        .expect("a ping within 2.5 s")
+        .expect("open")
+        .expect("ok");
+    assert!(
+        matches!(&m, Message::Text(t) if t.contains("\"ping\"")),
+        "{m:?}"
+    );
+}
+
+db_test!(
+    /// R30 with the open data: `/data/tilbud.json` names the cursor to follow from, so a client
+    /// that loads the file and then follows the feed sees exactly what changed after it.
+    r30_the_open_data_file_names_the_cursor_to_follow_from,
+    |app: TestApp| async move {
+        let e = create_enhed(&app, "PLEJEENHED", "Rønnehjem", "80000007", 56.16, 10.20).await;
+        let first = create_agreement(&app, AARHUS, &e, "DRIFTSOVERENSKOMST", "2020-01-01", None).await;
+        let file: Value = app.client().get(format!("{}/data/tilbud.json?kommune=0751", app.addr)).send().await.expect("get").json().await.expect("json");
+        assert_eq!(file["tilbud"].as_array().map(Vec::len), Some(1));
+        let cursor = file["changesCursor"].as_str().expect("a cursor").to_string();
+        let second = create_agreement(&app, AARHUS, &e, "MYNDIGHEDSPRODUKTION", "2021-01-01", None).await;
+        let after = events_after(&app, Some(&cursor), None).await;
+        assert_eq!(kinds(&after), vec![("ADDED".to_string(), second)], "not {first} again");
+    }
+);

@@ -3,6 +3,7 @@
 //! set, on PostgreSQL (see `helpers.rs`).
 mod helpers;
 
+mod absent;
 mod admin;
 mod admin_console;
 mod audit;
