@@ -43,78 +43,104 @@ pub fn strip(doc: &mut ExecutableDocument, variables: &Variables, want: Option<&
     if absent.is_empty() {
         return;
     }
-    let mut kept = HashSet::new();
+    let mut u = Uses {
+        absent: &absent,
+        kept: HashSet::new(),
+        removed: HashSet::new(),
+    };
     let ops: Vec<&mut Positioned<OperationDefinition>> = match &mut doc.operations {
         DocumentOperations::Single(op) => vec![op],
         DocumentOperations::Multiple(ops) => ops.values_mut().collect(),
     };
     for op in ops {
-        strip_directives(&mut op.node.directives, &absent, &mut kept);
-        strip_set(&mut op.node.selection_set.node, &absent, &mut kept);
-        op.node
-            .variable_definitions
-            .retain(|d| !absent.contains(&d.node.name.node) || kept.contains(&d.node.name.node));
+        strip_directives(&mut op.node.directives, &mut u);
+        strip_set(&mut op.node.selection_set.node, &mut u);
     }
     // Fragments are shared by the operations; a variable they use belongs to the one that
     // runs (validation refuses the others' uses).
     for f in doc.fragments.values_mut() {
-        strip_set(&mut f.node.selection_set.node, &absent, &mut kept);
+        strip_set(&mut f.node.selection_set.node, &mut u);
+    }
+    // Only the definitions whose every use went: one never used stays for validation to refuse.
+    let ops: Vec<&mut Positioned<OperationDefinition>> = match &mut doc.operations {
+        DocumentOperations::Single(op) => vec![op],
+        DocumentOperations::Multiple(ops) => ops.values_mut().collect(),
+    };
+    for op in ops {
+        op.node.variable_definitions.retain(|d| {
+            let n = &d.node.name.node;
+            !(u.removed.contains(n) && !u.kept.contains(n))
+        });
     }
 }
 
-fn strip_set(set: &mut SelectionSet, absent: &HashSet<Name>, kept: &mut HashSet<Name>) {
+/// The absent variables, and what became of their uses.
+struct Uses<'a> {
+    absent: &'a HashSet<Name>,
+    /// Used where an item cannot be absent (a list): the definition stays.
+    kept: HashSet<Name>,
+    /// A use was removed.
+    removed: HashSet<Name>,
+}
+
+impl Uses<'_> {
+    /// Whether `v` is an absent variable (noting the removal of its use).
+    fn drops(&mut self, v: &Value) -> bool {
+        match v {
+            Value::Variable(n) if self.absent.contains(n) => {
+                self.removed.insert(n.clone());
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+fn strip_set(set: &mut SelectionSet, u: &mut Uses<'_>) {
     for item in &mut set.items {
         match &mut item.node {
             Selection::Field(f) => {
-                strip_args(&mut f.node.arguments, absent, kept);
-                strip_directives(&mut f.node.directives, absent, kept);
-                strip_set(&mut f.node.selection_set.node, absent, kept);
+                strip_args(&mut f.node.arguments, u);
+                strip_directives(&mut f.node.directives, u);
+                strip_set(&mut f.node.selection_set.node, u);
             }
-            Selection::FragmentSpread(s) => strip_directives(&mut s.node.directives, absent, kept),
+            Selection::FragmentSpread(s) => strip_directives(&mut s.node.directives, u),
             Selection::InlineFragment(i) => {
-                strip_directives(&mut i.node.directives, absent, kept);
-                strip_set(&mut i.node.selection_set.node, absent, kept);
+                strip_directives(&mut i.node.directives, u);
+                strip_set(&mut i.node.selection_set.node, u);
             }
         }
     }
 }
 
-fn strip_directives(
-    ds: &mut [Positioned<Directive>],
-    absent: &HashSet<Name>,
-    kept: &mut HashSet<Name>,
-) {
+fn strip_directives(ds: &mut [Positioned<Directive>], u: &mut Uses<'_>) {
     for d in ds {
-        strip_args(&mut d.node.arguments, absent, kept);
+        strip_args(&mut d.node.arguments, u);
     }
 }
 
-fn strip_args(
-    args: &mut Vec<(Positioned<Name>, Positioned<Value>)>,
-    absent: &HashSet<Name>,
-    kept: &mut HashSet<Name>,
-) {
-    args.retain(|(_, v)| !matches!(&v.node, Value::Variable(n) if absent.contains(n)));
+fn strip_args(args: &mut Vec<(Positioned<Name>, Positioned<Value>)>, u: &mut Uses<'_>) {
+    args.retain(|(_, v)| !u.drops(&v.node));
     for (_, v) in args {
-        strip_value(&mut v.node, absent, kept);
+        strip_value(&mut v.node, u);
     }
 }
 
-fn strip_value(v: &mut Value, absent: &HashSet<Name>, kept: &mut HashSet<Name>) {
+fn strip_value(v: &mut Value, u: &mut Uses<'_>) {
     match v {
         Value::Object(fields) => {
-            fields.retain(|_, f| !matches!(f, Value::Variable(n) if absent.contains(n)));
+            fields.retain(|_, f| !u.drops(f));
             for f in fields.values_mut() {
-                strip_value(f, absent, kept);
+                strip_value(f, u);
             }
         }
         Value::List(items) => {
             for i in items {
                 match i {
-                    Value::Variable(n) if absent.contains(n) => {
-                        kept.insert(n.clone());
+                    Value::Variable(n) if u.absent.contains(n) => {
+                        u.kept.insert(n.clone());
                     }
-                    other => strip_value(other, absent, kept),
+                    other => strip_value(other, u),
                 }
             }
         }
@@ -176,6 +202,14 @@ mod tests {
         assert_eq!(
             stripped("query($s: String) { f(a: [$s]) }", serde_json::json!({})),
             "[\"s\"] [\"a=[$s]\"]"
+        );
+        // Never used: the definition stays for validation to refuse.
+        assert_eq!(
+            stripped(
+                "query($s: String, $u: Int) { f(a: $s) }",
+                serde_json::json!({})
+            ),
+            "[\"u\"] []"
         );
         // Explicit null is null, not absent.
         assert_eq!(

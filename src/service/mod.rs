@@ -151,9 +151,12 @@ impl<'a> Tx<'a> {
             tracing::warn!(error = %e, "læsemodellen kunne ikke opdateres efter en ændring");
         }
         if events > 0 {
-            // The subscribers need not hold up the answer.
-            let (rm, db) = (st.read_model.clone(), crate::store::uncounted(&st.db));
-            tokio::spawn(async move { rm.feed.poke(&db).await });
+            // Before the answer: the writer's next read of the feed (or of an open-data file's
+            // cursor) already holds its own change.
+            st.read_model
+                .feed
+                .poke(&crate::store::uncounted(&st.db))
+                .await;
         }
         Ok(())
     }
