@@ -69,7 +69,7 @@ pub fn strip(doc: &mut ExecutableDocument, variables: &Variables, want: Option<&
     for op in ops {
         op.node.variable_definitions.retain(|d| {
             let n = &d.node.name.node;
-            !(u.removed.contains(n) && !u.kept.contains(n))
+            !u.removed.contains(n) || u.kept.contains(n)
         });
     }
 }
