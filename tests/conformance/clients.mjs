@@ -9,6 +9,9 @@
 // with the token in $PLEJEOVERBLIK_TOKEN (a driftsoverenskomstansvarlig; version must be 1).
 // One line per client and check; exit 1 on any failure.
 //
+// (c) R29: a variable the program leaves undefined (dropped by JSON.stringify, as typed clients
+// do) is absent, not null: an update that sends only `aftaleidentifikation` keeps `startdato`.
+//
 // Besides: the standard introspection query of graphql-js (getIntrospectionQuery(), the one GraphiQL,
 // Apollo's and urql's tooling and code generators send) must be answered and give a schema
 // (buildClientSchema).
@@ -73,6 +76,7 @@ const clients = {
       rec,
       search: () => anon.request(gqlRequest`${SEARCH}`),
       create: (navn) => authed.request(gqlRequest`${CREATE}`, { navn }),
+      mutate: (doc, variables) => authed.request(doc, variables),
     };
   },
   '@apollo/client': () => {
@@ -97,6 +101,14 @@ const clients = {
             context: { headers: { Authorization: `Bearer ${token}` } },
           }),
         ),
+      mutate: async (doc, variables) =>
+        unwrap(
+          await client.mutate({
+            mutation: gqlApollo(doc),
+            variables,
+            context: { headers: { Authorization: `Bearer ${token}` } },
+          }),
+        ),
     };
   },
   '@urql/core': () => {
@@ -116,6 +128,7 @@ const clients = {
       rec,
       search: async () => unwrap(await anon.query(gqlUrql(SEARCH), {}).toPromise()),
       create: async (navn) => unwrap(await authed.mutation(gqlUrql(CREATE), { navn }).toPromise()),
+      mutate: async (doc, variables) => unwrap(await authed.mutation(gqlUrql(doc), variables).toPromise()),
     };
   },
 };
@@ -149,6 +162,24 @@ for (const [name, make] of Object.entries(clients)) {
       (ok ? '' : ` data=${JSON.stringify(data)}`));
   } catch (err) {
     report(false, name, 'authenticated mutation', `[${c.rec.last()}] ${describe(err)}`);
+  }
+
+  try {
+    const made = await c.mutate(
+      'mutation Made($navn: String!, $s: Date) { createServiceleverance(input: { navn: $navn, startdato: $s }) { id } }',
+      { navn: `R29 ${name}`, s: '2020-01-01' },
+    );
+    const id = made.createServiceleverance.id;
+    await c.mutate('mutation Lock($id: ID!) { lockServiceleverance(id: $id) { id } }', { id });
+    const data = await c.mutate(
+      'mutation Save($id: ID!, $a: String, $s: Date) { updateServiceleverance(id: $id, input: { aftaleidentifikation: $a, startdato: $s }) { id aftaleidentifikation startdato } }',
+      { id, a: 'VAR-2', s: undefined },
+    );
+    const u = data?.updateServiceleverance;
+    const ok = u?.aftaleidentifikation === 'VAR-2' && u?.startdato === '2020-01-01';
+    report(ok, name, 'undefined variable', `[${c.rec.last()}] startdato=${u?.startdato} aftaleidentifikation=${u?.aftaleidentifikation}`);
+  } catch (err) {
+    report(false, name, 'undefined variable', `[${c.rec.last()}] ${describe(err)}`);
   }
 }
 
