@@ -46,6 +46,8 @@ pub(crate) struct Http {
     pub cache: Option<Arc<response_cache::ResponseCache>>,
     /// Open subscriptions, per client and in total.
     pub subscriptions: Arc<subscriptions::Subscriptions>,
+    /// Live SSE subscriptions that share an execution.
+    pub shared: Arc<subscriptions::Shared>,
 }
 
 pub use rate_limit::parse_trusted_proxy;
@@ -80,6 +82,7 @@ pub fn router(state: AppState) -> Router {
             c.max_subscriptions,
             c.max_subscriptions_per_client,
         ),
+        shared: Arc::default(),
     };
     let origins: Vec<HeaderValue> = c
         .cors_origins

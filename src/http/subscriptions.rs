@@ -17,12 +17,13 @@ use crate::graphql::prepare::Gate;
 use crate::graphql::AppSchema;
 use async_graphql::futures_util::{stream, SinkExt, StreamExt};
 use async_graphql::http::{WebSocketProtocols, WsMessage};
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, Selection};
 use async_graphql::{BatchRequest, Data, Executor, Request, Response, ServerError};
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response as HttpResponse};
+use bytes::Bytes;
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
@@ -30,6 +31,7 @@ use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::broadcast;
 
 /// Operations one WebSocket connection may run at once.
 const OPS_PER_CONNECTION: usize = 20;
@@ -106,7 +108,13 @@ pub struct Gated {
 }
 
 impl Gated {
-    fn checked(&self, mut req: Request) -> Result<Request, ServerError> {
+    fn checked(&self, req: Request) -> Result<Request, ServerError> {
+        self.checked_shareable(req).map(|(r, _)| r)
+    }
+
+    /// The request with its checked document, and whether subscribers may share its execution
+    /// (see [`Shared`]).
+    fn checked_shareable(&self, mut req: Request) -> Result<(Request, bool), ServerError> {
         if req.query.len() > self.max_document_bytes {
             return Err(crate::graphql::limits::limit_error(
                 "LIMIT_EXCEEDED",
@@ -121,8 +129,9 @@ impl Gated {
             req.operation_name.as_deref(),
             &req.variables,
         )?;
+        let shareable = live_only(&doc, req.operation_name.as_deref());
         req.set_parsed_query(doc);
-        Ok(req)
+        Ok((req, shareable))
     }
 }
 
@@ -290,20 +299,181 @@ fn sse(h: Http, peer: Option<SocketAddr>, headers: HeaderMap, req: Request) -> H
         Ok(s) => s,
         Err(reason) => return too_many(reason),
     };
-    let results = Executor::execute_stream(&gated(&h), req, None);
-    let events = results
-        .map(move |r| {
-            // The slot lives as long as the stream: a client that goes away frees it.
-            let _held = &slot;
-            let data = serde_json::to_string(&r).unwrap_or_else(|_| "{}".into());
-            Ok::<Event, Infallible>(Event::default().event("next").data(data))
+    let heartbeat = h.state.config.subscription_heartbeat;
+    let gated = gated(&h);
+    let key = shared_key(&req);
+    let frames = match gated.checked_shareable(req) {
+        Err(e) => {
+            let r = Response::from_errors(vec![e]);
+            stream::iter([next_frame(&r), complete_frame()]).boxed()
+        }
+        Ok((req, true)) => h.shared.join(key, gated, req).boxed(),
+        Ok((req, false)) => Executor::execute_stream(&gated.schema, req, None)
+            .map(|r| next_frame(&r))
+            .chain(stream::once(async { complete_frame() }))
+            .boxed(),
+    };
+    let body = with_heartbeats(frames, heartbeat, slot);
+    let mut r = HttpResponse::new(axum::body::Body::from_stream(body));
+    let hs = r.headers_mut();
+    hs.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("text/event-stream"),
+    );
+    hs.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-cache"),
+    );
+    // Proxies such as nginx would otherwise buffer the stream.
+    hs.insert(
+        header::HeaderName::from_static("x-accel-buffering"),
+        header::HeaderValue::from_static("no"),
+    );
+    r
+}
+
+fn next_frame(r: &Response) -> Bytes {
+    let data = serde_json::to_string(r).unwrap_or_else(|_| "{}".into());
+    Bytes::from(format!("event: next\ndata: {data}\n\n"))
+}
+
+fn complete_frame() -> Bytes {
+    Bytes::from_static(b"event: complete\ndata: \n\n")
+}
+
+/// The frames, with a comment line whenever the stream has been silent for `every`; the slot is
+/// held as long as the body (a client that goes away frees it).
+fn with_heartbeats(
+    frames: stream::BoxStream<'static, Bytes>,
+    every: Duration,
+    slot: Slot,
+) -> impl async_graphql::futures_util::Stream<Item = Result<Bytes, Infallible>> + Send + 'static {
+    async_stream::stream! {
+        let _slot = slot;
+        let mut frames = frames;
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        loop {
+            tokio::select! {
+                f = frames.next() => match f {
+                    Some(f) => {
+                        tick.reset();
+                        yield Ok(f);
+                    }
+                    None => return,
+                },
+                _ = tick.tick() => yield Ok(Bytes::from_static(b":\n\n")),
+            }
+        }
+    }
+}
+
+/// Is the operation a live-only subscription (no `after`: every subscriber of the same document
+/// and variables gets the same events from the moment it joins), whose execution can be shared?
+fn live_only(doc: &ExecutableDocument, operation: Option<&str>) -> bool {
+    let op = match (&doc.operations, operation) {
+        (DocumentOperations::Single(op), _) => op,
+        (DocumentOperations::Multiple(ops), Some(w)) => match ops.get(w) {
+            Some(op) => op,
+            None => return false,
+        },
+        _ => return false,
+    };
+    op.node
+        .selection_set
+        .node
+        .items
+        .iter()
+        .all(|i| match &i.node {
+            Selection::Field(f) => f.node.arguments.iter().all(|(n, _)| n.node != "after"),
+            _ => false,
         })
-        .chain(stream::once(async {
-            Ok(Event::default().event("complete").data(""))
-        }));
-    Sse::new(events)
-        .keep_alive(KeepAlive::new().interval(h.state.config.subscription_heartbeat))
-        .into_response()
+}
+
+fn shared_key(req: &Request) -> String {
+    serde_json::to_string(&(&req.query, &req.operation_name, &req.variables)).unwrap_or_default()
+}
+
+/// Live SSE subscriptions that share one execution: subscribers of the same document and
+/// variables without `after` get the same events, so the events are resolved and written once
+/// per group and the frames fanned out, instead of one async-graphql execution per subscriber
+/// (its state was most of what a subscriber cost, `benches/README.md`). A member that falls
+/// more than the backlog behind is ended with SUBSCRIBER_TOO_SLOW, as an unshared one is.
+#[derive(Default)]
+pub struct Shared {
+    groups: Mutex<HashMap<String, std::sync::Weak<Group>>>,
+}
+
+struct Group {
+    frames: broadcast::Sender<Bytes>,
+}
+
+impl Shared {
+    fn join(
+        self: &Arc<Self>,
+        key: String,
+        gated: Gated,
+        req: Request,
+    ) -> impl async_graphql::futures_util::Stream<Item = Bytes> + Send + 'static {
+        let (group, mut rx) = {
+            let mut g = self.groups.lock().unwrap_or_else(|e| e.into_inner());
+            match g.get(&key).and_then(std::sync::Weak::upgrade) {
+                Some(group) => {
+                    let rx = group.frames.subscribe();
+                    (group, rx)
+                }
+                None => {
+                    let (tx, rx) = broadcast::channel(256);
+                    let group = Arc::new(Group { frames: tx.clone() });
+                    g.insert(key.clone(), Arc::downgrade(&group));
+                    let shared = self.clone();
+                    let mine = Arc::downgrade(&group);
+                    tokio::spawn(async move {
+                        let mut results = Executor::execute_stream(&gated.schema, req, None);
+                        while let Some(r) = results.next().await {
+                            // No members left: the group is over.
+                            if tx.send(next_frame(&r)).is_err() {
+                                break;
+                            }
+                        }
+                        let _ = tx.send(complete_frame());
+                        let mut g = shared.groups.lock().unwrap_or_else(|e| e.into_inner());
+                        if g.get(&key).is_some_and(|w| w.ptr_eq(&mine)) {
+                            g.remove(&key);
+                        }
+                    });
+                    (group, rx)
+                }
+            }
+        };
+        async_stream::stream! {
+            let _member = group;
+            loop {
+                match rx.recv().await {
+                    Ok(frame) => {
+                        let last = frame.starts_with(b"event: complete");
+                        yield frame;
+                        if last {
+                            return;
+                        }
+                    }
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        let e = crate::error::AppError::TooSlow(
+                            "Abonnementet er afbrudt, fordi klienten ikke læste hændelserne hurtigt nok. Abonnér igen med den sidste markør som after.".into(),
+                        )
+                        .into_graphql()
+                        .into_server_error(async_graphql::Pos::default());
+                        yield next_frame(&Response::from_errors(vec![e]));
+                        yield complete_frame();
+                        return;
+                    }
+                    Err(broadcast::error::RecvError::Closed) => {
+                        yield complete_frame();
+                        return;
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// `GET /graphql/ws`: graphql-transport-ws (and the older subscriptions-transport-ws).

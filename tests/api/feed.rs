@@ -641,3 +641,29 @@ db_test!(
         assert_eq!(kinds(&after), vec![("ADDED".to_string(), second)], "not {first} again");
     }
 );
+
+db_test!(
+    /// Live subscribers of the same document share one execution (`http::subscriptions::Shared`):
+    /// each gets every event once, one that leaves does not end the others, and one that joins
+    /// later gets the events after it joined.
+    r30_shared_live_subscribers_each_get_every_event,
+    |app: TestApp| async move {
+        let e = create_enhed(&app, "PLEJEENHED", "Tjørnehjem", "80000007", 56.16, 10.20).await;
+        let mut a = SseStream::open(&app.addr, SUBSCRIBE, json!({})).await;
+        let mut b = SseStream::open(&app.addr, SUBSCRIBE, json!({})).await;
+        let leaving = SseStream::open(&app.addr, SUBSCRIBE, json!({})).await;
+        let first = create_agreement(&app, AARHUS, &e, "DRIFTSOVERENSKOMST", "2020-01-01", None).await;
+        for s in [&mut a, &mut b] {
+            let (_, d) = s.next(Duration::from_secs(5)).await.expect("the first event");
+            assert_eq!(d["data"]["changes"]["serviceleveranceId"], json!(first));
+        }
+        drop(leaving);
+        let mut late = SseStream::open(&app.addr, SUBSCRIBE, json!({})).await;
+        let second = create_agreement(&app, ROSKILDE, &e, "DRIFTSOVERENSKOMST", "2020-01-01", None).await;
+        for s in [&mut a, &mut b, &mut late] {
+            let (_, d) = s.next(Duration::from_secs(5)).await.expect("the second event");
+            assert_eq!(d["data"]["changes"]["serviceleveranceId"], json!(second));
+            assert!(s.next(Duration::from_millis(300)).await.is_none(), "each once");
+        }
+    }
+);
