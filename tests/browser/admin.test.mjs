@@ -73,6 +73,35 @@ async function noAxeViolations(page, where) {
 const statusText = (page) => page.locator('#status').textContent();
 const activeId = (page) => page.evaluate(() => document.activeElement?.id ?? '');
 
+test('hidden stays hidden: no user bar or Log ud before login and after Log ud (issue 20, 1)', async () => {
+  const p = await openPage(browser, server.baseUrl);
+  try {
+    const { page } = p;
+    await page.goto(`${server.baseUrl}/admin`);
+    await page.getByRole('heading', { name: 'Log ind', level: 1 }).waitFor();
+    assert.equal(await page.locator('#bruger').isVisible(), false, 'no user bar before login');
+    assert.equal(await page.getByRole('button', { name: 'Log ud' }).count(), 0, 'no Log ud in the accessibility tree');
+    for (let i = 0; i < 25; i++) {
+      await page.keyboard.press('Tab');
+      assert.notEqual(await activeId(page), 'log-ud', 'Log ud cannot be focused before login');
+    }
+    await page.getByLabel('Rolle').selectOption('driftsoverenskomstansvarlig');
+    await page.getByLabel('CVR-nummer').fill(ROSKILDE_CVR);
+    await page.getByLabel('Navn', { exact: true }).fill('Anne Andersen');
+    await page.getByRole('button', { name: 'Log ind' }).click();
+    await page.getByRole('heading', { name: 'Serviceleverancer', level: 1 }).waitFor();
+    assert.equal(await page.locator('#bruger').isVisible(), true);
+    await page.locator('#bruger', { hasText: 'Anne Andersen' }).waitFor();
+    await page.getByRole('button', { name: 'Log ud' }).click();
+    await page.getByRole('heading', { name: 'Log ind', level: 1 }).waitFor();
+    assert.equal(await page.locator('#bruger').isVisible(), false, 'the user bar goes with Log ud');
+    assert.equal(await page.locator('#bruger').getByText('Anne Andersen').isVisible(), false, 'the name is gone');
+    await noProblems(p);
+  } finally {
+    await p.close();
+  }
+});
+
 test("the guide's first example: create, lock, fill, save, check in; a colleague sees the lock", async () => {
   const before = await publicSearch('PLEJEENHED');
   assert.ok(!before.some((e) => e.node.navn === ENHED), 'not offered by Roskilde before');
@@ -193,6 +222,7 @@ test("the guide's first example: create, lock, fill, save, check in; a colleague
     const v2 = page.locator('.version', { hasText: 'Version 2' });
     await v2.getByText('»Oprettet efter vejledningen«').waitFor();
     await v2.getByText('Anne Andersen').waitFor();
+    assert.equal(await v2.locator('.snapshot').isVisible(), false, 'a version is shown only when asked (issue 20, 1)');
     await v2.getByRole('button', { name: 'Vis version 2' }).click();
     await v2.locator('.snapshot').getByText('KONTRAKT-2025-18').waitFor();
     assert.equal(await v2.getByRole('button', { name: 'Gendan version 2' }).isDisabled(), true, 'restore needs the lock');
