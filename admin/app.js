@@ -79,7 +79,17 @@ async function route() {
     main.replaceChildren(h('h1', { id: 'side-titel', tabindex: '-1' }, 'Der opstod en fejl'), h('p', {}, e.message));
     showError(e);
   }
-  if (mine === routing) focus(document.getElementById('side-titel'));
+  if (mine === routing) {
+    titleFromHeading();
+    focus(document.getElementById('side-titel'));
+  }
+}
+
+/** Each view's title is its heading (the browser tab, history and screen readers tell views
+ * apart by it). */
+function titleFromHeading() {
+  const heading = document.getElementById('side-titel')?.textContent?.trim();
+  document.title = heading ? `${heading} – Plejeoverblik administration` : 'Plejeoverblik administration';
 }
 
 async function start(message) {
@@ -103,6 +113,7 @@ async function start(message) {
   }
   document.getElementById('bruger').hidden = true;
   menu.hidden = true;
+  document.title = 'Log ind – Plejeoverblik administration';
   renderLogin(main, {
     devLogin,
     async onToken(token) {
@@ -126,6 +137,15 @@ async function start(message) {
 }
 
 window.addEventListener('hashchange', route);
+// Ctrl+S (⌘S) saves the open editor wherever focus is, also on its buttons after a save; in the
+// console the browser's "Gem side som" is never what is meant.
+document.addEventListener('keydown', (ev) => {
+  if (!(ev.ctrlKey || ev.metaKey) || ev.altKey || ev.key.toLowerCase() !== 's') return;
+  ev.preventDefault();
+  const save = main.querySelector('#sl-gem, #enhed-gem');
+  if (save && !save.disabled && save.getClientRects().length) save.click();
+  else status('Der er intet at gemme her.');
+});
 document.getElementById('log-ud').addEventListener('click', () => {
   logout();
   location.hash = '';

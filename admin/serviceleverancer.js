@@ -11,7 +11,7 @@ import { enhedPicker } from './picker.js';
 
 const SL_FIELDS = `
   id navn revision version versionCount aftaleidentifikation type beskrivelse startdato slutdato
-  isPublic notPublicReason updatedAt
+  isPublic notPublicReason updatedAt deletedAt
   aftalepart { kode navn }
   enhed { id enhedId navn kind ejerCvr adresse { vejnavn postnummer by } kommune { navn } }
   laas { subject navn since until }
@@ -362,6 +362,10 @@ class SlView {
 
   buildToolbar(editing) {
     const { sl, app } = this;
+    if (sl.deletedAt) {
+      return h('p', { class: 'lead', id: 'sl-slettet' },
+        `Serviceleverancen blev slettet ${fmtTime(sl.deletedAt)}. Den kan ikke længere låses eller rettes; versionshistorikken er bevaret.`);
+    }
     const buttons = [];
     const mayLock = this.writesFields || this.writesBeskrivelse;
     if (!sl.laas && mayLock) {
@@ -438,12 +442,6 @@ class SlView {
     if (editing) {
       form.addEventListener('input', () => this.previewSoon());
       form.addEventListener('change', () => { this.previewSoon(); this.updateBeskrivelseNote(); });
-      form.addEventListener('keydown', (ev) => {
-        if ((ev.ctrlKey || ev.metaKey) && ev.key.toLowerCase() === 's') {
-          ev.preventDefault();
-          this.save();
-        }
-      });
       if (fieldsEditable) this.previewSoon(0);
     }
     return form;

@@ -102,6 +102,44 @@ test('hidden stays hidden: no user bar or Log ud before login and after Log ud (
   }
 });
 
+test('Ctrl+S saves wherever focus is, each view has its own title, a deleted agreement cannot be locked (issue 20, 3 and 6)', async () => {
+  const p = await login({ role: 'driftsoverenskomstansvarlig', cvr: ROSKILDE_CVR, name: 'Carl Carlsen' });
+  try {
+    const { page } = p;
+    assert.equal(await page.title(), 'Serviceleverancer – Plejeoverblik administration');
+    const first = page.locator('#indhold table a, #indhold li a').filter({ hasNotText: 'Opret' }).first();
+    const navn = (await first.textContent()).trim();
+    await first.click();
+    await page.getByRole('heading', { name: navn, level: 1 }).waitFor();
+    assert.equal(await page.title(), `${navn} – Plejeoverblik administration`);
+    await page.getByRole('button', { name: 'Lås og rediger' }).click();
+    await page.getByRole('button', { name: 'Gem' }).waitFor();
+    await page.getByLabel('Aftaleidentifikation').fill('CTRL-S-1');
+    // Focus on a button, not in a form field: Ctrl+S still saves.
+    await page.getByRole('button', { name: 'Gem' }).focus();
+    await page.keyboard.press('Control+s');
+    await page.locator('#status', { hasText: 'Gemt og publiceret' }).waitFor();
+    // After a save focus sits on Gem; the next Ctrl+S saves again (nothing changed: it says so).
+    await page.getByLabel('Aftaleidentifikation').fill('CTRL-S-2');
+    await page.getByRole('button', { name: 'Gem' }).focus();
+    await page.keyboard.press('Control+s');
+    await page.locator('#status', { hasText: 'Gemt og publiceret' }).waitFor();
+    const url = page.url();
+    // Delete it, then open it by its URL: no Lås og rediger, a clear note instead.
+    await page.getByRole('button', { name: 'Slet' }).click();
+    await page.getByRole('dialog', { name: 'Slet serviceleverance' }).getByRole('button', { name: 'Slet serviceleverancen' }).click();
+    await page.locator('#status', { hasText: 'er slettet' }).waitFor();
+    await page.goto(url);
+    await page.reload();
+    await page.getByRole('heading', { name: navn, level: 1 }).waitFor();
+    await page.locator('#sl-slettet').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Lås og rediger' }).count(), 0);
+    await noProblems(p);
+  } finally {
+    await p.close();
+  }
+});
+
 test("the guide's first example: create, lock, fill, save, check in; a colleague sees the lock", async () => {
   const before = await publicSearch('PLEJEENHED');
   assert.ok(!before.some((e) => e.node.navn === ENHED), 'not offered by Roskilde before');
