@@ -120,9 +120,9 @@ async fn open_subscriptions(base: &str) -> anyhow::Result<usize> {
         .unwrap_or(0))
 }
 
-/// One SSE subscriber: sends (cursor, arrival) for every event.
-async fn sse(base: String, tx: mpsc::UnboundedSender<(u64, Instant)>) {
-    let c = reqwest::Client::new();
+/// One SSE subscriber: sends (cursor, arrival) for every event. `c`: its own client (one HTTP/1
+/// connection) or one shared by many (HTTP/2, one stream each).
+async fn sse(base: String, tx: mpsc::UnboundedSender<(u64, Instant)>, c: reqwest::Client) {
     let Ok(mut resp) = c
         .post(format!("{base}/graphql/stream"))
         .header("accept", "text/event-stream")
@@ -244,12 +244,32 @@ async fn main() -> anyhow::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let t_open = Instant::now();
     let mut tasks = Vec::with_capacity(n_sse + n_ws);
+    // PLEJEOVERBLIK_FEED_H2=N: the SSE subscribers share N HTTP/2 connections (h2c), as behind
+    // a proxy that speaks HTTP/2 to the service; otherwise one HTTP/1 connection each.
+    let h2: Option<Vec<reqwest::Client>> = match std::env::var("PLEJEOVERBLIK_FEED_H2")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        Some(n) if n > 0 => Some(
+            (0..n)
+                .map(|_| reqwest::Client::builder().http2_prior_knowledge().build())
+                .collect::<Result<_, _>>()?,
+        ),
+        _ => None,
+    };
+    if let Some(pool) = &h2 {
+        println!("SSE subscribers over {} HTTP/2 connections", pool.len());
+    }
     for (kind, n, upto) in [("SSE", n_sse, n_sse), ("WebSocket", n_ws, n_sse + n_ws)] {
         let before = server.rss_kb();
         for i in 0..n {
             let (b, t) = (base.clone(), tx.clone());
             tasks.push(if kind == "SSE" {
-                tokio::spawn(sse(b, t))
+                let c = match &h2 {
+                    Some(pool) => pool[i % pool.len()].clone(),
+                    None => reqwest::Client::new(),
+                };
+                tokio::spawn(sse(b, t, c))
             } else {
                 tokio::spawn(ws(b, t))
             });
