@@ -648,3 +648,30 @@ db_test!(
         assert_eq!(d["enhed"]["revision"].as_i64(), Some(edited + 1));
     }
 );
+
+db_test!(
+    /// Issue 19: the import writes through the use-case layer's unit of work: a renamed enhed is
+    /// in the public search at once (the read model is told), its public offer is an UPDATED
+    /// event of the change feed (R30), and the change is audited (R16).
+    import_writes_through_the_unit_of_work,
+    |app: TestApp| async move {
+        let csv = "id,name,street,postcode,city,municipality,ownership,homes,lat,lon,web,kommunekode\n\
+            a3,Lindely,Vej 3,8000,Aarhus C,Aarhus,Privat,30,56.15,10.20,https://lindely.dk,0751\n";
+        plejeoverblik::import::import_text(&app.state, csv).await.expect("import");
+        create_agreement(&app, AARHUS, "a3", "DRIFTSOVERENSKOMST", "2020-01-01", None).await;
+        let feed = "query($a: String) { changes(after: $a) { edges { node { kind enhed { navn } } } pageInfo { endCursor } } }";
+        let d = app.ok(None, feed, json!({})).await;
+        let cursor = d["changes"]["pageInfo"]["endCursor"].as_str().expect("cursor").to_string();
+        let r = plejeoverblik::import::import_text(&app.state, &csv.replace("Lindely,", "Lindely Syd,")).await.expect("import");
+        assert_eq!(r.updated, 1, "{r}");
+        let s = app.ok(None, "{ search(kommune: \"0751\", first: 5) { nodes { navn } } }", json!({})).await;
+        assert_eq!(s["search"]["nodes"][0]["navn"], "Lindely Syd", "public at once");
+        let d = app.ok(None, feed, json!({ "a": cursor })).await;
+        assert_eq!(d["changes"]["edges"][0]["node"]["kind"], "UPDATED");
+        assert_eq!(d["changes"]["edges"][0]["node"]["enhed"]["navn"], "Lindely Syd");
+        let admin = app.token(Role::Administrator, ADMIN_CVR, "admin");
+        let log = app.ok(Some(&admin), "{ auditLog(first: 5, entityId: \"a3\") { edges { node { action actorSubject } } } }", json!({})).await;
+        assert_eq!(log["auditLog"]["edges"][0]["node"]["action"], "importEnhed", "{log}");
+        assert_eq!(log["auditLog"]["edges"][0]["node"]["actorSubject"], "system:import");
+    }
+);
