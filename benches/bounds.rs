@@ -13,62 +13,17 @@
 //! ```sh
 //! cargo build --release && cargo bench --bench bounds
 //! ```
-use anyhow::Context as _;
+// Each bench uses part of it.
+#[allow(dead_code)]
+#[path = "server.rs"]
+mod server;
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use server::Server;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const RSS_BOUND_MB: f64 = 200.0;
-
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    fn start(bin: &str, dir: &std::path::Path) -> anyhow::Result<Server> {
-        let url = format!("sqlite://{}?mode=rwc", dir.join("b.db").display());
-        let mut child = Command::new(bin)
-            .args(["--database-url", &url, "serve", "--bind", "127.0.0.1:0"])
-            .args(["--rate-limit-per-second", "0"])
-            .args(["--rate-limit-authenticated-per-second", "0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .with_context(|| format!("start {bin}"))?;
-        let out = child.stdout.take().context("stdout")?;
-        let mut line = String::new();
-        BufReader::new(out).read_line(&mut line)?;
-        let base = line
-            .split("Playground: ")
-            .nth(1)
-            .and_then(|s| s.split_whitespace().next())
-            .map(|s| s.trim_end_matches('/').to_string())
-            .context("the server's URL")?;
-        Ok(Server { child, base })
-    }
-
-    fn rss_mb(&self) -> f64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|kb| kb.parse::<f64>().ok())
-            .map_or(0.0, |kb| kb / 1024.0)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// `n` requests from `conc` connections; `make(i)` builds the i-th request.
 async fn flood<F>(c: &reqwest::Client, conc: usize, n: usize, make: F) -> usize
@@ -171,7 +126,17 @@ async fn main() -> anyhow::Result<()> {
     });
     let dir = std::env::temp_dir().join(format!("plejeoverblik-bounds-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
-    let server = Server::start(&bin, &dir)?;
+    let url = format!("sqlite://{}?mode=rwc", dir.join("b.db").display());
+    let server = Server::start(
+        &bin,
+        &url,
+        &[
+            "--rate-limit-per-second",
+            "0",
+            "--rate-limit-authenticated-per-second",
+            "0",
+        ],
+    )?;
     let base = server.base.clone();
     let c = reqwest::Client::new();
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();

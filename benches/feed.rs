@@ -10,74 +10,33 @@
 //! cargo build --release && cargo bench --bench feed
 //! ```
 use anyhow::Context as _;
+// Each bench uses part of it.
+#[allow(dead_code)]
+#[path = "server.rs"]
+mod server;
 use futures_util::{SinkExt, StreamExt};
 use plejeoverblik::auth::{make_dev_token, DevTokenRequest};
 use plejeoverblik::config::DEFAULT_DEV_KEY;
 use plejeoverblik::domain::access::Role;
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use server::Server;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
+/// Dev tokens for the writes; no limit on requests or subscriptions from the one client.
+const SERVE_FLAGS: &[&str] = &[
+    "--no-demo-data",
+    "--dev-tokens",
+    "--rate-limit-per-second",
+    "0",
+    "--max-subscriptions",
+    "100000",
+    "--max-subscriptions-per-client",
+    "100000",
+];
+
 const SUBSCRIBE: &str = "subscription { changes { cursor kind enhed { navn } } }";
-
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    fn start(bin: &str, db_url: &str) -> anyhow::Result<Server> {
-        let mut child = Command::new(bin)
-            .args([
-                "--database-url",
-                db_url,
-                "serve",
-                "--bind",
-                "127.0.0.1:0",
-                "--no-demo-data",
-                "--dev-tokens",
-                "--rate-limit-per-second",
-                "0",
-                "--max-subscriptions",
-                "100000",
-                "--max-subscriptions-per-client",
-                "100000",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .with_context(|| format!("start {bin}"))?;
-        let out = child.stdout.take().context("stdout")?;
-        let mut line = String::new();
-        BufReader::new(out).read_line(&mut line)?;
-        let base = line
-            .split("Playground: ")
-            .nth(1)
-            .and_then(|s| s.split_whitespace().next())
-            .map(|s| s.trim_end_matches('/').to_string())
-            .context("the server's URL")?;
-        Ok(Server { child, base })
-    }
-
-    fn rss_kb(&self) -> f64 {
-        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default()
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn token(role: Role, cvr: &str, who: &str) -> anyhow::Result<String> {
     let req = DevTokenRequest {
@@ -224,6 +183,7 @@ async fn main() -> anyhow::Result<()> {
     let server = Server::start(
         &bin,
         &format!("sqlite://{}?mode=rwc", dir.join("f.db").display()),
+        SERVE_FLAGS,
     )?;
     let base = server.base.clone();
     let c = reqwest::Client::new();
@@ -369,6 +329,7 @@ async fn main() -> anyhow::Result<()> {
     let fresh = Server::start(
         &bin,
         &format!("sqlite://{}?mode=rwc", dir.join("idle.db").display()),
+        SERVE_FLAGS,
     )?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let rss_before_idle = fresh.rss_kb();
