@@ -6,7 +6,7 @@ import { renderSlDetail, renderSlList } from './serviceleverancer.js';
 import { renderEnhed, renderEnhedList } from './enheder.js';
 import { renderAudit, renderKommuner } from './system.js';
 
-const VIEWER = `query Viewer { viewer { authenticated subject name cvr roles kommune { kode navn } } }`;
+const VIEWER = `query Viewer { viewer { authenticated subject name cvr roles kommune { kode navn officieltNavn } } }`;
 
 const main = document.getElementById('indhold');
 const menu = document.getElementById('menu');
@@ -48,7 +48,7 @@ function renderMenu(current) {
 function renderUser() {
   const v = app.viewer;
   const roles = v.roles.map((r) => ROLE_LABEL[r] ?? r).join(', ');
-  const org = v.kommune ? `${v.kommune.navn} Kommune, CVR ${v.cvr}` : v.cvr ? `CVR ${v.cvr}` : '';
+  const org = v.kommune ? `${v.kommune.officieltNavn}, CVR ${v.cvr}` : v.cvr ? `CVR ${v.cvr}` : '';
   document.getElementById('bruger-tekst').textContent = [v.name ?? v.subject, roles, org].filter(Boolean).join(' · ');
   document.getElementById('bruger').hidden = false;
   menu.hidden = false;

@@ -6,7 +6,7 @@ import {
 } from './dom.js';
 
 const ENHED_FIELDS = `id enhedId revision kind navn ejerCvr sorKode demo
-  adresse { vejnavn postnummer by } placering { lat lon } kommune { kode navn }
+  adresse { vejnavn postnummer by } placering { lat lon } kommune { kode navn officieltNavn }
   boligtype antalBoliger beskrivelse kontakt { telefon email web }
   laas { subject navn since until }`;
 
@@ -102,7 +102,7 @@ function enhedItem(e) {
   return h('li', { class: 'sl-item' },
     h('div', { class: 'sl-head' }, h('a', { href: `#/enhed/${encodeURIComponent(e.enhedId)}` }, e.navn),
       e.laas ? h('span', { class: 'badge lock' }, `Låst af ${e.laas.navn ?? e.laas.subject}`) : null),
-    h('p', { class: 'meta' }, [KIND_LABEL[e.kind], place, e.kommune ? `${e.kommune.navn} Kommune` : null, `CVR ${e.ejerCvr}`].filter(Boolean).join(' · ')));
+    h('p', { class: 'meta' }, [KIND_LABEL[e.kind], place, e.kommune ? e.kommune.officieltNavn : null, `CVR ${e.ejerCvr}`].filter(Boolean).join(' · ')));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -181,7 +181,7 @@ function renderForm(main, app, e, focusId) {
   const register = !app.isAdmin && e ? h('dl', { class: 'facts' },
     h('dt', {}, 'Enhedstype'), h('dd', {}, KIND_LABEL[e.kind]),
     h('dt', {}, 'Adresse'), h('dd', {}, [e.adresse?.vejnavn, [e.adresse?.postnummer, e.adresse?.by].filter(Boolean).join(' ')].filter(Boolean).join(', ') || '–'),
-    h('dt', {}, 'Kommune'), h('dd', {}, e.kommune ? `${e.kommune.navn} Kommune` : '–'),
+    h('dt', {}, 'Kommune'), h('dd', {}, e.kommune ? e.kommune.officieltNavn : '–'),
     h('dt', {}, 'Ejerens CVR-nummer'), h('dd', {}, e.ejerCvr),
     e.boligtype ? [h('dt', {}, 'Boligtype'), h('dd', {}, BOLIGTYPE_LABEL[e.boligtype])] : null,
     e.antalBoliger != null ? [h('dt', {}, 'Antal boliger'), h('dd', {}, String(e.antalBoliger))] : null) : null;

@@ -12,8 +12,8 @@ import { enhedPicker } from './picker.js';
 const SL_FIELDS = `
   id navn revision version versionCount aftaleidentifikation type beskrivelse startdato slutdato
   isPublic notPublicReason updatedAt deletedAt
-  aftalepart { kode navn }
-  enhed { id enhedId navn kind ejerCvr adresse { vejnavn postnummer by } kommune { navn } }
+  aftalepart { kode navn officieltNavn }
+  enhed { id enhedId navn kind ejerCvr adresse { vejnavn postnummer by } kommune { navn officieltNavn } }
   laas { subject navn since until }
   issues { field severity code message }`;
 
@@ -34,7 +34,7 @@ const ONE = `query Serviceleverance($id: ID!) {
   }
 }`;
 
-const KOMMUNER = `query Kommuner { kommuner { kode navn } }`;
+const KOMMUNER = `query Kommuner { kommuner { kode navn officieltNavn } }`;
 
 const m = (name, args, call) => `mutation ${name}(${args}) { ${call} { ${SL_FIELDS} } }`;
 const CREATE = m('Opret', '$input: CreateServiceleveranceInput!', 'createServiceleverance(input: $input)');
@@ -109,7 +109,7 @@ export async function renderSlList(main, app) {
   const intro = app.isAdmin
     ? 'Alle kommuners serviceleverancer. Vælg en aftalepart for at se én kommunes.'
     : app.isKommune && v.kommune
-      ? `Serviceleverancer med ${v.kommune.navn} Kommune som aftalepart. Aftaleparten kan ikke ændres.`
+      ? `Serviceleverancer med ${v.kommune.officieltNavn} som aftalepart. Aftaleparten kan ikke ændres.`
       : 'Serviceleverancer om din organisations enheder. Du skriver beskrivelsen af aftalen, hvor den gælder (driftsoverenskomst med en helhedsplejeenhed).';
 
   const text = h('input', { id: 'filter-tekst', type: 'search', value: filters.text, maxlength: '200' });
@@ -209,7 +209,7 @@ function renderTree(tree, items, app) {
     return;
   }
   replace(tree, [...groups.values()].map((g) => h('details', { class: 'group', open: true },
-    h('summary', {}, h('span', { class: 'group-name' }, g.kommune ? `${g.kommune.navn} Kommune` : 'Ukendt aftalepart'),
+    h('summary', {}, h('span', { class: 'group-name' }, g.kommune ? g.kommune.officieltNavn : 'Ukendt aftalepart'),
       ` (aftalepart) – ${g.items.length} ${g.items.length === 1 ? 'serviceleverance' : 'serviceleverancer'}`),
     h('ul', { class: 'sl-list' }, g.items.map((sl) => slItem(sl, app))))));
 }
@@ -340,7 +340,7 @@ class SlView {
         h('dt', {}, 'Version'),
         h('dd', {}, `${sl.version} · sidst gemt ${fmtTime(sl.updatedAt)}`),
         h('dt', {}, 'Aftalepart'),
-        h('dd', {}, sl.aftalepart ? `${sl.aftalepart.navn} Kommune (kan ikke ændres)` : '–')),
+        h('dd', {}, sl.aftalepart ? `${sl.aftalepart.officieltNavn} (kan ikke ændres)` : '–')),
       h('h3', {}, 'Fejl og advarsler'),
       issueList(sl.issues));
 
@@ -350,7 +350,7 @@ class SlView {
     this.main.replaceChildren(
       h('nav', { class: 'crumbs', 'aria-label': 'Brødkrumme' }, h('ol', {},
         h('li', {}, h('a', { href: '#/' }, 'Serviceleverancer')),
-        h('li', {}, sl.aftalepart ? `${sl.aftalepart.navn} Kommune` : '–'),
+        h('li', {}, sl.aftalepart ? sl.aftalepart.officieltNavn : '–'),
         h('li', { 'aria-current': 'page' }, sl.navn))),
       h('h1', { id: 'side-titel', tabindex: '-1' }, sl.navn),
       statusSection,

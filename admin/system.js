@@ -2,7 +2,7 @@
 import { ApiError, gql } from './api.js';
 import { ROLE_LABEL, field, fmtTime, focus, h, replace, select, setFieldErrors, showError, status } from './dom.js';
 
-const KOMMUNER = `query Kommuner { kommuner { kode navn region cvr } }`;
+const KOMMUNER = `query Kommuner { kommuner { kode navn officieltNavn region cvr } }`;
 const SET_CVR = `mutation SetKommuneCvr($kode: String!, $cvr: String!) { setKommuneCvr(kode: $kode, cvr: $cvr) { kode navn region cvr } }`;
 const AUDIT = `query Log($entityType: String, $entityId: String, $actor: String, $after: String) {
   auditLog(entityType: $entityType, entityId: $entityId, actor: $actor, first: 25, after: $after) {
@@ -42,7 +42,7 @@ export async function renderKommuner(main, app) {
       kommuner = kommuner.map((x) => (x.kode === k.kode ? k : x));
       rows();
       setFieldErrors(form, {});
-      status(`${k.navn} Kommunes CVR-nummer er nu ${k.cvr}.`);
+      status(`${k.officieltNavn}s CVR-nummer er nu ${k.cvr}.`);
     } catch (e) {
       fail(e, app, form);
     }

@@ -17,7 +17,7 @@ const SEARCH = `query Soeg($kommune: String!, $kind: SearchKind, $date: Date, $n
       node {
         id navn kind boligtype antalBoliger
         adresse { vejnavn postnummer by }
-        kommune { kode navn }
+        kommune { kode navn officieltNavn }
         kontakt { telefon email web }
       }
       serviceleverance { type beskrivelse startdato slutdato }
@@ -25,7 +25,7 @@ const SEARCH = `query Soeg($kommune: String!, $kind: SearchKind, $date: Date, $n
   }
 }`;
 
-const KOMMUNER = 'query Kommuner { kommuner { kode navn } }';
+const KOMMUNER = 'query Kommuner { kommuner { kode navn officieltNavn } }';
 
 const KINDS = {
   plejebolig: { api: 'PLEJEENHED', one: 'sted med plejeboliger', many: 'steder med plejeboliger', title: 'Plejeboliger' },
@@ -68,6 +68,8 @@ const resultsEl = $('resultater');
 
 /** kode → navn, filled by `kommuner`. */
 const kommuneNavn = new Map();
+// kode → the official name ("Københavns Kommune").
+const kommuneOfficielt = new Map();
 let kommunerLoaded = null;
 
 /** The search shown: its parameters, the cursor of its last hit and how many are shown. */
@@ -240,6 +242,7 @@ function loadKommuner() {
       const options = document.createDocumentFragment();
       for (const k of list) {
         kommuneNavn.set(k.kode, k.navn);
+        kommuneOfficielt.set(k.kode, k.officieltNavn);
         const o = document.createElement('option');
         o.value = k.navn;
         options.append(o);
@@ -290,7 +293,7 @@ function renderHit(edge, searched) {
   const sl = edge.serviceleverance;
   const id = `hit-${++hitCounter}`;
   const adresse = [n.adresse?.vejnavn, [n.adresse?.postnummer, n.adresse?.by].filter(Boolean).join(' ')].filter(Boolean).join(', ');
-  const other = n.kommune && n.kommune.kode !== searched.kommuneKode ? `Ligger i ${n.kommune.navn} Kommune` : null;
+  const other = n.kommune && n.kommune.kode !== searched.kommuneKode ? `Ligger i ${n.kommune.officieltNavn}` : null;
 
   const head = el('div', { class: 'hit-head' },
     el('h3', { id, tabindex: '-1' }, n.navn),
@@ -335,12 +338,12 @@ function renderHit(edge, searched) {
 function summary(result, search, shown) {
   const kind = KINDS[search.type];
   const total = result.totalCount;
-  const navn = kommuneNavn.get(result.kommuneKode) ?? search.kommune;
+  const navn = kommuneOfficielt.get(result.kommuneKode) ?? `${search.kommune} Kommune`;
   const what = `${countFormat.format(total)} ${total === 1 ? kind.one : kind.many}`;
   const day = result.dato === today() ? `i dag, ${formatDay(result.dato)}` : `den ${formatDay(result.dato)}`;
   let s = total === 0
-    ? `${navn} Kommune har ingen ${kind.many} ${day}.`
-    : `${navn} Kommune: ${what} ${day}${search.near ? ', nærmeste først' : ''}.`;
+    ? `${navn} har ingen ${kind.many} ${day}.`
+    : `${navn}: ${what} ${day}${search.near ? ', nærmeste først' : ''}.`;
   if (total > 0 && shown < total) s += ` Viser ${countFormat.format(shown)} af ${countFormat.format(total)}.`;
   return s;
 }

@@ -232,7 +232,8 @@ impl AppError {
 /// A time as a caseworker reads it: Copenhagen local time.
 pub fn local_time(t: DateTime<Utc>) -> String {
     t.with_timezone(&chrono_tz::Europe::Copenhagen)
-        .format("%d.%m.%Y kl. %H:%M")
+        // Danish writes the time with a full stop (kl. 17.49), as the console does.
+        .format("%d.%m.%Y kl. %H.%M")
         .to_string()
 }
 

@@ -505,7 +505,7 @@ mod tests {
             "the Lejre/Holbæk mismatch is reported"
         );
         assert!(w.contains("indeholder bynavn"));
-        assert!(w.contains("ugyldig webadresse udeladt (felt web): Web skal være"));
+        assert!(w.contains("ugyldig webadresse udeladt (felt web): Hjemmeside skal være"));
         // Left out: the register's 94 addresses without a host ("https:///sitecore/..."), two
         // e-mail addresses given as web ("http://x@y.dk") and a doubled scheme.
         assert_eq!(

@@ -15,8 +15,9 @@ pub const EMAIL_MAX: usize = 254;
 pub const TELEFON_MIN_DIGITS: usize = 8;
 pub const TELEFON_MAX_DIGITS: usize = 15;
 
+// The field is labelled "Hjemmeside" wherever people see it.
 const WEB_MESSAGE: &str =
-    "Web skal være en absolut http- eller https-adresse, fx https://eksempel.dk.";
+    "Hjemmeside skal være en http- eller https-adresse, fx https://eksempel.dk.";
 const EMAIL_MESSAGE: &str = "E-mail skal være en gyldig e-mailadresse, fx post@eksempel.dk.";
 
 /// Trims; empty becomes `None`.
@@ -86,6 +87,17 @@ fn bad_url_char(c: char) -> bool {
 /// R17 web: an absolute `http` or `https` address with a host (a domain name or IPv4 address,
 /// optionally a port), without user info, spaces or control characters, at most `WEB_MAX`
 /// characters. Empty becomes `None`; the trimmed address is returned as given.
+/// Does the text start with a host name with a dot and no scheme ("eksempel.dk/sti")?
+fn bare_host(t: &str) -> bool {
+    let host = t.split(['/', '?', '#']).next().unwrap_or("");
+    !host.is_empty()
+        && host.contains('.')
+        && !host.starts_with('.')
+        && host
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '.' || c == '-')
+}
+
 pub fn validate_web(v: Option<&str>) -> Result<Option<String>, FieldError> {
     let Some(t) = present(v) else {
         return Ok(None);
@@ -93,13 +105,22 @@ pub fn validate_web(v: Option<&str>) -> Result<Option<String>, FieldError> {
     if t.chars().count() > WEB_MAX {
         return Err(FieldError::new(
             "web",
-            format!("Web må højst være {WEB_MAX} tegn."),
+            format!("Hjemmeside må højst være {WEB_MAX} tegn."),
         ));
     }
     let invalid = || FieldError::new("web", WEB_MESSAGE);
     if t.chars().any(bad_url_char) {
         return Err(invalid());
     }
+    // A bare host as people write it ("solstrejf.dk", "www.solstrejf.dk/om") is taken as
+    // https; anything else without http(s) (another scheme, a relative path) is refused.
+    let owned;
+    let t = if bare_host(t) {
+        owned = format!("https://{t}");
+        owned.as_str()
+    } else {
+        t
+    };
     let lower = t.to_ascii_lowercase();
     let scheme_len = if lower.starts_with("https://") {
         8
@@ -231,15 +252,26 @@ mod tests {
             Ok(Some("https://eksempel.dk/".into()))
         );
         assert_eq!(validate_web(Some("   ")), Ok(None));
+        // Issue 20: a bare host as people write it becomes https.
+        for (bare, full) in [
+            ("solstrejf.dk", "https://solstrejf.dk"),
+            ("www.eksempel.dk/om-os", "https://www.eksempel.dk/om-os"),
+        ] {
+            assert_eq!(
+                validate_web(Some(bare)),
+                Ok(Some(full.to_string())),
+                "{bare}"
+            );
+        }
         assert_eq!(validate_web(None), Ok(None));
         for bad in [
             "javascript:alert(1)",
             "JaVaScRiPt:alert(1)",
             "data:text/html,<script>alert(1)</script>",
             "/relativ/sti",
-            "eksempel.dk",
-            "www.eksempel.dk",
             "ftp://eksempel.dk",
+            "mailto:post@eksempel.dk",
+            ".eksempel.dk",
             "https://",
             "https:///sitecore/media library/Centers",
             "https://eksempel dk",

@@ -68,6 +68,16 @@ impl KommuneIndex {
     }
 }
 
+/// A kommune's official name from its short one: the two whose names take a genitive
+/// (Københavns Kommune, Bornholms Regionskommune) and "<navn> Kommune" for the others.
+pub fn official_name(navn: &str) -> String {
+    match navn {
+        "København" => "Københavns Kommune".to_string(),
+        "Bornholm" => "Bornholms Regionskommune".to_string(),
+        n => format!("{n} Kommune"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,6 +86,14 @@ mod tests {
         let rows = crate::store::kommune::reference_rows().expect("csv");
         let b = Boundaries::from_geojson(crate::store::kommune::KOMMUNER_GEOJSON).expect("geojson");
         KommuneIndex::new(rows.into_iter().map(|r| (r.kode, r.navn)), b)
+    }
+
+    #[test]
+    fn official_names_as_danish_writes_them() {
+        assert_eq!(official_name("København"), "Københavns Kommune");
+        assert_eq!(official_name("Bornholm"), "Bornholms Regionskommune");
+        assert_eq!(official_name("Vesthimmerlands"), "Vesthimmerlands Kommune");
+        assert_eq!(official_name("Aarhus"), "Aarhus Kommune");
     }
 
     #[test]

@@ -404,7 +404,7 @@ pub fn issues(f: &Fields, ctx: &IssueContext<'_>) -> Vec<Issue> {
                 Some("type"),
                 Severity::Warning,
                 "MYNDIGHEDSPRODUKTION_FREMMED_EJER",
-                "Typen er MYNDIGHEDSPRODUKTION, men enheden ejes af et andet CVR-nummer end kommunen.",
+                "Typen er myndighedsproduktion, men enheden ejes af et andet CVR-nummer end kommunen.",
             ));
         }
         if t == SlType::Driftsoverenskomst && e.ejer_cvr == ctx.aftalepart_cvr {
@@ -412,7 +412,7 @@ pub fn issues(f: &Fields, ctx: &IssueContext<'_>) -> Vec<Issue> {
                 Some("type"),
                 Severity::Warning,
                 "DRIFTSOVERENSKOMST_EGEN_ENHED",
-                "Typen er DRIFTSOVERENSKOMST, men enheden ejes af kommunen selv.",
+                "Typen er driftsoverenskomst, men enheden ejes af kommunen selv.",
             ));
         }
     }

@@ -58,6 +58,11 @@ impl Kommune {
     async fn navn(&self) -> &str {
         &self.0.navn
     }
+    /// The kommune's official name, as Danish writes it: "Københavns Kommune", "Bornholms
+    /// Regionskommune", "Aarhus Kommune".
+    async fn officielt_navn(&self) -> String {
+        crate::domain::kommune::official_name(&self.0.navn)
+    }
     /// The region, e.g. "Region Hovedstaden".
     async fn region(&self) -> &str {
         &self.0.region
@@ -122,6 +127,7 @@ impl Direct for Kommune {
             "id" => direct::scalar(&self.id_value()),
             "kode" => direct::text(&k.kode),
             "navn" => direct::text(&k.navn),
+            "officieltNavn" => direct::text(&crate::domain::kommune::official_name(&k.navn)),
             "region" => direct::text(&k.region),
             "regionskode" => direct::text(&k.regionskode),
             "cvr" => direct::text(&k.cvr),

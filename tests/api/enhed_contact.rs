@@ -36,7 +36,7 @@ const BAD_WEB: [&str; 9] = [
     "javascript:alert(1)",
     "data:text/html,<script>alert(1)</script>",
     "/plejebolig",
-    "www.eksempel.dk",
+    "mailto:post@eksempel.dk",
     "ftp://eksempel.dk",
     "https://eksempel.dk/med mellemrum",
     "https:///sitecore/media library",
@@ -70,7 +70,7 @@ db_test!(
             assert_eq!(fields(&e), vec!["web"], "{web}");
             assert_eq!(
                 e["extensions"]["details"][0]["message"],
-                "Web skal være en absolut http- eller https-adresse, fx https://eksempel.dk.",
+                "Hjemmeside skal være en http- eller https-adresse, fx https://eksempel.dk.",
                 "{web}"
             );
         }
@@ -172,7 +172,7 @@ db_test!(
         let r = plejeoverblik::import::import_text(&app.state, csv).await.expect("import");
         assert_eq!((r.created, r.skipped.len()), (4, 0), "{r}");
         for (line, navn) in [(2, "Skript"), (3, "Data"), (4, "Mail")] {
-            let w = format!("linje {line} ({navn}): ugyldig webadresse udeladt (felt web): Web skal være en absolut http- eller https-adresse");
+            let w = format!("linje {line} ({navn}): ugyldig webadresse udeladt (felt web): Hjemmeside skal være en http- eller https-adresse");
             assert!(r.warnings.iter().any(|x| x.starts_with(&w)), "{w} in {:?}", r.warnings);
         }
         assert!(!r.warnings.iter().any(|x| x.contains("(God)")), "{:?}", r.warnings);

@@ -17,6 +17,7 @@ mod foundation;
 mod hardening;
 mod hostile;
 mod integrity;
+mod language;
 mod perimeter;
 mod playground;
 mod preview_issues;

@@ -116,7 +116,7 @@ db_test!(
         let (p, saved, _) = preview_then_create(&app, &kommune, json!({ "enhedId": foreign, "type": "MYNDIGHEDSPRODUKTION", "startdato": "2026-01-01" })).await;
         assert_eq!(p, json!([{
             "field": "type", "severity": "WARNING", "code": "MYNDIGHEDSPRODUKTION_FREMMED_EJER",
-            "message": "Typen er MYNDIGHEDSPRODUKTION, men enheden ejes af et andet CVR-nummer end kommunen."
+            "message": "Typen er myndighedsproduktion, men enheden ejes af et andet CVR-nummer end kommunen."
         }]));
         assert_eq!(p, saved);
         // DRIFTSOVERENSKOMST with an own enhed, ending within 30 days (today is 2026-06-15).
