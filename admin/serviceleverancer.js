@@ -106,11 +106,16 @@ const filters = { text: '', type: '', kind: '', errors: '', locked: '', activeOn
 
 export async function renderSlList(main, app) {
   const v = app.viewer;
+  // A driftsoverenskomstansvarlig whose CVR is no kommune's has nothing to see here; the
+  // guide (4.1.1) sends them to the organisation's SEB brugeradministrator.
+  const noKommune = app.isKommune && !v.kommune && !app.isAdmin;
   const intro = app.isAdmin
     ? 'Alle kommuners serviceleverancer. Vælg en aftalepart for at se én kommunes.'
     : app.isKommune && v.kommune
       ? `Serviceleverancer med ${v.kommune.officieltNavn} som aftalepart. Aftaleparten kan ikke ændres.`
-      : 'Serviceleverancer om din organisations enheder. Du skriver beskrivelsen af aftalen, hvor den gælder (driftsoverenskomst med en helhedsplejeenhed).';
+      : noKommune && !app.isRedaktoer
+        ? `Du er logget ind som driftsoverenskomstansvarlig, men CVR-nummeret ${v.cvr ?? ''} tilhører ingen kommune, så der er ingen serviceleverancer at vise. Bed din organisations SEB-brugeradministrator om at give dig rollen med din kommunes CVR-nummer.`
+        : 'Serviceleverancer om din organisations enheder. Du skriver beskrivelsen af aftalen, hvor den gælder (driftsoverenskomst med en helhedsplejeenhed).';
 
   const text = h('input', { id: 'filter-tekst', type: 'search', value: filters.text, maxlength: '200' });
   const type = select([['', 'Alle typer'], ...Object.entries(TYPE_LABEL)], filters.type, { id: 'filter-type' });
@@ -186,7 +191,7 @@ export async function renderSlList(main, app) {
     }
   });
 
-  const create = app.isKommune || app.isAdmin
+  const create = (app.isKommune && !noKommune) || app.isAdmin
     ? h('button', { type: 'button', id: 'opret', onclick: (ev) => openCreate(ev.currentTarget, app) }, 'Opret serviceleverance')
     : null;
 

@@ -140,6 +140,20 @@ test('Ctrl+S saves wherever focus is, each view has its own title, a deleted agr
   }
 });
 
+test('a driftsoverenskomstansvarlig whose CVR is no kommune\'s is told why the list is empty (issue 20, 6)', async () => {
+  const p = await login({ role: 'driftsoverenskomstansvarlig', cvr: '87654321', name: 'Dorte Dahl' });
+  try {
+    const { page } = p;
+    await page.getByText('tilhører ingen kommune').waitFor();
+    await page.getByText('SEB-brugeradministrator').waitFor();
+    assert.equal(await page.getByText('Du skriver beskrivelsen af aftalen').count(), 0, 'not the redaktør\'s text');
+    assert.equal(await page.getByRole('button', { name: 'Opret serviceleverance' }).count(), 0);
+    await noProblems(p);
+  } finally {
+    await p.close();
+  }
+});
+
 test("the guide's first example: create, lock, fill, save, check in; a colleague sees the lock", async () => {
   const before = await publicSearch('PLEJEENHED');
   assert.ok(!before.some((e) => e.node.navn === ENHED), 'not offered by Roskilde before');
