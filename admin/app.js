@@ -23,6 +23,10 @@ const app = {
     if (location.hash === hash) route();
     else location.hash = hash;
   },
+  /** An editor says how to tell whether it has unsaved changes (cleared by every route). */
+  guardUnsaved(fn) {
+    unsaved = fn;
+  },
   /** Called by a view when it finds the session gone (UNAUTHENTICATED). */
   expired(e) {
     setToken('');
@@ -54,8 +58,16 @@ function renderUser() {
   menu.hidden = false;
 }
 
+// Whether the open editor has changes that are not saved: leaving by the menu, a breadcrumb,
+// Back, Log ud or closing the tab asks first (issue 20).
+let unsaved = () => false;
+const LEAVE = 'Du har ændringer, der ikke er gemt. Vil du forlade siden og miste dem?';
+let currentHash = location.hash;
+
 let routing = 0;
 async function route() {
+  unsaved = () => false;
+  currentHash = location.hash;
   if (!app.viewer) return;
   const hash = location.hash;
   if (hash && !hash.startsWith('#/')) return; // the skip link and other in-page anchors
@@ -136,7 +148,29 @@ async function start(message) {
   focus(document.getElementById('side-titel'));
 }
 
-window.addEventListener('hashchange', route);
+// A link within the console is asked about before it navigates, so that staying leaves no
+// entry in the history; Back and Forward are asked about in `hashchange`.
+document.addEventListener('click', (ev) => {
+  const a = ev.target instanceof Element ? ev.target.closest('a[href^="#/"]') : null;
+  if (!a || !unsaved()) return;
+  if (window.confirm(LEAVE)) unsaved = () => false;
+  else ev.preventDefault();
+}, true);
+window.addEventListener('hashchange', () => {
+  // In-page anchors (the skip link) are no navigation.
+  if (location.hash && !location.hash.startsWith('#/')) return;
+  if (unsaved() && !window.confirm(LEAVE)) {
+    history.replaceState(null, '', currentHash || '#/');
+    return;
+  }
+  route();
+});
+window.addEventListener('beforeunload', (ev) => {
+  if (unsaved()) {
+    ev.preventDefault();
+    ev.returnValue = '';
+  }
+});
 // Ctrl+S (⌘S) saves the open editor wherever focus is, also on its buttons after a save; in the
 // console the browser's "Gem side som" is never what is meant.
 document.addEventListener('keydown', (ev) => {
@@ -147,6 +181,8 @@ document.addEventListener('keydown', (ev) => {
   else status('Der er intet at gemme her.');
 });
 document.getElementById('log-ud').addEventListener('click', () => {
+  if (unsaved() && !window.confirm(LEAVE)) return;
+  unsaved = () => false;
   logout();
   location.hash = '';
   start();

@@ -201,6 +201,8 @@ function renderForm(main, app, e, focusId) {
     return out;
   }
 
+  if (editing && !creating) app.guardUnsaved(() => Object.keys(input()).length > 0);
+
   const reload = async (fid) => {
     const fresh = (await gql(ONE, { id: e.enhedId })).enhed;
     renderForm(main, app, fresh, fid);

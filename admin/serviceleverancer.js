@@ -362,6 +362,7 @@ class SlView {
       toolbar,
       this.form,
       this.buildHistory(editing));
+    this.app.guardUnsaved(() => this.mine && this.dirty);
     if (focusId) focus(document.getElementById(focusId));
   }
 
@@ -639,6 +640,7 @@ class SlView {
       try {
         await gql(DELETE, { id: this.sl.id, rev: this.sl.revision });
         const navn = this.sl.navn;
+        this.app.guardUnsaved(() => false);
         this.app.go('#/');
         status(`»${navn}« er slettet og vises ikke længere i den offentlige søgning.`);
       } catch (e) {

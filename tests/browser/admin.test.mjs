@@ -154,6 +154,59 @@ test('a driftsoverenskomstansvarlig whose CVR is no kommune\'s is told why the l
   }
 });
 
+test('unsaved edits are not lost without a question: menu, Back, Log ud and closing the tab ask first (issue 20, 2)', async () => {
+  const p = await login({ role: 'driftsoverenskomstansvarlig', cvr: ROSKILDE_CVR, name: 'Eva Enevoldsen' });
+  try {
+    const { page } = p;
+    const dialogs = [];
+    let answer = 'dismiss';
+    page.on('dialog', async (d) => {
+      dialogs.push({ type: d.type(), message: d.message() });
+      if (answer === 'accept') await d.accept();
+      else await d.dismiss();
+    });
+    const first = page.locator('#indhold table a, #indhold li a').filter({ hasNotText: 'Opret' }).nth(1);
+    const navn = (await first.textContent()).trim();
+    await first.click();
+    await page.getByRole('heading', { name: navn, level: 1 }).waitFor();
+    // Not editing: leaving asks nothing.
+    await page.getByRole('button', { name: 'Lås og rediger' }).click();
+    await page.getByRole('button', { name: 'Gem' }).waitFor();
+    await page.getByLabel('Aftaleidentifikation').fill('ULAGRET-1');
+    // The menu: asked, and staying keeps the value.
+    await page.locator('#menu').getByRole('link', { name: 'Serviceleverancer' }).click();
+    await page.waitForTimeout(300);
+    assert.equal(dialogs.length, 1, 'asked before leaving');
+    assert.match(dialogs[0].message, /ikke er gemt/);
+    await page.getByRole('heading', { name: navn, level: 1 }).waitFor();
+    assert.equal(await page.getByLabel('Aftaleidentifikation').inputValue(), 'ULAGRET-1');
+    // Back: asked too.
+    await page.goBack();
+    await page.waitForTimeout(300);
+    assert.equal(dialogs.length, 2);
+    assert.equal(await page.getByLabel('Aftaleidentifikation').inputValue(), 'ULAGRET-1');
+    // Log ud: asked.
+    await page.getByRole('button', { name: 'Log ud' }).click();
+    await page.waitForTimeout(300);
+    assert.equal(dialogs.length, 3);
+    await page.getByRole('heading', { name: navn, level: 1 }).waitFor();
+    // Closing the tab: the browser's own question.
+    await page.close({ runBeforeUnload: true });
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(dialogs.at(-1)?.type, 'beforeunload', JSON.stringify(dialogs));
+    // After a save nothing is asked.
+    answer = 'accept';
+    await page.getByRole('button', { name: 'Gem' }).click();
+    await page.locator('#status', { hasText: 'Gemt og publiceret' }).waitFor();
+    const before = dialogs.length;
+    await page.locator('#menu').getByRole('link', { name: 'Serviceleverancer' }).click();
+    await page.getByRole('heading', { name: 'Serviceleverancer', level: 1 }).waitFor();
+    assert.equal(dialogs.length, before, 'nothing unsaved, nothing asked');
+  } finally {
+    await p.close();
+  }
+});
+
 test("the guide's first example: create, lock, fill, save, check in; a colleague sees the lock", async () => {
   const before = await publicSearch('PLEJEENHED');
   assert.ok(!before.some((e) => e.node.navn === ENHED), 'not offered by Roskilde before');
