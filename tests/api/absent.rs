@@ -61,3 +61,95 @@ db_test!(
         assert!(errors.is_empty(), "nothing is missing: {errors:?}");
     }
 );
+
+/// R29 for every mutation argument and every input field of `schema.graphql` (read from the
+/// committed schema, as the audit test reads the mutations): a request that declares a
+/// variable for it and does not send it runs as if the argument or field were not written.
+/// Checked on the document the gate hands to the executor (`graphql::absent::strip`, the one
+/// place the rule lives); the HTTP tests above and the conformance clients show its effect.
+#[test]
+fn r29_every_mutation_argument_and_input_field() {
+    use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+    use std::collections::HashMap;
+    let sdl = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql"))
+        .expect("schema.graphql");
+    let doc = async_graphql::parser::parse_schema(&sdl).expect("SDL");
+    let mut inputs: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    let mut mutations = Vec::new();
+    for d in &doc.definitions {
+        let TypeSystemDefinition::Type(t) = d else {
+            continue;
+        };
+        match &t.node.kind {
+            TypeKind::InputObject(o) => {
+                inputs.insert(
+                    t.node.name.node.to_string(),
+                    o.fields
+                        .iter()
+                        .map(|f| (f.node.name.node.to_string(), f.node.ty.node.to_string()))
+                        .collect(),
+                );
+            }
+            TypeKind::Object(o) if t.node.name.node == "Mutation" => {
+                for f in &o.fields {
+                    let args: Vec<(String, String)> = f
+                        .node
+                        .arguments
+                        .iter()
+                        .map(|a| (a.node.name.node.to_string(), a.node.ty.node.to_string()))
+                        .collect();
+                    mutations.push((f.node.name.node.to_string(), args));
+                }
+            }
+            _ => {}
+        }
+    }
+    let nullable = |ty: &str| !ty.ends_with('!');
+    let mut checked = 0;
+    for (m, args) in &mutations {
+        for (arg, ty) in args {
+            // The argument itself.
+            if nullable(ty) {
+                let q = format!("mutation($v: {ty}) {{ {m}({arg}: $v) }}");
+                assert_stripped(&q, &format!("{m}({arg})"));
+                checked += 1;
+            }
+            // Each field of an input object argument.
+            let named = ty.trim_end_matches('!');
+            if let Some(fields) = inputs.get(named) {
+                for (field, fty) in fields.iter().filter(|(_, t)| nullable(t)) {
+                    let q = format!("mutation($v: {fty}) {{ {m}({arg}: {{ {field}: $v }}) }}");
+                    assert_stripped(&q, &format!("{m}({arg}.{field})"));
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        checked > 30,
+        "the schema's nullable mutation arguments and input fields: {checked}"
+    );
+}
+
+/// The document as the gate runs it when the request sends no variables: `$v` is used nowhere.
+fn assert_stripped(q: &str, what: &str) {
+    let mut doc = async_graphql::parser::parse_query(q).expect("parse");
+    plejeoverblik::graphql::absent::strip(&mut doc, &async_graphql::Variables::default(), None);
+    let (_, op) = doc.operations.iter().next().expect("op");
+    assert!(
+        op.node.variable_definitions.is_empty(),
+        "{what}: the definition stays"
+    );
+    let async_graphql::parser::types::Selection::Field(f) =
+        &op.node.selection_set.node.items[0].node
+    else {
+        panic!("{what}: a field");
+    };
+    for (_, v) in &f.node.arguments {
+        assert!(
+            !v.node.to_string().contains("$v"),
+            "{what}: still uses $v: {}",
+            v.node
+        );
+    }
+}
