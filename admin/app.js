@@ -23,6 +23,12 @@ const app = {
     if (location.hash === hash) route();
     else location.hash = hash;
   },
+  /** An editor holding a lock renews it with `fn` every 20 s (R28); null stops (so does every
+   * route and Log ud). */
+  keepAlive(fn) {
+    clearInterval(beat);
+    beat = fn ? setInterval(fn, HEARTBEAT_MS) : 0;
+  },
   /** An editor says how to tell whether it has unsaved changes (cleared by every route). */
   guardUnsaved(fn) {
     unsaved = fn;
@@ -61,12 +67,17 @@ function renderUser() {
 // Whether the open editor has changes that are not saved: leaving by the menu, a breadcrumb,
 // Back, Log ud or closing the tab asks first (issue 20).
 let unsaved = () => false;
+// R28: the lock lives while the editor is open; the server lets it lapse 15 minutes after the
+// last renewal, and a renewal refused tells the holder at once that it is gone.
+const HEARTBEAT_MS = 20_000;
+let beat = 0;
 const LEAVE = 'Du har ændringer, der ikke er gemt. Vil du forlade siden og miste dem?';
 let currentHash = location.hash;
 
 let routing = 0;
 async function route() {
   unsaved = () => false;
+  app.keepAlive(null);
   currentHash = location.hash;
   if (!app.viewer) return;
   const hash = location.hash;
@@ -183,6 +194,7 @@ document.addEventListener('keydown', (ev) => {
 document.getElementById('log-ud').addEventListener('click', () => {
   if (unsaved() && !window.confirm(LEAVE)) return;
   unsaved = () => false;
+  app.keepAlive(null);
   logout();
   location.hash = '';
   start();

@@ -166,3 +166,24 @@ export function modal({ title, body, opener, onClose }) {
   first?.focus();
   return { dialog, close };
 }
+
+/** A lock as people need to read it (R14, R28): who, since when, and whether they are at it. */
+export function lockText(laas, viewer) {
+  if (!laas) return 'Ikke låst.';
+  if (laas.subject === viewer.subject) {
+    return `Låst af dig siden ${fmtTime(laas.since)}. Låsen holdes, så længe siden er åben.`;
+  }
+  const who = laas.navn ?? laas.subject;
+  if (laas.editingNow) return `${who} redigerer nu (låst siden ${fmtTime(laas.since)}).`;
+  const seen = fmtTime(laas.lastSeen).split(' kl. ')[1];
+  return `${who} låste ${fmtTime(laas.since)}, ikke aktiv siden kl. ${seen}; låsen udløber ${fmtTime(laas.until)}.`;
+}
+
+/** The editor's answer when its heartbeat finds the lock gone (taken over, freed, expired). */
+export function lockLost(error, saveIds) {
+  for (const id of saveIds) {
+    const b = document.getElementById(id);
+    if (b) b.disabled = true;
+  }
+  showError(`Du har ikke længere låsen. ${error.message ?? ''} Dine ændringer, der ikke er gemt, står stadig i felterne: kopiér dem, før du henter den nyeste udgave.`);
+}

@@ -2,13 +2,14 @@
 // and edit of every field. Editing holds the enhed's lock (lockEnhed, updateEnhed, checkInEnhed).
 import { ApiError, gql } from './api.js';
 import {
-  BOLIGTYPE_LABEL, KIND_LABEL, field, fmtTime, focus, h, replace, select, setFieldErrors, showError, status,
+  BOLIGTYPE_LABEL, KIND_LABEL, field, fmtTime, focus, h, lockLost, lockText, replace, select, setFieldErrors,
+  showError, status,
 } from './dom.js';
 
 const ENHED_FIELDS = `id enhedId revision kind navn ejerCvr sorKode demo
   adresse { vejnavn postnummer by } placering { lat lon } kommune { kode navn officieltNavn }
   boligtype antalBoliger beskrivelse kontakt { telefon email web }
-  laas { subject navn since until }`;
+  laas { subject navn since until editingNow lastSeen }`;
 
 const MINE = `query MineEnheder { viewer { enheder { ${ENHED_FIELDS} } } }`;
 const FIND = `query FindEnheder($text: String!, $kind: EnhedKind) { findEnheder(text: $text, kind: $kind, first: 50) { ${ENHED_FIELDS} } }`;
@@ -202,6 +203,16 @@ function renderForm(main, app, e, focusId) {
   }
 
   if (editing && !creating) app.guardUnsaved(() => Object.keys(input()).length > 0);
+  // R28: the heartbeat renews the lock while the form is open; a refusal means it is gone.
+  app.keepAlive(mine ? async () => {
+    try {
+      await gql(LOCK, { id: e.enhedId });
+    } catch (err) {
+      if (!(err instanceof ApiError) || !['LOCKED', 'NOT_FOUND', 'FORBIDDEN'].includes(err.code)) return;
+      app.keepAlive(null);
+      lockLost(err, ['enhed-gem', 'enhed-tjek-ind']);
+    }
+  } : null);
 
   const reload = async (fid) => {
     const fresh = (await gql(ONE, { id: e.enhedId })).enhed;
@@ -282,9 +293,7 @@ function renderForm(main, app, e, focusId) {
     }
   });
 
-  const lockInfo = e ? (e.laas
-    ? `Låst af ${e.laas.subject === app.viewer.subject ? 'dig' : (e.laas.navn ?? e.laas.subject)} siden ${fmtTime(e.laas.since)}; låsen udløber ${fmtTime(e.laas.until)}.`
-    : 'Ikke låst.') : null;
+  const lockInfo = e ? lockText(e.laas, app.viewer) : null;
   main.replaceChildren(
     h('nav', { class: 'crumbs', 'aria-label': 'Brødkrumme' }, h('ol', {},
       h('li', {}, h('a', { href: '#/enheder' }, app.isAdmin ? 'Enheder' : 'Mine enheder')),

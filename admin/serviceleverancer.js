@@ -4,8 +4,8 @@
 // overwrite each other (CONFLICT).
 import { ApiError, gql } from './api.js';
 import {
-  KIND_LABEL, TYPE_LABEL, field, fmtDate, fmtTime, focus, h, modal, nextId, replace, select,
-  setFieldErrors, showError, status,
+  KIND_LABEL, TYPE_LABEL, field, fmtDate, fmtTime, focus, h, lockLost, lockText, modal, nextId,
+  replace, select, setFieldErrors, showError, status,
 } from './dom.js';
 import { enhedPicker } from './picker.js';
 
@@ -14,7 +14,7 @@ const SL_FIELDS = `
   isPublic notPublicReason updatedAt deletedAt
   aftalepart { kode navn officieltNavn }
   enhed { id enhedId navn kind ejerCvr adresse { vejnavn postnummer by } kommune { navn officieltNavn } }
-  laas { subject navn since until }
+  laas { subject navn since until editingNow lastSeen }
   issues { field severity code message }`;
 
 const LIST = `query Serviceleverancer($aftalepart: String, $kind: EnhedKind, $type: ServiceleveranceType,
@@ -63,11 +63,6 @@ async function kommuner() {
 // ---------------------------------------------------------------------------------------------
 // Shared bits
 
-function lockText(laas, viewer) {
-  if (!laas) return 'Ikke låst.';
-  const who = laas.subject === viewer.subject ? 'dig' : (laas.navn ?? laas.subject);
-  return `Låst af ${who} siden ${fmtTime(laas.since)}; låsen udløber ${fmtTime(laas.until)}.`;
-}
 
 function issueList(issues, { empty = 'Ingen fejl eller advarsler.' } = {}) {
   if (!issues.length) return h('p', { class: 'ok-text' }, empty);
@@ -363,7 +358,20 @@ class SlView {
       this.form,
       this.buildHistory(editing));
     this.app.guardUnsaved(() => this.mine && this.dirty);
+    this.app.keepAlive(this.mine ? () => this.renew() : null);
     if (focusId) focus(document.getElementById(focusId));
+  }
+
+  /** R28: the heartbeat. Locking again renews the lock; a refusal means it is gone. */
+  async renew() {
+    try {
+      const sl = (await gql(LOCK, { id: this.sl.id })).lockServiceleverance;
+      this.sl = { ...this.sl, laas: sl.laas };
+    } catch (e) {
+      if (!(e instanceof ApiError) || !['LOCKED', 'NOT_FOUND', 'FORBIDDEN'].includes(e.code)) return;
+      this.app.keepAlive(null);
+      lockLost(e, ['sl-gem', 'sl-tjek-ind']);
+    }
   }
 
   buildToolbar(editing) {

@@ -31,8 +31,10 @@ pub struct Config {
     pub auth_audience: Option<String>,
     pub claim_cvr: String,
     pub claim_roles: String,
-    /// R14: how long a lock lasts.
+    /// R14: the longest a lock lasts from when it was taken.
     pub lock_ttl_minutes: i64,
+    /// R28: a lock whose holder's editor sent no heartbeat for this long expires.
+    pub lock_presence_minutes: i64,
     /// Seed the demo data when the database is empty on start (see [`demo_data_on_start`]).
     pub seed_if_empty: bool,
     pub introspection: bool,
@@ -116,6 +118,7 @@ impl Default for Config {
             claim_cvr: "cvr".into(),
             claim_roles: "roles".into(),
             lock_ttl_minutes: 8 * 60,
+            lock_presence_minutes: 15,
             seed_if_empty: true,
             introspection: true,
             max_depth: 16,
@@ -154,6 +157,16 @@ impl Default for Config {
 }
 
 impl Config {
+    /// How long a lock lives (R14, R28).
+    pub fn lock_terms(&self) -> crate::domain::lock::Terms {
+        crate::domain::lock::Terms {
+            ceiling: chrono::Duration::minutes(self.lock_ttl_minutes),
+            presence: chrono::Duration::minutes(
+                self.lock_presence_minutes.min(self.lock_ttl_minutes),
+            ),
+        }
+    }
+
     /// The connection timeouts of the server loop.
     pub fn server_timeouts(&self) -> crate::http::server::Timeouts {
         crate::http::server::Timeouts {

@@ -113,9 +113,16 @@ struct ServeArgs {
     /// Claim that carries the roles.
     #[arg(long, env = "PLEJEOVERBLIK_CLAIM_ROLES", default_value = "roles")]
     claim_roles: String,
-    /// Minutes before a lock expires (R14).
+    /// Minutes a lock lasts at most from when it was taken (R14).
     #[arg(long, env = "PLEJEOVERBLIK_LOCK_TTL_MINUTES", default_value_t = 480)]
     lock_ttl_minutes: i64,
+    /// Minutes without a heartbeat from the holder's editor before a lock expires (R28).
+    #[arg(
+        long,
+        env = "PLEJEOVERBLIK_LOCK_PRESENCE_MINUTES",
+        default_value_t = 15
+    )]
+    lock_presence_minutes: i64,
     /// Do not load demo data into an empty SQLite database on its first start.
     #[arg(long, env = "PLEJEOVERBLIK_NO_DEMO_DATA", conflicts_with = "demo_data")]
     no_demo_data: bool,
@@ -375,6 +382,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 claim_cvr: a.claim_cvr,
                 claim_roles: a.claim_roles,
                 lock_ttl_minutes: a.lock_ttl_minutes.max(1),
+                lock_presence_minutes: a.lock_presence_minutes.max(1),
                 seed_if_empty: plejeoverblik::config::demo_data_on_start(
                     &base.database_url,
                     a.demo_data,

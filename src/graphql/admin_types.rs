@@ -13,7 +13,7 @@ use crate::store::{self, serviceleverance::Serviceleverance as SlRow};
 use async_graphql::{Context, Object, SimpleObject, ID};
 use std::sync::Arc;
 
-/// Who holds a lock, since when and until when (R14).
+/// Who holds a lock, since when and until when (R14), and whether they are editing now (R28).
 #[derive(SimpleObject, Clone)]
 pub struct Laas {
     /// The holder's subject (user id).
@@ -22,13 +22,21 @@ pub struct Laas {
     pub navn: Option<String>,
     /// When the lock was taken.
     pub since: Timestamp,
-    /// When the lock expires by itself.
+    /// When the lock expires by itself: without a heartbeat from the holder's editor within
+    /// the presence time, and at the latest the ceiling after `since`.
     pub until: Timestamp,
+    /// The holder's editor is open now (its heartbeat renewed the lock within two minutes).
+    pub editing_now: bool,
+    /// When the holder's editor last renewed the lock.
+    pub last_seen: Timestamp,
 }
 
-impl From<Lock> for Laas {
-    fn from(l: Lock) -> Self {
+impl Laas {
+    /// The lock as the console shows it now.
+    pub fn of(l: Lock, terms: lock::Terms, now: chrono::DateTime<chrono::Utc>) -> Self {
         Laas {
+            editing_now: lock::editing_now(&l, terms, now),
+            last_seen: Timestamp(lock::last_seen(&l, terms)),
             subject: l.subject,
             navn: l.name,
             since: Timestamp(l.since),
@@ -172,7 +180,9 @@ impl Serviceleverance {
     }
     /// The lock in force, if any (R14).
     async fn laas(&self, ctx: &Context<'_>) -> Option<Laas> {
-        lock::active(lock_of(&self.0), state(ctx).clock.now()).map(Laas::from)
+        let st = state(ctx);
+        let now = st.clock.now();
+        lock::active(lock_of(&self.0), now).map(|l| Laas::of(l, st.config.lock_terms(), now))
     }
     /// Validation issues (R10): errors first, then warnings (R9).
     async fn issues(&self, ctx: &Context<'_>) -> GqlResult<Vec<Issue>> {

@@ -368,8 +368,10 @@ impl Enhed {
     /// The lock in force (R14, R19), shown only to those who may edit the enhed (its owner's
     /// redaktør, administrators); null for everyone else, the public included (R25).
     async fn laas(&self, ctx: &Context<'_>) -> Option<super::admin_types::Laas> {
-        crate::service::enhed::visible_lock(super::viewer(ctx), &self.0, state(ctx).clock.now())
-            .map(Into::into)
+        let st = state(ctx);
+        let now = st.clock.now();
+        crate::service::enhed::visible_lock(super::viewer(ctx), &self.0, now)
+            .map(|l| super::admin_types::Laas::of(l, st.config.lock_terms(), now))
     }
     /// True for the fictional demo units shipped with the service.
     async fn demo(&self) -> bool {

@@ -16,7 +16,7 @@ use crate::store::audit::AuditEvent;
 use crate::store::enhed::Enhed;
 use crate::store::serviceleverance as sl_store;
 use crate::store::{self};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 /// The fields of an enhed to set (`Keep` what is not sent, `Clear` what is sent as null).
 #[derive(Clone, Debug, Default)]
@@ -361,12 +361,25 @@ pub async fn lock(cx: Cx<'_>, id: &str) -> AppResult<Enhed> {
     let old = get(cx, id).await?;
     AppError::check(access::decide_enhed_edit(cx.v, &old.ejer_cvr, false), WHAT)?;
     let now = cx.now();
-    let until = lock::expiry(now, Duration::minutes(cx.st.config.lock_ttl_minutes));
+    let me = cx.v.subject.as_deref().unwrap_or("");
+    let held = lock_of(&old);
+    // R28: the holder's editor renews the lock this way (its heartbeat).
+    let renewal = lock::holds(held.as_ref(), me, now);
+    let until = lock::expiry(
+        now,
+        lock::since_of(held.as_ref(), me, now),
+        cx.st.config.lock_terms(),
+    );
     let mut tx = Tx::begin(cx).await?;
     if !store::enhed::try_lock(tx.db(), &old.id, &cx.actor(), now, until).await? {
         drop(tx);
         let fresh = get(cx, &old.id).await?;
         return Err(lock_refused(cx, lock_of(&fresh), now, WHAT));
+    }
+    if renewal {
+        // A heartbeat changes who holds nothing: no audit entry a minute (R16 records the lock).
+        tx.commit().await?;
+        return get(cx, &old.id).await;
     }
     tx.audit(AuditEvent {
         action: "lockEnhed",
@@ -400,7 +413,7 @@ pub async fn take_over_lock(cx: Cx<'_>, id: &str) -> AppResult<Enhed> {
             "Kun en kollega i samme organisation og med samme rolle kan overtage låsen.".into(),
         ));
     }
-    let until = lock::expiry(now, Duration::minutes(cx.st.config.lock_ttl_minutes));
+    let until = lock::expiry(now, now, cx.st.config.lock_terms());
     let mut tx = Tx::begin(cx).await?;
     if !store::enhed::take_over(tx.db(), &old.id, &held.subject, &cx.actor(), now, until).await? {
         return Err(AppError::Conflict(

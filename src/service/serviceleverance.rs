@@ -12,7 +12,7 @@ use crate::store::enhed::Enhed as EnhedRow;
 use crate::store::kommune::Kommune;
 use crate::store::serviceleverance::{self as sl_store, NewSl, Serviceleverance as SlRow};
 use crate::store::{self};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 const WHAT: &str = "Serviceleverancen";
 
@@ -262,12 +262,25 @@ pub async fn create(cx: Cx<'_>, n: NewAgreement) -> AppResult<SlRow> {
 pub async fn lock(cx: Cx<'_>, id: &str) -> AppResult<SlRow> {
     let l = load(cx, id, SlAction::Lock).await?;
     let now = cx.now();
-    let until = lock::expiry(now, Duration::minutes(cx.st.config.lock_ttl_minutes));
+    let me = cx.v.subject.as_deref().unwrap_or("");
+    let held = lock_of(&l.row);
+    // R28: the holder's editor renews the lock this way (its heartbeat).
+    let renewal = lock::holds(held.as_ref(), me, now);
+    let until = lock::expiry(
+        now,
+        lock::since_of(held.as_ref(), me, now),
+        cx.st.config.lock_terms(),
+    );
     let mut tx = Tx::begin(cx).await?;
     if !sl_store::try_lock(tx.db(), &l.row.id, &cx.actor(), now, until).await? {
         drop(tx);
         let fresh = reload(cx, &l.row.id).await?;
         return Err(lock_refused(cx, lock_of(&fresh), now, WHAT));
+    }
+    if renewal {
+        // A heartbeat changes who holds nothing: no audit entry a minute (R16 records the lock).
+        tx.commit().await?;
+        return reload(cx, &l.row.id).await;
     }
     tx.audit(AuditEvent {
         action: "lockServiceleverance",
@@ -301,7 +314,7 @@ pub async fn take_over_lock(cx: Cx<'_>, id: &str) -> AppResult<SlRow> {
             "Kun en kollega i samme organisation og med samme rolle kan overtage låsen.".into(),
         ));
     }
-    let until = lock::expiry(now, Duration::minutes(cx.st.config.lock_ttl_minutes));
+    let until = lock::expiry(now, now, cx.st.config.lock_terms());
     let mut tx = Tx::begin(cx).await?;
     if !sl_store::take_over(tx.db(), &l.row.id, &held.subject, &cx.actor(), now, until).await? {
         return Err(AppError::Conflict(

@@ -196,29 +196,52 @@ db_test!(
 );
 
 db_test!(
-    /// R14: locks expire after the configured time; administrators force-unlock.
+    /// R14, R28: a lock lives while its holder's editor renews it (the heartbeat is the holder
+    /// locking again), expires 15 minutes after the last renewal, and never outlives 8 hours
+    /// from when it was taken; administrators force-unlock.
     lock_expiry_and_force_unlock_r14,
     |app: TestApp| async move {
         let p = people(&app);
         let id = create_agreement(&app, ROSKILDE, &create_enhed(&app, "PLEJEENHED", "X", PROVIDER, 55.64, 12.08).await, "DRIFTSOVERENSKOMST", "2026-01-01", None).await;
-        let d = app.ok(Some(&p.kommune), &m_lock(), json!({ "id": id })).await;
-        let l = &d["lockServiceleverance"]["laas"];
-        let since = chrono::DateTime::parse_from_rfc3339(l["since"].as_str().expect("since")).expect("time");
-        let until = chrono::DateTime::parse_from_rfc3339(l["until"].as_str().expect("until")).expect("time");
-        assert_eq!(until - since, Duration::hours(8), "default expiry 8 h");
-        // Locking again by the holder keeps "since" and extends the expiry (R14).
-        app.set_now(default_now() + Duration::hours(1));
-        let d = app.ok(Some(&p.kommune), &m_lock(), json!({ "id": id })).await;
-        let l2 = &d["lockServiceleverance"]["laas"];
-        let since2 = chrono::DateTime::parse_from_rfc3339(l2["since"].as_str().expect("since")).expect("time");
-        let until2 = chrono::DateTime::parse_from_rfc3339(l2["until"].as_str().expect("until")).expect("time");
-        assert_eq!(since2, since);
-        assert_eq!(until2 - since, Duration::hours(9));
-        app.set_now(default_now());
+        let time = |v: &Value, k: &str| chrono::DateTime::parse_from_rfc3339(v[k].as_str().expect("time")).expect("time");
+        let lock_q = "mutation($id: ID!) { lockServiceleverance(id: $id) { laas { subject since until editingNow lastSeen } } }";
+        let d = app.ok(Some(&p.kommune), lock_q, json!({ "id": id })).await;
+        let l = d["lockServiceleverance"]["laas"].clone();
+        let since = time(&l, "since");
+        assert_eq!(time(&l, "until") - since, Duration::minutes(15), "R28: 15 minutes without a heartbeat");
+        assert_eq!(l["editingNow"], true);
+        // The editor's heartbeat 10 minutes later: since stays, the expiry moves.
+        app.set_now(default_now() + Duration::minutes(10));
+        let d = app.ok(Some(&p.kommune), lock_q, json!({ "id": id })).await;
+        let l2 = d["lockServiceleverance"]["laas"].clone();
+        assert_eq!(time(&l2, "since"), since);
+        assert_eq!(time(&l2, "until") - since, Duration::minutes(25));
+        // Away: a colleague sees since when, and is refused until the lock has lapsed.
+        app.set_now(default_now() + Duration::minutes(20));
+        let d = app.ok(Some(&p.colleague), "query($id: ID!) { serviceleverance(id: $id) { laas { editingNow lastSeen } } }", json!({ "id": id })).await;
+        assert_eq!(d["serviceleverance"]["laas"]["editingNow"], false, "away for 10 minutes");
+        assert_eq!(time(&d["serviceleverance"]["laas"], "lastSeen") - since, Duration::minutes(10));
         app.err(Some(&p.colleague), &m_lock(), json!({ "id": id }), "LOCKED").await;
-        app.set_now(default_now() + Duration::hours(9) + Duration::minutes(1));
+        app.set_now(default_now() + Duration::minutes(26));
         let d = app.ok(Some(&p.colleague), &m_lock(), json!({ "id": id })).await;
         assert_eq!(d["lockServiceleverance"]["laas"]["subject"], "bo");
+        // The ceiling: heartbeats every 10 minutes keep Bo's lock, but not past 8 hours.
+        let taken = default_now() + Duration::minutes(26);
+        let mut t = taken;
+        while t < taken + Duration::hours(8) - Duration::minutes(10) {
+            t += Duration::minutes(10);
+            app.set_now(t);
+            app.ok(Some(&p.colleague), &m_lock(), json!({ "id": id })).await;
+        }
+        let d = app.ok(Some(&p.colleague), lock_q, json!({ "id": id })).await;
+        assert_eq!(time(&d["lockServiceleverance"]["laas"], "until"), taken + Duration::hours(8), "R14: the ceiling");
+        app.set_now(taken + Duration::hours(8) + Duration::minutes(1));
+        app.ok(Some(&p.kommune), &m_lock(), json!({ "id": id })).await;
+        app.set_now(taken + Duration::hours(8) + Duration::minutes(2));
+        // Bo's expired lock no longer lets him save.
+        app.err(Some(&p.colleague), &m_update(), json!({ "id": id, "i": { "navn": "x" } }), "LOCKED").await;
+        app.ok(Some(&p.admin), "mutation($id: ID!) { forceUnlockServiceleverance(id: $id) { id } }", json!({ "id": id })).await;
+        app.ok(Some(&p.colleague), &m_lock(), json!({ "id": id })).await;
         // The first user's expired lock no longer lets them save.
         app.err(Some(&p.kommune), &m_update(), json!({ "id": id, "i": { "navn": "x" } }), "LOCKED").await;
         app.err(Some(&p.kommune), "mutation($id: ID!) { forceUnlockServiceleverance(id: $id) { id } }", json!({ "id": id }), "FORBIDDEN").await;

@@ -207,6 +207,36 @@ test('unsaved edits are not lost without a question: menu, Back, Log ud and clos
   }
 });
 
+test('a holder whose lock is taken over learns it within seconds and keeps the unsaved values; a colleague sees who is editing now (R28, issue 20, 5)', async () => {
+  const anne = await login({ role: 'driftsoverenskomstansvarlig', cvr: ROSKILDE_CVR, name: 'Anne Holm' });
+  let bo;
+  try {
+    const a = anne.page;
+    const first = a.locator('#indhold table a, #indhold li a').filter({ hasNotText: 'Opret' }).nth(2);
+    const navn = (await first.textContent()).trim();
+    await first.click();
+    await a.getByRole('heading', { name: navn, level: 1 }).waitFor();
+    await a.getByRole('button', { name: 'Lås og rediger' }).click();
+    await a.getByRole('button', { name: 'Gem' }).waitFor();
+    await a.getByLabel('Aftaleidentifikation').fill('IKKE-GEMT-7');
+    const url = a.url();
+    bo = await login({ role: 'driftsoverenskomstansvarlig', cvr: ROSKILDE_CVR, name: 'Bo Lund' });
+    await bo.page.goto(url);
+    await bo.page.getByRole('heading', { name: navn, level: 1 }).waitFor();
+    await bo.page.locator('#sl-laas', { hasText: 'Anne Holm redigerer nu' }).waitFor();
+    await bo.page.getByRole('button', { name: 'Overtag lås' }).click();
+    await bo.page.getByRole('button', { name: 'Gem' }).waitFor();
+    // Anne's page learns it at its next heartbeat (every 20 s), her values stay, Gem is off.
+    await a.getByText('Du har ikke længere låsen').waitFor({ timeout: 30_000 });
+    assert.equal(await a.getByLabel('Aftaleidentifikation').inputValue(), 'IKKE-GEMT-7');
+    assert.equal(await a.getByRole('button', { name: 'Gem' }).isDisabled(), true);
+    await noProblems(bo);
+  } finally {
+    await bo?.close();
+    await anne.close();
+  }
+});
+
 test("the guide's first example: create, lock, fill, save, check in; a colleague sees the lock", async () => {
   const before = await publicSearch('PLEJEENHED');
   assert.ok(!before.some((e) => e.node.navn === ENHED), 'not offered by Roskilde before');
@@ -292,7 +322,7 @@ test("the guide's first example: create, lock, fill, save, check in; a colleague
     await bo.page.locator('.sl-item', { hasText: AFTALE }).getByText('Låst af Anne Andersen', { exact: true }).waitFor();
     await bo.page.getByRole('link', { name: AFTALE }).click();
     await bo.page.getByRole('heading', { name: AFTALE, level: 1 }).waitFor();
-    await bo.page.locator('#sl-laas').getByText(/^Låst af Anne Andersen siden .* udløber/).waitFor();
+    await bo.page.locator('#sl-laas').getByText(/^Anne Andersen redigerer nu \(låst siden /).waitFor();
     await bo.page.getByRole('button', { name: 'Overtag lås' }).waitFor();
     assert.equal(await bo.page.getByRole('button', { name: 'Lås og rediger' }).count(), 0);
     assert.equal(await bo.page.getByLabel('Navn', { exact: true }).getAttribute('readonly'), '');
