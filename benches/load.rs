@@ -14,15 +14,17 @@
 #[allow(dead_code)]
 #[path = "search.rs"]
 mod gen;
+// Each bench uses part of it.
+#[allow(dead_code)]
+#[path = "server.rs"]
+mod server;
+use server::Server;
 
-use anyhow::Context as _;
 use plejeoverblik::auth::{make_dev_token, DevTokenRequest};
 use plejeoverblik::config::{Config, DEFAULT_DEV_KEY};
 use plejeoverblik::domain::access::Role;
 use plejeoverblik::AppState;
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -30,80 +32,6 @@ use std::time::{Duration, Instant};
 const WARM: &str = r#"query { search(kommune: "0751", first: 30) { totalCount pageInfo { hasNextPage endCursor } edges { node { id navn adresse { vejnavn postnummer by } kommune { navn } } serviceleverance { type beskrivelse startdato slutdato } } } }"#;
 const COLD_BY_NAME: &str = r#"query($k: String!, $d: Date!) { search(kommune: $k, date: $d, first: 20) { totalCount pageInfo { hasNextPage endCursor } edges { node { id navn adresse { vejnavn postnummer by } kommune { navn } } serviceleverance { type beskrivelse startdato slutdato } } } }"#;
 const COLD: &str = r#"query($k: String!, $lat: Float!, $lon: Float!) { search(kommune: $k, near: {lat: $lat, lon: $lon}, first: 30) { totalCount pageInfo { hasNextPage endCursor } edges { distanceKm node { id navn adresse { vejnavn postnummer by } kommune { navn } } serviceleverance { type beskrivelse startdato slutdato } } } }"#;
-
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Server {
-    fn start(bin: &str, db_url: &str) -> anyhow::Result<Server> {
-        let mut child = Command::new(bin)
-            .args([
-                "--database-url",
-                db_url,
-                "serve",
-                "--bind",
-                "127.0.0.1:0",
-                "--no-demo-data",
-                "--dev-tokens",
-                "--rate-limit-per-second",
-                "0",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .with_context(|| format!("start {bin}"))?;
-        let out = child.stdout.take().context("stdout")?;
-        let mut line = String::new();
-        BufReader::new(out).read_line(&mut line)?;
-        let url = line
-            .split("GraphQL: ")
-            .nth(1)
-            .and_then(|s| s.split_whitespace().next())
-            .map(str::to_string)
-            .context("the server's GraphQL URL")?;
-        Ok(Server { child, url })
-    }
-
-    /// utime + stime of the server process, in seconds.
-    fn cpu(&self) -> f64 {
-        let stat =
-            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
-        // Fields after the command name in parentheses; utime and stime are 14 and 15.
-        let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-        let f: Vec<&str> = rest.split_whitespace().collect();
-        let ticks: f64 = f.get(11).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0)
-            + f.get(12).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
-        ticks / 100.0
-    }
-
-    /// Resident memory now.
-    fn rss_mb(&self) -> f64 {
-        self.status_mb("VmRSS:")
-    }
-
-    /// The most resident memory so far.
-    fn peak_rss_mb(&self) -> f64 {
-        self.status_mb("VmHWM:")
-    }
-
-    fn status_mb(&self, field: &str) -> f64 {
-        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default()
-            .lines()
-            .find_map(|l| l.strip_prefix(field))
-            .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
-            .map_or(0.0, |kb| kb / 1024.0)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 struct Result_ {
     name: &'static str,
@@ -311,7 +239,16 @@ async fn prepare(bin: &str, ks: &[gen::Kommune], scale: usize) -> anyhow::Result
         );
         state.db.close().await?;
     }
-    let server = Server::start(bin, &db.url)?;
+    let server = Server::start(
+        bin,
+        &db.url,
+        &[
+            "--no-demo-data",
+            "--dev-tokens",
+            "--rate-limit-per-second",
+            "0",
+        ],
+    )?;
     let idle_rss = server.rss_mb();
     Ok(Prepared {
         scale,
@@ -324,7 +261,7 @@ async fn prepare(bin: &str, ks: &[gen::Kommune], scale: usize) -> anyhow::Result
 
 async fn scale_run(p: &Prepared, c: usize, secs: f64) -> anyhow::Result<Vec<Result_>> {
     let (scale, server, idle_rss) = (p.scale, &p.server, p.idle_rss);
-    let url = server.url.clone();
+    let url = server.graphql_url().clone();
     let mut results = Vec::new();
     let u = url.clone();
     results.push(
@@ -514,7 +451,7 @@ async fn main() -> anyhow::Result<()> {
     // The cold pages ask only kommuner with a full page at the smallest scale, so that a page
     // has as many hits at every scale and the growth is the data's, not the page's.
     if let Some(smallest) = prepared.first() {
-        let full = full_kommuner(&smallest.server.url, &ks).await;
+        let full = full_kommuner(&smallest.server.graphql_url(), &ks).await;
         println!(
             "cold pages: the {} of {} kommuner with {FULL} or more hits by name and nearest first today at {}x",
             full.len(),
@@ -559,7 +496,7 @@ async fn paired(prepared: &[Prepared], c: usize, rounds: usize) {
     for _ in 0..rounds {
         for (si, name) in names.iter().enumerate().filter(|(_, n)| wanted(n)) {
             for (pi, p) in prepared.iter().enumerate() {
-                let (u, cold, by_name) = (p.server.url.clone(), p.cold.clone(), si == 0);
+                let (u, cold, by_name) = (p.server.graphql_url().clone(), p.cold.clone(), si == 0);
                 let r = drive(&p.server, name, c, ROUND_SECS, move |cl, _, _| {
                     let (u, body) = (u.clone(), cold.next(by_name));
                     async move { ok(&post(&cl, &u, None, &body).await) }

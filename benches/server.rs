@@ -1,6 +1,6 @@
 //! The release server as the benchmarks start it: a child process on a fresh SQLite file and a
 //! free port, its base URL read from the line it prints, its memory and CPU read from `/proc`,
-//! killed when dropped. Shared by `benches/bounds.rs` and `benches/feed.rs`.
+//! killed when dropped. Shared by `benches/bounds.rs`, `benches/feed.rs` and `benches/load.rs`.
 use anyhow::Context as _;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -33,14 +33,40 @@ impl Server {
         Ok(Server { child, base })
     }
 
-    /// Resident memory now, in KB.
-    pub fn rss_kb(&self) -> f64 {
+    /// The GraphQL endpoint.
+    pub fn graphql_url(&self) -> String {
+        format!("{}/graphql", self.base)
+    }
+
+    /// utime + stime of the server process, in seconds.
+    pub fn cpu(&self) -> f64 {
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
+        // Fields after the command name in parentheses; utime and stime are 14 and 15.
+        let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        let ticks: f64 = f.get(11).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0)
+            + f.get(12).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
+        ticks / 100.0
+    }
+
+    /// The most resident memory so far, in MB.
+    pub fn peak_rss_mb(&self) -> f64 {
+        self.status_kb("VmHWM:") / 1024.0
+    }
+
+    fn status_kb(&self, field: &str) -> f64 {
         std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
             .unwrap_or_default()
             .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .find_map(|l| l.strip_prefix(field))
             .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
             .unwrap_or(0.0)
+    }
+
+    /// Resident memory now, in KB.
+    pub fn rss_kb(&self) -> f64 {
+        self.status_kb("VmRSS:")
     }
 
     /// Resident memory now, in MB.

@@ -332,14 +332,16 @@ async fn r30_subscriptions_per_client_are_limited() {
     .await;
     let a = SseStream::open(&app.addr, SUBSCRIBE, json!({})).await;
     let _b = SseStream::open(&app.addr, SUBSCRIBE, json!({})).await;
-    let r = app
-        .client()
-        .post(format!("{}/graphql/stream", app.addr))
-        .header("accept", "text/event-stream")
-        .json(&json!({ "query": SUBSCRIBE }))
-        .send()
-        .await
-        .expect("req");
+    let subscribe = || async {
+        app.client()
+            .post(format!("{}/graphql/stream", app.addr))
+            .header("accept", "text/event-stream")
+            .json(&json!({ "query": SUBSCRIBE }))
+            .send()
+            .await
+            .expect("req")
+    };
+    let r = subscribe().await;
     assert_eq!(r.status(), 429);
     let v: Value = r.json().await.expect("json");
     assert_eq!(
@@ -349,14 +351,7 @@ async fn r30_subscriptions_per_client_are_limited() {
     drop(a);
     let t0 = Instant::now();
     loop {
-        let r = app
-            .client()
-            .post(format!("{}/graphql/stream", app.addr))
-            .header("accept", "text/event-stream")
-            .json(&json!({ "query": SUBSCRIBE }))
-            .send()
-            .await
-            .expect("req");
+        let r = subscribe().await;
         if r.status() == 200 {
             break;
         }
