@@ -187,3 +187,24 @@ export function lockLost(error, saveIds) {
   }
   showError(`Du har ikke længere låsen. ${error.message ?? ''} Dine ændringer, der ikke er gemt, står stadig i felterne: kopiér dem, før du henter den nyeste udgave.`);
 }
+
+/** Asks before an action that cannot be taken back by the one who is not asked (taking a
+ * colleague's lock, freeing it, restoring a version); resolves to whether to go on. The safe
+ * choice has focus. */
+export function confirmAction({ title, text, confirm, opener }) {
+  return new Promise((resolve) => {
+    let answer = false;
+    const form = h('form', {},
+      h('p', {}, text),
+      h('div', { class: 'actions' },
+        h('button', { type: 'submit' }, confirm),
+        h('button', { type: 'button', class: 'secondary', onclick: () => dlg.close() }, 'Annuller')));
+    const dlg = modal({ title, body: form, opener, onClose: () => resolve(answer) });
+    form.querySelector('button.secondary').focus();
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      answer = true;
+      dlg.close();
+    });
+  });
+}

@@ -2,7 +2,7 @@
 // and edit of every field. Editing holds the enhed's lock (lockEnhed, updateEnhed, checkInEnhed).
 import { ApiError, gql } from './api.js';
 import {
-  BOLIGTYPE_LABEL, KIND_LABEL, field, fmtTime, focus, h, lockLost, lockText, replace, select, setFieldErrors,
+  BOLIGTYPE_LABEL, KIND_LABEL, clearMessages, field, fmtTime, focus, h, lockLost, lockText, replace, select, setFieldErrors,
   showError, status,
 } from './dom.js';
 
@@ -92,7 +92,7 @@ function reportError(e, app, form, onReload) {
   if (e instanceof ApiError && e.code === 'UNAUTHENTICATED') return app.expired(e);
   if (form) setFieldErrors(form, e.fields ?? {});
   const extra = e instanceof ApiError && e.code === 'CONFLICT' && onReload
-    ? [h('button', { type: 'button', onclick: onReload }, 'Hent den nyeste udgave')] : [];
+    ? [h('button', { type: 'button', onclick: () => { clearMessages(); onReload(); } }, 'Hent den nyeste udgave')] : [];
   showError(e, ...extra);
   const bad = form?.querySelector('[aria-invalid="true"]');
   if (bad) focus(bad);

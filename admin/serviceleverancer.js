@@ -4,8 +4,8 @@
 // overwrite each other (CONFLICT).
 import { ApiError, gql } from './api.js';
 import {
-  KIND_LABEL, TYPE_LABEL, field, fmtDate, fmtTime, focus, h, lockLost, lockText, modal, nextId,
-  replace, select, setFieldErrors, showError, status,
+  KIND_LABEL, TYPE_LABEL, clearMessages, confirmAction, field, fmtDate, fmtTime, focus, h, lockLost,
+  lockText, modal, nextId, replace, select, setFieldErrors, showError, status,
 } from './dom.js';
 import { enhedPicker } from './picker.js';
 
@@ -87,7 +87,8 @@ function reportError(e, app, { form, onReload } = {}) {
   if (form) setFieldErrors(form, e.fields ?? {});
   const extra = [];
   if (e instanceof ApiError && e.code === 'CONFLICT' && onReload) {
-    extra.push(h('button', { type: 'button', onclick: onReload }, 'Hent den nyeste udgave'));
+    // The alert is about the old copy: it goes with it.
+    extra.push(h('button', { type: 'button', onclick: () => { clearMessages(); onReload(); } }, 'Hent den nyeste udgave'));
   }
   showError(e, ...extra);
   const bad = form?.querySelector('[aria-invalid="true"]');
@@ -394,10 +395,10 @@ class SlView {
       }
     } else if (sl.laas) {
       if (mayLock && !app.isAdmin) {
-        buttons.push(h('button', { type: 'button', id: 'sl-overtag', class: 'secondary', onclick: () => this.takeOver() }, 'Overtag lås'));
+        buttons.push(h('button', { type: 'button', id: 'sl-overtag', class: 'secondary', onclick: (ev) => this.takeOver(ev.currentTarget) }, 'Overtag lås'));
       }
       if (app.isAdmin) {
-        buttons.push(h('button', { type: 'button', id: 'sl-frigiv', class: 'secondary', onclick: () => this.forceUnlock() }, 'Frigiv lås'));
+        buttons.push(h('button', { type: 'button', id: 'sl-frigiv', class: 'secondary', onclick: (ev) => this.forceUnlock(ev.currentTarget) }, 'Frigiv lås'));
       }
     }
     const notes = [];
@@ -553,7 +554,15 @@ class SlView {
     }
   }
 
-  async takeOver() {
+  async takeOver(opener) {
+    const who = this.sl.laas?.navn ?? this.sl.laas?.subject ?? 'din kollega';
+    const ok = await confirmAction({
+      title: 'Overtag lås',
+      text: `Vil du overtage låsen fra ${who}? ${who} kan derefter ikke gemme sine ændringer. Tal med din kollega først, hvis du kan.`,
+      confirm: 'Overtag låsen',
+      opener,
+    });
+    if (!ok) return;
     try {
       const sl = (await gql(TAKE_OVER, { id: this.sl.id })).takeOverServiceleveranceLock;
       this.sl = { ...this.sl, ...sl };
@@ -564,7 +573,15 @@ class SlView {
     }
   }
 
-  async forceUnlock() {
+  async forceUnlock(opener) {
+    const who = this.sl.laas?.navn ?? this.sl.laas?.subject ?? 'indehaveren';
+    const ok = await confirmAction({
+      title: 'Frigiv lås',
+      text: `Vil du frigive låsen? ${who} kan derefter ikke gemme sine ændringer.`,
+      confirm: 'Frigiv låsen',
+      opener,
+    });
+    if (!ok) return;
     try {
       const sl = (await gql(FORCE_UNLOCK, { id: this.sl.id })).forceUnlockServiceleverance;
       await this.after(sl, 'Låsen er frigivet.', 'sl-laas-knap');
@@ -658,6 +675,13 @@ class SlView {
   }
 
   async restore(nummer, button) {
+    const ok = await confirmAction({
+      title: `Gendan version ${nummer}`,
+      text: `Felterne får værdierne fra version ${nummer} (se dem under »Vis version ${nummer}«), og ændringen publiceres med det samme. Den nuværende udgave findes stadig i historikken.`,
+      confirm: `Gendan version ${nummer}`,
+      opener: button,
+    });
+    if (!ok) return;
     try {
       const sl = (await gql(RESTORE, { id: this.sl.id, nummer, rev: this.sl.revision })).restoreServiceleveranceVersion;
       await this.after(sl, `Version ${nummer} er gendannet og publiceret. Tjek ind for at gemme den som en ny version.`, 'sl-gem');

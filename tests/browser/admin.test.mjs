@@ -224,7 +224,12 @@ test('a holder whose lock is taken over learns it within seconds and keeps the u
     await bo.page.goto(url);
     await bo.page.getByRole('heading', { name: navn, level: 1 }).waitFor();
     await bo.page.locator('#sl-laas', { hasText: 'Anne Holm redigerer nu' }).waitFor();
+    // Asked first; Annuller changes nothing (issue 20, 5).
     await bo.page.getByRole('button', { name: 'Overtag lås' }).click();
+    await bo.page.getByRole('dialog', { name: 'Overtag lås' }).getByRole('button', { name: 'Annuller' }).click();
+    await bo.page.locator('#sl-laas', { hasText: 'Anne Holm redigerer nu' }).waitFor();
+    await bo.page.getByRole('button', { name: 'Overtag lås' }).click();
+    await bo.page.getByRole('dialog', { name: 'Overtag lås' }).getByRole('button', { name: 'Overtag låsen' }).click();
     await bo.page.getByRole('button', { name: 'Gem' }).waitFor();
     // Anne's page learns it at its next heartbeat (every 20 s), her values stay, Gem is off.
     await a.getByText('Du har ikke længere låsen').waitFor({ timeout: 30_000 });
@@ -234,6 +239,31 @@ test('a holder whose lock is taken over learns it within seconds and keeps the u
   } finally {
     await bo?.close();
     await anne.close();
+  }
+});
+
+test('Gendan version N asks first and says what will change (issue 20, 5)', async () => {
+  const p = await login({ role: 'driftsoverenskomstansvarlig', cvr: ROSKILDE_CVR, name: 'Finn Friis' });
+  try {
+    const { page } = p;
+    const first = page.locator('#indhold table a, #indhold li a').filter({ hasNotText: 'Opret' }).nth(3);
+    const navn = (await first.textContent()).trim();
+    await first.click();
+    await page.getByRole('heading', { name: navn, level: 1 }).waitFor();
+    await page.getByRole('button', { name: 'Lås og rediger' }).click();
+    await page.getByRole('button', { name: 'Gem' }).waitFor();
+    await page.locator('#versioner-titel').click();
+    await page.getByRole('button', { name: 'Gendan version 1' }).click();
+    const dlg = page.getByRole('dialog', { name: 'Gendan version 1' });
+    await dlg.getByText('Felterne får værdierne fra version 1').waitFor();
+    await dlg.getByRole('button', { name: 'Annuller' }).click();
+    assert.equal(await page.locator('#status', { hasText: 'gendannet' }).count(), 0, 'nothing restored');
+    await page.getByRole('button', { name: 'Gendan version 1' }).click();
+    await page.getByRole('dialog', { name: 'Gendan version 1' }).getByRole('button', { name: 'Gendan version 1' }).click();
+    await page.locator('#status', { hasText: 'Version 1 er gendannet' }).waitFor();
+    await noProblems(p);
+  } finally {
+    await p.close();
   }
 });
 
@@ -341,6 +371,7 @@ test("the guide's first example: create, lock, fill, save, check in; a colleague
     await page.locator('#fejl').getByText('Elementet er ændret af en anden, siden du hentede det.', { exact: false }).waitFor();
     await page.locator('#fejl').getByRole('button', { name: 'Hent den nyeste udgave' }).click();
     await page.waitForFunction(() => document.getElementById('sl-aftaleid')?.value === 'KONTRAKT-2025-18');
+    assert.equal(await page.locator('#fejl').isVisible(), false, 'the CONFLICT alert goes with the old copy (issue 20, 5)');
     await noProblems(anne2);
 
     // Check in with a comment: version 2, the lock is released, focus back on "Lås og rediger".
