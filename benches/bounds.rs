@@ -118,12 +118,7 @@ async fn floor(c: &reqwest::Client, base: &str, secs: f64) -> Floor {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let bin = std::env::var("PLEJEOVERBLIK_BIN").unwrap_or_else(|_| {
-        format!(
-            "{}/target/release/plejeoverblik",
-            env!("CARGO_MANIFEST_DIR")
-        )
-    });
+    let bin = server::release_bin()?;
     let dir = std::env::temp_dir().join(format!("plejeoverblik-bounds-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let url = format!("sqlite://{}?mode=rwc", dir.join("b.db").display());
@@ -139,14 +134,10 @@ async fn main() -> anyhow::Result<()> {
     )?;
     let base = server.base.clone();
     let c = reqwest::Client::new();
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!(
         "bounds: {} cores, load average {}, demo data, rate limits off",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
-        load.split_whitespace()
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" ")
+        server::load_average()
     );
     println!("RSS at start: {:.0} MB", server.rss_mb());
 

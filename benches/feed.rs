@@ -153,30 +153,14 @@ fn pct(sorted: &[f64], p: f64) -> f64 {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let bin = std::env::var("PLEJEOVERBLIK_BIN").unwrap_or_else(|_| {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/target/release/plejeoverblik").to_string()
-    });
-    anyhow::ensure!(
-        std::path::Path::new(&bin).exists(),
-        "{bin} is missing: run `cargo build --release` first (or set PLEJEOVERBLIK_BIN)"
-    );
-    let n_sse: usize = std::env::var("PLEJEOVERBLIK_FEED_SSE")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000);
-    let n_ws: usize = std::env::var("PLEJEOVERBLIK_FEED_WS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000);
-    let commits: usize = std::env::var("PLEJEOVERBLIK_FEED_COMMITS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20);
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let bin = server::release_bin()?;
+    let n_sse: usize = server::env_or("PLEJEOVERBLIK_FEED_SSE", 10_000);
+    let n_ws: usize = server::env_or("PLEJEOVERBLIK_FEED_WS", 1_000);
+    let commits: usize = server::env_or("PLEJEOVERBLIK_FEED_COMMITS", 20);
     println!(
         "feed benchmark: {} CPUs, load average before {}; {n_sse} SSE + {n_ws} WebSocket subscribers, {commits} commits",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
-        load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+        server::load_average()
     );
     let dir = std::env::temp_dir().join(format!("plejeoverblik-feed-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
@@ -359,14 +343,7 @@ async fn main() -> anyhow::Result<()> {
     drop(idle);
     drop(fresh);
 
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    println!(
-        "load average after {}",
-        load.split_whitespace()
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" ")
-    );
+    println!("load average after {}", server::load_average());
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())

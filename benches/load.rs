@@ -410,39 +410,20 @@ fn urlencode(s: &str) -> String {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
-    let bin = std::env::var("PLEJEOVERBLIK_BIN").unwrap_or_else(|_| {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/target/release/plejeoverblik").to_string()
-    });
-    anyhow::ensure!(
-        std::path::Path::new(&bin).exists(),
-        "{bin} is missing: run `cargo build --release` first (or set PLEJEOVERBLIK_BIN)"
-    );
+    let bin = server::release_bin()?;
     let scales: Vec<usize> = std::env::var("PLEJEOVERBLIK_LOAD_SCALES")
         .unwrap_or_else(|_| "1,10,100".into())
         .split(',')
         .filter_map(|s| s.trim().parse().ok())
         .collect();
-    let c: usize = std::env::var("PLEJEOVERBLIK_LOAD_CONCURRENCY")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(16);
-    let secs: f64 = std::env::var("PLEJEOVERBLIK_LOAD_SECONDS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(5.0);
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let c: usize = server::env_or("PLEJEOVERBLIK_LOAD_CONCURRENCY", 16);
+    let secs: f64 = server::env_or("PLEJEOVERBLIK_LOAD_SECONDS", 5.0);
     println!(
         "load benchmark: {} CPUs, load average before {}",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
-        load.split_whitespace()
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" ")
+        server::load_average()
     );
-    let rounds: usize = std::env::var("PLEJEOVERBLIK_LOAD_PAIRED_ROUNDS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(8);
+    let rounds: usize = server::env_or("PLEJEOVERBLIK_LOAD_PAIRED_ROUNDS", 8);
     let ks = gen::kommuner()?;
     let mut prepared = Vec::new();
     for s in scales {
@@ -469,14 +450,7 @@ async fn main() -> anyhow::Result<()> {
     if prepared.len() > 1 && rounds > 0 {
         paired(&prepared, c, rounds).await;
     }
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    println!(
-        "\nload average after {}",
-        load.split_whitespace()
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" ")
-    );
+    println!("\nload average after {}", server::load_average());
     Ok(())
 }
 

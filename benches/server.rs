@@ -5,6 +5,36 @@ use anyhow::Context as _;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
+/// The release binary (`PLEJEOVERBLIK_BIN` or `target/release/plejeoverblik`), which must exist.
+pub fn release_bin() -> anyhow::Result<String> {
+    let bin = std::env::var("PLEJEOVERBLIK_BIN").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/target/release/plejeoverblik").to_string()
+    });
+    anyhow::ensure!(
+        std::path::Path::new(&bin).exists(),
+        "{bin} is missing: run `cargo build --release` first (or set PLEJEOVERBLIK_BIN)"
+    );
+    Ok(bin)
+}
+
+/// A number from the environment, or the default when unset or not a number.
+pub fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The machine's load average (1, 5 and 15 minutes), for a run's conditions.
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 pub struct Server {
     pub child: Child,
     /// `http://127.0.0.1:PORT`, without a trailing slash.

@@ -143,6 +143,13 @@ impl AppError {
         }
     }
 
+    /// A subscriber dropped for falling too far behind the feed (R30).
+    pub fn too_slow() -> Self {
+        AppError::TooSlow(
+            "Abonnementet er afbrudt, fordi klienten ikke læste hændelserne hurtigt nok. Abonnér igen med den sidste markør som after.".into(),
+        )
+    }
+
     pub fn not_found(what: &str) -> Self {
         AppError::NotFound(format!("{what} findes ikke."))
     }

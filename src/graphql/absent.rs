@@ -17,16 +17,10 @@ use std::collections::HashSet;
 
 /// The declared, nullable variables without a default that the request leaves out.
 fn absent_of(doc: &ExecutableDocument, variables: &Variables, want: Option<&str>) -> HashSet<Name> {
-    let op = match (&doc.operations, want) {
-        (DocumentOperations::Single(op), _) => op,
-        (DocumentOperations::Multiple(ops), Some(w)) => match ops.get(w) {
-            Some(op) => op,
-            None => return HashSet::new(),
-        },
-        (DocumentOperations::Multiple(_), None) => return HashSet::new(),
+    let Some(op) = super::order::operation(doc, want) else {
+        return HashSet::new();
     };
-    op.node
-        .variable_definitions
+    op.variable_definitions
         .iter()
         .filter(|d| {
             d.node.default_value.is_none()

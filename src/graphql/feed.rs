@@ -290,16 +290,11 @@ impl Subscription {
         };
         let f = filter(ctx, kommune, kinds, enhed_kind)?;
         let days = st.config.change_log_retention_days;
-        Ok(feed
-            .events(st.db.clone(), from, f)
-            .map(move |r| match r {
-                Ok(e) => Ok(ChangeEvent(e)),
-                Err(StreamEnd::Expired) => Err(expired(days).into()),
-                Err(StreamEnd::TooSlow) => Err(AppError::TooSlow(
-                    "Abonnementet er afbrudt, fordi klienten ikke læste hændelserne hurtigt nok. Abonnér igen med den sidste markør som after.".into(),
-                )
-                .into()),
-                Err(StreamEnd::Db(e)) => Err(AppError::from(e).into()),
-            }))
+        Ok(feed.events(st.db.clone(), from, f).map(move |r| match r {
+            Ok(e) => Ok(ChangeEvent(e)),
+            Err(StreamEnd::Expired) => Err(expired(days).into()),
+            Err(StreamEnd::TooSlow) => Err(AppError::too_slow().into()),
+            Err(StreamEnd::Db(e)) => Err(AppError::from(e).into()),
+        }))
     }
 }

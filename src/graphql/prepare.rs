@@ -490,17 +490,7 @@ impl Gate {
         self.limits.check_variables(variables)?;
         let (mut doc, _) = check(&self.limits, text)?;
         super::absent::strip(&mut doc, variables, operation);
-        let op = match &doc.operations {
-            DocumentOperations::Single(op) => Some(op.node.ty),
-            DocumentOperations::Multiple(ops) => match operation {
-                Some(w) => ops
-                    .iter()
-                    .find(|(n, _)| n.as_str() == w)
-                    .map(|(_, op)| op.node.ty),
-                None if ops.len() == 1 => ops.values().next().map(|op| op.node.ty),
-                None => None,
-            },
-        };
+        let op = super::order::operation(&doc, operation).map(|op| op.ty);
         match op {
             Some(OperationType::Subscription) => Ok(doc),
             Some(_) => Err(limit_error(

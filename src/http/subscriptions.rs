@@ -17,7 +17,7 @@ use crate::graphql::prepare::Gate;
 use crate::graphql::AppSchema;
 use async_graphql::futures_util::{stream, SinkExt, StreamExt};
 use async_graphql::http::{WebSocketProtocols, WsMessage};
-use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, Selection};
+use async_graphql::parser::types::{ExecutableDocument, Selection};
 use async_graphql::{BatchRequest, Data, Executor, Request, Response, ServerError};
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, Query, State};
@@ -370,23 +370,13 @@ fn with_heartbeats(
 /// Is the operation a live-only subscription (no `after`: every subscriber of the same document
 /// and variables gets the same events from the moment it joins), whose execution can be shared?
 fn live_only(doc: &ExecutableDocument, operation: Option<&str>) -> bool {
-    let op = match (&doc.operations, operation) {
-        (DocumentOperations::Single(op), _) => op,
-        (DocumentOperations::Multiple(ops), Some(w)) => match ops.get(w) {
-            Some(op) => op,
-            None => return false,
-        },
-        _ => return false,
+    let Some(op) = crate::graphql::order::operation(doc, operation) else {
+        return false;
     };
-    op.node
-        .selection_set
-        .node
-        .items
-        .iter()
-        .all(|i| match &i.node {
-            Selection::Field(f) => f.node.arguments.iter().all(|(n, _)| n.node != "after"),
-            _ => false,
-        })
+    op.selection_set.node.items.iter().all(|i| match &i.node {
+        Selection::Field(f) => f.node.arguments.iter().all(|(n, _)| n.node != "after"),
+        _ => false,
+    })
 }
 
 fn shared_key(req: &Request) -> String {
@@ -457,10 +447,8 @@ impl Shared {
                         }
                     }
                     Err(broadcast::error::RecvError::Lagged(_)) => {
-                        let e = crate::error::AppError::TooSlow(
-                            "Abonnementet er afbrudt, fordi klienten ikke læste hændelserne hurtigt nok. Abonnér igen med den sidste markør som after.".into(),
-                        )
-                        .into_graphql()
+                        let e = crate::error::AppError::too_slow()
+                            .into_graphql()
                         .into_server_error(async_graphql::Pos::default());
                         yield next_frame(&Response::from_errors(vec![e]));
                         yield complete_frame();
