@@ -94,6 +94,8 @@ pub struct Config {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Days the change log keeps its events (R30); an older cursor is refused.
     pub change_log_retention_days: u32,
+    /// R34: audit entries older than this many days are deleted; None keeps everything.
+    pub audit_retention_days: Option<u32>,
     /// Open subscriptions (WebSocket and SSE) this instance serves at once.
     pub max_subscriptions: usize,
     /// Open subscriptions of one client (address) at once.
@@ -149,6 +151,7 @@ impl Default for Config {
             rate_limit_authenticated_burst: 400,
             trusted_proxies: Vec::new(),
             change_log_retention_days: 400,
+            audit_retention_days: None,
             max_subscriptions: 20_000,
             max_subscriptions_per_client: 50,
             subscription_heartbeat: Duration::from_secs(15),

@@ -231,6 +231,10 @@ struct ServeArgs {
         default_value_t = 400
     )]
     change_log_retention_days: u32,
+    /// R34: delete audit entries older than this many days (a daily job, in batches, by one
+    /// instance; the deletion is itself an entry). Unset: keep everything.
+    #[arg(long, env = "PLEJEOVERBLIK_AUDIT_RETENTION_DAYS", value_parser = clap::value_parser!(u32).range(1..))]
+    audit_retention_days: Option<u32>,
     /// Open subscriptions (WebSocket and SSE) this instance serves at once.
     #[arg(
         long,
@@ -424,6 +428,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 rate_limit_authenticated_burst: a.rate_limit_authenticated_burst.max(1),
                 trusted_proxies: a.trusted_proxies.into_iter().flatten().collect(),
                 change_log_retention_days: a.change_log_retention_days.max(1),
+                audit_retention_days: a.audit_retention_days,
                 max_subscriptions: a.max_subscriptions,
                 max_subscriptions_per_client: a.max_subscriptions_per_client,
                 subscription_heartbeat: secs(a.subscription_heartbeat_secs),

@@ -32,6 +32,20 @@ pub fn copenhagen_day(now: DateTime<Utc>) -> NaiveDate {
     now.with_timezone(&Copenhagen).date_naive()
 }
 
+/// The instant a Copenhagen day begins (midnight; on a day whose midnight a clock change
+/// skipped, the first instant that exists).
+pub fn day_start(d: NaiveDate) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    let mut t = d.and_hms_opt(0, 0, 0).unwrap_or_default();
+    for _ in 0..4 {
+        if let Some(x) = Copenhagen.from_local_datetime(&t).earliest() {
+            return x.with_timezone(&Utc);
+        }
+        t += chrono::Duration::minutes(30);
+    }
+    t.and_utc()
+}
+
 /// The earliest and latest day the service accepts anywhere a date enters.
 pub const FIRST_DAY: (i32, u32, u32) = (1900, 1, 1);
 pub const LAST_DAY: (i32, u32, u32) = (2999, 12, 31);

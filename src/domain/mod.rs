@@ -1,6 +1,7 @@
 //! The domain: pure rules without I/O. Each file is one concept of `DOMAIN.md`.
 pub mod access;
 pub mod day;
+pub mod diff;
 pub mod enhed;
 pub mod feed;
 pub mod geo;
@@ -9,6 +10,7 @@ pub mod lock;
 pub mod search;
 pub mod serviceleverance;
 pub mod text;
+pub mod worklist;
 
 /// A small deterministic generator (xorshift64) for the unit tests' random data: each call
 /// gives a number below `n`.

@@ -363,52 +363,93 @@ impl ViewerObj {
     }
 }
 
-/// An entry of the audit log (R16).
+/// An entry of the audit log (R16, R34), with its element's name and what changed.
 #[derive(Clone)]
-pub struct AuditEntry(pub store::audit::AuditEntry);
+pub struct AuditEntry(pub Arc<crate::service::audit::Entry>);
+
+/// One field that changed, as a person reads it (R15, R34): a type in words, a day as
+/// "1. januar 2027"; an empty value is null.
+#[derive(SimpleObject, Clone)]
+pub struct FieldChange {
+    /// The field as the API spells it (enheder: as stored), e.g. startdato.
+    pub field: String,
+    /// The field's Danish label, e.g. Startdato.
+    pub label: String,
+    /// The value before; null when empty.
+    pub before: Option<String>,
+    /// The value after; null when empty.
+    pub after: Option<String>,
+}
+
+impl From<crate::domain::diff::FieldChange> for FieldChange {
+    fn from(c: crate::domain::diff::FieldChange) -> Self {
+        FieldChange {
+            field: c.field,
+            label: c.label,
+            before: c.before,
+            after: c.after,
+        }
+    }
+}
 
 /// An entry of the audit log (R16): who did what, when, with the fields before and after.
 #[Object]
 impl AuditEntry {
     /// Sequence number.
     async fn id(&self) -> i64 {
-        self.0.id
+        self.0.row.id
     }
     /// When.
     async fn at(&self) -> Timestamp {
-        Timestamp(self.0.at)
+        Timestamp(self.0.row.at)
     }
     /// Who: subject.
     async fn actor_subject(&self) -> &str {
-        &self.0.actor_subject
+        &self.0.row.actor_subject
     }
     /// Who: display name.
     async fn actor_name(&self) -> Option<&str> {
-        self.0.actor_name.as_deref()
+        self.0.row.actor_name.as_deref()
     }
     /// Who: CVR.
     async fn actor_cvr(&self) -> Option<&str> {
-        self.0.actor_cvr.as_deref()
+        self.0.row.actor_cvr.as_deref()
     }
     /// Who: roles, comma separated.
     async fn actor_roles(&self) -> &str {
-        &self.0.actor_roles
+        &self.0.row.actor_roles
     }
     /// What: the mutation, e.g. updateServiceleverance.
     async fn action(&self) -> &str {
-        &self.0.action
+        &self.0.row.action
     }
     /// The entity type, e.g. Serviceleverance.
     async fn entity_type(&self) -> &str {
-        &self.0.entity_type
+        &self.0.row.entity_type
     }
     /// The entity's id.
     async fn entity_id(&self) -> &str {
-        &self.0.entity_id
+        &self.0.row.entity_id
+    }
+    /// The element's name now: the agreement's or enhed's navn, the kommune's official name;
+    /// null when it has none.
+    async fn element_navn(&self) -> Option<&str> {
+        self.0.element.as_deref()
+    }
+    /// What changed, field by field, in words (R34); bookkeeping fields left out. An entry
+    /// with one side only (a creation, a lock event) lists that side's fields.
+    async fn changes(&self) -> Vec<FieldChange> {
+        self.0
+            .changes
+            .iter()
+            .cloned()
+            .map(FieldChange::from)
+            .collect()
     }
     /// The fields before, as JSON.
     async fn before(&self) -> Option<async_graphql::Json<serde_json::Value>> {
         self.0
+            .row
             .before
             .as_deref()
             .and_then(|s| serde_json::from_str(s).ok())
@@ -417,6 +458,7 @@ impl AuditEntry {
     /// The fields after, as JSON.
     async fn after(&self) -> Option<async_graphql::Json<serde_json::Value>> {
         self.0
+            .row
             .after
             .as_deref()
             .and_then(|s| serde_json::from_str(s).ok())

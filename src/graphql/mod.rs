@@ -2,7 +2,8 @@
 //! the viewer and the DataLoaders are made per request (`http.rs`).
 pub mod absent;
 pub mod admin_types;
-pub mod connection;
+pub mod casework;
+mod connection;
 pub mod direct;
 pub mod enums;
 pub mod feed;

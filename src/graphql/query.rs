@@ -14,6 +14,7 @@ pub struct Query(
     SearchQuery,
     super::feed::FeedQuery,
     super::mutation::AdminQuery,
+    super::casework::CaseworkQuery,
 );
 
 #[derive(Default)]

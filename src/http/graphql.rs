@@ -474,7 +474,7 @@ pub(super) fn authorization_header(headers: &HeaderMap) -> Option<String> {
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
 }
 
-async fn authentication(
+pub(super) async fn authentication(
     h: &Http,
     headers: &HeaderMap,
     pre: Option<Authenticated>,

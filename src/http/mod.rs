@@ -6,6 +6,7 @@
 //! be (`response_cache`). Every response is compressed (gzip or brotli) when the client accepts
 //! it.
 pub mod admin;
+mod export;
 mod graphql;
 pub mod metrics;
 pub mod open_data;
@@ -68,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         state.clock.clone(),
         state.read_model.clone(),
         c.change_log_retention_days,
+        c.audit_retention_days,
     );
     let metrics = Arc::new(metrics::Metrics::default());
     let h = Http {
@@ -112,6 +114,11 @@ pub fn router(state: AppState) -> Router {
                 .fallback(graphql::other_method),
         )
         .route("/data/{file}", get(open_data::tilbud))
+        .route(
+            "/export/serviceleverancer.csv",
+            get(export::serviceleverancer),
+        )
+        .route("/export/{file}", get(export::log))
         .route(
             "/graphql/stream",
             get(subscriptions::sse_get).post(subscriptions::sse_post),

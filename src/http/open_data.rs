@@ -263,7 +263,7 @@ const CSV_HEADER: [&str; 20] = [
 /// A text cell a spreadsheet would run as a formula (it starts with `=`, `+`, `-`, `@`, a tab or
 /// a carriage return) gets a leading `'`, as OWASP advises against CSV injection: a
 /// redaktør's `=HYPERLINK(...)` stays text. Numbers and dates are written by us and left alone.
-fn text_cell(s: &str) -> std::borrow::Cow<'_, str> {
+pub(super) fn text_cell(s: &str) -> std::borrow::Cow<'_, str> {
     if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}").into()
     } else {

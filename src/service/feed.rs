@@ -137,12 +137,14 @@ pub async fn record_day(
 }
 
 /// Watches the clock and records each new Copenhagen day once it begins (checked every second,
-/// so a test's clock and a real midnight are seen alike).
+/// so a test's clock and a real midnight are seen alike). The instance that records the day
+/// also applies the audit log's retention (R34), so one instance a day does it.
 pub fn spawn_day_changes(
     db: DatabaseConnection,
     clock: crate::domain::day::SharedClock,
     rm: Arc<ReadModel>,
     retention_days: u32,
+    audit_retention_days: Option<u32>,
 ) {
     let db = store::uncounted(&db);
     tokio::spawn(async move {
@@ -152,9 +154,15 @@ pub fn spawn_day_changes(
             let day = copenhagen_day(now);
             if done != Some(day) {
                 match record_day(&db, &rm, day, now, retention_days).await {
-                    Ok(_) => {
+                    Ok(claimed) => {
                         done = Some(day);
                         rm.feed.poke(&db).await;
+                        if let (Some(_), Some(days)) = (claimed, audit_retention_days) {
+                            if let Err(e) = super::audit::prune(&db, now, days).await {
+                                // Tomorrow's run deletes what today's left.
+                                tracing::warn!(error = %e, "gamle loghændelser kunne ikke slettes");
+                            }
+                        }
                     }
                     Err(e) => {
                         tracing::warn!(error = %e, "kunne ikke registrere dagens start og ophør af tilbud; prøver igen")

@@ -5,6 +5,8 @@
 //! [`Tx`] is the one place a write happens: it owns the transaction, collects the audit
 //! entries and the changed items, records the change feed's events (R30) in the same
 //! transaction, and after the commit tells the read model, which fans the events out.
+pub mod audit;
+pub mod casework;
 pub mod enhed;
 pub mod feed;
 pub mod kommune;
@@ -13,7 +15,7 @@ pub mod serviceleverance;
 use crate::app::AppState;
 use crate::domain::access::{Decision, Viewer};
 use crate::error::{AppError, AppResult};
-use crate::store::audit::{self, AuditEvent};
+use crate::store::audit::{self as audit_store, AuditEvent};
 use crate::store::serviceleverance::Actor;
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseTransaction;
@@ -92,13 +94,13 @@ impl<'a> Tx<'a> {
 
     /// Records an audit entry (R16) in this transaction, by the caller.
     pub async fn audit(&mut self, ev: AuditEvent<'_>) -> AppResult<()> {
-        audit::record(&self.txn, self.cx.v, ev, self.now).await?;
+        audit_store::record(&self.txn, self.cx.v, ev, self.now).await?;
         Ok(())
     }
 
     /// Records many audit entries (R16) at once, by the caller (a command's batch).
     pub async fn audit_many(&mut self, evs: &[AuditEvent<'_>]) -> AppResult<()> {
-        audit::record_many(&self.txn, self.cx.v, evs, self.now).await?;
+        audit_store::record_many(&self.txn, self.cx.v, evs, self.now).await?;
         Ok(())
     }
 

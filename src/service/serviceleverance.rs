@@ -2,6 +2,7 @@
 //! check in, delete, restore, force-unlock.
 use super::{check_revision, conflict, lock_refused, Change, Cx, Tx, RETRIES};
 use crate::domain::access::{self, Decision, SlAction, SlFacts, Viewer};
+use crate::domain::diff::{self, FieldChange};
 use crate::domain::lock::{self, Lock};
 use crate::domain::serviceleverance::{
     self as rules, Edit, EnhedFacts, EnhedKind, FieldError, Fields, SlType,
@@ -490,11 +491,7 @@ pub async fn set_beskrivelse(
 pub async fn restore(cx: Cx<'_>, id: &str, nummer: i32, expected: Option<i64>) -> AppResult<SlRow> {
     // The version first (it does not change), then the save with the current row.
     let l = load(cx, id, SlAction::Restore).await?;
-    let ver = sl_store::version(&cx.st.db, &l.row.id, nummer)
-        .await?
-        .ok_or_else(|| AppError::validation("nummer", format!("Version {nummer} findes ikke.")))?;
-    let old: Fields =
-        serde_json::from_str(&ver.snapshot).map_err(|e| AppError::Internal(e.to_string()))?;
+    let old = version_fields(cx, &l.row.id, nummer, "nummer").await?;
     save_with(
         cx,
         id,
@@ -509,6 +506,80 @@ pub async fn restore(cx: Cx<'_>, id: &str, nummer: i32, expected: Option<i64>) -
         },
     )
     .await
+}
+
+/// A version's fields (R15); a Danish refusal naming `field` when it does not exist.
+async fn version_fields(
+    cx: Cx<'_>,
+    id: &str,
+    nummer: i32,
+    field: &'static str,
+) -> AppResult<Fields> {
+    let ver = sl_store::version(&cx.st.db, id, nummer)
+        .await?
+        .ok_or_else(|| AppError::validation(field, format!("Version {nummer} findes ikke.")))?;
+    serde_json::from_str(&ver.snapshot).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// The enhed of a change shown by its name ("Egehjem (e-12)"), as a person knows it.
+async fn with_enhed_names(
+    cx: Cx<'_>,
+    mut changes: Vec<FieldChange>,
+) -> AppResult<Vec<FieldChange>> {
+    let ids: Vec<String> = changes
+        .iter()
+        .filter(|c| c.field == "enhedId")
+        .flat_map(|c| [c.before.clone(), c.after.clone()])
+        .flatten()
+        .collect();
+    if ids.is_empty() {
+        return Ok(changes);
+    }
+    let names: std::collections::HashMap<String, String> =
+        crate::store::enhed::by_ids(&cx.st.db, &ids)
+            .await?
+            .into_iter()
+            .map(|e| (e.id, e.navn))
+            .collect();
+    let named = |v: &mut Option<String>| {
+        if let Some(id) = v.as_ref() {
+            if let Some(n) = names.get(id) {
+                *v = Some(format!("{n} ({id})"));
+            }
+        }
+    };
+    for c in changes.iter_mut().filter(|c| c.field == "enhedId") {
+        named(&mut c.before);
+        named(&mut c.after);
+    }
+    Ok(changes)
+}
+
+/// R15: what differs between version `from` and version `to`, or the current state when `to`
+/// is None; for anyone who may see the agreement (R26).
+pub async fn compare(
+    cx: Cx<'_>,
+    id: &str,
+    from: i32,
+    to: Option<i32>,
+) -> AppResult<Vec<FieldChange>> {
+    let row = read(cx, id).await?;
+    let a = version_fields(cx, &row.id, from, "from").await?;
+    let b = match to {
+        Some(n) => version_fields(cx, &row.id, n, "to").await?,
+        None => sl_store::fields(&row),
+    };
+    with_enhed_names(cx, diff::between_fields(&a, &b)).await
+}
+
+/// R15 with R3/R4: what restoring version `nummer` would change, for the caller (only the
+/// fields the caller may write are restored); for those who may restore.
+pub async fn restore_preview(cx: Cx<'_>, id: &str, nummer: i32) -> AppResult<Vec<FieldChange>> {
+    let l = load(cx, id, SlAction::Restore).await?;
+    let old = version_fields(cx, &l.row.id, nummer, "nummer").await?;
+    let cur = sl_store::fields(&l.row);
+    let f = rules::restored(&cur, &old, access::sl_field_rights(cx.v, &l.facts));
+    with_enhed_names(cx, diff::between_fields(&cur, &f)).await
 }
 
 /// Check in (R13): releases the lock and records the next version, whose snapshot is exactly

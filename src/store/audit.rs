@@ -69,20 +69,25 @@ pub async fn record_many<C: ConnectionTrait>(
     Ok(())
 }
 
-#[derive(Default)]
+/// R34: what a reader of the log narrows it to. `actor_subjects` comes from the person's name
+/// (see `people`); `about` is a subject whose entries and whose locks others took are wanted.
+#[derive(Clone, Default)]
 pub struct AuditFilter {
     pub entity_type: Option<String>,
     pub entity_id: Option<String>,
     pub actor_subject: Option<String>,
+    /// Only entries by one of these subjects (an empty list matches nothing).
+    pub actor_subjects: Option<Vec<String>>,
+    /// Entries by this subject, or that name it as a lock's former holder.
+    pub about: Option<String>,
+    /// At or after this instant.
+    pub from: Option<DateTime<Utc>>,
+    /// Before this instant.
+    pub until: Option<DateTime<Utc>>,
 }
 
-/// Newest first; `(rows, total)`.
-pub async fn list<C: ConnectionTrait>(
-    db: &C,
-    f: &AuditFilter,
-    offset: u64,
-    limit: u64,
-) -> Result<(Vec<AuditEntry>, u64), DbErr> {
+fn filtered(f: &AuditFilter) -> sea_orm::Select<audit_log::Entity> {
+    use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
     let mut q = audit_log::Entity::find();
     if let Some(t) = &f.entity_type {
         q = q.filter(audit_log::Column::EntityType.eq(t.as_str()));
@@ -93,6 +98,42 @@ pub async fn list<C: ConnectionTrait>(
     if let Some(a) = &f.actor_subject {
         q = q.filter(audit_log::Column::ActorSubject.eq(a.as_str()));
     }
+    if let Some(list) = &f.actor_subjects {
+        q = q.filter(audit_log::Column::ActorSubject.is_in(list.iter().map(String::as_str)));
+    }
+    if let Some(s) = &f.about {
+        // A lock taken over names its former holder as `"laastAf":"<subject>"` in `before`
+        // (serde_json writes no spaces), exactly and escaped for LIKE.
+        let quoted = serde_json::to_string(s).unwrap_or_default();
+        let pattern = format!(
+            "%{}%",
+            crate::domain::text::escape_like(&format!("\"laastAf\":{quoted}"))
+        );
+        q = q.filter(
+            sea_orm::Condition::any()
+                .add(audit_log::Column::ActorSubject.eq(s.as_str()))
+                .add(
+                    Expr::col(audit_log::Column::Before).like(LikeExpr::new(pattern).escape('\\')),
+                ),
+        );
+    }
+    if let Some(t) = f.from {
+        q = q.filter(audit_log::Column::At.gte(t));
+    }
+    if let Some(t) = f.until {
+        q = q.filter(audit_log::Column::At.lt(t));
+    }
+    q
+}
+
+/// Newest first; `(rows, total)`.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    f: &AuditFilter,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<AuditEntry>, u64), DbErr> {
+    let q = filtered(f);
     let total = q.clone().count(db).await?;
     let rows = q
         .order_by_desc(audit_log::Column::Id)
@@ -101,6 +142,62 @@ pub async fn list<C: ConnectionTrait>(
         .all(db)
         .await?;
     Ok((rows, total))
+}
+
+/// The next `limit` entries of the filter older than entry `before` (newest first): an export
+/// walks the log by id, so it reads any size in bounded batches and is never thrown off by
+/// entries written meanwhile.
+pub async fn batch<C: ConnectionTrait>(
+    db: &C,
+    f: &AuditFilter,
+    before: Option<i64>,
+    limit: u64,
+) -> Result<Vec<AuditEntry>, DbErr> {
+    let mut q = filtered(f);
+    if let Some(b) = before {
+        q = q.filter(audit_log::Column::Id.lt(b));
+    }
+    q.order_by_desc(audit_log::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// Everyone who has written to the log: (subject, the latest name seen for it).
+pub async fn people<C: ConnectionTrait>(db: &C) -> Result<Vec<(String, Option<String>)>, DbErr> {
+    audit_log::Entity::find()
+        .select_only()
+        .column(audit_log::Column::ActorSubject)
+        .column(audit_log::Column::ActorName)
+        .distinct()
+        .into_tuple::<(String, Option<String>)>()
+        .all(db)
+        .await
+}
+
+/// Deletes up to `limit` of the oldest entries written before `cut`; the number deleted.
+pub async fn prune_batch<C: ConnectionTrait>(
+    db: &C,
+    cut: DateTime<Utc>,
+    limit: u64,
+) -> Result<u64, DbErr> {
+    let ids: Vec<i64> = audit_log::Entity::find()
+        .select_only()
+        .column(audit_log::Column::Id)
+        .filter(audit_log::Column::At.lt(cut))
+        .order_by_asc(audit_log::Column::Id)
+        .limit(limit)
+        .into_tuple::<i64>()
+        .all(db)
+        .await?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let r = audit_log::Entity::delete_many()
+        .filter(audit_log::Column::Id.is_in(ids))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected)
 }
 
 /// When the newest audit entry was written: the moment of the last change, as every write is

@@ -527,6 +527,8 @@ pub struct ListFilter {
     pub has_errors: Option<bool>,
     pub locked: Option<bool>,
     pub text: Option<String>,
+    /// Only agreements about this enhed.
+    pub enhed_id: Option<String>,
 }
 
 /// The agreements a viewer may see (R26, [`visible`]), not deleted, filtered, ordered by navn
@@ -562,6 +564,9 @@ pub async fn list<C: ConnectionTrait>(
     if let Some(t) = filter.sl_type {
         q = q.filter(sl::Column::Type.eq(t.as_str()));
     }
+    if let Some(e) = &filter.enhed_id {
+        q = q.filter(sl::Column::EnhedId.eq(e.as_str()));
+    }
     if let Some(d) = filter.active_on {
         q = q.filter(active_on(&table(), d));
     }
@@ -589,6 +594,51 @@ pub async fn list<C: ConnectionTrait>(
         .all(db)
         .await?;
     Ok((rows, total))
+}
+
+/// Every agreement the viewer may see (R26), not deleted, in navn order: the worklist's and the
+/// export's input (a kommune's agreements number in the hundreds).
+pub async fn all_visible<C: ConnectionTrait>(
+    db: &C,
+    scope: &SlScope,
+) -> Result<Vec<Serviceleverance>, DbErr> {
+    let mut q = sl::Entity::find().filter(sl::Column::DeletedAt.is_null());
+    match visible(scope) {
+        Visible::All => {}
+        Visible::Only(c) => q = q.filter(c),
+        Visible::Nothing => return Ok(Vec::new()),
+    }
+    q.order_by_asc(sl::Column::SortKey)
+        .order_by_asc(sl::Column::Id)
+        .all(db)
+        .await
+}
+
+/// When each agreement's latest version was recorded (R13), by agreement id.
+pub async fn versioned_at<C: ConnectionTrait>(
+    db: &C,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, DateTime<Utc>>, DbErr> {
+    let mut out: std::collections::HashMap<String, (i32, DateTime<Utc>)> =
+        std::collections::HashMap::new();
+    for chunk in ids.chunks(500) {
+        let rows: Vec<(String, i32, DateTime<Utc>)> = ver::Entity::find()
+            .select_only()
+            .column(ver::Column::ServiceleveranceId)
+            .column(ver::Column::Nummer)
+            .column(ver::Column::CreatedAt)
+            .filter(ver::Column::ServiceleveranceId.is_in(chunk.iter().cloned()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (id, n, at) in rows {
+            let e = out.entry(id).or_insert((n, at));
+            if n > e.0 {
+                *e = (n, at);
+            }
+        }
+    }
+    Ok(out.into_iter().map(|(k, (_, at))| (k, at)).collect())
 }
 
 /// The agreement table under its own name, for conditions on queries that do not alias it.

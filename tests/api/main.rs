@@ -9,6 +9,7 @@ mod admin_console;
 mod audit;
 mod auth;
 mod bounds;
+mod casework;
 mod cli;
 mod disk_full;
 mod enhed_contact;
