@@ -53,6 +53,8 @@ impl AppState {
             writes: Arc::default(),
         };
         crate::store::serviceleverance::backfill_sort_keys(&state.db).await?;
+        crate::store::enhed::backfill_find_keys(&state.db).await?;
+        crate::store::serviceleverance::refresh_search_text(&state.db).await?;
         Ok(state)
     }
 }

@@ -6,6 +6,7 @@ mod m20261125_000002_search_covering_index;
 mod m20261126_000003_revision_lock_owner_sort_key;
 mod m20261126_000004_data_version;
 mod m20261206_000005_change_log;
+mod m20261207_000006_enhed_find_key;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000003_revision_lock_owner_sort_key::Migration),
             Box::new(m20261126_000004_data_version::Migration),
             Box::new(m20261206_000005_change_log::Migration),
+            Box::new(m20261207_000006_enhed_find_key::Migration),
         ]
     }
 }

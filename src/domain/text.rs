@@ -49,6 +49,12 @@ pub fn loose(s: &str) -> String {
         .replace(['-', '.'], " ")
 }
 
+/// The words of a search in the loose spelling ("Sct. Jorgensbjerg" -> ["sct", "jorgensbjerg"]):
+/// each must occur in the key, in any order (issue 20, defect 4).
+pub fn loose_words(s: &str) -> Vec<String> {
+    loose(s).split_whitespace().map(str::to_string).collect()
+}
+
 /// Sort key with Danish collation: case-insensitive, æ (ä), ø (ö), å after z, accents on other
 /// letters ignored, ü sorted as y. Compare keys, then a stable tie-break (the id).
 pub fn collation_key(s: &str) -> String {

@@ -240,8 +240,9 @@ impl AdminQuery {
         Ok(sl(sl_service::read(cx(ctx), &id).await?))
     }
 
-    /// Find enheder for the agreement form (R18): parts of words; case, æ/ae, ø/oe, å/aa
-    /// insensitive. For users with an editor role.
+    /// Find enheder for the agreement form (R18): parts of words, every word typed in any order,
+    /// in the name, street, postnummer or town; case, æ/ae, ø/oe, å/aa (and o for ø) and full
+    /// stops do not matter. For users with an editor role.
     #[graphql(
         complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity + 5",
         guard = "super::guards::PolicyGuard::editor(\"Enheden\")"
@@ -249,7 +250,10 @@ impl AdminQuery {
     async fn find_enheder(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Part of the name; case, æ/ae, ø/oe, å/aa insensitive.")] text: String,
+        #[graphql(
+            desc = "Words of the name, street, postnummer or town, in any order; case, æ/ae/a, ø/oe/o, å/aa/a and full stops do not matter."
+        )]
+        text: String,
         #[graphql(desc = "Only enheder of this kind.")] kind: Option<EnhedKind>,
         #[graphql(desc = "Maximum number of results, 0-100; default 20.")] first: Option<i32>,
     ) -> GqlResult<Vec<Enhed>> {

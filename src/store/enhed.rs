@@ -1,6 +1,6 @@
 //! Enheder (R17): look-ups, the agreement form's search (R18), and writes by admin/import.
 use super::entity::enhed;
-use crate::domain::text::{escape_like, fold};
+use crate::domain::text::escape_like;
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -39,7 +39,24 @@ pub fn blank(id: String, now: chrono::DateTime<chrono::Utc>) -> Enhed {
         lock_roles: None,
         created_at: now,
         updated_at: now,
+        find_key: String::new(),
     }
+}
+
+/// What the agreement form's search finds an enhed by: name, street, postnummer and town in the
+/// loose spelling, words separated by single spaces (written with every insert and update).
+pub fn find_key(m: &Enhed) -> String {
+    let parts = [
+        Some(m.navn.as_str()),
+        m.vejnavn.as_deref(),
+        m.postnummer.as_deref(),
+        m.by.as_deref(),
+    ];
+    let text: Vec<&str> = parts.into_iter().flatten().collect();
+    format!(
+        " {} ",
+        crate::domain::text::loose_words(&text.join(" ")).join(" ")
+    )
 }
 
 pub async fn by_id<C: ConnectionTrait>(db: &C, id: &str) -> Result<Option<Enhed>, DbErr> {
@@ -56,16 +73,19 @@ pub async fn by_ids<C: ConnectionTrait>(db: &C, ids: &[String]) -> Result<Vec<En
         .await
 }
 
-/// R18: parts of words, case and æ/ae, ø/oe, å/aa insensitive (both sides folded).
+/// R18: parts of words, case and æ/ae, ø/oe, å/aa insensitive, and (issue 20) every word typed
+/// in any order, in the name, street, postnummer or town, with o for ø and without full stops.
 pub async fn find<C: ConnectionTrait>(
     db: &C,
     text: &str,
     kind: Option<&str>,
     limit: u64,
 ) -> Result<Vec<Enhed>, DbErr> {
-    let pattern = format!("%{}%", escape_like(&fold(text)));
-    let mut q = enhed::Entity::find()
-        .filter(Expr::col(enhed::Column::NavnSoeg).like(LikeExpr::new(pattern).escape('\\')));
+    let mut q = enhed::Entity::find();
+    for w in crate::domain::text::loose_words(text).iter().take(10) {
+        let pattern = format!("%{}%", escape_like(w));
+        q = q.filter(Expr::col(enhed::Column::FindKey).like(LikeExpr::new(pattern).escape('\\')));
+    }
     if let Some(k) = kind {
         q = q.filter(enhed::Column::Kind.eq(k));
     }
@@ -74,6 +94,22 @@ pub async fn find<C: ConnectionTrait>(
         .limit(limit)
         .all(db)
         .await
+}
+
+/// Fills the search key of rows written before it existed (once, at start).
+pub async fn backfill_find_keys<C: ConnectionTrait>(db: &C) -> Result<u64, DbErr> {
+    let rows = enhed::Entity::find()
+        .filter(enhed::Column::FindKey.eq(""))
+        .all(db)
+        .await?;
+    for r in &rows {
+        enhed::Entity::update_many()
+            .col_expr(enhed::Column::FindKey, Expr::value(find_key(r)))
+            .filter(enhed::Column::Id.eq(&r.id))
+            .exec(db)
+            .await?;
+    }
+    Ok(rows.len() as u64)
 }
 
 pub async fn count<C: ConnectionTrait>(db: &C) -> Result<u64, DbErr> {
@@ -94,7 +130,8 @@ use crate::store::serviceleverance::Actor;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Cond;
 
-pub async fn insert<C: ConnectionTrait>(db: &C, m: Enhed) -> Result<Enhed, DbErr> {
+pub async fn insert<C: ConnectionTrait>(db: &C, mut m: Enhed) -> Result<Enhed, DbErr> {
+    m.find_key = find_key(&m);
     let am: enhed::ActiveModel = m.clone().into();
     enhed::Entity::insert(am).exec_without_returning(db).await?;
     Ok(m)
@@ -106,6 +143,7 @@ fn fields_of(m: &Enhed, now: DateTime<Utc>) -> sea_orm::UpdateMany<enhed::Entity
         .col_expr(enhed::Column::Kind, Expr::value(m.kind.clone()))
         .col_expr(enhed::Column::Navn, Expr::value(m.navn.clone()))
         .col_expr(enhed::Column::NavnSoeg, Expr::value(m.navn_soeg.clone()))
+        .col_expr(enhed::Column::FindKey, Expr::value(find_key(m)))
         .col_expr(enhed::Column::EjerCvr, Expr::value(m.ejer_cvr.clone()))
         .col_expr(enhed::Column::SorKode, Expr::value(m.sor_kode.clone()))
         .col_expr(enhed::Column::Vejnavn, Expr::value(m.vejnavn.clone()))

@@ -3,7 +3,7 @@
 use super::entity::{enhed, kommune, serviceleverance as sl, serviceleverance_version as ver};
 use crate::domain::access::SlScope;
 use crate::domain::serviceleverance::{Fields, SlType};
-use crate::domain::text::{escape_like, fold};
+use crate::domain::text::escape_like;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, JoinType, LikeExpr, Query};
 use sea_orm::{
@@ -108,12 +108,47 @@ pub fn fields(m: &Serviceleverance) -> Fields {
     }
 }
 
+/// What the admin list's text filter finds an agreement by: navn and aftaleidentifikation in
+/// the loose spelling (`domain::text::loose`), so that words in any order, o for ø and missing
+/// full stops all find it (issue 20, defect 4).
 pub fn search_text(f: &Fields) -> String {
-    fold(&format!(
+    let words = crate::domain::text::loose_words(&format!(
         "{} {}",
         f.navn,
         f.aftaleidentifikation.as_deref().unwrap_or("")
-    ))
+    ));
+    format!(" {} ", words.join(" "))
+}
+
+/// Rewrites the search text of rows written with an older spelling of it (once per start; a
+/// few thousand short rows).
+pub async fn refresh_search_text<C: ConnectionTrait>(db: &C) -> Result<u64, DbErr> {
+    let rows: Vec<(String, String, Option<String>, String)> = sl::Entity::find()
+        .select_only()
+        .column(sl::Column::Id)
+        .column(sl::Column::Navn)
+        .column(sl::Column::Aftaleidentifikation)
+        .column(sl::Column::Soeg)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut n = 0;
+    for (id, navn, aftaleidentifikation, soeg) in rows {
+        let want = search_text(&Fields {
+            navn,
+            aftaleidentifikation,
+            ..Fields::default()
+        });
+        if want != soeg {
+            sl::Entity::update_many()
+                .col_expr(sl::Column::Soeg, Expr::value(want))
+                .filter(sl::Column::Id.eq(&id))
+                .exec(db)
+                .await?;
+            n += 1;
+        }
+    }
+    Ok(n)
 }
 
 /// Who did it, for the created/updated columns, versions and locks.
@@ -579,10 +614,18 @@ pub async fn list<C: ConnectionTrait>(
             .add(sl::Column::LockExpiresMs.gt(now.timestamp_millis()));
         q = q.filter(if l { live } else { live.not() });
     }
-    if let Some(t) = filter.text.as_deref().map(fold).filter(|t| !t.is_empty()) {
+    // Every word, in any order (issue 20, defect 4).
+    for w in filter
+        .text
+        .as_deref()
+        .map(crate::domain::text::loose_words)
+        .unwrap_or_default()
+        .iter()
+        .take(10)
+    {
         q = q.filter(
             Expr::col(sl::Column::Soeg)
-                .like(LikeExpr::new(format!("%{}%", escape_like(&t))).escape('\\')),
+                .like(LikeExpr::new(format!("%{}%", escape_like(w))).escape('\\')),
         );
     }
     let total = q.clone().count(db).await?;

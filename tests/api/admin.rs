@@ -361,6 +361,9 @@ db_test!(
         assert_eq!(d["serviceleverancer"]["totalCount"], 2);
         let d = app.ok(Some(&p.kommune), "{ serviceleverancer(hasErrors: false, text: \"aftale 02\") { totalCount } }", json!({})).await;
         assert_eq!(d["serviceleverancer"]["totalCount"], 3);
+        // Issue 20, defect 4: the words in any order.
+        let d = app.ok(Some(&p.kommune), "{ serviceleverancer(hasErrors: false, text: \"02 AFTALE\") { totalCount } }", json!({})).await;
+        assert_eq!(d["serviceleverancer"]["totalCount"], 3);
     }
 );
 
@@ -385,6 +388,28 @@ db_test!(
         let d = app.ok(Some(&p.kommune), q, json!({ "t": "e", "k": "HELHEDSPLEJEENHED" })).await;
         assert_eq!(d["findEnheder"].as_array().expect("list").len(), 1);
         app.err(None, q, json!({ "t": "ald" }), "UNAUTHENTICATED").await;
+    }
+);
+
+db_test!(
+    /// Issue 20, defect 4: the enhed picker finds an enhed by every word typed, in any order,
+    /// in its name, street, postnummer or town; with o for ø and without full stops.
+    find_enheder_by_words_in_any_order_and_by_town,
+    |app: TestApp| async move {
+        let p = people(&app);
+        let admin = app.token(Role::Administrator, ADMIN_CVR, "admin");
+        let mk = "mutation($i: EnhedInput!) { createEnhed(input: $i) { id } }";
+        app.ok(Some(&admin), mk, json!({ "i": { "kind": "PLEJEENHED", "navn": "Sct. Jørgensbjerg Plejecenter", "ejerCvr": "80000001", "vejnavn": "Kirkegade 3", "postnummer": "4000", "by": "Roskilde", "lat": 55.64, "lon": 12.08 } })).await;
+        app.ok(Some(&admin), mk, json!({ "i": { "kind": "PLEJEENHED", "navn": "Bøgely", "ejerCvr": "80000001", "postnummer": "4320", "by": "Lejre", "lat": 55.60, "lon": 11.97 } })).await;
+        let q = "query($t: String!) { findEnheder(text: $t) { navn } }";
+        for t in ["Sct Jorgensbjerg", "sct. jørgensbjerg", "jorgensbjerg sct", "Plejecenter Jørgensbjerg", "roskilde", "4000 plejecenter", "Kirkegade jorgens", "sct.jorgensbjerg"] {
+            let d = app.ok(Some(&p.kommune), q, json!({ "t": t })).await;
+            assert_eq!(d["findEnheder"], json!([{ "navn": "Sct. Jørgensbjerg Plejecenter" }]), "{t}");
+        }
+        let d = app.ok(Some(&p.kommune), q, json!({ "t": "lejre bogely" })).await;
+        assert_eq!(d["findEnheder"], json!([{ "navn": "Bøgely" }]));
+        let d = app.ok(Some(&p.kommune), q, json!({ "t": "roskilde bogely" })).await;
+        assert_eq!(d["findEnheder"], json!([]), "every word must match");
     }
 );
 

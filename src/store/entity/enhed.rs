@@ -32,6 +32,9 @@ pub struct Model {
     pub lock_roles: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The search key of R18's form search (see `store::enhed::find_key`); skipped in the audit.
+    #[serde(skip)]
+    pub find_key: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
