@@ -128,6 +128,18 @@ pub struct ServiceleveranceConnection {
     pub page_info: PageInfo,
     /// The number of items in all pages.
     pub total_count: i64,
+    /// How many items of all pages each aftalepart has, by the kommune's name (Danish order):
+    /// the groups of a tree, whole before their items are paged in.
+    pub aftaleparter: Vec<AftalepartCount>,
+}
+
+/// One aftalepart's share of a list.
+#[derive(SimpleObject, Clone)]
+pub struct AftalepartCount {
+    /// The kommune.
+    pub kommune: super::types::Kommune,
+    /// Its number of items in the list (all pages).
+    pub count: i64,
 }
 
 /// An entry of the audit log in a list.

@@ -215,6 +215,34 @@ impl AdminQuery {
         let (rows, total) = sl_store::list(&st.db, &scope, &filter, st.clock.now(), offset, limit)
             .await
             .map_err(AppError::from)?;
+        let aftaleparter = if ctx.look_ahead().field("aftaleparter").exists() {
+            let counts = sl_store::count_by_aftalepart(&st.db, &scope, &filter, st.clock.now())
+                .await
+                .map_err(AppError::from)?;
+            let kodes: Vec<String> = counts.iter().map(|(k, _)| k.clone()).collect();
+            let mut kommuner: std::collections::HashMap<String, store::kommune::Kommune> =
+                store::kommune::by_kodes(&st.db, &kodes)
+                    .await
+                    .map_err(AppError::from)?
+                    .into_iter()
+                    .map(|k| (k.kode.clone(), k))
+                    .collect();
+            let mut out: Vec<super::connection::AftalepartCount> = counts
+                .into_iter()
+                .filter_map(|(kode, count)| {
+                    kommuner
+                        .remove(&kode)
+                        .map(|k| super::connection::AftalepartCount {
+                            kommune: super::types::Kommune(Arc::new(k)),
+                            count,
+                        })
+                })
+                .collect();
+            out.sort_by_cached_key(|a| crate::domain::text::collation_key(&a.kommune.0.navn));
+            out
+        } else {
+            Vec::new()
+        };
         let (items, page_info) = super::connection::offset_page(rows, offset, total, offset_cursor);
         let edges: Vec<ServiceleveranceEdge> = items
             .into_iter()
@@ -228,6 +256,7 @@ impl AdminQuery {
             nodes: edges.iter().map(|e| e.node.clone()).collect(),
             edges,
             total_count: total as i64,
+            aftaleparter,
         })
     }
 

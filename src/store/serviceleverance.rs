@@ -568,19 +568,18 @@ pub struct ListFilter {
 
 /// The agreements a viewer may see (R26, [`visible`]), not deleted, filtered, ordered by navn
 /// then id; `(rows, total)`.
-pub async fn list<C: ConnectionTrait>(
-    db: &C,
+/// The list's query: visible to the scope (R26), not deleted, filtered; None when the scope
+/// sees nothing.
+fn filtered(
     scope: &SlScope,
     filter: &ListFilter,
     now: DateTime<Utc>,
-    offset: u64,
-    limit: u64,
-) -> Result<(Vec<Serviceleverance>, u64), DbErr> {
+) -> Option<sea_orm::Select<sl::Entity>> {
     let mut q = sl::Entity::find().filter(sl::Column::DeletedAt.is_null());
     match visible(scope) {
         Visible::All => {}
         Visible::Only(c) => q = q.filter(c),
-        Visible::Nothing => return Ok((Vec::new(), 0)),
+        Visible::Nothing => return None,
     }
     if let Some(k) = &filter.aftalepart_kode {
         q = q.filter(sl::Column::AftalepartKode.eq(k.as_str()));
@@ -628,6 +627,20 @@ pub async fn list<C: ConnectionTrait>(
                 .like(LikeExpr::new(format!("%{}%", escape_like(w))).escape('\\')),
         );
     }
+    Some(q)
+}
+
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    scope: &SlScope,
+    filter: &ListFilter,
+    now: DateTime<Utc>,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<Serviceleverance>, u64), DbErr> {
+    let Some(q) = filtered(scope, filter, now) else {
+        return Ok((Vec::new(), 0));
+    };
     let total = q.clone().count(db).await?;
     let rows = q
         .order_by_asc(sl::Column::SortKey)
@@ -682,6 +695,26 @@ pub async fn versioned_at<C: ConnectionTrait>(
         }
     }
     Ok(out.into_iter().map(|(k, (_, at))| (k, at)).collect())
+}
+
+/// How many agreements of the list's filter each aftalepart (kommunekode) has: the tree of the
+/// admin console shows every group with its full count before its agreements are loaded.
+pub async fn count_by_aftalepart<C: ConnectionTrait>(
+    db: &C,
+    scope: &SlScope,
+    filter: &ListFilter,
+    now: DateTime<Utc>,
+) -> Result<Vec<(String, i64)>, DbErr> {
+    let Some(q) = filtered(scope, filter, now) else {
+        return Ok(Vec::new());
+    };
+    q.select_only()
+        .column(sl::Column::AftalepartKode)
+        .column_as(sl::Column::Id.count(), "n")
+        .group_by(sl::Column::AftalepartKode)
+        .into_tuple::<(String, i64)>()
+        .all(db)
+        .await
 }
 
 /// The agreement table under its own name, for conditions on queries that do not alias it.

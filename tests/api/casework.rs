@@ -465,3 +465,34 @@ async fn audit_retention_deletes_old_entries_and_says_so_postgres() {
     };
     retention(app).await;
 }
+
+db_test!(
+    /// Issue 20, defect 7: the administrator's tree has every aftalepart with its whole count
+    /// before any page of its agreements is loaded, in the kommuner's Danish name order, and
+    /// the counts follow the filter.
+    the_list_counts_each_aftalepart_whole,
+    |app: TestApp| async move {
+        let admin = app.token(Role::Administrator, ADMIN_CVR, "admin");
+        let roskilde = app.token(Role::Driftsoverenskomstansvarlig, &kommune_cvr(ROSKILDE), "anne");
+        let lejre = app.token(Role::Driftsoverenskomstansvarlig, &kommune_cvr(LEJRE), "lene");
+        for i in 0..3 {
+            create(&app, &roskilde, json!({ "navn": format!("Roskilde {i}") })).await;
+        }
+        for i in 0..2 {
+            create(&app, &lejre, json!({ "navn": format!("Lejre {i}") })).await;
+        }
+        let q = "query($t: String) { serviceleverancer(first: 1, text: $t) { totalCount nodes { navn } aftaleparter { kommune { kode navn } count } } }";
+        let d = app.ok(Some(&admin), q, json!({})).await;
+        assert_eq!(d["serviceleverancer"]["totalCount"], 5);
+        assert_eq!(d["serviceleverancer"]["nodes"].as_array().map(Vec::len), Some(1));
+        assert_eq!(d["serviceleverancer"]["aftaleparter"], json!([
+            { "kommune": { "kode": LEJRE, "navn": "Lejre" }, "count": 2 },
+            { "kommune": { "kode": ROSKILDE, "navn": "Roskilde" }, "count": 3 },
+        ]));
+        let d = app.ok(Some(&admin), q, json!({ "t": "roskilde" })).await;
+        assert_eq!(d["serviceleverancer"]["aftaleparter"], json!([{ "kommune": { "kode": ROSKILDE, "navn": "Roskilde" }, "count": 3 }]));
+        // A kommune's user sees only its own group.
+        let d = app.ok(Some(&lejre), q, json!({})).await;
+        assert_eq!(d["serviceleverancer"]["aftaleparter"], json!([{ "kommune": { "kode": LEJRE, "navn": "Lejre" }, "count": 2 }]));
+    }
+);
