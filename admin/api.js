@@ -106,3 +106,33 @@ export async function devToken({ role, cvr, name }) {
   }
   return body.token;
 }
+
+/** Downloads a file of the API (`/export/...`) with the token, and saves it under the name the
+ * server gives (Content-Disposition). The body is read as it streams in. */
+export async function download(path) {
+  const headers = {};
+  const token = getToken();
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let response;
+  try {
+    response = await fetch(path, { headers, credentials: 'omit', cache: 'no-store' });
+  } catch {
+    throw new ApiError([{ message: 'Serveren kunne ikke nås. Tjek forbindelsen, og prøv igen.', extensions: { code: 'NETWORK' } }]);
+  }
+  if (!response.ok) {
+    const body = await response.json().catch(() => null);
+    throw new ApiError(body?.errors ?? [{ message: `Filen kunne ikke hentes (HTTP ${response.status}).` }]);
+  }
+  const blob = await response.blob();
+  const name = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1] ?? 'eksport';
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.hidden = true;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  return name;
+}

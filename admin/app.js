@@ -1,10 +1,11 @@
 // The admin console: login, the menu for the viewer's roles, and the views behind #/ routes.
 import { ApiError, getToken, gql, setToken } from './api.js';
-import { ROLE_LABEL, clearMessages, focus, h, showError, status } from './dom.js';
+import { ROLE_LABEL, choose, clearMessages, focus, h, showError, status } from './dom.js';
 import { logout, renderLogin } from './login.js';
-import { renderSlDetail, renderSlList } from './serviceleverancer.js';
+import { CHECK_IN_ONLY, MY_LOCKS, renderSlDetail, renderSlList } from './serviceleverancer.js';
 import { renderEnhed, renderEnhedList } from './enheder.js';
 import { renderAudit, renderKommuner } from './system.js';
+import { renderWorklist } from './worklist.js';
 
 const VIEWER = `query Viewer { viewer { authenticated subject name cvr roles kommune { kode navn officieltNavn } } }`;
 
@@ -23,6 +24,11 @@ const app = {
     if (location.hash === hash) route();
     else location.hash = hash;
   },
+  /** Puts a view's state (its filters) in the address without navigating. */
+  replaceHash(hash) {
+    history.replaceState(null, '', hash);
+    currentHash = hash;
+  },
   /** An editor holding a lock renews it with `fn` every 20 s (R28); null stops (so does every
    * route and Log ud). */
   keepAlive(fn) {
@@ -33,6 +39,11 @@ const app = {
   guardUnsaved(fn) {
     unsaved = fn;
   },
+  /** An editor holding a lock says so: `fn` returns null, or { navn, checkIn() } (resolving to
+   * whether it was checked in), so that leaving asks "Tjek ind nu / Behold låsen". */
+  guardLock(fn) {
+    held = fn;
+  },
   /** Called by a view when it finds the session gone (UNAUTHENTICATED). */
   expired(e) {
     setToken('');
@@ -41,16 +52,17 @@ const app = {
 };
 
 function menuItems() {
-  const items = [['#/', 'Serviceleverancer']];
+  const items = [['#/', 'Serviceleverancer'], ['#/handling', 'Kræver handling']];
   if (app.isAdmin) items.push(['#/enheder', 'Enheder']);
   else if (app.isRedaktoer) items.push(['#/enheder', 'Mine enheder']);
+  else if (app.isKommune && app.viewer.kommune) items.push(['#/enheder', 'Kommunens enheder']);
   if (app.isAdmin) items.push(['#/kommuner', 'Kommuner'], ['#/log', 'Log']);
   return items;
 }
 
 function renderMenu(current) {
   menu.replaceChildren(h('ul', {}, menuItems().map(([href, label]) => {
-    const here = href === '#/' ? current === '' || current.startsWith('sl/') : current.startsWith(href.slice(2));
+    const here = href === '#/' ? current === '' || current.startsWith('?') || current.startsWith('sl/') : current.startsWith(href.slice(2));
     return h('li', {}, h('a', { href, 'aria-current': here ? 'page' : null }, label));
   })));
 }
@@ -67,6 +79,8 @@ function renderUser() {
 // Whether the open editor has changes that are not saved: leaving by the menu, a breadcrumb,
 // Back, Log ud or closing the tab asks first (issue 20).
 let unsaved = () => false;
+// The lock the open editor holds, if any (see `app.guardLock`).
+let held = () => null;
 // R28: the lock lives while the editor is open; the server lets it lapse 15 minutes after the
 // last renewal, and a renewal refused tells the holder at once that it is gone.
 const HEARTBEAT_MS = 20_000;
@@ -77,17 +91,22 @@ let currentHash = location.hash;
 let routing = 0;
 async function route() {
   unsaved = () => false;
+  held = () => null;
   app.keepAlive(null);
   currentHash = location.hash;
   if (!app.viewer) return;
   const hash = location.hash;
   if (hash && !hash.startsWith('#/')) return; // the skip link and other in-page anchors
-  const path = hash.replace(/^#\/?/, '');
-  renderMenu(path);
+  const full = hash.replace(/^#\/?/, '');
+  renderMenu(full);
+  // A view's filters ride in the hash after `?` (`#/?tekst=...`), so a reload keeps them.
+  const [path, query = ''] = full.split('?');
+  const params = new URLSearchParams(query);
   const mine = ++routing;
   const parts = path.split('/').map(decodeURIComponent);
   try {
-    if (path === '' || path === 'sl') await renderSlList(main, app);
+    if (path === '' || path === 'sl') await renderSlList(main, app, params);
+    else if (parts[0] === 'handling') await renderWorklist(main, app);
     else if (parts[0] === 'sl' && parts[1]) await renderSlDetail(main, app, parts[1]);
     else if (parts[0] === 'enheder') await renderEnhedList(main, app);
     else if (parts[0] === 'enhed' && parts[1]) await renderEnhed(main, app, parts[1]);
@@ -159,19 +178,57 @@ async function start(message) {
   focus(document.getElementById('side-titel'));
 }
 
+/** Whether to leave the open editor: unsaved changes are asked about first (the browser's own
+ * question), then a lock still held: "Tjek ind nu" (the guide: very important), "Behold låsen"
+ * (it lapses 15 minutes after the page is left, R28) or stay. */
+async function mayLeave(opener) {
+  if (unsaved() && !window.confirm(LEAVE)) return false;
+  const lock = held();
+  if (!lock) return true;
+  const answer = await choose({
+    title: 'Du har stadig låsen',
+    text: `Du har »${lock.navn}« låst. Tjek den ind nu, så dine ændringer bliver en version, og dine kolleger kan rette i den. Beholder du låsen, frigives den af sig selv 15 minutter efter, at du har forladt siden.`,
+    choices: [
+      { value: 'checkin', label: 'Tjek ind nu', kind: 'primary' },
+      { value: 'keep', label: 'Behold låsen' },
+      { value: 'stay', label: 'Bliv på siden' },
+    ],
+    opener,
+  });
+  if (answer === 'checkin') return lock.checkIn();
+  return answer === 'keep';
+}
+
 // A link within the console is asked about before it navigates, so that staying leaves no
 // entry in the history; Back and Forward are asked about in `hashchange`.
 document.addEventListener('click', (ev) => {
   const a = ev.target instanceof Element ? ev.target.closest('a[href^="#/"]') : null;
-  if (!a || !unsaved()) return;
-  if (window.confirm(LEAVE)) unsaved = () => false;
-  else ev.preventDefault();
+  if (!a || (!unsaved() && !held())) return;
+  ev.preventDefault();
+  const target = a.getAttribute('href');
+  mayLeave(a).then((ok) => {
+    if (!ok) return;
+    unsaved = () => false;
+    held = () => null;
+    app.go(target);
+  });
 }, true);
+let asking = false;
 window.addEventListener('hashchange', () => {
   // In-page anchors (the skip link) are no navigation.
   if (location.hash && !location.hash.startsWith('#/')) return;
-  if (unsaved() && !window.confirm(LEAVE)) {
+  if (asking) return;
+  if (unsaved() || held()) {
+    const target = location.hash;
     history.replaceState(null, '', currentHash || '#/');
+    asking = true;
+    mayLeave(null).then((ok) => {
+      asking = false;
+      if (!ok) return;
+      unsaved = () => false;
+      held = () => null;
+      app.go(target);
+    });
     return;
   }
   route();
@@ -191,15 +248,56 @@ document.addEventListener('keydown', (ev) => {
   if (save && !save.disabled && save.getClientRects().length) save.click();
   else status('Der er intet at gemme her.');
 });
-document.getElementById('log-ud').addEventListener('click', () => {
+/** Log ud: unsaved changes and the editor's lock as when leaving, then every other lock the
+ * user still holds (other tabs, earlier days): check them in, or keep them. */
+document.getElementById('log-ud').addEventListener('click', async (ev) => {
+  const button = ev.currentTarget;
+  // The editor's own lock is among the locks asked about below.
   if (unsaved() && !window.confirm(LEAVE)) return;
   unsaved = () => false;
+  held = () => null;
+  let mine = [];
+  try {
+    mine = await myLocks();
+  } catch {
+    // Logging out does not wait for a list it cannot get.
+  }
+  if (mine.length) {
+    const answer = await choose({
+      title: 'Du har låste serviceleverancer',
+      text: `Du har ${mine.length} ${mine.length === 1 ? 'låst serviceleverance' : 'låste serviceleverancer'}. Tjek ${mine.length === 1 ? 'den' : 'dem'} ind nu, så dine kolleger kan rette ${mine.length === 1 ? 'den' : 'dem'}, eller behold låsen.`,
+      extra: h('ul', {}, mine.map((sl) => h('li', {}, sl.navn))),
+      choices: [
+        { value: 'checkin', label: 'Tjek ind nu', kind: 'primary' },
+        { value: 'keep', label: 'Behold låsen og log ud' },
+        { value: 'stay', label: 'Annuller' },
+      ],
+      opener: button,
+    });
+    if (answer !== 'checkin' && answer !== 'keep') return;
+    if (answer === 'checkin') {
+      for (const sl of mine) {
+        try {
+          await gql(CHECK_IN_ONLY, { id: sl.id, rev: sl.revision });
+        } catch (e) {
+          showError(`»${sl.navn}« kunne ikke tjekkes ind: ${e.message}`);
+          return;
+        }
+      }
+    }
+  }
   app.keepAlive(null);
   logout();
   location.hash = '';
   start();
   status('Du er logget ud.');
 });
+
+/** The serviceleverancer the viewer holds the lock of (the first 100 locked ones in scope). */
+async function myLocks() {
+  const d = await gql(MY_LOCKS);
+  return d.serviceleverancer.nodes.filter((sl) => sl.laas?.subject === app.viewer?.subject);
+}
 document.getElementById('skip').addEventListener('click', (ev) => {
   ev.preventDefault();
   focus(main);

@@ -191,11 +191,12 @@ export function lockLost(error, saveIds) {
 /** Asks before an action that cannot be taken back by the one who is not asked (taking a
  * colleague's lock, freeing it, restoring a version); resolves to whether to go on. The safe
  * choice has focus. */
-export function confirmAction({ title, text, confirm, opener }) {
+export function confirmAction({ title, text, confirm, opener, extra = null }) {
   return new Promise((resolve) => {
     let answer = false;
     const form = h('form', {},
       h('p', {}, text),
+      extra,
       h('div', { class: 'actions' },
         h('button', { type: 'submit' }, confirm),
         h('button', { type: 'button', class: 'secondary', onclick: () => dlg.close() }, 'Annuller')));
@@ -206,5 +207,33 @@ export function confirmAction({ title, text, confirm, opener }) {
       answer = true;
       dlg.close();
     });
+  });
+}
+
+/** What changed, field by field (the API's FieldChange list), as a table; what was and what
+ * is are marked so that the change stands out also without colour. */
+export function changesTable(changes, { caption, before = 'Før', after = 'Efter', empty = 'Ingen forskelle.' } = {}) {
+  if (!changes.length) return h('p', { class: 'no-changes' }, empty);
+  return h('div', { class: 'table-wrap' }, h('table', { class: 'table changes' },
+    caption ? h('caption', {}, caption) : null,
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Felt'), h('th', { scope: 'col' }, before), h('th', { scope: 'col' }, after))),
+    h('tbody', {}, changes.map((c) => h('tr', {},
+      h('th', { scope: 'row' }, c.label),
+      h('td', {}, c.before === null || c.before === undefined ? h('span', { class: 'empty' }, '(tom)') : h('del', {}, c.before)),
+      h('td', {}, c.after === null || c.after === undefined ? h('span', { class: 'empty' }, '(tom)') : h('ins', {}, c.after)))))));
+}
+
+/** A question with several answers (`choices`: [{ value, label, kind }], the first the safe
+ * one, which gets focus); resolves to the chosen value, or null when closed with Escape. */
+export function choose({ title, text, extra = null, choices, opener }) {
+  return new Promise((resolve) => {
+    let answer = null;
+    const buttons = choices.map((c) => h('button', {
+      type: 'button', class: c.kind ?? 'secondary', 'data-value': c.value,
+      onclick: () => { answer = c.value; dlg.close(); },
+    }, c.label));
+    const body = h('div', {}, h('p', {}, text), extra, h('div', { class: 'actions' }, buttons));
+    const dlg = modal({ title, body, opener, onClose: () => resolve(answer) });
+    buttons[0]?.focus();
   });
 }

@@ -110,13 +110,50 @@ function enhedItem(e) {
 
 let lastSearch = { text: '', kind: '' };
 
+const POINTING = `query AftalerOmEnhed($enhed: String!) {
+  serviceleverancer(enhed: $enhed, first: 100) { totalCount nodes { id navn isPublic type startdato slutdato } }
+}`;
+
+/** The guide's content tree for a kommune: "de enheder, som hører under samme CVR-nummer", each
+ * with the kommune's serviceleverancer that point at it (loaded when unfolded). */
+function enhedWithAgreements(e, app) {
+  const list = h('div', {});
+  const details = h('details', { class: 'group' },
+    h('summary', {}, 'Serviceleverancer om enheden'), list);
+  let loaded = false;
+  details.addEventListener('toggle', async () => {
+    if (!details.open || loaded) return;
+    loaded = true;
+    replace(list, h('p', {}, 'Henter …'));
+    try {
+      const d = (await gql(POINTING, { enhed: e.enhedId })).serviceleverancer;
+      replace(list, d.totalCount === 0
+        ? h('p', {}, 'Ingen af kommunens serviceleverancer peger på enheden.')
+        : h('ul', { class: 'work-items' }, d.nodes.map((sl) => h('li', {},
+          h('a', { href: `#/sl/${encodeURIComponent(sl.id)}` }, sl.navn),
+          sl.isPublic ? ' – vises offentligt' : ' – vises ikke offentligt'))));
+    } catch (err) {
+      loaded = false;
+      reportError(err, app);
+    }
+  });
+  const item = enhedItem(e);
+  item.appendChild(details);
+  return item;
+}
+
 export async function renderEnhedList(main, app) {
   if (!app.isAdmin) {
     const enheder = (await gql(MINE)).viewer.enheder;
+    const kommune = app.isKommune && app.viewer.kommune && !app.isRedaktoer;
     main.replaceChildren(
-      h('h1', { id: 'side-titel', tabindex: '-1' }, 'Mine enheder'),
-      h('p', { class: 'lead' }, 'Din organisations enheder. Du kan rette den generelle beskrivelse og kontaktoplysningerne; resten vedligeholdes af administratorerne.'),
-      enheder.length ? h('ul', { class: 'sl-list' }, enheder.map(enhedItem)) : h('p', {}, `Din organisation (CVR ${app.viewer.cvr}) ejer ingen enheder.`));
+      h('h1', { id: 'side-titel', tabindex: '-1' }, kommune ? 'Kommunens enheder' : 'Mine enheder'),
+      h('p', { class: 'lead' }, kommune
+        ? `De enheder, der hører under ${app.viewer.kommune.officieltNavn}s CVR-nummer, og kommunens serviceleverancer om hver af dem.`
+        : 'Din organisations enheder. Du kan rette den generelle beskrivelse og kontaktoplysningerne; resten vedligeholdes af administratorerne.'),
+      enheder.length
+        ? h('ul', { class: 'sl-list', id: 'enheder-traee' }, enheder.map((e) => (kommune ? enhedWithAgreements(e, app) : enhedItem(e))))
+        : h('p', {}, `${kommune ? 'Kommunen' : 'Din organisation'} (CVR ${app.viewer.cvr}) ejer ingen enheder.`));
     return;
   }
   const text = h('input', { id: 'enhed-soeg', type: 'search', value: lastSearch.text, maxlength: '200' });

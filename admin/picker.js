@@ -1,14 +1,17 @@
 // The enhed picker: a combobox (WAI-ARIA 1.2 pattern, list autocomplete) over findEnheder (R18:
-// parts of words; case, æ/ae, ø/oe, å/aa do not matter). Arrow keys move through the hits,
+// parts of words, in any order, in the name, street, postnummer or town; case, æ/ae, ø/oe, å/aa
+// and full stops do not matter). Arrow keys move through the hits,
 // Enter chooses, Escape closes; the hits can also be clicked.
 import { gql } from './api.js';
 import { KIND_LABEL, h, nextId, replace, select } from './dom.js';
 
 const FIND = `query FindEnheder($text: String!, $kind: EnhedKind) {
-  findEnheder(text: $text, kind: $kind, first: 15) {
+  findEnheder(text: $text, kind: $kind, first: 50) {
     id enhedId navn kind ejerCvr adresse { vejnavn postnummer by } kommune { navn }
   }
 }`;
+
+const LIMIT = 50;
 
 function describe(e) {
   const place = [e.adresse?.postnummer, e.adresse?.by].filter(Boolean).join(' ') || e.kommune?.navn || '';
@@ -117,8 +120,10 @@ export function enhedPicker({ label = 'Enhed', value = null, disabled = false, o
       onmousedown: (ev) => ev.preventDefault(), // keep the focus in the input
       onclick: () => choose(i),
     }, h('span', { class: 'option-name' }, e.navn), h('span', { class: 'option-meta' }, describe(e)))));
+    // At most LIMIT are fetched: when the list is full there may be more, and it says so.
     count.textContent = hits.length === 0 ? 'Ingen enheder fundet.'
-      : `${hits.length} ${hits.length === 1 ? 'enhed' : 'enheder'} fundet. Brug pil op og ned for at vælge.`;
+      : hits.length >= LIMIT ? `Mindst ${LIMIT} enheder fundet; skriv mere af navnet eller byen for at få færre. Brug pil op og ned for at vælge.`
+        : `${hits.length} ${hits.length === 1 ? 'enhed' : 'enheder'} fundet. Brug pil op og ned for at vælge.`;
     open(hits.length > 0);
   }
 
@@ -163,7 +168,7 @@ export function enhedPicker({ label = 'Enhed', value = null, disabled = false, o
   const el = h('div', { class: 'field picker', 'data-for': 'enhedId' },
     h('label', { for: id }, label),
     h('p', { class: 'help', id: `${id}-hjaelp` },
-      'Søg på en del af navnet; store og små bogstaver og stavemåderne æ/ae, ø/oe og å/aa er ligegyldige. Vælg med pil op og ned og Enter.'),
+      'Søg på ord fra navnet, vejen, postnummeret eller byen, i vilkårlig rækkefølge; store og små bogstaver, punktummer og stavemåderne æ/ae, ø/oe/o og å/aa er ligegyldige. Vælg med pil op og ned og Enter.'),
     h('div', { class: 'picker-row' },
       h('div', { class: 'picker-kind' }, h('label', { for: kind.id }, 'Søg blandt'), kind),
       h('div', { class: 'combo' }, input, list)),
@@ -173,6 +178,18 @@ export function enhedPicker({ label = 'Enhed', value = null, disabled = false, o
     el,
     input,
     get value() { return chosen; },
+    /** Text typed in the field that is not the chosen enhed's name: nothing is chosen by it. */
+    get pending() {
+      const t = input.value.trim();
+      return t !== '' && t !== (chosen?.navn ?? '');
+    },
+    /** Shows a refusal next to the field (as the API's field errors do). */
+    refuse(message) {
+      errEl.textContent = message;
+      errEl.hidden = false;
+      input.setAttribute('aria-invalid', 'true');
+      input.focus();
+    },
     setDisabled(b) {
       disabled = b;
       input.readOnly = b;

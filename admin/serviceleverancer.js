@@ -2,9 +2,9 @@
 // agreement with its status, issues, lock, fields, live issue preview, save, check-in, version
 // history, restore and delete. Every change sends `expectedRevision`, so two tabs cannot
 // overwrite each other (CONFLICT).
-import { ApiError, gql } from './api.js';
+import { ApiError, download, gql } from './api.js';
 import {
-  KIND_LABEL, TYPE_LABEL, clearMessages, confirmAction, field, fmtDate, fmtTime, focus, h, lockLost,
+  KIND_LABEL, TYPE_LABEL, changesTable, choose, clearMessages, confirmAction, field, fmtDate, fmtTime, focus, h, lockLost,
   lockText, modal, nextId, replace, select, setFieldErrors, showError, status,
 } from './dom.js';
 import { enhedPicker } from './picker.js';
@@ -18,13 +18,20 @@ const SL_FIELDS = `
   issues { field severity code message }`;
 
 const LIST = `query Serviceleverancer($aftalepart: String, $kind: EnhedKind, $type: ServiceleveranceType,
-    $activeOn: Date, $hasErrors: Boolean, $locked: Boolean, $text: String, $after: String) {
+    $activeOn: Date, $hasErrors: Boolean, $locked: Boolean, $text: String, $after: String, $first: Int) {
   serviceleverancer(aftalepart: $aftalepart, kind: $kind, type: $type, activeOn: $activeOn,
-      hasErrors: $hasErrors, locked: $locked, text: $text, first: 50, after: $after) {
+      hasErrors: $hasErrors, locked: $locked, text: $text, first: $first, after: $after) {
     totalCount pageInfo { hasNextPage endCursor }
+    aftaleparter { kommune { kode navn officieltNavn } count }
     nodes { ${SL_FIELDS} }
   }
 }`;
+
+/** The locks the viewer may hold (filtered to the viewer's own by the caller). */
+export const MY_LOCKS = `query MineLaase { serviceleverancer(locked: true, first: 100) { nodes { id navn revision laas { subject } } } }`;
+/** Check-in alone, for leaving: what is saved becomes the version; nothing unsaved is sent. */
+export const CHECK_IN_ONLY = `mutation TjekIndFoerLogUd($id: ID!, $rev: Int) { checkInServiceleverance(id: $id, expectedRevision: $rev) { id version } }`;
+const WORK_COUNTS = `query Arbejdsliste { worklist(first: 0) { total groups { kind title count } } }`;
 
 const ONE = `query Serviceleverance($id: ID!) {
   serviceleverance(id: $id) {
@@ -35,6 +42,8 @@ const ONE = `query Serviceleverance($id: ID!) {
 }`;
 
 const KOMMUNER = `query Kommuner { kommuner { kode navn officieltNavn } }`;
+const COMPARE = `query Sammenlign($id: ID!, $from: Int!, $to: Int) { compareVersions(id: $id, from: $from, to: $to) { field label before after } }`;
+const RESTORE_PREVIEW = `query GendanFoer($id: ID!, $nummer: Int!) { restorePreview(id: $id, nummer: $nummer) { field label before after } }`;
 
 const m = (name, args, call) => `mutation ${name}(${args}) { ${call} { ${SL_FIELDS} } }`;
 const CREATE = m('Opret', '$input: CreateServiceleveranceInput!', 'createServiceleverance(input: $input)');
@@ -53,6 +62,8 @@ const DELETE = `mutation Slet($id: ID!, $rev: Int) { deleteServiceleverance(id: 
 const PREVIEW = `query Forhaandsvis($id: ID, $enhedId: String, $type: ServiceleveranceType, $startdato: Date, $slutdato: Date) {
   previewIssues(id: $id, enhedId: $enhedId, type: $type, startdato: $startdato, slutdato: $slutdato) { field severity code message }
 }`;
+
+const UNCHOSEN = 'Vælg enheden på listen under feltet (pil ned og Enter), eller tøm feltet, hvis enheden skal vælges senere.';
 
 let kommunerCache = null;
 async function kommuner() {
@@ -99,14 +110,40 @@ function reportError(e, app, { form, onReload } = {}) {
 // The list
 
 const filters = { text: '', type: '', kind: '', errors: '', locked: '', activeOn: '', aftalepart: '' };
+// The filters' names in the address (`#/?tekst=...`): a reload or a shared link keeps them
+// (issue 20, defect 7).
+const FILTER_PARAMS = { text: 'tekst', type: 'type', kind: 'art', errors: 'fejl', locked: 'laas', activeOn: 'dato', aftalepart: 'aftalepart' };
 
-export async function renderSlList(main, app) {
+function filterHash() {
+  const q = new URLSearchParams();
+  for (const [k, name] of Object.entries(FILTER_PARAMS)) if (filters[k]) q.set(name, filters[k]);
+  const text = q.toString();
+  return text ? `#/?${text}` : '#/';
+}
+
+/** The list's variables for the current filters. */
+function listVars() {
+  return {
+    text: filters.text || null,
+    type: filters.type || null,
+    kind: filters.kind || null,
+    hasErrors: filters.errors === '' ? null : filters.errors === 'true',
+    locked: filters.locked === '' ? null : filters.locked === 'true',
+    activeOn: filters.activeOn || null,
+    aftalepart: filters.aftalepart || null,
+  };
+}
+
+export async function renderSlList(main, app, params = new URLSearchParams()) {
   const v = app.viewer;
+  if ([...params.keys()].length) {
+    for (const [k, name] of Object.entries(FILTER_PARAMS)) filters[k] = params.get(name) ?? '';
+  }
   // A driftsoverenskomstansvarlig whose CVR is no kommune's has nothing to see here; the
   // guide (4.1.1) sends them to the organisation's SEB brugeradministrator.
   const noKommune = app.isKommune && !v.kommune && !app.isAdmin;
   const intro = app.isAdmin
-    ? 'Alle kommuners serviceleverancer. Vælg en aftalepart for at se én kommunes.'
+    ? 'Alle kommuners serviceleverancer, ordnet under aftaleparten. Fold en kommune ud for at se dens serviceleverancer.'
     : app.isKommune && v.kommune
       ? `Serviceleverancer med ${v.kommune.officieltNavn} som aftalepart. Aftaleparten kan ikke ændres.`
       : noKommune && !app.isRedaktoer
@@ -124,7 +161,7 @@ export async function renderSlList(main, app) {
     : null;
 
   const form = h('form', { class: 'filters', role: 'search', 'aria-label': 'Filtrér serviceleverancer' },
-    field({ label: 'Navn eller aftaleidentifikation', control: text }),
+    field({ label: 'Navn eller aftaleidentifikation', control: text, help: 'Ord i vilkårlig rækkefølge.' }),
     aftalepart ? field({ label: 'Aftalepart', control: aftalepart }) : null,
     field({ label: 'Type', control: type }),
     field({ label: 'Enhedstype', control: kind }),
@@ -135,41 +172,30 @@ export async function renderSlList(main, app) {
       h('button', { type: 'submit' }, 'Søg'),
       h('button', { type: 'button', class: 'secondary', onclick: () => {
         Object.keys(filters).forEach((k) => { filters[k] = ''; });
+        app.replaceHash('#/');
         renderSlList(main, app).then(() => focus(document.getElementById('side-titel')));
       } }, 'Nulstil')));
 
   const summary = h('p', { class: 'count', id: 'sl-antal' });
   const tree = h('div', { class: 'tree', id: 'sl-traee' });
-  const more = h('div', { class: 'actions' });
-  let items = [];
 
-  async function load(after) {
-    const vars = {
-      text: filters.text || null,
-      type: filters.type || null,
-      kind: filters.kind || null,
-      hasErrors: filters.errors === '' ? null : filters.errors === 'true',
-      locked: filters.locked === '' ? null : filters.locked === 'true',
-      activeOn: filters.activeOn || null,
-      aftalepart: filters.aftalepart || null,
-      after: after ?? null,
-    };
-    const data = (await gql(LIST, vars)).serviceleverancer;
-    items = after ? items.concat(data.nodes) : data.nodes;
-    replace(summary, `Viser ${items.length} af ${data.totalCount} serviceleverancer.`);
-    renderTree(tree, items, app);
-    replace(more, data.pageInfo.hasNextPage
-      ? h('button', { type: 'button', class: 'secondary', onclick: async (ev) => {
-        const next = items.length;
-        try {
-          await load(data.pageInfo.endCursor);
-          focus(tree.querySelectorAll('.sl-item a')[next]);
-        } catch (e) {
-          reportError(e, app);
-          focus(ev.target);
-        }
-      } }, 'Vis flere')
-      : null);
+  async function load() {
+    const data = (await gql(LIST, { ...listVars(), first: 50 })).serviceleverancer;
+    const groups = data.aftaleparter;
+    if (!data.totalCount) {
+      replace(summary, 'Ingen serviceleverancer passer til filtrene.');
+      replace(tree);
+      return data;
+    }
+    if (groups.length > 1) {
+      // Every kommune with its whole count, in name order; its agreements load when it is
+      // unfolded (issue 20, defect 7).
+      replace(summary, `${data.totalCount} serviceleverancer hos ${groups.length} aftaleparter.`);
+      replace(tree, groups.map((g) => groupEl(g, app, null)));
+    } else {
+      replace(summary, `${data.totalCount} ${data.totalCount === 1 ? 'serviceleverance' : 'serviceleverancer'}.`);
+      replace(tree, groupEl(groups[0], app, data));
+    }
     return data;
   }
 
@@ -179,6 +205,7 @@ export async function renderSlList(main, app) {
       text: text.value.trim(), type: type.value, kind: kind.value, errors: errors.value,
       locked: locked.value, activeOn: activeOn.value, aftalepart: aftalepart?.value ?? '',
     });
+    app.replaceHash(filterHash());
     try {
       const d = await load();
       status(`Fandt ${d.totalCount} serviceleverancer.`);
@@ -190,29 +217,97 @@ export async function renderSlList(main, app) {
   const create = (app.isKommune && !noKommune) || app.isAdmin
     ? h('button', { type: 'button', id: 'opret', onclick: (ev) => openCreate(ev.currentTarget, app) }, 'Opret serviceleverance')
     : null;
+  const exportButton = h('button', { type: 'button', class: 'secondary', id: 'hent-csv', onclick: async (ev) => {
+    try {
+      await download('/export/serviceleverancer.csv');
+      status('Serviceleverancerne er hentet som CSV-fil.');
+    } catch (e) {
+      reportError(e, app);
+      focus(ev.target);
+    }
+  } }, 'Hent som CSV');
 
   await load();
   main.replaceChildren(
     h('div', { class: 'title-row' }, h('h1', { id: 'side-titel', tabindex: '-1' }, 'Serviceleverancer'), create),
     h('p', { class: 'lead' }, intro),
-    form, summary, tree, more);
+    await notices(app),
+    form, h('div', { class: 'title-row' }, summary, exportButton), tree);
 }
 
-function renderTree(tree, items, app) {
-  const groups = new Map();
-  for (const sl of items) {
-    const key = sl.aftalepart?.kode ?? '';
-    if (!groups.has(key)) groups.set(key, { kommune: sl.aftalepart, items: [] });
-    groups.get(key).items.push(sl);
+/** What the start page tells at once: the locks one still holds (from an earlier day or
+ * another tab) and what the worklist asks (issue 20). */
+async function notices(app) {
+  let mine = [];
+  let work = null;
+  try {
+    const [locks, w] = await Promise.all([gql(MY_LOCKS), gql(WORK_COUNTS)]);
+    mine = locks.serviceleverancer.nodes.filter((sl) => sl.laas?.subject === app.viewer.subject);
+    work = w.worklist;
+  } catch {
+    return null; // the list itself is what matters here
   }
-  if (!items.length) {
-    replace(tree, h('p', {}, 'Ingen serviceleverancer passer til filtrene.'));
-    return;
+  const parts = [];
+  if (mine.length) {
+    parts.push(h('section', { class: 'notice', id: 'mine-laase', 'aria-labelledby': 'mine-laase-titel' },
+      h('h2', { id: 'mine-laase-titel' }, `Du har ${mine.length} ${mine.length === 1 ? 'låst serviceleverance' : 'låste serviceleverancer'}`),
+      h('p', {}, 'Tjek dem ind, når du er færdig, så dine kolleger kan rette i dem.'),
+      h('ul', {}, mine.map((sl) => h('li', {}, h('a', { href: `#/sl/${encodeURIComponent(sl.id)}` }, sl.navn))))));
   }
-  replace(tree, [...groups.values()].map((g) => h('details', { class: 'group', open: true },
-    h('summary', {}, h('span', { class: 'group-name' }, g.kommune ? g.kommune.officieltNavn : 'Ukendt aftalepart'),
-      ` (aftalepart) – ${g.items.length} ${g.items.length === 1 ? 'serviceleverance' : 'serviceleverancer'}`),
-    h('ul', { class: 'sl-list' }, g.items.map((sl) => slItem(sl, app))))));
+  const due = work?.groups.filter((g) => g.count > 0) ?? [];
+  if (due.length) {
+    parts.push(h('section', { class: 'notice', id: 'kraever-handling', 'aria-labelledby': 'kraever-handling-titel' },
+      h('h2', { id: 'kraever-handling-titel' }, h('a', { href: '#/handling' }, `Kræver handling (${work.total})`)),
+      h('ul', { class: 'worklist-summary' }, due.map((g) => h('li', {}, `${g.title}: ${g.count}`)))));
+  }
+  return parts.length ? h('div', {}, parts) : null;
+}
+
+/** One aftalepart of the tree with its whole count; its agreements are `initial` (one group
+ * shown open) or load when it is unfolded, 50 at a time. */
+function groupEl(g, app, initial) {
+  const list = h('ul', { class: 'sl-list' });
+  const more = h('div', { class: 'actions' });
+  const shown = h('p', { class: 'count' });
+  let items = null;
+  const name = g?.kommune?.officieltNavn ?? 'Ukendt aftalepart';
+  const count = g?.count ?? initial?.totalCount ?? 0;
+  const details = h('details', { class: 'group', open: Boolean(initial) },
+    h('summary', {}, h('span', { class: 'group-name' }, name),
+      h('span', { class: 'group-count' }, ` (aftalepart) – ${count} ${count === 1 ? 'serviceleverance' : 'serviceleverancer'}`)),
+    shown, list, more);
+  function show(page) {
+    replace(list, items.map((sl) => slItem(sl, app)));
+    replace(shown, items.length < count ? `Viser ${items.length} af ${count}.` : '');
+    replace(more, page.pageInfo.hasNextPage
+      ? h('button', { type: 'button', class: 'secondary', onclick: async (ev) => {
+        const next = items.length;
+        try {
+          await load(page.pageInfo.endCursor);
+          focus(list.querySelectorAll('.sl-item a')[next]);
+        } catch (e) {
+          reportError(e, app);
+          focus(ev.target);
+        }
+      } }, `Vis flere fra ${name}`)
+      : null);
+  }
+  async function load(after) {
+    const page = (await gql(LIST, { ...listVars(), aftalepart: g?.kommune?.kode ?? null, first: 50, after: after ?? null })).serviceleverancer;
+    items = after ? items.concat(page.nodes) : page.nodes;
+    show(page);
+  }
+  if (initial) {
+    items = initial.nodes;
+    show(initial);
+  }
+  details.addEventListener('toggle', () => {
+    if (details.open && items === null) {
+      replace(shown, 'Henter …');
+      load().catch((e) => reportError(e, app));
+    }
+  });
+  return details;
 }
 
 function slItem(sl, app) {
@@ -257,6 +352,12 @@ async function openCreate(opener, app) {
     if (!navn.value.trim()) {
       setFieldErrors(form, { navn: ['Navnet skal udfyldes.'] });
       focus(navn);
+      return;
+    }
+    // A name typed but not chosen from the list would create the agreement without an enhed,
+    // silently (issue 20, defect 4): it is refused where it was typed.
+    if (picker.pending) {
+      picker.refuse(UNCHOSEN);
       return;
     }
     const input = { navn: navn.value.trim() };
@@ -359,6 +460,8 @@ class SlView {
       this.form,
       this.buildHistory(editing));
     this.app.guardUnsaved(() => this.mine && this.dirty);
+    this.app.guardLock(() => (this.mine && !this.sl.deletedAt
+      ? { navn: this.sl.navn, checkIn: () => this.checkInOnly() } : null));
     this.app.keepAlive(this.mine ? () => this.renew() : null);
     if (focusId) focus(document.getElementById(focusId));
   }
@@ -508,7 +611,7 @@ class SlView {
 
   get dirty() {
     const c = this.changes();
-    return Object.keys(c.input).length > 0 || c.beskrivelse;
+    return Object.keys(c.input).length > 0 || c.beskrivelse || Boolean(this.picker?.pending);
   }
 
   previewSoon(delay = 350) {
@@ -592,6 +695,11 @@ class SlView {
 
   /** Saves the changed fields; resolves to true when saved (or nothing to save). */
   async save({ quiet = false } = {}) {
+    if (this.writesFields && this.picker?.pending) {
+      this.picker.refuse(UNCHOSEN);
+      showError(UNCHOSEN);
+      return false;
+    }
     const { input, beskrivelse, value } = this.changes();
     if (!Object.keys(input).length && !beskrivelse) {
       if (!quiet) status('Der er ingen ændringer at gemme.');
@@ -650,6 +758,20 @@ class SlView {
     });
   }
 
+  /** Leaving with the lock, "Tjek ind nu": what is saved becomes the version (changes not
+   * saved were given up when leaving was confirmed). Resolves to whether it was checked in. */
+  async checkInOnly() {
+    try {
+      const sl = (await gql(CHECK_IN_ONLY, { id: this.sl.id, rev: this.sl.revision })).checkInServiceleverance;
+      this.app.keepAlive(null);
+      status(`»${this.sl.navn}« er tjekket ind som version ${sl.version}.`);
+      return true;
+    } catch (e) {
+      reportError(e, this.app, { onReload: () => this.reload('side-titel') });
+      return false;
+    }
+  }
+
   confirmDelete(opener) {
     const form = h('form', {},
       h('p', {}, `Vil du slette »${this.sl.navn}«? Den forsvinder fra den offentlige søgning med det samme. Versionshistorikken bevares.`),
@@ -666,6 +788,7 @@ class SlView {
         await gql(DELETE, { id: this.sl.id, rev: this.sl.revision });
         const navn = this.sl.navn;
         this.app.guardUnsaved(() => false);
+        this.app.guardLock(() => null);
         this.app.go('#/');
         status(`»${navn}« er slettet og vises ikke længere i den offentlige søgning.`);
       } catch (e) {
@@ -675,9 +798,22 @@ class SlView {
   }
 
   async restore(nummer, button) {
+    // What restoring would change, for this user (only the fields they may write), first.
+    let changes;
+    try {
+      changes = (await gql(RESTORE_PREVIEW, { id: this.sl.id, nummer })).restorePreview;
+    } catch (e) {
+      reportError(e, this.app);
+      return;
+    }
+    if (!changes.length) {
+      status(`Version ${nummer} er magen til den nuværende udgave i de felter, du kan rette; der er intet at gendanne.`);
+      return;
+    }
     const ok = await confirmAction({
       title: `Gendan version ${nummer}`,
-      text: `Felterne får værdierne fra version ${nummer} (se dem under »Vis version ${nummer}«), og ændringen publiceres med det samme. Den nuværende udgave findes stadig i historikken.`,
+      text: `Disse felter får værdierne fra version ${nummer}, og ændringen publiceres med det samme. Den nuværende udgave findes stadig i historikken.`,
+      extra: changesTable(changes, { caption: `Det ændrer gendannelsen af version ${nummer}`, before: 'Nu', after: `Version ${nummer}` }),
       confirm: `Gendan version ${nummer}`,
       opener: button,
     });
@@ -722,9 +858,42 @@ class SlView {
     return h('section', { class: 'card', 'aria-labelledby': 'versioner-titel' },
       h('details', { class: 'history', id: 'versioner' },
         h('summary', { id: 'versioner-titel' }, 'Versionshistorik ', h('span', { class: 'count-badge', id: 'versioner-antal' }, String(sl.versionCount))),
+        this.buildCompare(versions),
         h('p', { class: 'help', id: 'versioner-hjaelp' }, editing
           ? 'Gendan lægger en versions felter ind og publicerer dem; tjek ind bagefter.'
           : 'Lås serviceleverancen for at gendanne en version.'),
         list));
+  }
+
+  /** Sammenlign (R15): any two versions, or a version and the current state, field by field. */
+  buildCompare(versions) {
+    if (!versions.length) return null;
+    const nums = versions.map((v) => v.nummer);
+    const older = nums.length > 1 ? nums[1] : nums[0];
+    const from = select(nums.map((n) => [String(n), `Version ${n}`]), String(older), { id: 'sammenlign-fra' });
+    const to = select([['', 'Nuværende udgave'], ...nums.map((n) => [String(n), `Version ${n}`])], '', { id: 'sammenlign-til' });
+    const result = h('div', { id: 'sammenlign-resultat', 'aria-live': 'polite' });
+    const form = h('form', { class: 'compare', 'aria-label': 'Sammenlign versioner' },
+      field({ label: 'Sammenlign', control: from }),
+      field({ label: 'med', control: to }),
+      h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'secondary', id: 'sammenlign-knap' }, 'Sammenlign')));
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const a = Number(from.value);
+      const b = to.value === '' ? null : Number(to.value);
+      const name = (n) => (n === null ? 'den nuværende udgave' : `version ${n}`);
+      try {
+        const changes = (await gql(COMPARE, { id: this.sl.id, from: a, to: b })).compareVersions;
+        replace(result, changesTable(changes, {
+          caption: `Forskelle fra version ${a} til ${name(b)}`,
+          before: `Version ${a}`,
+          after: b === null ? 'Nu' : `Version ${b}`,
+          empty: `Version ${a} og ${name(b)} er ens.`,
+        }));
+      } catch (e) {
+        reportError(e, this.app);
+      }
+    });
+    return h('div', {}, form, result);
   }
 }

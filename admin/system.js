@@ -1,13 +1,14 @@
 // The administrator's pages: the kommuner's CVR numbers and the audit log (paged).
-import { ApiError, gql } from './api.js';
-import { ROLE_LABEL, field, fmtTime, focus, h, replace, select, setFieldErrors, showError, status } from './dom.js';
+import { ApiError, download, gql } from './api.js';
+import { ROLE_LABEL, changesTable, field, fmtTime, focus, h, replace, select, setFieldErrors, showError, status } from './dom.js';
 
 const KOMMUNER = `query Kommuner { kommuner { kode navn officieltNavn region cvr } }`;
 const SET_CVR = `mutation SetKommuneCvr($kode: String!, $cvr: String!) { setKommuneCvr(kode: $kode, cvr: $cvr) { kode navn region cvr } }`;
-const AUDIT = `query Log($entityType: String, $entityId: String, $actor: String, $after: String) {
-  auditLog(entityType: $entityType, entityId: $entityId, actor: $actor, first: 25, after: $after) {
+const AUDIT = `query Log($entityType: String, $entityId: String, $person: String, $about: String, $from: Date, $to: Date, $after: String) {
+  auditLog(entityType: $entityType, entityId: $entityId, person: $person, about: $about, from: $from, to: $to, first: 25, after: $after) {
     totalCount pageInfo { hasNextPage endCursor }
-    nodes { id at actorSubject actorName actorCvr actorRoles action entityType entityId before after }
+    nodes { id at actorSubject actorName actorCvr actorRoles action entityType entityId elementNavn
+      changes { field label before after } }
   }
 }`;
 
@@ -72,17 +73,39 @@ const ACTION_LABEL = {
   lockEnhed: 'Låste enhed',
   takeOverEnhedLock: 'Overtog lås på enhed',
   checkInEnhed: 'Tjekkede enhed ind',
+  seedServiceleverance: 'Indlæste demodata',
+  pruneAuditLog: 'Slettede gamle loghændelser',
 };
 
+const ENTITY_LABEL = { Serviceleverance: 'Serviceleverance', Enhed: 'Enhed', Kommune: 'Kommune', AuditLog: 'Loggen' };
+
+function elementLink(a) {
+  const name = a.elementNavn ?? a.entityId;
+  if (a.entityType === 'Serviceleverance') return h('a', { href: `#/sl/${encodeURIComponent(a.entityId)}` }, name);
+  if (a.entityType === 'Enhed') return h('a', { href: `#/enhed/${encodeURIComponent(a.entityId)}` }, name);
+  return name;
+}
+
+/** The log (R16, R34): by element, person (by name) and days; each entry names its element and
+ * shows what changed; the filter downloads as CSV or JSON; one person's extract is a click. */
 export async function renderAudit(main, app) {
-  const entityType = select([['', 'Alle'], ['Serviceleverance', 'Serviceleverance'], ['Enhed', 'Enhed'], ['Kommune', 'Kommune']], '', { id: 'log-type' });
+  const entityType = select([['', 'Alle'], ['Serviceleverance', 'Serviceleverance'], ['Enhed', 'Enhed'], ['Kommune', 'Kommune'], ['AuditLog', 'Loggen']], '', { id: 'log-type' });
   const entityId = h('input', { id: 'log-id', type: 'text', autocomplete: 'off' });
-  const actor = h('input', { id: 'log-bruger', type: 'text', autocomplete: 'off' });
+  const person = h('input', { id: 'log-person', type: 'search', autocomplete: 'off', maxlength: '200' });
+  const from = h('input', { id: 'log-fra', type: 'date', 'data-field': 'from' });
+  const to = h('input', { id: 'log-til', type: 'date', 'data-field': 'to' });
   const tbody = h('tbody');
   const info = h('p', { class: 'count', id: 'log-info' });
+  const extract = h('div', { id: 'log-udtraek' });
   const pager = h('div', { class: 'actions' });
   const cursors = [null]; // the `after` of each page seen
   let filter = {};
+
+  function query() {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(filter)) if (v) q.set(k, v);
+    return q.toString();
+  }
 
   async function load(n) {
     const data = (await gql(AUDIT, { ...filter, after: cursors[n] })).auditLog;
@@ -92,11 +115,14 @@ export async function renderAudit(main, app) {
     replace(tbody, data.nodes.map((a) => h('tr', {},
       h('td', {}, fmtTime(a.at)),
       h('td', {}, a.actorName ?? a.actorSubject, h('br'), h('span', { class: 'meta' },
-        [a.actorCvr ? `CVR ${a.actorCvr}` : null, a.actorRoles.split(',').filter(Boolean).map((r) => ROLE_LABEL[r] ?? r).join(', ')].filter(Boolean).join(' · '))),
-      h('td', {}, ACTION_LABEL[a.action] ?? a.action, h('br'), h('code', {}, a.action)),
-      h('td', {}, a.entityType, h('br'), h('code', {}, a.entityId)),
-      h('td', {}, a.before || a.after ? h('details', {}, h('summary', {}, 'Før og efter'),
-        h('pre', {}, `Før: ${JSON.stringify(a.before, null, 2)}\nEfter: ${JSON.stringify(a.after, null, 2)}`)) : '–'))));
+        [a.actorCvr ? `CVR ${a.actorCvr}` : null, a.actorRoles.split(',').filter(Boolean).map((r) => ROLE_LABEL[r] ?? r).join(', ')].filter(Boolean).join(' · ')),
+      h('br'), h('button', { type: 'button', class: 'link', onclick: () => showExtract(a.actorSubject, a.actorName ?? a.actorSubject) },
+        `Udtræk for ${a.actorName ?? a.actorSubject}`)),
+      h('td', {}, ACTION_LABEL[a.action] ?? a.action),
+      h('td', {}, elementLink(a), h('br'), h('span', { class: 'meta' }, ENTITY_LABEL[a.entityType] ?? a.entityType)),
+      h('td', {}, a.changes.length
+        ? h('details', {}, h('summary', {}, `${a.changes.length} ${a.changes.length === 1 ? 'felt' : 'felter'}`), changesTable(a.changes))
+        : '–'))));
     replace(pager,
       h('button', { type: 'button', class: 'secondary', disabled: n === 0, onclick: () => go(n - 1) }, 'Forrige side'),
       h('button', { type: 'button', class: 'secondary', disabled: !data.pageInfo.hasNextPage, onclick: () => go(n + 1) }, 'Næste side'));
@@ -104,30 +130,58 @@ export async function renderAudit(main, app) {
   async function go(n) {
     try {
       await load(n);
+      setFieldErrors(form, {});
       status(info.textContent);
       focus(info);
     } catch (e) {
-      fail(e, app);
+      fail(e, app, form);
     }
   }
-  const form = h('form', { class: 'filters', role: 'search', 'aria-label': 'Filtrér loggen' },
-    field({ label: 'Type', control: entityType }),
-    field({ label: 'Id', control: entityId, help: 'Fx en serviceleverances id eller en enheds id.' }),
-    field({ label: 'Bruger (subject)', control: actor }),
+  /** Datatilsynet's practice: a person may see the log entries about them. */
+  async function showExtract(subject, name) {
+    filter = { about: subject };
+    cursors.length = 1;
+    replace(extract, h('p', { class: 'notice' }, `Udtræk for ${name}: alt, ${name} har gjort, og låse, andre har overtaget fra ${name}. `,
+      h('button', { type: 'button', class: 'link', onclick: () => { replace(extract); form.requestSubmit(); } }, 'Tilbage til filteret')));
+    await go(0);
+  }
+  const form = h('form', { class: 'filters', role: 'search', 'aria-label': 'Filtrér loggen', novalidate: true },
+    field({ label: 'Person', control: person, help: 'Navn eller en del af det, fx »soren« for Søren.' }),
+    field({ label: 'Elementtype', control: entityType }),
+    field({ label: 'Elementets id', control: entityId, help: 'Fx en serviceleverances id.' }),
+    field({ label: 'Fra dato', control: from, name: 'from' }),
+    field({ label: 'Til dato', control: to, name: 'to' }),
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Vis')));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    filter = { entityType: entityType.value || null, entityId: entityId.value.trim() || null, actor: actor.value.trim() || null };
+    replace(extract);
+    filter = {
+      person: person.value.trim() || null, entityType: entityType.value || null, entityId: entityId.value.trim() || null,
+      from: from.value || null, to: to.value || null,
+    };
     cursors.length = 1;
     await go(0);
   });
+  const exporter = (kind) => async (ev) => {
+    try {
+      const q = query();
+      const name = await download(`/export/log.${kind}${q ? `?${q}` : ''}`);
+      status(`Loggen er hentet som ${name}.`);
+    } catch (e) {
+      fail(e, app, form);
+      focus(ev.target);
+    }
+  };
   await load(0);
   main.replaceChildren(
     h('h1', { id: 'side-titel', tabindex: '-1' }, 'Log'),
-    h('p', { class: 'lead' }, 'Alle ændringer: hvem, hvad, hvornår, og felterne før og efter.'),
-    form, info,
+    h('p', { class: 'lead' }, 'Alle ændringer: hvem, hvad, hvornår og hvilke felter der ændrede sig.'),
+    form, extract,
+    h('div', { class: 'title-row' }, info, h('div', { class: 'actions' },
+      h('button', { type: 'button', class: 'secondary', id: 'log-csv', onclick: exporter('csv') }, 'Hent som CSV'),
+      h('button', { type: 'button', class: 'secondary', id: 'log-json', onclick: exporter('json') }, 'Hent som JSON'))),
     h('div', { class: 'table-wrap' }, h('table', { class: 'table' }, h('caption', { class: 'sr-only' }, 'Loghændelser'),
-      h('thead', {}, h('tr', {}, ['Tidspunkt', 'Hvem', 'Handling', 'Element', 'Detaljer'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('thead', {}, h('tr', {}, ['Tidspunkt', 'Hvem', 'Handling', 'Element', 'Ændringer'].map((t) => h('th', { scope: 'col' }, t)))),
       tbody)),
     pager);
 }

@@ -9,7 +9,7 @@ use crate::domain::text::fold;
 use crate::service::{Change, Cx, Tx};
 use crate::store::entity::enhed;
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, EntityTrait};
+use sea_orm::ConnectionTrait;
 use std::collections::HashMap;
 
 pub const PLEJECENTRE_CSV: &str = include_str!("../data/plejecentre.csv");
@@ -327,10 +327,7 @@ pub async fn upsert(
                 report.updated += 1;
             }
             None => {
-                let am: enhed::ActiveModel = m.clone().into();
-                enhed::Entity::insert(am)
-                    .exec_without_returning(tx.db())
-                    .await?;
+                let m = crate::store::enhed::insert(tx.db(), m.clone()).await?;
                 changed.push(m.clone());
                 trail.push((
                     "importEnhed",

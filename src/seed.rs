@@ -12,7 +12,6 @@ use crate::store::audit::AuditEvent;
 use crate::store::entity::enhed;
 use crate::store::serviceleverance::{Actor, NewSl};
 use chrono::{Datelike, NaiveDate};
-use sea_orm::EntityTrait;
 use std::collections::HashMap;
 
 pub const SEED_SUBJECT: &str = "demo-data";
@@ -243,7 +242,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<ImportReport> {
             Ejer::Kommune(k) => kommune_cvr.get(k).cloned().unwrap_or_default(),
             Ejer::Firma(c) => c.to_string(),
         };
-        let am: enhed::ActiveModel = enhed::Model {
+        let m = enhed::Model {
             kind: EnhedKind::Helhedsplejeenhed.as_str().into(),
             navn: h.navn.into(),
             navn_soeg: fold(h.navn),
@@ -259,11 +258,8 @@ pub async fn seed(state: &AppState) -> anyhow::Result<ImportReport> {
             email: Some("demo@example.invalid".into()),
             demo: true,
             ..crate::store::enhed::blank(h.id.into(), now)
-        }
-        .into();
-        enhed::Entity::insert(am)
-            .exec_without_returning(tx.db())
-            .await?;
+        };
+        crate::store::enhed::insert(tx.db(), m).await?;
         tx.changed(Change::Enhed(h.id.into()));
     }
     for (n, a) in AFTALER.iter().enumerate() {

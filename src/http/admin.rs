@@ -28,6 +28,7 @@ const FILES: &[(&str, &str, &[u8])] = &[
     ("dom.js", JS, include_bytes!("../../admin/dom.js")),
     ("login.js", JS, include_bytes!("../../admin/login.js")),
     ("picker.js", JS, include_bytes!("../../admin/picker.js")),
+    ("worklist.js", JS, include_bytes!("../../admin/worklist.js")),
     (
         "serviceleverancer.js",
         JS,
