@@ -94,7 +94,7 @@ export async function renderAudit(main, app) {
   const person = h('input', { id: 'log-person', type: 'search', autocomplete: 'off', maxlength: '200' });
   const from = h('input', { id: 'log-fra', type: 'date', 'data-field': 'from' });
   const to = h('input', { id: 'log-til', type: 'date', 'data-field': 'to' });
-  const tbody = h('tbody');
+  const tbody = h('tbody', { id: 'log-raekker' });
   const info = h('p', { class: 'count', id: 'log-info' });
   const extract = h('div', { id: 'log-udtraek' });
   const pager = h('div', { class: 'actions' });

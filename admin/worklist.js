@@ -4,7 +4,7 @@ import { gql } from './api.js';
 import { h } from './dom.js';
 
 const WORKLIST = `query KraeverHandling {
-  worklist(first: 100) {
+  worklist(first: 50) {
     total
     groups { kind title count items { reason serviceleverance { id navn aftalepart { officieltNavn } } } }
   }
@@ -42,5 +42,5 @@ export async function renderWorklist(main, app) {
     h('p', { class: 'count', id: 'handling-antal' }, w.total === 0
       ? 'Intet kræver handling lige nu.'
       : `${w.total} ${w.total === 1 ? 'serviceleverance kræver' : 'serviceleverancer kræver'} handling.`),
-    groups);
+    ...groups);
 }

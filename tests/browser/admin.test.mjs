@@ -194,14 +194,24 @@ test('unsaved edits are not lost without a question: menu, Back, Log ud and clos
     await page.close({ runBeforeUnload: true });
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(dialogs.at(-1)?.type, 'beforeunload', JSON.stringify(dialogs));
-    // After a save nothing is asked.
+    // After a save nothing unsaved is asked about; the lock still held is (issue 20: "Tjek
+    // ind nu / Behold låsen"), and "Bliv på siden" stays.
     answer = 'accept';
     await page.getByRole('button', { name: 'Gem' }).click();
     await page.locator('#status', { hasText: 'Gemt og publiceret' }).waitFor();
     const before = dialogs.length;
     await page.locator('#menu').getByRole('link', { name: 'Serviceleverancer' }).click();
+    const lockDialog = page.getByRole('dialog', { name: 'Du har stadig låsen' });
+    await lockDialog.getByText(`Du har »${navn}« låst.`).waitFor();
+    assert.equal(dialogs.length, before, 'nothing unsaved, no browser question');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Tjek ind nu', 'focus on the recommended answer');
+    await lockDialog.getByRole('button', { name: 'Bliv på siden' }).click();
+    await page.getByRole('heading', { name: navn, level: 1 }).waitFor();
+    // Back with the lock: asked too; "Behold låsen" leaves and the lock stays.
+    await page.goBack();
+    await lockDialog.getByRole('button', { name: 'Behold låsen' }).click();
     await page.getByRole('heading', { name: 'Serviceleverancer', level: 1 }).waitFor();
-    assert.equal(dialogs.length, before, 'nothing unsaved, nothing asked');
+    await page.locator('#mine-laase').getByRole('link', { name: navn }).waitFor();
   } finally {
     await p.close();
   }
@@ -252,15 +262,31 @@ test('Gendan version N asks first and says what will change (issue 20, 5)', asyn
     await page.getByRole('heading', { name: navn, level: 1 }).waitFor();
     await page.getByRole('button', { name: 'Lås og rediger' }).click();
     await page.getByRole('button', { name: 'Gem' }).waitFor();
+    const old = await page.getByLabel('Aftaleidentifikation').inputValue();
+    await page.getByLabel('Aftaleidentifikation').fill('GENDAN-TEST-2');
+    await page.getByRole('button', { name: 'Gem', exact: true }).click();
+    await page.locator('#status', { hasText: 'Gemt og publiceret' }).waitFor();
     await page.locator('#versioner-titel').click();
+    // Sammenlign: version 1 against now, field by field.
+    await page.getByLabel('Sammenlign', { exact: true }).selectOption('1');
+    await page.getByRole('button', { name: 'Sammenlign', exact: true }).click();
+    const diff = page.locator('#sammenlign-resultat table');
+    await diff.getByRole('row', { name: /Aftaleidentifikation/ }).getByText('GENDAN-TEST-2').waitFor();
+    await noAxeViolations(page, 'the version compare');
+    // Gendan says what will change, as a table, before it acts.
     await page.getByRole('button', { name: 'Gendan version 1' }).click();
     const dlg = page.getByRole('dialog', { name: 'Gendan version 1' });
-    await dlg.getByText('Felterne får værdierne fra version 1').waitFor();
+    const row = dlg.getByRole('row', { name: /Aftaleidentifikation/ });
+    await row.waitFor();
+    assert.match(await row.textContent(), /GENDAN-TEST-2/);
+    if (old) assert.match(await row.textContent(), new RegExp(old));
+    assert.equal(await dlg.getByRole('row', { name: /^Navn/ }).count(), 0, 'only what changes');
     await dlg.getByRole('button', { name: 'Annuller' }).click();
     assert.equal(await page.locator('#status', { hasText: 'gendannet' }).count(), 0, 'nothing restored');
     await page.getByRole('button', { name: 'Gendan version 1' }).click();
     await page.getByRole('dialog', { name: 'Gendan version 1' }).getByRole('button', { name: 'Gendan version 1' }).click();
     await page.locator('#status', { hasText: 'Version 1 er gendannet' }).waitFor();
+    assert.equal(await page.getByLabel('Aftaleidentifikation').inputValue(), old);
     await noProblems(p);
   } finally {
     await p.close();
@@ -458,5 +484,209 @@ test("a provider's redaktør writes the beskrivelse, and the offer appears in th
     await noProblems(p);
   } finally {
     await p.close();
+  }
+});
+
+test('the enhed picker: words in any order, a town, o for ø; the true count; not cut off; a name typed but not chosen is refused (issue 20, 4)', async () => {
+  const p = await login({ role: 'driftsoverenskomstansvarlig', cvr: ROSKILDE_CVR, name: 'Gitte Green' });
+  try {
+    const { page } = p;
+    await page.getByRole('button', { name: 'Opret serviceleverance' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Ny serviceleverance' });
+    await dialog.getByLabel('Navn').fill('Aftale uden valgt enhed');
+    const combo = dialog.getByRole('combobox', { name: /^Enhed/ });
+    const hits = dialog.getByRole('listbox', { name: 'Fundne enheder' });
+    for (const text of ['Sct Jorgensbjerg', 'jørgensbjerg plejecenter', 'Møllehusvej roskilde']) {
+      await combo.fill(text);
+      await hits.getByRole('option', { name: /Plejecenter Sct\. Jørgensbjerg/ }).waitFor();
+    }
+    // The announced count is the number of hits shown.
+    await combo.fill('roskilde');
+    await hits.getByRole('option').first().waitFor();
+    await page.waitForTimeout(400);
+    const shown = await hits.getByRole('option').count();
+    const said = await dialog.locator('[aria-live="polite"]').last().textContent();
+    assert.match(said, new RegExp(`^${shown} enhed(er)? fundet`), said);
+    // A search with many hits says there may be more.
+    await combo.fill('plejecenter');
+    await dialog.getByText(/^Mindst 50 enheder fundet/).waitFor();
+    // The last hit can be reached and is not cut off by the dialog.
+    const last = hits.getByRole('option').last();
+    await last.scrollIntoViewIfNeeded();
+    const onTop = await last.evaluate((el) => {
+      const r = el.getBoundingClientRect();
+      const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+      return el.contains(hit);
+    });
+    assert.equal(onTop, true, 'the list is not clipped by the dialog');
+    // Typed but not chosen: refused next to the field, nothing created.
+    await combo.fill('Sct Jorgensbjerg');
+    await hits.getByRole('option').first().waitFor();
+    await dialog.getByRole('button', { name: 'Opret', exact: true }).click();
+    await dialog.getByText(/Vælg enheden på listen/).waitFor();
+    assert.equal(await combo.getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.getByRole('heading', { name: 'Aftale uden valgt enhed', level: 1 }).count(), 0, 'not created');
+    await noProblems(p);
+  } finally {
+    await p.close();
+  }
+});
+
+test("the administrator's list is a tree: every kommune in name order with its whole count, pages within a group, filters kept on reload (issue 20, 7)", async () => {
+  const p = await login({ role: 'administrator', cvr: '12345678', name: 'Ida Iversen' });
+  try {
+    const { page } = p;
+    const summaries = page.locator('#sl-traee details.group > summary');
+    await summaries.first().waitFor();
+    const names = await page.locator('#sl-traee .group-name').allTextContents();
+    assert.ok(names.length > 5, `many aftaleparter: ${names.length}`);
+    // R24's collation: case aside, æ, ø, å after z ("Aabenraa" under A, as the list of kommuner has it).
+    const key = (t) => [...t.toLowerCase()].map((c) => ({ æ: '{', ø: '|', å: '}' }[c] ?? c)).join('');
+    const sorted = [...names].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+    assert.deepEqual(names, sorted, 'in Danish name order');
+    // The counts add up to the total before any group is opened.
+    const counts = (await page.locator('#sl-traee .group-count').allTextContents()).map((t) => Number(/(\d+) service/.exec(t)[1]));
+    const total = Number(/^(\d+)/.exec(await page.locator('#sl-antal').textContent())[1]);
+    assert.equal(counts.reduce((a, b) => a + b, 0), total);
+    // The largest group: its whole count, then its first 50, then the rest.
+    const i = counts.indexOf(Math.max(...counts));
+    const group = page.locator('#sl-traee details.group').nth(i);
+    await group.locator('summary').click();
+    await group.locator('.sl-item').first().waitFor();
+    const first = await group.locator('.sl-item').count();
+    assert.equal(first, Math.min(50, counts[i]));
+    if (counts[i] > 50) {
+      await group.getByText(`Viser 50 af ${counts[i]}.`).waitFor();
+      await group.getByRole('button', { name: /^Vis flere fra/ }).click();
+      await group.locator('.sl-item').nth(50).waitFor();
+    }
+    assert.equal(await group.locator('.sl-item').count(), Math.min(100, counts[i]));
+    // Filters go into the address, and a reload keeps them.
+    await page.getByLabel('Navn eller aftaleidentifikation').fill('demo hjemmeplejen');
+    await page.getByRole('button', { name: 'Søg' }).click();
+    await page.waitForFunction(() => location.hash.includes('tekst='));
+    await page.reload();
+    await page.getByRole('heading', { name: 'Serviceleverancer', level: 1 }).waitFor();
+    assert.equal(await page.getByLabel('Navn eller aftaleidentifikation').inputValue(), 'demo hjemmeplejen');
+    const items = page.locator('#sl-traee .group-name');
+    await items.first().waitFor();
+    await noAxeViolations(page, 'the tree');
+    await noProblems(p);
+  } finally {
+    await p.close();
+  }
+});
+
+test('at login the locks one holds are listed; leaving asks Tjek ind nu / Behold låsen; Log ud checks them in (R28, issue 20)', async () => {
+  const a = await login({ role: 'driftsoverenskomstansvarlig', cvr: ROSKILDE_CVR, name: 'Hans Hansen' });
+  let b;
+  try {
+    const { page } = a;
+    // An agreement nobody holds (earlier tests keep locks on some).
+    const first = page.locator('#sl-traee .sl-item:not(:has(.badge.lock))').filter({ hasNotText: /demo/ }).nth(4).locator('a').first();
+    const navn = (await first.textContent()).trim();
+    const href = await first.getAttribute('href');
+    await first.click();
+    await page.getByRole('heading', { name: navn, level: 1 }).waitFor();
+    await page.getByRole('button', { name: 'Lås og rediger' }).click();
+    await page.getByRole('button', { name: 'Gem' }).waitFor();
+    // Another tab of the same person: "Du har 1 låst serviceleverance", with a link.
+    b = await login({ role: 'driftsoverenskomstansvarlig', cvr: ROSKILDE_CVR, name: 'Hans Hansen' });
+    const notice = b.page.locator('#mine-laase');
+    await notice.getByRole('heading', { name: 'Du har 1 låst serviceleverance' }).waitFor();
+    await notice.getByRole('link', { name: navn }).waitFor();
+    await noAxeViolations(b.page, 'the start page with notices');
+    // The first tab leaves by the menu and checks in.
+    await page.locator('#menu').getByRole('link', { name: 'Serviceleverancer' }).click();
+    await page.getByRole('dialog', { name: 'Du har stadig låsen' }).getByRole('button', { name: 'Tjek ind nu' }).click();
+    await page.getByRole('heading', { name: 'Serviceleverancer', level: 1 }).waitFor();
+    await page.locator('#status', { hasText: `»${navn}« er tjekket ind som version` }).waitFor();
+    assert.equal(await page.locator('#mine-laase').count(), 0, 'no lock left');
+    // Lock again in the second tab, then Log ud: asked, and "Tjek ind nu" releases it.
+    await b.page.goto(`${server.baseUrl}/admin${href}`);
+    await b.page.getByRole('heading', { name: navn, level: 1 }).waitFor();
+    await b.page.getByRole('button', { name: 'Lås og rediger' }).click();
+    await b.page.getByRole('button', { name: 'Gem' }).waitFor();
+    await b.page.getByRole('button', { name: 'Log ud' }).click();
+    const dlg = b.page.getByRole('dialog', { name: 'Du har låste serviceleverancer' });
+    await dlg.getByText(navn).waitFor();
+    await dlg.getByRole('button', { name: 'Tjek ind nu' }).click();
+    await b.page.getByRole('heading', { name: 'Log ind', level: 1 }).waitFor();
+    await page.reload();
+    await page.getByRole('heading', { name: 'Serviceleverancer', level: 1 }).waitFor();
+    await page.locator('#sl-traee .sl-item', { hasText: navn }).first().waitFor();
+    assert.equal(await page.locator('#sl-traee .sl-item', { hasText: navn }).first().locator('.badge.lock').count(), 0, 'checked in at Log ud');
+    await noProblems(a);
+  } finally {
+    await b?.close();
+    await a.close();
+  }
+});
+
+test('Kræver handling, the kommune\'s enheder tree and the log are usable and accessible (issue 20)', async () => {
+  const k = await login({ role: 'driftsoverenskomstansvarlig', cvr: ROSKILDE_CVR, name: 'Jens Juul' });
+  let admin;
+  try {
+    const { page } = k;
+    // Kræver handling: the start page's count and the view's groups agree.
+    await page.locator('#menu').getByRole('link', { name: 'Kræver handling' }).click();
+    await page.getByRole('heading', { name: 'Kræver handling', level: 1 }).waitFor();
+    assert.equal(await page.title(), 'Kræver handling – Plejeoverblik administration');
+    await page.getByRole('heading', { name: /^Venter på leverandørens beskrivelse \(\d+\)$/ }).waitFor();
+    await page.getByRole('heading', { name: /^Udløber inden for 30 dage \(\d+\)$/ }).waitFor();
+    await noAxeViolations(page, 'Kræver handling');
+    // The kommune's enheder, each with the agreements that point at it.
+    await page.locator('#menu').getByRole('link', { name: 'Kommunens enheder' }).click();
+    await page.getByRole('heading', { name: 'Kommunens enheder', level: 1 }).waitFor();
+    const item = page.locator('#enheder-traee > li', { hasText: 'Plejecenter Sct. Jørgensbjerg' });
+    await item.locator('summary').click();
+    await item.locator('details').getByText(/serviceleverancer|vises/i).first().waitFor();
+    await noAxeViolations(page, 'the kommune\'s enheder');
+    // Something of Jens's for the log: a lock and a check-in.
+    await page.locator('#menu').getByRole('link', { name: 'Serviceleverancer' }).click();
+    const one = page.locator('#sl-traee .sl-item:not(:has(.badge.lock))').filter({ hasNotText: /demo/ }).nth(5).locator('a').first();
+    const navn = (await one.textContent()).trim();
+    await one.click();
+    await page.getByRole('button', { name: 'Lås og rediger' }).click();
+    await page.getByRole('button', { name: 'Gem' }).waitFor();
+    await page.locator('#menu').getByRole('link', { name: 'Serviceleverancer' }).click();
+    await page.getByRole('dialog', { name: 'Du har stadig låsen' }).getByRole('button', { name: 'Tjek ind nu' }).click();
+    await page.locator('#status', { hasText: 'er tjekket ind' }).waitFor();
+    await noProblems(k);
+
+    // The administrator's log: a person by name without the Danish letters, names of
+    // elements, readable changes, CSV download and one person's extract.
+    admin = await login({ role: 'administrator', cvr: '12345678', name: 'Lis Løvgren' });
+    const a = admin.page;
+    await a.locator('#menu').getByRole('link', { name: 'Log' }).click();
+    await a.getByRole('heading', { name: 'Log', level: 1 }).waitFor();
+    await a.getByLabel('Person').fill('jens juul');
+    await a.getByRole('button', { name: 'Vis' }).click();
+    await a.locator('#log-info', { hasText: /hændelser/ }).waitFor();
+    const rows = a.locator('#log-raekker > tr');
+    await rows.first().waitFor();
+    const actors = await rows.locator(':scope > td:nth-child(2)').allTextContents();
+    assert.ok(actors.length >= 2 && actors.every((t) => t.startsWith('Jens Juul')), JSON.stringify(actors));
+    await rows.locator(':scope > td:nth-child(4) a', { hasText: navn }).first().waitFor();
+    const [download] = await Promise.all([
+      a.waitForEvent('download'),
+      a.getByRole('button', { name: 'Hent som CSV' }).click(),
+    ]);
+    assert.match(download.suggestedFilename(), /^log-\d{4}-\d{2}-\d{2}\.csv$/);
+    const csv = await (await import('node:fs/promises')).readFile(await download.path(), 'utf8');
+    const lines = csv.trim().split('\n');
+    const total = Number(/(\d+) hændelser/.exec(await a.locator('#log-info').textContent())[1]);
+    assert.equal(lines.length - 1, total, 'every entry of the filter');
+    assert.ok(lines.slice(1).every((l) => l.includes('Jens Juul')), 'the filter is the export\'s');
+    assert.ok(lines.some((l) => l.includes(navn)), 'with the element\'s name');
+    await rows.first().getByRole('button', { name: 'Udtræk for Jens Juul' }).click();
+    await a.getByText('Udtræk for Jens Juul: alt, Jens Juul har gjort').waitFor();
+    await rows.first().locator('details summary').first().click();
+    await rows.first().locator('table.changes').waitFor();
+    await noAxeViolations(a, 'the log');
+    await noProblems(admin);
+  } finally {
+    await admin?.close();
+    await k.close();
   }
 });
