@@ -690,3 +690,49 @@ test('Kræver handling, the kommune\'s enheder tree and the log are usable and a
     await k.close();
   }
 });
+
+test('a lock lives while its holder\'s editor is open and lapses after the presence time once it is closed (R28, two browsers)', async () => {
+  // A server of its own with a presence time of one minute (the default is 15).
+  const short = await startServer({ extraArgs: ['--lock-presence-minutes', '1'] });
+  const open = async (name) => {
+    const p = await openPage(browser, short.baseUrl);
+    await p.page.goto(`${short.baseUrl}/admin`);
+    await p.page.getByLabel('Rolle').selectOption('driftsoverenskomstansvarlig');
+    await p.page.getByLabel('CVR-nummer').fill(ROSKILDE_CVR);
+    await p.page.getByLabel('Navn', { exact: true }).fill(name);
+    await p.page.getByRole('button', { name: 'Log ind' }).click();
+    await p.page.locator('#sl-antal').waitFor();
+    return p;
+  };
+  let anne;
+  let bo;
+  try {
+    anne = await open('Anne Aagaard');
+    const a = anne.page;
+    const first = a.locator('#sl-traee .sl-item').filter({ hasNotText: /demo/ }).first().locator('a').first();
+    const navn = (await first.textContent()).trim();
+    const href = await first.getAttribute('href');
+    await first.click();
+    await a.getByRole('button', { name: 'Lås og rediger' }).click();
+    await a.getByRole('button', { name: 'Gem' }).waitFor();
+    // Past the presence time with the editor open: the heartbeat has kept the lock.
+    await a.waitForTimeout(70_000);
+    bo = await open('Bo Bech');
+    await bo.page.goto(`${short.baseUrl}/admin${href}`);
+    await bo.page.getByRole('heading', { name: navn, level: 1 }).waitFor();
+    await bo.page.locator('#sl-laas', { hasText: 'Anne Aagaard redigerer nu' }).waitFor();
+    assert.equal(await bo.page.getByRole('button', { name: 'Lås og rediger' }).count(), 0);
+    // Anne closes the tab without checking in: the lock lapses a minute later.
+    await a.close();
+    await bo.page.waitForTimeout(70_000);
+    await bo.page.reload();
+    await bo.page.getByRole('heading', { name: navn, level: 1 }).waitFor();
+    await bo.page.getByRole('button', { name: 'Lås og rediger' }).waitFor();
+    await bo.page.getByText('Ikke låst.').waitFor();
+    await noProblems(bo);
+  } finally {
+    await bo?.close();
+    await anne?.close().catch(() => {});
+    await short.stop();
+  }
+});
