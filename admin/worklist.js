@@ -23,14 +23,14 @@ export async function renderWorklist(main, app) {
   const intro = app.isKommune || app.isAdmin
     ? 'Serviceleverancer, der udløber, er udløbet, har advarsler, venter på leverandørens beskrivelse eller ikke er tjekket ind.'
     : 'Serviceleverancer om dine enheder, hvor kommunen venter på din beskrivelse.';
-  const groups = w.groups.map((g) => {
+  // What needs something first, as cards; the kinds that need nothing in one line after them.
+  const empty = w.groups.filter((g) => g.count === 0);
+  const groups = w.groups.filter((g) => g.count > 0).map((g) => {
     const id = `handling-${g.kind.toLowerCase().replaceAll('_', '-')}`;
     return h('section', { class: 'card work-group', 'aria-labelledby': id },
       h('h2', { id }, `${g.title} (${g.count})`),
       h('p', { class: 'help' }, HELP[g.kind] ?? ''),
-      g.count === 0
-        ? h('p', {}, 'Ingen.')
-        : h('ul', { class: 'work-items' }, g.items.map((i) => h('li', {},
+      h('ul', { class: 'work-items' }, g.items.map((i) => h('li', {},
           h('a', { href: `#/sl/${encodeURIComponent(i.serviceleverance.id)}` }, i.serviceleverance.navn),
           app.isAdmin && i.serviceleverance.aftalepart ? ` (${i.serviceleverance.aftalepart.officieltNavn})` : null,
           h('span', { class: 'reason' }, i.reason)))),
@@ -42,5 +42,10 @@ export async function renderWorklist(main, app) {
     h('p', { class: 'count', id: 'handling-antal' }, w.total === 0
       ? 'Intet kræver handling lige nu.'
       : `${w.total} ${w.total === 1 ? 'serviceleverance kræver' : 'serviceleverancer kræver'} handling.`),
-    ...groups);
+    ...groups,
+    empty.length
+      ? h('section', { class: 'card work-group', 'aria-labelledby': 'handling-intet' },
+        h('h2', { id: 'handling-intet' }, 'Intet at gøre'),
+        h('ul', { class: 'worklist-summary', id: 'handling-tomme' }, empty.map((g) => h('li', {}, `${g.title}: 0`))))
+      : null);
 }
