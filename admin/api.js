@@ -110,6 +110,7 @@ export async function devToken({ role, cvr, name }) {
 /** Downloads a file of the API (`/export/...`) with the token, and saves it under the name the
  * server gives (Content-Disposition). The body is read as it streams in. */
 export async function download(path) {
+  if (!path.startsWith('/export/')) throw new ApiError([{ message: 'Kun filer under /export/ kan hentes.' }]);
   const headers = {};
   const token = getToken();
   if (token) headers.Authorization = `Bearer ${token}`;

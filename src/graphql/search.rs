@@ -22,7 +22,8 @@ pub struct FacetCount {
     pub count: i64,
 }
 
-/// Counts to compare on, beside `totalCount`.
+/// Counts to compare on, beside `totalCount`: each value's count is exactly the `totalCount` a
+/// search with that value as its filter would give (the other filters as given).
 #[derive(SimpleObject, Clone, Default)]
 #[graphql(serial)]
 pub struct SearchFacets {
@@ -30,7 +31,7 @@ pub struct SearchFacets {
     pub kind: Vec<FacetCount>,
     /// Per boligtype of plejeenheder.
     pub boligtype: Vec<FacetCount>,
-    /// Per agreement type.
+    /// Per agreement type: an enhed with agreements of two types counts under both.
     #[graphql(name = "type")]
     pub sl_type: Vec<FacetCount>,
 }
@@ -202,24 +203,15 @@ impl SearchQuery {
         let snap = st.read_model.snapshot();
         let area = q.prefilter_box();
         let (snapshot, text) = (&*snap, text.as_deref());
-        let candidates =
-            |except: Option<Facet>| snapshot.candidates(&kode, &filters, except, day, area, text);
         let look = ctx.look_ahead();
         let facets = if look.field("facets").exists() {
             let count = |facet: Facet| -> Vec<FacetCount> {
-                let mut counts: std::collections::BTreeMap<&str, i64> = Default::default();
-                for h in search::in_order(candidates(Some(facet)), &q) {
-                    if let Some(v) =
-                        crate::readmodel::Snapshot::facet_value(h.candidate.item.key, facet)
-                    {
-                        *counts.entry(v).or_default() += 1;
-                    }
-                }
-                counts
+                snapshot
+                    .facet_counts(&kode, &filters, facet, day, area, text, &q)
                     .into_iter()
                     .map(|(value, count)| FacetCount {
                         value: value.to_string(),
-                        count,
+                        count: count as i64,
                     })
                     .collect()
             };

@@ -248,6 +248,45 @@ impl Snapshot {
             Facet::Type => o.sl_type.map(SlType::as_str),
         }
     }
+
+    /// A facet's counts: for each value, exactly the number of hits a search with that value
+    /// as its filter (and every other filter as given) would have (issue 21). Kind and
+    /// boligtype belong to the enhed, so one pass counts each hit under its one value; the
+    /// type belongs to the agreement, and an enhed with agreements of two types is a hit of
+    /// both filters, so each type present is counted by a pass of its own (at most four).
+    #[allow(clippy::too_many_arguments)]
+    pub fn facet_counts(
+        &self,
+        kommune: &str,
+        filters: &Filters,
+        facet: Facet,
+        on: NaiveDate,
+        area: Prefilter,
+        text: Option<&str>,
+        q: &Query,
+    ) -> Vec<(&'static str, usize)> {
+        let all = || self.candidates(kommune, filters, Some(facet), on, area, text);
+        let mut counts: std::collections::BTreeMap<&'static str, usize> = Default::default();
+        if facet == Facet::Type {
+            let values: std::collections::BTreeSet<&'static str> = all()
+                .filter_map(|c| Self::facet_value(c.item.key, facet))
+                .collect();
+            for v in values {
+                let only_v = all().filter(|c| Self::facet_value(c.item.key, facet) == Some(v));
+                let n = search::in_order(only_v, q).count();
+                if n > 0 {
+                    counts.insert(v, n);
+                }
+            }
+        } else {
+            for h in search::in_order(all(), q) {
+                if let Some(v) = Self::facet_value(h.candidate.item.key, facet) {
+                    *counts.entry(v).or_default() += 1;
+                }
+            }
+        }
+        counts.into_iter().collect()
+    }
 }
 
 /// An offer as a change event shows it (R30): the agreement, its enhed, and the beskrivelse

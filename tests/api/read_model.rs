@@ -141,6 +141,37 @@ db_test!(
 );
 
 db_test!(
+    /// Issue 21: a facet counts exactly what choosing its value would give. An enhed with an open
+    /// DRIFTSOVERENSKOMST and a later, overlapping MYNDIGHEDSPRODUKTION is one hit (showing the
+    /// later agreement) but a hit of both type filters, so it counts under both types; every
+    /// value of every facet equals the totalCount of the search filtered on it.
+    facets_agree_with_their_filters,
+    |app: TestApp| async move {
+        let e = create_enhed(&app, "PLEJEENHED", "Dobbelthjemmet", "80000007", 56.16, 10.20).await;
+        let f = create_enhed(&app, "PLEJEENHED", "Enkelthjemmet", "80000007", 56.16, 10.21).await;
+        create_agreement(&app, AARHUS, &e, "DRIFTSOVERENSKOMST", "2020-01-01", None).await;
+        create_agreement(&app, AARHUS, &e, "MYNDIGHEDSPRODUKTION", "2021-01-01", None).await;
+        create_agreement(&app, AARHUS, &f, "DRIFTSOVERENSKOMST", "2020-01-01", None).await;
+        let q = "query($t: [ServiceleveranceType!], $k: SearchKind, $near: PunktInput, $r: Float) { search(kommune: \"0751\", type: $t, kind: $k, near: $near, radiusKm: $r) { totalCount edges { serviceleverance { type } } facets { kind { value count } boligtype { value count } type { value count } } } }";
+        let d = app.ok(None, q, json!({})).await;
+        assert_eq!(total(&d), 2);
+        assert_eq!(d["search"]["facets"]["type"], json!([{ "value": "DRIFTSOVERENSKOMST", "count": 2 }, { "value": "MYNDIGHEDSPRODUKTION", "count": 1 }]));
+        // The general property, also with a radius that leaves Enkelthjemmet out.
+        for vars in [json!({}), json!({ "near": { "lat": 56.16, "lon": 10.20 }, "r": 0.3 })] {
+            let d = app.ok(None, q, vars.clone()).await;
+            for (facet, arg) in [("type", "t"), ("kind", "k")] {
+                for fc in d["search"]["facets"][facet].as_array().expect("facet") {
+                    let mut v = vars.clone();
+                    v[arg] = if arg == "t" { json!([fc["value"]]) } else { fc["value"].clone() };
+                    let filtered = app.ok(None, q, v).await;
+                    assert_eq!(fc["count"], filtered["search"]["totalCount"], "{facet} {} with {vars}", fc["value"]);
+                }
+            }
+        }
+    }
+);
+
+db_test!(
     /// Issue 10, part 8: open data. `/data/tilbud.csv` and `.json` list the public offers of all
     /// kommuner or one, for a day, with the attribution, an ETag and revalidation; a save changes
     /// them at once.
