@@ -5,7 +5,7 @@ import { h } from './dom.js';
 
 const WORKLIST = `query KraeverHandling {
   worklist(first: 50) {
-    total
+    total fritValg { message }
     groups { kind title count items { reason serviceleverance { id navn aftalepart { officieltNavn } } } }
   }
 }`;
@@ -39,6 +39,7 @@ export async function renderWorklist(main, app) {
   main.replaceChildren(
     h('h1', { id: 'side-titel', tabindex: '-1' }, 'Kræver handling'),
     h('p', { class: 'lead' }, intro),
+    w.fritValg ? h('p', { class: 'notice', id: 'frit-valg' }, w.fritValg.message) : null,
     h('p', { class: 'count', id: 'handling-antal' }, w.total === 0
       ? 'Intet kræver handling lige nu.'
       : `${w.total} ${w.total === 1 ? 'serviceleverance kræver' : 'serviceleverancer kræver'} handling.`),

@@ -4,6 +4,7 @@ pub mod day;
 pub mod diff;
 pub mod enhed;
 pub mod feed;
+pub mod frit_valg;
 pub mod geo;
 pub mod kommune;
 pub mod lock;

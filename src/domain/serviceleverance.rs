@@ -287,6 +287,8 @@ pub struct IssueContext<'a> {
     pub today: NaiveDate,
     /// Another active, not deleted agreement between the same kommune and enhed overlaps this one.
     pub overlaps_other: bool,
+    /// R33: the choice of helhedspleje the aftalepart's citizens have today, when known.
+    pub frit_valg: Option<&'a crate::domain::frit_valg::Choice>,
 }
 
 /// R10 as a flag: does the agreement have ERROR issues (stored with it for the search)?
@@ -440,6 +442,13 @@ pub fn issues(f: &Fields, ctx: &IssueContext<'_>) -> Vec<Issue> {
             "OVERLAPPENDE_AFTALE",
             "Kommunen har en anden aktiv serviceleverance med samme enhed i samme periode.",
         ));
+    }
+    // R33 on every helhedspleje agreement of a kommune whose citizens lack a choice.
+    if ctx
+        .enhed
+        .is_some_and(|e| e.kind == EnhedKind::Helhedsplejeenhed)
+    {
+        out.extend(ctx.frit_valg.and_then(|c| c.warning()));
     }
     out
 }
@@ -626,6 +635,7 @@ mod tests {
         };
         let codes = |f: &Fields, e: &EnhedFacts, overlaps| {
             let ctx = IssueContext {
+                frit_valg: None,
                 enhed: Some(e),
                 aftalepart_cvr: "11111111",
                 today,

@@ -160,6 +160,7 @@ mod tests {
             aftalepart_cvr: "1",
             today,
             overlaps_other: false,
+            frit_valg: None,
         };
         let is = issues(&f, &ctx);
         let facts = Facts {

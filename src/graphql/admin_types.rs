@@ -102,11 +102,19 @@ pub async fn issues_of(
         None => false,
     };
     let today = copenhagen_day(state(ctx).clock.now());
+    let choice = crate::domain::frit_valg::Choice {
+        providers: state(ctx)
+            .read_model
+            .snapshot()
+            .helhedspleje_providers(aftalepart_kode, today),
+        kommune_cvr: cvr.clone(),
+    };
     let ictx = IssueContext {
         enhed: facts.as_ref(),
         aftalepart_cvr: &cvr,
         today,
         overlaps_other: overlaps,
+        frit_valg: Some(&choice),
     };
     Ok(rules::issues(f, &ictx)
         .into_iter()

@@ -64,6 +64,10 @@ pub struct Worklist {
     pub total: i32,
     /// The groups the caller's roles are asked about, in a fixed order (also when empty).
     pub groups: Vec<WorklistGroup>,
+    /// R33 for a driftsoverenskomstansvarlig's own kommune: the warning when its citizens have
+    /// fewer than two providers of helhedspleje to choose between today (or only the kommune
+    /// itself); null when they have a choice.
+    pub frit_valg: Option<super::types::Issue>,
 }
 
 #[derive(Default)]
@@ -92,6 +96,7 @@ impl CaseworkQuery {
             }
         };
         let groups = casework::worklist(cx(ctx)).await?;
+        let frit_valg = casework::frit_valg(cx(ctx)).await?.map(Into::into);
         let mut ids: Vec<&str> = groups
             .iter()
             .flat_map(|g| g.items.iter().map(|i| i.row.id.as_str()))
@@ -101,6 +106,7 @@ impl CaseworkQuery {
         let total = ids.len() as i32;
         Ok(Worklist {
             total,
+            frit_valg,
             groups: groups
                 .into_iter()
                 .map(|g| WorklistGroup {

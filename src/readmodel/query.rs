@@ -317,3 +317,27 @@ impl Snapshot {
         })
     }
 }
+
+impl Snapshot {
+    /// R33: the owners (CVR) of the enheder of the kommune's public helhedspleje offers on the
+    /// day (the read model holds only what may be public; R6 decides the day).
+    pub fn helhedspleje_providers(
+        &self,
+        kommune: &str,
+        on: NaiveDate,
+    ) -> std::collections::BTreeSet<String> {
+        let Some(offers) = self.by_kommune.get(kommune) else {
+            return Default::default();
+        };
+        offers
+            .keys
+            .iter()
+            .zip(offers.list.iter())
+            .filter(|(k, _)| {
+                k.kind == Some(EnhedKind::Helhedsplejeenhed)
+                    && day::is_active(k.startdato, k.slutdato, on)
+            })
+            .map(|(_, o)| o.enhed.ejer_cvr.clone())
+            .collect()
+    }
+}

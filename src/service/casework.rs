@@ -3,6 +3,7 @@
 use super::Cx;
 use crate::domain::access;
 use crate::domain::day::copenhagen_day;
+use crate::domain::frit_valg::Choice;
 use crate::domain::lock;
 use crate::domain::serviceleverance::{self as rules, EnhedFacts, EnhedKind, Issue, IssueContext};
 use crate::domain::worklist::{self, WorkKind};
@@ -62,6 +63,15 @@ pub async fn assessed(cx: Cx<'_>) -> AppResult<Vec<Assessed>> {
         })
     };
     let today = copenhagen_day(cx.now());
+    // R33 per kommune, from the read model (what is public on the day).
+    let snap = cx.st.read_model.snapshot();
+    let mut choices: HashMap<&str, Choice> = HashMap::new();
+    for r in &rows {
+        choices.entry(&r.aftalepart_kode).or_insert_with(|| Choice {
+            providers: snap.helhedspleje_providers(&r.aftalepart_kode, today),
+            kommune_cvr: cvr.get(&r.aftalepart_kode).cloned().unwrap_or_default(),
+        });
+    }
     let out: Vec<Assessed> = rows
         .iter()
         .map(|r| {
@@ -78,6 +88,7 @@ pub async fn assessed(cx: Cx<'_>) -> AppResult<Vec<Assessed>> {
                 aftalepart_cvr: cvr.get(&r.aftalepart_kode).map_or("", String::as_str),
                 today,
                 overlaps_other: overlaps(r),
+                frit_valg: choices.get(r.aftalepart_kode.as_str()),
             };
             let issues = rules::issues(&f, &ictx);
             let not_public = rules::not_public_reason(&f, facts.as_ref(), false, today);
@@ -102,6 +113,30 @@ pub struct Item {
 pub struct Group {
     pub kind: WorkKind,
     pub items: Vec<Item>,
+}
+
+/// R33 for the viewer's own kommune (a driftsoverenskomstansvarlig's): the warning when its
+/// citizens lack a choice of helhedspleje today, also when no agreement of it carries it.
+pub async fn frit_valg(cx: Cx<'_>) -> AppResult<Option<crate::domain::serviceleverance::Issue>> {
+    if !cx.v.has(access::Role::Driftsoverenskomstansvarlig) {
+        return Ok(None);
+    }
+    let Some(cvr) = cx.v.cvr.as_deref() else {
+        return Ok(None);
+    };
+    let Some(k) = store::kommune::by_cvr(&cx.st.db, cvr).await? else {
+        return Ok(None);
+    };
+    let today = copenhagen_day(cx.now());
+    let choice = Choice {
+        providers: cx
+            .st
+            .read_model
+            .snapshot()
+            .helhedspleje_providers(&k.kode, today),
+        kommune_cvr: k.cvr,
+    };
+    Ok(choice.warning())
 }
 
 /// "Kræver handling": for each kind the viewer's role is asked about (`worklist::kinds_for`),

@@ -96,7 +96,8 @@ db_test!(
             )
             .await;
         let sl = &d["updateServiceleverance"];
-        assert_eq!(codes(sl), vec!["MANGLER_BESKRIVELSE"]);
+        // R33: Roskilde has no public helhedspleje provider yet, so its citizens lack a choice.
+        assert_eq!(codes(sl), vec!["MANGLER_BESKRIVELSE", "FRIT_VALG"]);
         assert_eq!(sl["isPublic"], false);
         // R4: the kommune sees beskrivelse read-only.
         app.err(Some(&p.kommune), M_BESKRIVELSE, json!({ "id": id, "b": "x" }), "FORBIDDEN").await;

@@ -94,8 +94,13 @@ db_test!(
         assert_eq!(ids(g), vec![ended.clone()], "not the one ended in March: {g}");
         assert!(!ids(g).contains(&long_ago));
         let g = group(&w, "WARNINGS");
-        assert_eq!(ids(g), vec![warned.clone()]);
-        assert_eq!(g["items"][0]["reason"], "Typen er driftsoverenskomst, men enheden ejes af kommunen selv.");
+        let reason_of = |id: &str| -> String {
+            g["items"].as_array().and_then(|a| a.iter().find(|i| i["serviceleverance"]["id"] == id)).map(|i| i["reason"].as_str().unwrap_or("").to_string()).unwrap_or_default()
+        };
+        assert_eq!(reason_of(&warned), "Typen er driftsoverenskomst, men enheden ejes af kommunen selv.");
+        // R33: Roskilde's citizens have no public helhedspleje provider in this database.
+        assert!(reason_of(&waiting).starts_with("Frit valg:"), "{g}");
+        assert_eq!(g["count"], 2);
         let g = group(&w, "AWAITING_BESKRIVELSE");
         assert_eq!(ids(g), vec![waiting.clone()], "only Roskilde's own: {g}");
         let g = group(&w, "NOT_CHECKED_IN");
@@ -494,5 +499,43 @@ db_test!(
         // A kommune's user sees only its own group.
         let d = app.ok(Some(&lejre), q, json!({})).await;
         assert_eq!(d["serviceleverancer"]["aftaleparter"], json!([{ "kommune": { "kode": LEJRE, "navn": "Lejre" }, "count": 2 }]));
+    }
+);
+
+db_test!(
+    /// R33 (ældreloven § 18): a kommune whose citizens have fewer than two providers of
+    /// helhedspleje today, or only the kommune itself, is warned: on the worklist (also with no
+    /// agreement to carry it) and on each of its helhedspleje agreements; a second provider
+    /// ends the warning.
+    frit_valg_warns_the_kommune_r33,
+    |app: TestApp| async move {
+        let lejre = app.token(Role::Driftsoverenskomstansvarlig, &kommune_cvr(LEJRE), "lene");
+        let q = "query { worklist(first: 10) { fritValg { code severity message } groups { kind items { reason serviceleverance { id } } } } }";
+        let w = app.ok(Some(&lejre), q, json!({})).await;
+        assert_eq!(w["worklist"]["fritValg"]["code"], "FRIT_VALG");
+        assert_eq!(w["worklist"]["fritValg"]["severity"], "WARNING");
+        assert!(w["worklist"]["fritValg"]["message"].as_str().unwrap_or("").contains("ingen leverandører"), "{w}");
+        // The kommune's own home care only.
+        let egen = create_enhed(&app, "HELHEDSPLEJEENHED", "Lejre Hjemmepleje", &kommune_cvr(LEJRE), 55.60, 11.97).await;
+        let a = create(&app, &lejre, json!({ "navn": "Egen hjemmepleje", "enhedId": egen, "type": "MYNDIGHEDSPRODUKTION", "startdato": "2026-01-01" })).await;
+        let w = app.ok(Some(&lejre), q, json!({})).await;
+        assert!(w["worklist"]["fritValg"]["message"].as_str().unwrap_or("").contains("kun kommunen selv"), "{w}");
+        let codes = |id: String| {
+            let (app, lejre) = (&app, lejre.clone());
+            async move {
+                let d = app.ok(Some(&lejre), "query($id: ID!) { serviceleverance(id: $id) { isPublic issues { code } } }", json!({ "id": id })).await;
+                assert_eq!(d["serviceleverance"]["isPublic"], true, "a warning, not an error");
+                d["serviceleverance"]["issues"].as_array().expect("issues").iter().filter_map(|i| i["code"].as_str().map(str::to_string)).collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(codes(a.clone()).await, ["FRIT_VALG"]);
+        let warned = &w["worklist"]["groups"].as_array().expect("groups").iter().find(|g| g["kind"] == "WARNINGS").expect("warnings")["items"];
+        assert!(warned.as_array().is_some_and(|i| i.iter().any(|i| i["serviceleverance"]["id"] == a.as_str())), "{warned}");
+        // A private provider as well: a choice, no warning.
+        let privat = create_enhed(&app, "HELHEDSPLEJEENHED", "Privat Pleje", PROVIDER, 55.61, 11.98).await;
+        create(&app, &lejre, json!({ "navn": "Privat hjemmepleje", "enhedId": privat, "type": "LOKALPLEJEHJEM", "startdato": "2026-01-01" })).await;
+        let w = app.ok(Some(&lejre), q, json!({})).await;
+        assert!(w["worklist"]["fritValg"].is_null(), "{w}");
+        assert!(codes(a.clone()).await.is_empty());
     }
 );
