@@ -390,7 +390,7 @@ async function run(search, how) {
     hitsEl.replaceChildren(...result.edges.map((e) => renderHit(e, current)));
     moreBtn.hidden = !result.pageInfo.hasNextPage;
     statusEl.textContent = summary(result, search, current.shown);
-    document.title = `${KINDS[search.type].title} i ${canonical ?? search.kommune} – Plejeoverblik`;
+    document.title = `${KINDS[search.type].title} i ${kommuneOfficielt.get(result.kommuneKode) ?? search.kommune} – Plejeoverblik`;
   } catch (e) {
     if (e.name === 'AbortError' || mine !== generation) return;
     current = null;

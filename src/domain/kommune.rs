@@ -37,14 +37,86 @@ impl KommuneIndex {
                 .find(|e| e.0 == kode)
                 .map(|e| e.0.as_str());
         }
+        let key = Self::key(t);
+        let find = |k: &str| self.entries.iter().find(|e| e.2 == k).map(|e| e.0.as_str());
+        if let Some(k) = find(&key).or_else(|| key.strip_suffix('s').and_then(find)) {
+            return Some(k);
+        }
+        // Names as people write them (issue 21): the short forms in use, and one part of a
+        // double name when it names one kommune ("Lyngby", "Skjern", "Taastrup").
+        if let Some((_, kode)) = ALIASES.iter().find(|(a, _)| *a == key) {
+            return self
+                .entries
+                .iter()
+                .find(|e| e.0 == *kode)
+                .map(|e| e.0.as_str());
+        }
+        let words: Vec<&str> = key.split(' ').filter(|w| !w.is_empty()).collect();
+        if words.is_empty() {
+            return None;
+        }
+        let mut parts = self.entries.iter().filter(|e| {
+            let own: Vec<&str> = e.2.split(' ').collect();
+            own.len() > 1 && words.iter().all(|w| own.contains(w))
+        });
+        match (parts.next(), parts.next()) {
+            (Some(e), None) => Some(e.0.as_str()),
+            _ => None,
+        }
+    }
+
+    /// The loose key of what a person typed, without "Kommune", "Kommunes" or
+    /// "Regionskommune" after it.
+    fn key(t: &str) -> String {
         let mut key = loose(t);
-        for suffix in [" kommune", " kommunes"] {
+        for suffix in [" regionskommune", " kommunes", " kommune"] {
             if let Some(s) = key.strip_suffix(suffix) {
                 key = s.trim().to_string();
             }
         }
-        let find = |k: &str| self.entries.iter().find(|e| e.2 == k).map(|e| e.0.as_str());
-        find(&key).or_else(|| key.strip_suffix('s').and_then(find))
+        key
+    }
+
+    /// "Mente du …?": the names nearest to a name that matches no kommune (by edit distance of
+    /// the loose spellings, at most a third of the name's letters away), nearest first, at most
+    /// three.
+    pub fn suggest(&self, input: &str) -> Vec<&str> {
+        let key = Self::key(input);
+        let n = key.chars().count();
+        if n < 3 {
+            return Vec::new();
+        }
+        let limit = (n / 3).max(1);
+        let mut near: Vec<(usize, &str)> = self
+            .entries
+            .iter()
+            .filter_map(|e| {
+                // A prefix typed so far counts as near too ("Frederiks" for Frederikssund).
+                let d = edit_distance(&key, &e.2).min(
+                    e.2.get(..key.len())
+                        .map_or(usize::MAX, |p| edit_distance(&key, p) + 1),
+                );
+                (d <= limit).then_some((d, e.1.as_str()))
+            })
+            .collect();
+        near.sort();
+        near.into_iter().take(3).map(|(_, n)| n).collect()
+    }
+
+    /// The Danish message for a name that matches no kommune: "Mente du …?" with the nearest
+    /// names, or an example of what is expected (never a request for a kommunekode).
+    pub fn unknown(&self, input: &str) -> String {
+        let shown: String = input.trim().chars().take(60).collect();
+        match self.suggest(input).as_slice() {
+            [] => format!(
+                "Kommunen »{shown}« findes ikke. Skriv kommunens navn, fx Roskilde, Lyngby eller København."
+            ),
+            [one] => format!("Kommunen »{shown}« findes ikke. Mente du {one}?"),
+            [first @ .., last] => format!(
+                "Kommunen »{shown}« findes ikke. Mente du {} eller {last}?",
+                first.join(", ")
+            ),
+        }
     }
 
     pub fn navn(&self, kode: &str) -> Option<&str> {
@@ -66,6 +138,33 @@ impl KommuneIndex {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
+}
+
+/// Short forms people write for a kommune, in the loose spelling, with its kode.
+const ALIASES: &[(&str, &str)] = &[
+    ("kbh", "0101"),
+    ("kbhvn", "0101"),
+    ("cph", "0101"),
+    ("copenhagen", "0101"),
+    ("frb", "0147"),
+    ("frederiksberg c", "0147"),
+];
+
+/// Levenshtein distance of two short texts (a kommune's name): a hand-written loop of a dozen
+/// lines rather than a crate for 98 names.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
 }
 
 /// A kommune's official name from its short one: the two whose names take a genitive
@@ -115,6 +214,17 @@ mod tests {
         assert_eq!(i.resolve("Århus"), Some("0751"));
         assert_eq!(i.resolve("Lyngby-Taarbæk"), Some("0173"));
         assert_eq!(i.resolve("Korsbæk"), None);
+        // Issue 21: names as people write them.
+        assert_eq!(i.resolve("Lyngby"), Some("0173"));
+        assert_eq!(i.resolve("Kbh"), Some("0101"));
+        assert_eq!(i.resolve("Bornholms Regionskommune"), Some("0400"));
+        assert_eq!(i.resolve("Skjern"), Some("0760"));
+        assert_eq!(i.resolve("Taastrup"), Some("0169"));
+        assert_eq!(i.resolve("Frederiksberg Kommune"), Some("0147"));
+        assert_eq!(i.suggest("Roskile"), vec!["Roskilde"]);
+        assert_eq!(i.suggest("Kobenhaven").first(), Some(&"København"));
+        assert!(i.suggest("Korsbæk").iter().all(|n| *n != "Roskilde"));
+        assert!(i.suggest("xq").is_empty());
         assert_eq!(i.resolve("9999"), None);
         assert_eq!(i.resolve(""), None);
     }

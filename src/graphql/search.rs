@@ -125,15 +125,7 @@ impl SearchQuery {
         let kode = st
             .kommuner
             .resolve(&kommune)
-            .ok_or_else(|| {
-                AppError::validation(
-                    "kommune",
-                    format!(
-                        "Kommunen '{}' findes ikke. Angiv en kommunekode eller et kommunenavn.",
-                        kommune.trim()
-                    ),
-                )
-            })?
+            .ok_or_else(|| AppError::validation("kommune", st.kommuner.unknown(&kommune)))?
             .to_string();
         let day = date.map_or_else(|| copenhagen_day(st.clock.now()), |d| d.0);
         let near = match near {

@@ -384,18 +384,19 @@ pub(super) async fn tilbud(
     };
     let params: HashMap<String, String> = params.into_iter().collect();
     let st = &h.state;
-    let kommune =
-        match params.get("kommune").filter(|k| !k.is_empty()) {
-            Some(k) => match st.kommuner.resolve(k) {
-                Some(kode) => Some(kode.to_string()),
-                None => return error(
+    let kommune = match params.get("kommune").filter(|k| !k.is_empty()) {
+        Some(k) => match st.kommuner.resolve(k) {
+            Some(kode) => Some(kode.to_string()),
+            None => {
+                return error(
                     StatusCode::BAD_REQUEST,
                     "VALIDATION",
-                    "Kommunen findes ikke. Angiv en kommunekode eller et kommunenavn i kommune=.",
-                ),
-            },
-            None => None,
-        };
+                    &st.kommuner.unknown(k),
+                )
+            }
+        },
+        None => None,
+    };
     let day = match params.get("dato").filter(|d| !d.is_empty()) {
         Some(d) => match parse_date(d) {
             Ok(d) => d,

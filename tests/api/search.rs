@@ -917,3 +917,27 @@ db_test!(
         assert_eq!(by(p2.clone(), "2026-07-01").await, json!([]));
     }
 );
+
+db_test!(
+    /// Issue 21: kommune names as people write them ("Lyngby", "Kbh", "Bornholms
+    /// Regionskommune", one part of a double name) find their kommune; a name that matches
+    /// nothing gets "Mente du …?" with the nearest names, in the API and in the open data,
+    /// never a request for a kommunekode.
+    kommune_names_as_people_write_them,
+    |app: TestApp| async move {
+        let q = "query($k: String!) { search(kommune: $k) { kommuneKode } }";
+        for (name, kode) in [("Lyngby", "0173"), ("Kbh", "0101"), ("Bornholms Regionskommune", "0400"), ("Københavns Kommune", "0101"), ("Taastrup", "0169"), ("skjern", "0760")] {
+            let d = app.ok(None, q, json!({ "k": name })).await;
+            assert_eq!(d["search"]["kommuneKode"], kode, "{name}");
+        }
+        let e = app.err(None, q, json!({ "k": "Roskile" }), "VALIDATION").await;
+        assert_eq!(e["message"], "Kommunen »Roskile« findes ikke. Mente du Roskilde?");
+        let e = app.err(None, q, json!({ "k": "Korsbæk" }), "VALIDATION").await;
+        let m = e["message"].as_str().unwrap_or("");
+        assert!(m.starts_with("Kommunen »Korsbæk« findes ikke.") && !m.contains("kommunekode"), "{m}");
+        let r = app.client().get(format!("{}/data/tilbud.json?kommune=Aalborgg", app.addr)).send().await.expect("get");
+        assert_eq!(r.status(), 400);
+        let v: serde_json::Value = r.json().await.expect("json");
+        assert!(v["errors"][0]["message"].as_str().unwrap_or("").contains("Mente du Aalborg?"), "{v}");
+    }
+);
