@@ -15,12 +15,12 @@ const SEARCH = `query Soeg($kommune: String!, $kind: SearchKind, $date: Date, $n
     edges {
       distanceKm
       node {
-        id navn kind boligtype antalBoliger
+        id enhedId navn kind boligtype antalBoliger
         adresse { vejnavn postnummer by }
         kommune { kode navn officieltNavn }
         kontakt { telefon email web }
       }
-      serviceleverance { type beskrivelse startdato slutdato }
+      serviceleverance { type typeNavn typeForklaring beskrivelse startdato slutdato }
     }
   }
 }`;
@@ -30,14 +30,6 @@ const KOMMUNER = 'query Kommuner { kommuner { kode navn officieltNavn } }';
 const KINDS = {
   plejebolig: { api: 'PLEJEENHED', one: 'sted med plejeboliger', many: 'steder med plejeboliger', title: 'Plejeboliger' },
   helhedspleje: { api: 'HELHEDSPLEJEENHED', one: 'leverandør af helhedspleje', many: 'leverandører af helhedspleje', title: 'Helhedspleje' },
-};
-
-/** The agreement types in Danish, with a line for citizens. */
-const AFTALETYPER = {
-  DRIFTSOVERENSKOMST: ['Driftsoverenskomst', 'Privat leverandør med aftale med kommunen'],
-  MYNDIGHEDSPRODUKTION: ['Myndighedsproduktion', 'Kommunens eget tilbud'],
-  LOKALPLEJEHJEM: ['Lokalplejehjem', 'Oprettet af kommunen og drevet selvstændigt'],
-  FRIPLEJEBOLIG: ['Friplejebolig', 'Privat tilbud godkendt af staten'],
 };
 
 const BOLIGTYPER = {
@@ -287,6 +279,14 @@ function safeWeb(url) {
   }
 }
 
+/** The enhed's own page with the search's kommune, day and point (its link back to the list
+ * keeps them). */
+function detailsHref(n, searched) {
+  const q = new URLSearchParams(location.search);
+  q.set('kommune', searched.kommuneKode);
+  return `/soeg/enhed/${encodeURIComponent(n.enhedId)}?${q}`;
+}
+
 let hitCounter = 0;
 function renderHit(edge, searched) {
   const n = edge.node;
@@ -296,13 +296,14 @@ function renderHit(edge, searched) {
   const other = n.kommune && n.kommune.kode !== searched.kommuneKode ? `Ligger i ${n.kommune.officieltNavn}` : null;
 
   const head = el('div', { class: 'hit-head' },
-    el('h3', { id, tabindex: '-1' }, n.navn),
+    el('h3', { id, tabindex: '-1' }, el('a', { href: detailsHref(n, searched) }, n.navn)),
     edge.distanceKm !== null && edge.distanceKm !== undefined
       ? el('p', { class: 'distance' }, `${kmFormat.format(edge.distanceKm)} km`, el('span', { class: 'visually-hidden' }, ' fra punktet'))
       : null,
   );
 
-  const [typeLabel, typeHelp] = AFTALETYPER[sl.type] ?? [sl.type ?? 'Ukendt', null];
+  // The type in words and what it means to a citizen come from the API (one home for them).
+  const [typeLabel, typeHelp] = [sl.typeNavn ?? 'Ukendt', sl.typeForklaring];
   const facts = el('dl', { class: 'facts' },
     fact('Adresse', adresse || 'Ikke oplyst', other ? el('span', { class: 'note' }, ` · ${other}`) : null),
     fact('Aftale', el('span', { class: 'tag' }, typeLabel), typeHelp ? el('span', { class: 'note' }, ` ${typeHelp}`) : null),

@@ -87,11 +87,10 @@ pub fn day_in_words(d: NaiveDate) -> String {
 
 /// An enum value in words ("DRIFTSOVERENSKOMST" -> "Driftsoverenskomst").
 pub fn code_in_words(s: &str) -> Option<&'static str> {
+    if let Some(t) = super::serviceleverance::SlType::parse(s) {
+        return Some(t.in_words());
+    }
     Some(match s {
-        "DRIFTSOVERENSKOMST" => "Driftsoverenskomst",
-        "MYNDIGHEDSPRODUKTION" => "Myndighedsproduktion",
-        "LOKALPLEJEHJEM" => "Lokalplejehjem",
-        "FRIPLEJEBOLIG" => "Friplejebolig",
         "PLEJEBOLIG" => "Plejebolig",
         "PLEJEENHED" => "Plejeenhed",
         "HELHEDSPLEJEENHED" => "Helhedsplejeenhed",

@@ -56,6 +56,29 @@ str_enum!(SlType { Driftsoverenskomst => "DRIFTSOVERENSKOMST", Myndighedsprodukt
 str_enum!(EnhedKind { Plejeenhed => "PLEJEENHED", Helhedsplejeenhed => "HELHEDSPLEJEENHED" });
 str_enum!(Boligtype { Plejebolig => "PLEJEBOLIG", Friplejebolig => "FRIPLEJEBOLIG", Lokalplejehjem => "LOKALPLEJEHJEM" });
 
+impl SlType {
+    /// The type's name as a person reads it ("Driftsoverenskomst").
+    pub fn in_words(self) -> &'static str {
+        match self {
+            SlType::Driftsoverenskomst => "Driftsoverenskomst",
+            SlType::Myndighedsproduktion => "Myndighedsproduktion",
+            SlType::Lokalplejehjem => "Lokalplejehjem",
+            SlType::Friplejebolig => "Friplejebolig",
+        }
+    }
+
+    /// What the type means to a citizen choosing a home or a provider (issue 21: plain
+    /// language on the public pages).
+    pub fn for_citizens(self) -> &'static str {
+        match self {
+            SlType::Driftsoverenskomst => "Privat leverandør med aftale med kommunen",
+            SlType::Myndighedsproduktion => "Kommunens eget tilbud",
+            SlType::Lokalplejehjem => "Oprettet af kommunen og drevet selvstændigt",
+            SlType::Friplejebolig => "Privat tilbud godkendt af staten",
+        }
+    }
+}
+
 /// The editable fields of a serviceleverance (R2); the snapshot of a version (R13).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Fields {

@@ -430,6 +430,18 @@ pub struct OffentligServiceleverance {
 
 #[ComplexObject]
 impl OffentligServiceleverance {
+    /// The type's name in Danish words, e.g. "Driftsoverenskomst".
+    async fn type_navn(&self) -> Option<&'static str> {
+        self.sl_type
+            .map(|t| crate::domain::serviceleverance::SlType::from(t).in_words())
+    }
+
+    /// What the type means to a citizen, e.g. "Privat leverandør med aftale med kommunen".
+    async fn type_forklaring(&self) -> Option<&'static str> {
+        self.sl_type
+            .map(|t| crate::domain::serviceleverance::SlType::from(t).for_citizens())
+    }
+
     /// The kommune that is the party of the agreement.
     async fn aftalepart(&self, ctx: &Context<'_>) -> GqlResult<Option<Kommune>> {
         if let Some(known) = self.known_aftalepart() {
@@ -455,6 +467,16 @@ impl Direct for OffentligServiceleverance {
         let date = |d: &Option<Date>| direct::nullable(d.as_ref(), direct::scalar);
         Some(match name {
             "type" => direct::nullable(self.sl_type, direct::enumeration),
+            "typeNavn" => direct::nullable(
+                self.sl_type
+                    .map(|t| crate::domain::serviceleverance::SlType::from(t).in_words()),
+                direct::text,
+            ),
+            "typeForklaring" => direct::nullable(
+                self.sl_type
+                    .map(|t| crate::domain::serviceleverance::SlType::from(t).for_citizens()),
+                direct::text,
+            ),
             "beskrivelse" => direct::nullable(self.beskrivelse.as_deref(), direct::text),
             "startdato" => date(&self.startdato),
             "slutdato" => date(&self.slutdato),

@@ -6,6 +6,7 @@
 //! be (`response_cache`). Every response is compressed (gzip or brotli) when the client accepts
 //! it.
 pub mod admin;
+mod enhed_page;
 mod export;
 mod graphql;
 pub mod metrics;
@@ -132,6 +133,8 @@ pub fn router(state: AppState) -> Router {
         .merge(limited)
         .route("/", get(playground::page))
         .route("/soeg", get(soeg::page))
+        .route("/soeg/tilgaengelighed", get(soeg::accessibility))
+        .route("/soeg/enhed/{id}", get(enhed_page::page_of))
         .route("/assets/{*path}", get(page::asset))
         .merge(admin::routes(c.dev_tokens))
         .route("/healthz", get(|| async { "ok" }))

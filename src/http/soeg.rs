@@ -12,6 +12,12 @@ use std::sync::LazyLock;
 const OWN: &[(&str, &str, &str, &[u8])] = &[
     ("soeg", "js", JS, include_bytes!("../../soeg/soeg.js")),
     ("soeg", "css", CSS, include_bytes!("../../soeg/soeg.css")),
+    (
+        "favicon",
+        "svg",
+        "image/svg+xml",
+        include_bytes!("../../soeg/favicon.svg"),
+    ),
 ];
 
 static ASSETS: LazyLock<Assets> = LazyLock::new(|| Assets::new(&[], OWN));
@@ -43,9 +49,24 @@ pub const PERMISSIONS_POLICY: &str =
 
 /// The page: the template with the hashed asset URLs.
 pub fn soeg_html() -> String {
-    include_str!("../../soeg/index.html")
+    with_assets(include_str!("../../soeg/index.html"))
+}
+
+/// A page template of `soeg/` with the hashed URLs of its files filled in.
+pub(crate) fn with_assets(template: &str) -> String {
+    template
         .replace("{{SOEG_CSS}}", ASSETS.url("soeg.css"))
         .replace("{{SOEG_JS}}", ASSETS.url("soeg.js"))
+        .replace("{{FAVICON}}", ASSETS.url("favicon.svg"))
+}
+
+/// The accessibility statement (*Tilgængelighedserklæring*) the Danish web-accessibility law
+/// asks of a public site, linked from every page's footer.
+pub async fn accessibility() -> Response {
+    page::html_response(
+        with_assets(include_str!("../../soeg/tilgaengelighed.html")),
+        &content_security_policy(),
+    )
 }
 
 pub async fn page() -> Response {

@@ -341,3 +341,21 @@ impl Snapshot {
             .collect()
     }
 }
+
+impl Snapshot {
+    /// The offer of an enhed by a kommune on a day, as its search hit shows it (R22: of several
+    /// agreements the most recently started, then the lowest id); `None` when the kommune does
+    /// not offer the enhed that day.
+    pub fn offer_by(&self, enhed_id: &str, kommune: &str, on: NaiveDate) -> Option<PublicOffer> {
+        let best = self
+            .by_enhed
+            .get(enhed_id)?
+            .iter()
+            .filter_map(|id| self.agreements.get(id))
+            .filter(|sl| {
+                sl.aftalepart_kode == kommune && day::is_active(sl.startdato, sl.slutdato, on)
+            })
+            .max_by(|a, b| a.startdato.cmp(&b.startdato).then_with(|| b.id.cmp(&a.id)))?;
+        self.public_offer(&best.id, on)
+    }
+}

@@ -91,10 +91,12 @@ async fn soeg_page_has_a_strict_csp_and_names_no_other_host() {
 async fn soeg_assets_have_content_types_long_caching_and_name_no_host() {
     let app = TestApp::spawn(Db::Sqlite, Default::default()).await;
     let assets = asset_paths();
-    assert_eq!(assets.len(), 2);
+    assert_eq!(assets.len(), 3, "script, style and favicon");
     for (path, content_type) in assets {
         let expected = if path.ends_with(".js") {
             "text/javascript; charset=utf-8"
+        } else if path.ends_with(".svg") {
+            "image/svg+xml"
         } else {
             assert!(path.ends_with(".css"), "{path}");
             "text/css; charset=utf-8"
@@ -104,7 +106,7 @@ async fn soeg_assets_have_content_types_long_caching_and_name_no_host() {
         let name = path.trim_start_matches("/assets/");
         let parts: Vec<&str> = name.split('.').collect();
         assert_eq!(parts.len(), 3, "{path}");
-        assert_eq!(parts[0], "soeg");
+        assert!(parts[0] == "soeg" || parts[0] == "favicon", "{path}");
         assert!(
             parts[1].len() == 12 && parts[1].bytes().all(|b| b.is_ascii_hexdigit()),
             "{path}"
@@ -124,7 +126,9 @@ async fn soeg_assets_have_content_types_long_caching_and_name_no_host() {
         );
         assert_eq!(header(&r, "x-content-type-options"), "nosniff", "{path}");
         let body = r.text().await.expect("body");
-        assert!(body.len() > 1000, "{path}");
+        // The SVG's namespace is a name, not an address anything is fetched from.
+        let body = body.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
+        assert!(body.len() > 1000 || path.ends_with(".svg"), "{path}");
         assert!(!names_a_host(&body), "{path} names no other host");
     }
     // The script talks to this origin's /graphql only, without a token.
@@ -168,3 +172,62 @@ fn names_a_host_sees_hosts_but_not_paths() {
     assert!(!names_a_host("fetch('/graphql') // a comment"));
     assert!(!names_a_host("new URL(`https://${t}`)"));
 }
+
+crate::db_test!(
+    /// Issue 21: an enhed's own page for a citizen, from the read model: the agreement with the
+    /// chosen kommune in plain words with its dates, the enhed's description, contact as
+    /// `tel:`/`mailto:` links, the distance from a point, and the way back to the same list;
+    /// "tilbyder ikke" with the kommuner that do; 404 for an unknown id; every text escaped;
+    /// the page's CSP and no other host.
+    enhed_page_for_citizens,
+    |app: TestApp| async move {
+        use plejeoverblik::domain::access::Role;
+        use serde_json::json;
+        let admin = app.token(Role::Administrator, ADMIN_CVR, "admin");
+        let d = app.ok(Some(&admin), "mutation($i: EnhedInput!) { createEnhed(input: $i) { enhedId } }", json!({ "i": {
+            "kind": "PLEJEENHED", "navn": "Egehjem <script>alert(1)</script>", "ejerCvr": "80000007",
+            "vejnavn": "Egevej 1", "postnummer": "8000", "by": "Aarhus C", "lat": 56.16, "lon": 10.20,
+            "boligtype": "PLEJEBOLIG", "antalBoliger": 40, "telefon": "+45 86 00 00 00", "email": "kontakt@egehjem.dk",
+            "web": "egehjem.dk", "beskrivelse": "Vi har have & høns.\n\nOg sansehave."
+        } })).await;
+        let id = d["createEnhed"]["enhedId"].as_str().expect("id").to_string();
+        create_agreement(&app, AARHUS, &id, "DRIFTSOVERENSKOMST", "2020-01-01", Some("2030-12-31")).await;
+        let get = |path: String| {
+            let app = &app;
+            async move { app.client().get(format!("{}{path}", app.addr)).send().await.expect("page") }
+        };
+        let r = get(format!("/soeg/enhed/{id}?kommune=Aarhus&lat=56.17&lon=10.20&type=plejebolig")).await;
+        assert_eq!(r.status(), 200);
+        assert!(header(&r, "content-security-policy").contains("default-src 'none'"));
+        let html = r.text().await.expect("html");
+        assert!(!html.contains("<script>alert"), "escaped");
+        assert!(html.contains("<h1>Egehjem &lt;script&gt;alert(1)&lt;/script&gt;</h1>"), "{html}");
+        assert!(html.contains("Aftalen med Aarhus Kommune"));
+        assert!(html.contains("<span class=\"tag\">Driftsoverenskomst</span> Privat leverandør med aftale med kommunen"));
+        assert!(html.contains("fra 1. januar 2020 til 31. december 2030"));
+        assert!(html.contains("<p>Vi har have &amp; høns.</p><p>Og sansehave.</p>"));
+        assert!(html.contains("href=\"tel:+4586000000\""));
+        assert!(html.contains("href=\"mailto:kontakt@egehjem.dk\""));
+        assert!(html.contains("href=\"https://egehjem.dk\""));
+        assert!(html.contains("Plejebolig, 40 boliger"));
+        assert!(html.contains("<dd id=\"afstand\">1,1 km fra punktet</dd>"), "{html}");
+        assert!(html.contains("href=\"/soeg?kommune=Aarhus&amp;lat=56.17&amp;lon=10.20&amp;type=plejebolig\""), "the way back");
+        assert!(!names_a_host(&html.replace("https://egehjem.dk", "")), "no other host but the enhed's own site");
+        // Another kommune does not offer it: said, with the one that does.
+        let html = get(format!("/soeg/enhed/{id}?kommune=Roskilde")).await.text().await.expect("html");
+        assert!(html.contains("Roskilde Kommune tilbyder ikke"), "{html}");
+        assert!(html.contains(&format!("<a href=\"/soeg/enhed/{id}?kommune=0751\">Aarhus Kommune</a>")), "{html}");
+        // On a day after the agreement ended: not offered.
+        let html = get(format!("/soeg/enhed/{id}?kommune=Aarhus&dato=2031-01-01")).await.text().await.expect("html");
+        assert!(html.contains("Aarhus Kommune tilbyder ikke"), "{html}");
+        let r = get("/soeg/enhed/findes-ikke?kommune=Aarhus".to_string()).await;
+        assert_eq!(r.status(), 404);
+        assert!(r.text().await.expect("html").contains("Enheden findes ikke"));
+        // The accessibility statement is linked from the search and the enhed's page.
+        let r = get("/soeg/tilgaengelighed".to_string()).await;
+        assert_eq!(r.status(), 200);
+        assert!(r.text().await.expect("html").contains("<h1>Tilgængelighedserklæring</h1>"));
+        let soeg = get("/soeg".to_string()).await.text().await.expect("html");
+        assert!(soeg.contains("href=\"/soeg/tilgaengelighed\"") && soeg.contains("rel=\"icon\""));
+    }
+);

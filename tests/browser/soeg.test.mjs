@@ -90,6 +90,11 @@ function hitsOf(page) {
 
 const params = (page) => Object.fromEntries(new URL(page.url()).searchParams);
 
+async function noAxeViolations(page, where) {
+  const v = await axeViolations(page);
+  assert.deepEqual(v, [], `axe-core on ${where}: ${JSON.stringify(v, null, 2)}`);
+}
+
 async function noProblems(p) {
   assert.deepEqual(await p.problems(), [], 'no request to another host, console error or CSP violation');
   for (const r of p.graphqlRequests) {
@@ -233,7 +238,7 @@ test('the URL is the state: a link fills the form, names are made canonical, rel
     // A kommune that does not exist: the API's Danish message at the field, focus on it.
     await page.goto(`${server.baseUrl}/soeg?kommune=Atlantis`);
     await page.waitForFunction(() => Number(document.getElementById('resultater').dataset.done ?? 0) >= 1);
-    assert.match(await page.locator('#kommune-fejl').textContent(), /Kommunen 'Atlantis' findes ikke/);
+    assert.match(await page.locator('#kommune-fejl').textContent(), /Kommunen »Atlantis« findes ikke\. Skriv kommunens navn/);
     assert.equal(await page.getAttribute('#kommune', 'aria-invalid'), 'true');
     assert.equal(await page.evaluate(() => document.activeElement.id), 'kommune');
     assert.deepEqual(await axeViolations(page), []);
@@ -332,6 +337,54 @@ test('accessibility: axe-core, headings, keyboard order and visible focus', asyn
       await mkdir(path.join(ROOT, 'docs', 'screenshots'), { recursive: true });
       await copyFile(path.join(out, 'soeg.png'), path.join(ROOT, 'docs', 'screenshots', 'soeg.png'));
     }
+    await noProblems(p);
+  } finally {
+    await p.close();
+  }
+});
+
+test("an enhed's own page: from a hit by keyboard, the agreement in plain words, tel:/mailto:, distance, back to the same list; on a phone; axe (issue 21)", async () => {
+  const p = await open(`?kommune=Aarhus&type=plejebolig&lat=${AARHUS_C.lat}&lon=${AARHUS_C.lon}`, { viewport: { width: 390, height: 844 } });
+  try {
+    const { page } = p;
+    const first = page.locator('#hits > li').first();
+    const navn = (await first.locator('h3').textContent()).trim();
+    // The hit's name is a link to its page (keyboard: focus and Enter).
+    await first.locator('h3 a').focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: navn, level: 1 }).waitFor();
+    assert.match(page.url(), /\/soeg\/enhed\/[^?]+\?.*kommune=0751/);
+    assert.equal(await page.title(), `${navn} – Plejeoverblik`);
+    await page.getByRole('heading', { name: 'Aftalen med Aarhus Kommune', level: 2 }).waitFor();
+    await page.locator('.tag').first().waitFor();
+    assert.match(await page.locator('#afstand').textContent(), /^\d+,\d km fra punktet$/);
+    await noAxeViolations(page, 'the enhed page on a phone');
+    // No sideways scrolling on a phone.
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), true);
+    // Back to the same list.
+    await page.getByRole('link', { name: 'Tilbage til resultaterne' }).first().click();
+    await page.waitForFunction(() => Number(document.getElementById('resultater')?.dataset.done ?? 0) >= 1);
+    assert.deepEqual(params(page), { kommune: 'Aarhus', type: 'plejebolig', lat: String(AARHUS_C.lat), lon: String(AARHUS_C.lon) });
+    await noProblems(p);
+  } finally {
+    await p.close();
+  }
+});
+
+test('a kommune name that matches nothing gets "Mente du …?"; the accessibility statement is linked (issue 21)', async () => {
+  const p = await open();
+  try {
+    const { page } = p;
+    await page.getByLabel('Kommune', { exact: true }).fill('Roskile');
+    await settle(page, () => page.getByRole('button', { name: 'Søg', exact: true }).click());
+    await page.locator('#kommune-fejl', { hasText: 'Mente du Roskilde?' }).waitFor();
+    assert.equal(await page.locator('#kommune-fejl').textContent().then((t) => t.includes('kommunekode')), false);
+    await page.getByLabel('Kommune', { exact: true }).fill('Lyngby');
+    await settle(page, () => page.getByRole('button', { name: 'Søg', exact: true }).click());
+    await page.locator('#status', { hasText: 'Lyngby-Taarbæk Kommune' }).waitFor();
+    await page.getByRole('link', { name: 'Tilgængelighedserklæring' }).click();
+    await page.getByRole('heading', { name: 'Tilgængelighedserklæring', level: 1 }).waitFor();
+    await noAxeViolations(page, 'the accessibility statement');
     await noProblems(p);
   } finally {
     await p.close();
