@@ -333,7 +333,49 @@ function renderHit(edge, searched) {
       el('h4', {}, 'Leverandørens beskrivelse af aftalen'),
       el('p', {}, sl.beskrivelse)));
   }
+  article.append(compareBox(n, id));
   return el('li', {}, article);
+}
+
+// ---- Sammenlign: up to three hits side by side (/soeg/sammenlign, the address is the state) --
+
+const COMPARE_MAX = 3;
+/** The chosen hits, in the order chosen: enhedId -> name. */
+const chosen = new Map();
+const compareBar = el('p', { class: 'compare-bar', id: 'sammenlign', hidden: true });
+hitsEl.after(compareBar);
+
+function compareBox(n, labelledBy) {
+  const box = el('input', { type: 'checkbox', 'data-enhed': n.enhedId, 'aria-describedby': 'sammenlign' });
+  box.checked = chosen.has(n.enhedId);
+  box.addEventListener('change', () => {
+    if (box.checked) chosen.set(n.enhedId, n.navn);
+    else chosen.delete(n.enhedId);
+    updateCompare();
+  });
+  const label = el('label', { class: 'hit-compare' }, box, ' Sammenlign');
+  label.setAttribute('aria-describedby', labelledBy);
+  return label;
+}
+
+function updateCompare() {
+  const full = chosen.size >= COMPARE_MAX;
+  for (const b of hitsEl.querySelectorAll('input[data-enhed]')) b.disabled = full && !b.checked;
+  if (chosen.size === 0) {
+    compareBar.hidden = true;
+    compareBar.replaceChildren();
+    return;
+  }
+  compareBar.hidden = false;
+  const q = new URLSearchParams(location.search);
+  if (current) q.set('kommune', current.kommuneKode);
+  for (const id of chosen.keys()) q.append('enhed', id);
+  const names = [...chosen.values()].join(', ');
+  compareBar.replaceChildren(
+    chosen.size < 2
+      ? `Valgt til sammenligning: ${names}. Vælg én til.`
+      : el('a', { href: `/soeg/sammenlign?${q}`, class: 'button-primary' }, `Sammenlign ${chosen.size}: ${names}`),
+    full ? el('span', { class: 'note' }, ` Du kan sammenligne højst ${COMPARE_MAX} ad gangen.`) : null);
 }
 
 function summary(result, search, shown) {
@@ -388,7 +430,9 @@ async function run(search, how) {
     if (how !== 'none') history.replaceState(null, '', urlOf(search));
     fields.dato.value = result.dato;
     current = { search, kommuneKode: result.kommuneKode, dato: result.dato, cursor: result.pageInfo.endCursor, shown: result.edges.length, total: result.totalCount };
+    chosen.clear();
     hitsEl.replaceChildren(...result.edges.map((e) => renderHit(e, current)));
+    updateCompare();
     moreBtn.hidden = !result.pageInfo.hasNextPage;
     statusEl.textContent = summary(result, search, current.shown);
     document.title = `${KINDS[search.type].title} i ${kommuneOfficielt.get(result.kommuneKode) ?? search.kommune} – Plejeoverblik`;

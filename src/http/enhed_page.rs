@@ -69,6 +69,99 @@ fn web_href(web: &str) -> Option<String> {
     }
 }
 
+type EnhedRow = crate::store::enhed::Enhed;
+
+/// "Egevej 1, 8000 Aarhus C"; empty when unknown.
+fn address(e: &EnhedRow) -> String {
+    let town = match (e.postnummer.as_deref(), e.by.as_deref()) {
+        (Some(p), Some(b)) => Some(format!("{p} {b}")),
+        (None, Some(b)) => Some(b.to_string()),
+        (Some(p), None) => Some(p.to_string()),
+        (None, None) => None,
+    };
+    [e.vejnavn.clone(), town]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// "Plejebolig, 40 boliger" for a plejeenhed; None when nothing is known.
+fn boliger(e: &EnhedRow) -> Option<String> {
+    let parts: Vec<String> = [
+        e.boligtype
+            .as_deref()
+            .and_then(Boligtype::parse)
+            .and_then(|b| crate::domain::diff::code_in_words(b.as_str()))
+            .map(str::to_string),
+        e.antal_boliger.map(|n| format!("{n} boliger")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
+/// "1,1 km" from the point, when both are known.
+fn distance(point: Option<LatLon>, e: &EnhedRow) -> Option<String> {
+    let here = e.lat.zip(e.lon).and_then(|(a, b)| LatLon::new(a, b))?;
+    let km = distance_km(point?, here);
+    Some(format!("{km:.1} km").replace('.', ","))
+}
+
+/// The agreement's type in words with what it means to a citizen, as HTML.
+fn type_html(t: Option<SlType>) -> String {
+    t.map_or_else(
+        || "Ikke oplyst".to_string(),
+        |t| {
+            format!(
+                "<span class=\"tag\">{}</span> {}",
+                esc(t.in_words()),
+                esc(t.for_citizens())
+            )
+        },
+    )
+}
+
+/// "fra 1. januar 2020 til 31. december 2030" (or ", uden slutdato").
+fn period(sl: &crate::store::serviceleverance::Serviceleverance) -> String {
+    let from = sl.startdato.map(day_in_words).unwrap_or_else(|| "—".into());
+    let to = sl
+        .slutdato
+        .map(|d| format!(" til {}", day_in_words(d)))
+        .unwrap_or_else(|| ", uden slutdato".into());
+    format!("fra {from}{to}")
+}
+
+/// A `tel:` link of the enhed's phone number, when it has one.
+fn phone_link(e: &EnhedRow) -> Option<String> {
+    let t = e.telefon.as_deref().filter(|t| !t.trim().is_empty())?;
+    let digits: String = t
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '+')
+        .collect();
+    Some(format!("<a href=\"tel:{}\">{}</a>", esc(&digits), esc(t)))
+}
+
+/// A point given as `lat` and `lon`.
+fn point_of(params: &HashMap<String, String>) -> Option<LatLon> {
+    let a = params.get("lat")?.parse::<f64>().ok()?;
+    let b = params.get("lon")?.parse::<f64>().ok()?;
+    LatLon::new(a, b)
+}
+
+/// The day asked for (`dato`), or today in Copenhagen.
+fn day_of(params: &HashMap<String, String>, h: &Http) -> chrono::NaiveDate {
+    match params
+        .get("dato")
+        .filter(|d| !d.is_empty())
+        .map(|d| parse_date(d))
+    {
+        Some(Ok(d)) => d,
+        _ => copenhagen_day(h.state.clock.now()),
+    }
+}
+
 fn page(status: StatusCode, title: &str, main: &str) -> Response {
     let html = with_assets(include_str!("../../soeg/enhed.html"))
         .replace("{{TITLE}}", &esc(title))
@@ -104,26 +197,12 @@ pub(super) async fn page_of(
     let Some(e) = snap.enheder.get(&id).cloned() else {
         return not_found("Vi kender ikke en enhed med den adresse. Søg den frem igen.");
     };
-    let day = match params
-        .get("dato")
-        .filter(|d| !d.is_empty())
-        .map(|d| parse_date(d))
-    {
-        Some(Ok(d)) => d,
-        Some(Err(_)) | None => copenhagen_day(st.clock.now()),
-    };
+    let day = day_of(&params, &h);
     let kommune = params
         .get("kommune")
         .and_then(|k| st.kommuner.resolve(k))
         .map(str::to_string);
-    let point = match (params.get("lat"), params.get("lon")) {
-        (Some(a), Some(b)) => a
-            .parse::<f64>()
-            .ok()
-            .zip(b.parse::<f64>().ok())
-            .and_then(|(a, b)| LatLon::new(a, b)),
-        _ => None,
-    };
+    let point = point_of(&params);
     let kind = EnhedKind::parse(&e.kind);
     let helhedspleje = kind == Some(EnhedKind::Helhedsplejeenhed);
     // The list this page came from: the same search (its parameters as they were).
@@ -190,30 +269,10 @@ pub(super) async fn page_of(
                     let t = o.sl.r#type.as_deref().and_then(SlType::parse);
                     let _ = write!(
                         m,
-                        "<section class=\"panel\" aria-labelledby=\"aftale\"><h2 id=\"aftale\">Aftalen med {}</h2><dl class=\"facts\">",
-                        esc(&name)
-                    );
-                    if let Some(t) = t {
-                        let _ = write!(
-                            m,
-                            "<dt>Aftale</dt><dd><span class=\"tag\">{}</span> {}</dd>",
-                            esc(t.in_words()),
-                            esc(t.for_citizens())
-                        );
-                    }
-                    let from =
-                        o.sl.startdato
-                            .map(day_in_words)
-                            .unwrap_or_else(|| "—".into());
-                    let to =
-                        o.sl.slutdato
-                            .map(|d| format!(" til {}", day_in_words(d)))
-                            .unwrap_or_else(|| ", uden slutdato".into());
-                    let _ = write!(
-                        m,
-                        "<dt>Gælder</dt><dd>fra {}{}</dd></dl>",
-                        esc(&from),
-                        esc(&to)
+                        "<section class=\"panel\" aria-labelledby=\"aftale\"><h2 id=\"aftale\">Aftalen med {}</h2><dl class=\"facts\"><dt>Aftale</dt><dd>{}</dd><dt>Gælder</dt><dd>{}</dd></dl>",
+                        esc(&name),
+                        type_html(t),
+                        esc(&period(&o.sl))
                     );
                     if let Some(b) = o.beskrivelse.as_deref().filter(|b| !b.trim().is_empty()) {
                         let _ = write!(
@@ -265,19 +324,7 @@ pub(super) async fn page_of(
 
     // The enhed itself.
     m.push_str("<section class=\"panel\" aria-labelledby=\"om\"><h2 id=\"om\">Om enheden</h2><dl class=\"facts\">");
-    let address = [
-        e.vejnavn.clone(),
-        match (e.postnummer.as_deref(), e.by.as_deref()) {
-            (Some(p), Some(b)) => Some(format!("{p} {b}")),
-            (None, Some(b)) => Some(b.to_string()),
-            (Some(p), None) => Some(p.to_string()),
-            (None, None) => None,
-        },
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>()
-    .join(", ");
+    let address = address(&e);
     let _ = write!(
         m,
         "<dt>Adresse</dt><dd>{}</dd>",
@@ -290,31 +337,15 @@ pub(super) async fn page_of(
     if let Some(n) = e.kommune_kode.as_deref().and_then(|k| st.kommuner.navn(k)) {
         let _ = write!(m, "<dt>Ligger i</dt><dd>{}</dd>", esc(&official_name(n)));
     }
-    if let (Some(p), Some((lat, lon))) = (point, e.lat.zip(e.lon)) {
-        if let Some(here) = LatLon::new(lat, lon) {
-            let km = distance_km(p, here);
-            let _ = write!(
-                m,
-                "<dt>Afstand</dt><dd id=\"afstand\">{} km fra punktet</dd>",
-                format!("{km:.1}").replace('.', ",")
-            );
-        }
+    if let Some(d) = distance(point, &e) {
+        let _ = write!(
+            m,
+            "<dt>Afstand</dt><dd id=\"afstand\">{} fra punktet</dd>",
+            esc(&d)
+        );
     }
-    if !helhedspleje {
-        let parts: Vec<String> = [
-            e.boligtype
-                .as_deref()
-                .and_then(Boligtype::parse)
-                .and_then(|b| crate::domain::diff::code_in_words(b.as_str()))
-                .map(str::to_string),
-            e.antal_boliger.map(|n| format!("{n} boliger")),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        if !parts.is_empty() {
-            let _ = write!(m, "<dt>Boliger</dt><dd>{}</dd>", esc(&parts.join(", ")));
-        }
+    if let Some(b) = boliger(&e).filter(|_| !helhedspleje) {
+        let _ = write!(m, "<dt>Boliger</dt><dd>{}</dd>", esc(&b));
     }
     m.push_str("</dl>");
     if let Some(b) = e.beskrivelse.as_deref().filter(|b| !b.trim().is_empty()) {
@@ -328,16 +359,8 @@ pub(super) async fn page_of(
 
     // Contact.
     let mut contact = Vec::new();
-    if let Some(t) = e.telefon.as_deref().filter(|t| !t.trim().is_empty()) {
-        let digits: String = t
-            .chars()
-            .filter(|c| c.is_ascii_digit() || *c == '+')
-            .collect();
-        contact.push(format!(
-            "<dt>Telefon</dt><dd><a href=\"tel:{}\">{}</a></dd>",
-            esc(&digits),
-            esc(t)
-        ));
+    if let Some(link) = phone_link(&e) {
+        contact.push(format!("<dt>Telefon</dt><dd>{link}</dd>"));
     }
     if let Some(mail) = e.email.as_deref().filter(|m| m.contains('@')) {
         contact.push(format!(
@@ -372,4 +395,217 @@ pub(super) async fn page_of(
         esc(&back_href)
     );
     page(StatusCode::OK, &e.navn, &m).into_response()
+}
+
+/// At most this many enheder side by side (more does not fit a phone or a printed page).
+const COMPARE_MAX: usize = 3;
+
+/// `GET /soeg/sammenlign?kommune=…&enhed=a&enhed=b[&enhed=c]` (issue 21): up to three enheder
+/// side by side for one kommune, row by row (agreement, period, address, distance, boliger,
+/// telephone, description); the address is the state, so the comparison can be linked and
+/// printed, and on a phone the columns stack.
+pub(super) async fn compare(State(h): State<Http>, RawQuery(q): RawQuery) -> Response {
+    let pairs = super::graphql::query_pairs(q.as_deref().unwrap_or("")).unwrap_or_default();
+    let params: HashMap<String, String> = pairs.iter().cloned().collect();
+    let ids: Vec<String> = pairs
+        .iter()
+        .filter(|(k, _)| k == "enhed")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let st = &h.state;
+    let snap = st.read_model.snapshot();
+    let day = day_of(&params, &h);
+    let point = point_of(&params);
+    let kommune = params
+        .get("kommune")
+        .and_then(|k| st.kommuner.resolve(k))
+        .map(str::to_string);
+    let mut back: Vec<(String, String)> = params
+        .iter()
+        .filter(|(k, _)| matches!(k.as_str(), "kommune" | "type" | "dato" | "lat" | "lon"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    back.sort();
+    let back_href = format!(
+        "/soeg?{}",
+        back.iter()
+            .map(|(k, v)| format!("{k}={}", enc(v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    );
+    let enheder: Vec<EnhedRow> = ids
+        .iter()
+        .take(COMPARE_MAX)
+        .filter_map(|id| snap.enheder.get(id).map(|e| (**e).clone()))
+        .collect();
+    let mut m = String::new();
+    let _ = write!(
+        m,
+        "<nav class=\"crumbs\" aria-label=\"Brødkrumme\"><a href=\"{}\">Tilbage til resultaterne</a></nav><h1>Sammenlign</h1>",
+        esc(&back_href)
+    );
+    if ids.len() > COMPARE_MAX {
+        let _ = write!(
+            m,
+            "<p class=\"alert-static\">Du kan sammenligne højst {COMPARE_MAX} ad gangen; de første {COMPARE_MAX} vises.</p>"
+        );
+    }
+    if enheder.len() < 2 {
+        m.push_str("<p class=\"alert-static\">Vælg to eller tre enheder i søgningen for at sammenligne dem.</p>");
+        return page(StatusCode::OK, "Sammenlign", &m);
+    }
+    let kommune_name = kommune
+        .as_deref()
+        .and_then(|k| st.kommuner.navn(k))
+        .map(official_name);
+    if let Some(n) = &kommune_name {
+        let _ = write!(
+            m,
+            "<p class=\"lead\">Tilbud i {} {}.</p>",
+            esc(n),
+            esc(&if day == copenhagen_day(st.clock.now()) {
+                format!("i dag, {}", day_in_words(day))
+            } else {
+                format!("den {}", day_in_words(day))
+            })
+        );
+    }
+    // One column per enhed; each row a property. A table (with a header per column) reads
+    // right with a screen reader; the style sheet stacks it on a phone.
+    let offers: Vec<_> = enheder
+        .iter()
+        .map(|e| {
+            kommune
+                .as_deref()
+                .and_then(|k| snap.offer_by(&e.id, k, day))
+        })
+        .collect();
+    let none = || "<span class=\"note\">Ikke oplyst</span>".to_string();
+    let mut rows: Vec<(&str, Vec<String>)> = vec![
+        (
+            "Aftale",
+            offers
+                .iter()
+                .map(|o| match o {
+                    Some(o) => type_html(o.sl.r#type.as_deref().and_then(SlType::parse)),
+                    None => format!(
+                        "<span class=\"note\">Tilbydes ikke af {}</span>",
+                        esc(kommune_name.as_deref().unwrap_or("kommunen"))
+                    ),
+                })
+                .collect(),
+        ),
+        (
+            "Gælder",
+            offers
+                .iter()
+                .map(|o| o.as_ref().map_or_else(none, |o| esc(&period(&o.sl))))
+                .collect(),
+        ),
+        (
+            "Adresse",
+            enheder
+                .iter()
+                .map(|e| {
+                    Some(address(e))
+                        .filter(|a| !a.is_empty())
+                        .map_or_else(none, |a| esc(&a))
+                })
+                .collect(),
+        ),
+    ];
+    if point.is_some() {
+        rows.push((
+            "Afstand",
+            enheder
+                .iter()
+                .map(|e| distance(point, e).map_or_else(none, |d| esc(&d)))
+                .collect(),
+        ));
+    }
+    rows.push((
+        "Boliger",
+        enheder
+            .iter()
+            .map(|e| boliger(e).map_or_else(none, |b| esc(&b)))
+            .collect(),
+    ));
+    rows.push((
+        "Telefon",
+        enheder
+            .iter()
+            .map(|e| phone_link(e).unwrap_or_else(none))
+            .collect(),
+    ));
+    rows.push((
+        "Beskrivelse",
+        enheder
+            .iter()
+            .map(|e| {
+                e.beskrivelse
+                    .as_deref()
+                    .filter(|b| !b.trim().is_empty())
+                    .map_or_else(none, paragraphs)
+            })
+            .collect(),
+    ));
+    let links: Vec<String> = enheder
+        .iter()
+        .map(|e| {
+            let q = back
+                .iter()
+                .map(|(k, v)| format!("{k}={}", enc(v)))
+                .collect::<Vec<_>>()
+                .join("&");
+            format!(
+                "<a href=\"/soeg/enhed/{}?{}\">{}</a>",
+                enc(&e.id),
+                esc(&q),
+                esc(&e.navn)
+            )
+        })
+        .collect();
+    // Side by side: a table, one column per enhed (a screen reader reads each cell with its
+    // row and column). On a phone (and in print on narrow paper) the same as one card per
+    // enhed; only one of the two is displayed at a time.
+    m.push_str("<div class=\"compare-wrap\"><table class=\"compare\"><caption class=\"visually-hidden\">Enhederne side om side</caption><thead><tr><td></td>");
+    for l in &links {
+        let _ = write!(m, "<th scope=\"col\">{l}</th>");
+    }
+    m.push_str("</tr></thead><tbody>");
+    for (label, cells) in &rows {
+        let _ = write!(m, "<tr><th scope=\"row\">{}</th>", esc(label));
+        for c in cells {
+            let _ = write!(m, "<td>{c}</td>");
+        }
+        m.push_str("</tr>");
+    }
+    m.push_str("</tbody></table></div><div class=\"compare-cards\">");
+    for (i, l) in links.iter().enumerate() {
+        let _ = write!(
+            m,
+            "<section class=\"panel\"><h2>{l}</h2><dl class=\"facts\">"
+        );
+        for (label, cells) in &rows {
+            let _ = write!(
+                m,
+                "<dt>{}</dt><dd>{}</dd>",
+                esc(label),
+                cells.get(i).map_or("", String::as_str)
+            );
+        }
+        m.push_str("</dl></section>");
+    }
+    m.push_str("</div>");
+    let _ = write!(
+        m,
+        "<p><a href=\"{}\">Tilbage til resultaterne</a></p>",
+        esc(&back_href)
+    );
+    let title = enheder
+        .iter()
+        .map(|e| e.navn.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    page(StatusCode::OK, &format!("Sammenlign {title}"), &m)
 }

@@ -135,6 +135,7 @@ pub fn router(state: AppState) -> Router {
         .route("/soeg", get(soeg::page))
         .route("/soeg/tilgaengelighed", get(soeg::accessibility))
         .route("/soeg/enhed/{id}", get(enhed_page::page_of))
+        .route("/soeg/sammenlign", get(enhed_page::compare))
         .route("/assets/{*path}", get(page::asset))
         .merge(admin::routes(c.dev_tokens))
         .route("/healthz", get(|| async { "ok" }))

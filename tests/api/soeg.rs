@@ -231,3 +231,41 @@ crate::db_test!(
         assert!(soeg.contains("href=\"/soeg/tilgaengelighed\"") && soeg.contains("rel=\"icon\""));
     }
 );
+
+crate::db_test!(
+    /// Issue 21: up to three enheder side by side for a kommune (`/soeg/sammenlign`), the
+    /// address as the state: each with its agreement (or "Tilbydes ikke"), period, address,
+    /// distance, boliger, telephone and description, as a table and as cards for a phone; more
+    /// than three says so; fewer than two asks for more.
+    compare_page_for_citizens,
+    |app: TestApp| async move {
+        let a = create_enhed(&app, "PLEJEENHED", "Ahorn & Co", "80000007", 56.16, 10.20).await;
+        let b = create_enhed(&app, "PLEJEENHED", "Bøgely", "80000007", 56.17, 10.21).await;
+        let c = create_enhed(&app, "PLEJEENHED", "Cedertræ", "80000007", 56.18, 10.22).await;
+        let d = create_enhed(&app, "PLEJEENHED", "Dueslaget", "80000007", 56.19, 10.23).await;
+        let id = |g: &str| -> String {
+            let raw = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, g).expect("global id");
+            String::from_utf8(raw).expect("utf8").trim_start_matches("Enhed:").to_string()
+        };
+        create_agreement(&app, AARHUS, &a, "DRIFTSOVERENSKOMST", "2020-01-01", None).await;
+        create_agreement(&app, AARHUS, &b, "MYNDIGHEDSPRODUKTION", "2021-03-01", None).await;
+        let get = |path: String| {
+            let app = &app;
+            async move { app.client().get(format!("{}{path}", app.addr)).send().await.expect("page").text().await.expect("html") }
+        };
+        let html = get(format!("/soeg/sammenlign?kommune=Aarhus&lat=56.16&lon=10.20&enhed={}&enhed={}&enhed={}", id(&a), id(&b), id(&c))).await;
+        assert!(html.contains("<h1>Sammenlign</h1>"));
+        assert!(html.contains("Ahorn &amp; Co") && html.contains("Bøgely") && html.contains("Cedertræ"), "{html}");
+        assert!(html.contains("<span class=\"tag\">Driftsoverenskomst</span>"));
+        assert!(html.contains("<span class=\"tag\">Myndighedsproduktion</span>"));
+        assert!(html.contains("Tilbydes ikke af Aarhus Kommune"), "Cedertræ has no agreement");
+        assert!(html.contains("fra 1. marts 2021, uden slutdato"));
+        assert!(html.contains("<th scope=\"row\">Afstand</th>") && html.contains("0,0 km"));
+        assert!(html.contains("class=\"compare-cards\""), "cards for a phone");
+        assert_eq!(html.matches("<section class=\"panel\"><h2>").count(), 3);
+        let html = get(format!("/soeg/sammenlign?kommune=Aarhus&enhed={}&enhed={}&enhed={}&enhed={}", id(&a), id(&b), id(&c), id(&d))).await;
+        assert!(html.contains("højst 3 ad gangen") && !html.contains("Dueslaget"), "{html}");
+        let html = get(format!("/soeg/sammenlign?kommune=Aarhus&enhed={}", id(&a))).await;
+        assert!(html.contains("Vælg to eller tre enheder"));
+    }
+);

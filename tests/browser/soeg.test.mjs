@@ -390,3 +390,41 @@ test('a kommune name that matches nothing gets "Mente du …?"; the accessibilit
     await p.close();
   }
 });
+
+test('compare up to three hits side by side: chosen in the list, the address as state, cards on a phone, axe (issue 21)', async () => {
+  const p = await open(`?kommune=Aarhus&type=plejebolig&lat=${AARHUS_C.lat}&lon=${AARHUS_C.lon}`);
+  try {
+    const { page } = p;
+    const boxes = page.locator('#hits input[type=checkbox]');
+    const names = [];
+    for (let i = 0; i < 3; i++) {
+      names.push((await page.locator('#hits > li h3').nth(i).textContent()).trim());
+      await boxes.nth(i).check();
+    }
+    // A fourth cannot be chosen, and the page says why.
+    assert.equal(await boxes.nth(3).isDisabled(), true);
+    await page.locator('#sammenlign', { hasText: 'højst 3' }).waitFor();
+    await page.locator('#sammenlign').getByRole('link', { name: /^Sammenlign 3/ }).click();
+    await page.getByRole('heading', { name: 'Sammenlign', level: 1 }).waitFor();
+    const url = page.url();
+    assert.equal(new URL(url).searchParams.getAll('enhed').length, 3);
+    for (const n of names) await page.locator('table.compare thead').getByRole('link', { name: n }).waitFor();
+    await page.locator('table.compare').getByRole('rowheader', { name: 'Afstand' }).waitFor();
+    await noAxeViolations(page, 'the comparison');
+    // The same address on a phone: one card per enhed.
+    const phone = await openPage(browser, server.baseUrl, { viewport: { width: 390, height: 844 } });
+    try {
+      await phone.page.goto(url);
+      await phone.page.getByRole('heading', { name: 'Sammenlign', level: 1 }).waitFor();
+      assert.equal(await phone.page.locator('table.compare').isVisible(), false);
+      assert.equal(await phone.page.locator('.compare-cards section').count(), 3);
+      assert.equal(await phone.page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), true);
+      await noAxeViolations(phone.page, 'the comparison on a phone');
+    } finally {
+      await phone.close();
+    }
+    await noProblems(p);
+  } finally {
+    await p.close();
+  }
+});
