@@ -15,7 +15,7 @@ const SEARCH = `query Soeg($kommune: String!, $kind: SearchKind, $date: Date, $n
     edges {
       distanceKm
       node {
-        id enhedId navn kind boligtype antalBoliger
+        id enhedId navn kind boligtype antalBoliger placering { lat lon }
         adresse { vejnavn postnummer by }
         kommune { kode navn officieltNavn }
         kontakt { telefon email web }
@@ -334,7 +334,12 @@ function renderHit(edge, searched) {
       el('p', {}, sl.beskrivelse)));
   }
   article.append(compareBox(n, id));
-  return el('li', {}, article);
+  const li = el('li', {}, article);
+  if (n.placering) {
+    li.dataset.lat = n.placering.lat;
+    li.dataset.lon = n.placering.lon;
+  }
+  return li;
 }
 
 // ---- Sammenlign: up to three hits side by side (/soeg/sammenlign, the address is the state) --
@@ -376,6 +381,79 @@ function updateCompare() {
       ? `Valgt til sammenligning: ${names}. Vælg én til.`
       : el('a', { href: `/soeg/sammenlign?${q}`, class: 'button-primary' }, `Sammenlign ${chosen.size}: ${names}`),
     full ? el('span', { class: 'note' }, ` Du kan sammenligne højst ${COMPARE_MAX} ad gangen.`) : null);
+}
+
+// ---- The map: the kommune's outline and the hits as numbered points (no tiles, no other host) --
+
+const KORT = 'query Kort($k: String!) { kommuneKort(kommune: $k) { viewBox omrids projektion { minLon maxLat xPerDegree yPerDegree margin } } }';
+const SVG = 'http://www.w3.org/2000/svg';
+const kortCache = new Map();
+const mapEl = el('figure', { class: 'kort', id: 'kort', hidden: true });
+hitsEl.before(mapEl);
+
+function svg(tag, attrs = {}, ...children) {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+  e.append(...children);
+  return e;
+}
+
+/** Draws the kommune of the current search with its hits shown so far, numbered as the list;
+ * each point is a link to its hit (reachable with Tab). The list is the map's text. */
+async function drawMap() {
+  const kode = current?.kommuneKode;
+  if (!kode) {
+    mapEl.hidden = true;
+    return;
+  }
+  let kort = kortCache.get(kode);
+  if (kort === undefined) {
+    try {
+      kort = (await graphql(KORT, { k: kode })).kommuneKort;
+    } catch {
+      kort = null; // the list says it all; the map is an extra
+    }
+    kortCache.set(kode, kort);
+  }
+  if (!kort || current?.kommuneKode !== kode) {
+    mapEl.hidden = !kort;
+    return;
+  }
+  const p = kort.projektion;
+  const place = (lat, lon) => [p.margin + (lon - p.minLon) * p.xPerDegree, p.margin + (p.maxLat - lat) * p.yPerDegree];
+  const points = [];
+  [...hitsEl.children].forEach((li, i) => {
+    const lat = Number(li.dataset.lat);
+    const lon = Number(li.dataset.lon);
+    const h3 = li.querySelector('h3');
+    if (!li.dataset.lat || !h3) return;
+    // A unit outside the kommune (a neighbour's it has an agreement with) sits on the edge,
+    // drawn as outside, rather than zooming the map out.
+    const [px, py] = place(lat, lon);
+    const [, , w, hgt] = kort.viewBox.split(' ').map(Number);
+    const x = Math.min(Math.max(px, 18), w - 18);
+    const y = Math.min(Math.max(py, 18), hgt - 18);
+    const outside = x !== px || y !== py;
+    const label = `${i + 1}. ${h3.textContent.trim()}${outside ? ' (ligger uden for kommunen)' : ''}`;
+    const a = svg('a', { href: `#${h3.id}`, class: outside ? 'kort-punkt kort-udenfor' : 'kort-punkt', 'aria-label': label },
+      svg('title', {}, label),
+      svg('circle', { cx: x.toFixed(1), cy: y.toFixed(1), r: 17 }),
+      svg('text', { x: x.toFixed(1), y: (y + 6).toFixed(1), 'text-anchor': 'middle' }, String(i + 1)));
+    a.addEventListener('click', (ev) => {
+      ev.preventDefault();
+      h3.focus();
+      h3.scrollIntoView({ block: 'center' });
+    });
+    points.push(a);
+  });
+  const titleId = 'kort-titel';
+  const navn = kommuneOfficielt.get(kode) ?? '';
+  mapEl.replaceChildren(
+    svg('svg', { viewBox: kort.viewBox, role: 'group', 'aria-labelledby': titleId, class: 'kort-svg' },
+      svg('path', { d: kort.omrids, class: 'kort-omrids' }),
+      ...points),
+    el('figcaption', { id: titleId }, `Kort over ${navn} med de ${points.length} viste steder, nummereret som listen. Listen herunder har de samme oplysninger.`));
+  mapEl.hidden = false;
 }
 
 function summary(result, search, shown) {
@@ -433,6 +511,7 @@ async function run(search, how) {
     chosen.clear();
     hitsEl.replaceChildren(...result.edges.map((e) => renderHit(e, current)));
     updateCompare();
+    drawMap();
     moreBtn.hidden = !result.pageInfo.hasNextPage;
     statusEl.textContent = summary(result, search, current.shown);
     document.title = `${KINDS[search.type].title} i ${kommuneOfficielt.get(result.kommuneKode) ?? search.kommune} – Plejeoverblik`;
@@ -469,6 +548,7 @@ async function more() {
     const result = data.search;
     const items = result.edges.map((e) => renderHit(e, current));
     hitsEl.append(...items);
+    drawMap();
     current.cursor = result.pageInfo.endCursor;
     current.shown += result.edges.length;
     moreBtn.hidden = !result.pageInfo.hasNextPage;

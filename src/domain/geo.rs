@@ -351,6 +351,14 @@ impl Boundaries {
             .map(|(k, _, _)| k.as_str())
     }
 
+    /// The boundary of a kommune by kode.
+    pub fn of(&self, kode: &str) -> Option<&MultiPolygon<f64>> {
+        self.areas
+            .iter()
+            .find(|(k, _, _)| k == kode)
+            .map(|(_, _, mp)| mp)
+    }
+
     pub fn len(&self) -> usize {
         self.areas.len()
     }

@@ -8,6 +8,7 @@ pub mod frit_valg;
 pub mod geo;
 pub mod kommune;
 pub mod lock;
+pub mod map;
 pub mod search;
 pub mod serviceleverance;
 pub mod text;

@@ -20,6 +20,39 @@ pub struct Query(
 #[derive(Default)]
 pub struct PublicQuery;
 
+/// A kommune drawn: `<svg viewBox=…><path d=omrids/></svg>`, with a point at
+/// x = margin + (lon - minLon) * xPerDegree, y = margin + (maxLat - lat) * yPerDegree.
+#[derive(async_graphql::SimpleObject)]
+pub struct KommuneKort {
+    /// The kommune's kode.
+    pub kommune_kode: String,
+    /// The drawing's viewBox, "0 0 width height".
+    pub view_box: String,
+    /// Width in SVG units.
+    pub width: f64,
+    /// Height in SVG units.
+    pub height: f64,
+    /// The outline as an SVG path (`d`).
+    pub omrids: String,
+    /// How a point is placed on the drawing.
+    pub projektion: Projektion,
+}
+
+/// An equirectangular projection fitted to one kommune.
+#[derive(async_graphql::SimpleObject)]
+pub struct Projektion {
+    /// The westernmost longitude of the kommune.
+    pub min_lon: f64,
+    /// The northernmost latitude of the kommune.
+    pub max_lat: f64,
+    /// SVG units per degree of longitude.
+    pub x_per_degree: f64,
+    /// SVG units per degree of latitude.
+    pub y_per_degree: f64,
+    /// Blank space around the outline, in SVG units.
+    pub margin: f64,
+}
+
 #[Object]
 impl PublicQuery {
     /// All 98 kommuner, sorted by kode.
@@ -42,6 +75,33 @@ impl PublicQuery {
         };
         let l = ctx.data_unchecked::<super::loaders::Loaded<super::loaders::KommuneLoader>>();
         Ok(l.load_one(k).await.map_err(db_err)?.map(Kommune))
+    }
+
+    /// A kommune drawn for a map without tiles (issue 21): its outline from the shipped
+    /// boundaries as an SVG path, and the projection that places a point (lat, lon) on it.
+    /// Null for a name or kode that is no kommune.
+    async fn kommune_kort(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Kommunekode or name.")] kommune: String,
+    ) -> Option<KommuneKort> {
+        let st = state(ctx);
+        let kode = st.kommuner.resolve(&kommune)?;
+        let o = crate::domain::map::outline(st.kommuner.boundaries.of(kode)?)?;
+        Some(KommuneKort {
+            kommune_kode: kode.to_string(),
+            view_box: format!("0 0 {:.0} {:.0}", o.width, o.height.ceil()),
+            width: o.width,
+            height: o.height,
+            omrids: o.path,
+            projektion: Projektion {
+                min_lon: o.projection.min_lon,
+                max_lat: o.projection.max_lat,
+                x_per_degree: o.projection.x_per_degree,
+                y_per_degree: o.projection.y_per_degree,
+                margin: crate::domain::map::MARGIN,
+            },
+        })
     }
 
     /// One enhed by id, with its public data (R25).

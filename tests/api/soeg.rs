@@ -126,8 +126,8 @@ async fn soeg_assets_have_content_types_long_caching_and_name_no_host() {
         );
         assert_eq!(header(&r, "x-content-type-options"), "nosniff", "{path}");
         let body = r.text().await.expect("body");
-        // The SVG's namespace is a name, not an address anything is fetched from.
-        let body = body.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
+        // The SVG namespace is a name, not an address anything is fetched from.
+        let body = body.replace("http://www.w3.org/2000/svg", "");
         assert!(body.len() > 1000 || path.ends_with(".svg"), "{path}");
         assert!(!names_a_host(&body), "{path} names no other host");
     }
@@ -269,3 +269,38 @@ crate::db_test!(
         assert!(html.contains("Vælg to eller tre enheder"));
     }
 );
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kommune_kort_draws_the_outline_and_places_points_inside_it() {
+    // Issue 21: the map without tiles: Aarhus's outline as an SVG path in its viewBox, and the
+    // projection puts Aarhus C inside the drawing; an unknown kommune gives null.
+    use serde_json::json;
+    let app = TestApp::spawn(Db::Sqlite, Default::default()).await;
+    let q = "query($k: String!) { kommuneKort(kommune: $k) { kommuneKode viewBox width height omrids projektion { minLon maxLat xPerDegree yPerDegree margin } } }";
+    let d = app.ok(None, q, json!({ "k": "Aarhus" })).await;
+    let k = &d["kommuneKort"];
+    assert_eq!(k["kommuneKode"], "0751");
+    let (w, h) = (
+        k["width"].as_f64().expect("w"),
+        k["height"].as_f64().expect("h"),
+    );
+    assert_eq!(k["viewBox"], format!("0 0 {w:.0} {:.0}", h.ceil()));
+    let path = k["omrids"].as_str().expect("path");
+    assert!(
+        path.starts_with('M') && path.ends_with('Z') && path.len() < 20_000,
+        "{}",
+        path.len()
+    );
+    let p = &k["projektion"];
+    let f = |n: &str| p[n].as_f64().expect(n);
+    let (x, y) = (
+        f("margin") + (10.2045 - f("minLon")) * f("xPerDegree"),
+        f("margin") + (f("maxLat") - 56.1535) * f("yPerDegree"),
+    );
+    assert!(
+        x > 0.0 && x < w && y > 0.0 && y < h,
+        "Aarhus C at {x},{y} in {w}x{h}"
+    );
+    let d = app.ok(None, q, json!({ "k": "Atlantis" })).await;
+    assert!(d["kommuneKort"].is_null());
+}

@@ -428,3 +428,30 @@ test('compare up to three hits side by side: chosen in the list, the address as 
     await p.close();
   }
 });
+
+test('the map: the kommune\'s outline with the hits as numbered points, reachable by keyboard, the list its text (issue 21)', async () => {
+  const p = await open(`?kommune=Aarhus&type=plejebolig&lat=${AARHUS_C.lat}&lon=${AARHUS_C.lon}`);
+  try {
+    const { page } = p;
+    await page.locator('#kort svg path').waitFor();
+    const points = page.locator('#kort a.kort-punkt');
+    const withPlace = await page.locator('#hits > li[data-lat]').count();
+    assert.ok(withPlace > 0);
+    assert.equal(await points.count(), withPlace, 'one point per hit with a place');
+    assert.equal(await points.first().locator('text').textContent(), '1');
+    await page.locator('#kort figcaption', { hasText: 'nummereret som listen' }).waitFor();
+    // Keyboard: the first point is a link; Enter moves focus to its hit in the list.
+    await points.nth(1).focus();
+    await page.keyboard.press('Enter');
+    const focused = await page.evaluate(() => document.activeElement?.tagName + ' ' + document.activeElement?.textContent?.trim());
+    const second = (await page.locator('#hits > li h3').nth(1).textContent()).trim();
+    assert.equal(focused, `H3 ${second}`);
+    // "Vis flere" adds its points.
+    await settle(page, () => page.getByRole('button', { name: 'Vis flere' }).click());
+    assert.equal(await points.count(), await page.locator('#hits > li[data-lat]').count());
+    await noAxeViolations(page, 'the map');
+    await noProblems(p);
+  } finally {
+    await p.close();
+  }
+});
