@@ -150,6 +150,43 @@ fn point_of(params: &HashMap<String, String>) -> Option<LatLon> {
     LatLon::new(a, b)
 }
 
+/// The search a page came from (kommune, type, day, point), for the links back to it and on.
+fn search_of(params: &HashMap<String, String>) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = params
+        .iter()
+        .filter(|(k, _)| matches!(k.as_str(), "kommune" | "type" | "dato" | "lat" | "lon"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    v.sort();
+    v
+}
+
+/// Pairs as a query string.
+fn query_string(pairs: &[(String, String)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The kommune asked for (`kommune`, a kode or a name), as its kode.
+fn kommune_of(params: &HashMap<String, String>, h: &Http) -> Option<String> {
+    params
+        .get("kommune")
+        .and_then(|k| h.state.kommuner.resolve(k))
+        .map(str::to_string)
+}
+
+/// "i dag, 6. december 2026" or "den 1. januar 2027".
+fn when(day: chrono::NaiveDate, h: &Http) -> String {
+    if day == copenhagen_day(h.state.clock.now()) {
+        format!("i dag, {}", day_in_words(day))
+    } else {
+        format!("den {}", day_in_words(day))
+    }
+}
+
 /// The day asked for (`dato`), or today in Copenhagen.
 fn day_of(params: &HashMap<String, String>, h: &Http) -> chrono::NaiveDate {
     match params
@@ -162,8 +199,10 @@ fn day_of(params: &HashMap<String, String>, h: &Http) -> chrono::NaiveDate {
     }
 }
 
-fn page(status: StatusCode, title: &str, main: &str) -> Response {
-    let html = with_assets(include_str!("../../soeg/enhed.html"))
+/// A citizen page: the shared frame of `soeg/side.html` (header, footer with the
+/// accessibility statement, the search page's style) around `main`.
+pub(super) fn page(status: StatusCode, title: &str, main: &str) -> Response {
+    let html = with_assets(include_str!("../../soeg/side.html"))
         .replace("{{TITLE}}", &esc(title))
         .replace("{{MAIN}}", main);
     let mut r = super::page::html_response(html, &content_security_policy());
@@ -198,20 +237,12 @@ pub(super) async fn page_of(
         return not_found("Vi kender ikke en enhed med den adresse. Søg den frem igen.");
     };
     let day = day_of(&params, &h);
-    let kommune = params
-        .get("kommune")
-        .and_then(|k| st.kommuner.resolve(k))
-        .map(str::to_string);
+    let kommune = kommune_of(&params, &h);
     let point = point_of(&params);
     let kind = EnhedKind::parse(&e.kind);
     let helhedspleje = kind == Some(EnhedKind::Helhedsplejeenhed);
     // The list this page came from: the same search (its parameters as they were).
-    let mut back: Vec<(String, String)> = params
-        .iter()
-        .filter(|(k, _)| matches!(k.as_str(), "kommune" | "type" | "dato" | "lat" | "lon"))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    back.sort();
+    let mut back = search_of(&params);
     if !back.iter().any(|(k, _)| k == "type") {
         back.push((
             "type".into(),
@@ -223,18 +254,8 @@ pub(super) async fn page_of(
             .into(),
         ));
     }
-    let back_href = format!(
-        "/soeg?{}",
-        back.iter()
-            .map(|(k, v)| format!("{k}={}", enc(v)))
-            .collect::<Vec<_>>()
-            .join("&")
-    );
-    let when = if day == copenhagen_day(st.clock.now()) {
-        format!("i dag, {}", day_in_words(day))
-    } else {
-        format!("den {}", day_in_words(day))
-    };
+    let back_href = format!("/soeg?{}", query_string(&back));
+    let when = when(day, &h);
 
     let mut m = String::new();
     let _ = write!(
@@ -416,23 +437,9 @@ pub(super) async fn compare(State(h): State<Http>, RawQuery(q): RawQuery) -> Res
     let snap = st.read_model.snapshot();
     let day = day_of(&params, &h);
     let point = point_of(&params);
-    let kommune = params
-        .get("kommune")
-        .and_then(|k| st.kommuner.resolve(k))
-        .map(str::to_string);
-    let mut back: Vec<(String, String)> = params
-        .iter()
-        .filter(|(k, _)| matches!(k.as_str(), "kommune" | "type" | "dato" | "lat" | "lon"))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    back.sort();
-    let back_href = format!(
-        "/soeg?{}",
-        back.iter()
-            .map(|(k, v)| format!("{k}={}", enc(v)))
-            .collect::<Vec<_>>()
-            .join("&")
-    );
+    let kommune = kommune_of(&params, &h);
+    let back = search_of(&params);
+    let back_href = format!("/soeg?{}", query_string(&back));
     let enheder: Vec<EnhedRow> = ids
         .iter()
         .take(COMPARE_MAX)
@@ -463,11 +470,7 @@ pub(super) async fn compare(State(h): State<Http>, RawQuery(q): RawQuery) -> Res
             m,
             "<p class=\"lead\">Tilbud i {} {}.</p>",
             esc(n),
-            esc(&if day == copenhagen_day(st.clock.now()) {
-                format!("i dag, {}", day_in_words(day))
-            } else {
-                format!("den {}", day_in_words(day))
-            })
+            esc(&when(day, &h))
         );
     }
     // One column per enhed; each row a property. A table (with a header per column) reads
@@ -552,11 +555,7 @@ pub(super) async fn compare(State(h): State<Http>, RawQuery(q): RawQuery) -> Res
     let links: Vec<String> = enheder
         .iter()
         .map(|e| {
-            let q = back
-                .iter()
-                .map(|(k, v)| format!("{k}={}", enc(v)))
-                .collect::<Vec<_>>()
-                .join("&");
+            let q = query_string(&back);
             format!(
                 "<a href=\"/soeg/enhed/{}?{}\">{}</a>",
                 enc(&e.id),

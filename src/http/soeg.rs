@@ -63,9 +63,10 @@ pub(crate) fn with_assets(template: &str) -> String {
 /// The accessibility statement (*Tilgængelighedserklæring*) the Danish web-accessibility law
 /// asks of a public site, linked from every page's footer.
 pub async fn accessibility() -> Response {
-    page::html_response(
-        with_assets(include_str!("../../soeg/tilgaengelighed.html")),
-        &content_security_policy(),
+    super::enhed_page::page(
+        axum::http::StatusCode::OK,
+        "Tilgængelighedserklæring",
+        include_str!("../../soeg/tilgaengelighed.html"),
     )
 }
 
