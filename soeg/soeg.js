@@ -390,6 +390,16 @@ const SVG = 'http://www.w3.org/2000/svg';
 const kortCache = new Map();
 const mapEl = el('figure', { class: 'kort', id: 'kort', hidden: true });
 hitsEl.before(mapEl);
+// Frit valg made visible (ældreloven § 18): for helhedspleje the citizen chooses among all of
+// the kommune's providers, and the list is all of them.
+const fritValgEl = el('p', { class: 'note', id: 'frit-valg', hidden: true });
+mapEl.before(fritValgEl);
+
+function showFritValg(search, total) {
+  fritValgEl.hidden = !(search.type === 'helhedspleje' && total > 0);
+  fritValgEl.textContent = fritValgEl.hidden ? ''
+    : `Du har frit valg: du kan selv vælge, hvilken af ${total === 1 ? 'kommunens leverandør' : `kommunens ${countFormat.format(total)} leverandører`} af helhedspleje der skal hjælpe dig (ældreloven § 18). Listen viser dem alle; kommunens visitator kan hjælpe med valget.`;
+}
 
 function svg(tag, attrs = {}, ...children) {
   const e = document.createElementNS(SVG, tag);
@@ -512,6 +522,7 @@ async function run(search, how) {
     hitsEl.replaceChildren(...result.edges.map((e) => renderHit(e, current)));
     updateCompare();
     drawMap();
+    showFritValg(search, result.totalCount);
     moreBtn.hidden = !result.pageInfo.hasNextPage;
     statusEl.textContent = summary(result, search, current.shown);
     document.title = `${KINDS[search.type].title} i ${kommuneOfficielt.get(result.kommuneKode) ?? search.kommune} – Plejeoverblik`;
@@ -524,10 +535,11 @@ async function run(search, how) {
       setError('kommune', e.message, [fields.kommune]);
       fields.kommune.focus();
     } else if (e.field === 'date') {
-      setError('dato', e.message, [fields.dato]);
+      // The API's messages name its fields ("date"); a citizen reads the form's words.
+      setError('dato', 'Vælg en dato mellem 1. januar 1900 og 31. december 2999.', [fields.dato]);
       fields.dato.focus();
-    } else if (e.field === 'near') {
-      setError('punkt', e.message, [fields.lat, fields.lon]);
+    } else if (e.field === 'near' || e.field === 'radiusKm') {
+      setError('punkt', 'Breddegraden skal ligge mellem -90 og 90 og længdegraden mellem -180 og 180, fx 56,1535 og 10,2045.', [fields.lat, fields.lon]);
       fields.lat.focus();
     } else {
       alertEl.textContent = e.message;

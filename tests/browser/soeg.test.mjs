@@ -379,6 +379,12 @@ test('a kommune name that matches nothing gets "Mente du …?"; the accessibilit
     await settle(page, () => page.getByRole('button', { name: 'Søg', exact: true }).click());
     await page.locator('#kommune-fejl', { hasText: 'Mente du Roskilde?' }).waitFor();
     assert.equal(await page.locator('#kommune-fejl').textContent().then((t) => t.includes('kommunekode')), false);
+    // Helhedspleje: the page explains frit valg (ældreloven § 18); plejebolig does not.
+    await page.goto(`${server.baseUrl}/soeg?kommune=Roskilde&type=helhedspleje&dato=${NEXT_MONTH}`);
+    await page.locator('#frit-valg', { hasText: 'Du har frit valg' }).waitFor();
+    await page.goto(`${server.baseUrl}/soeg?kommune=Roskilde&type=plejebolig`);
+    await page.waitForFunction(() => Number(document.getElementById('resultater').dataset.done ?? 0) >= 1);
+    assert.equal(await page.locator('#frit-valg').isVisible(), false);
     await page.getByLabel('Kommune', { exact: true }).fill('Lyngby');
     await settle(page, () => page.getByRole('button', { name: 'Søg', exact: true }).click());
     await page.locator('#status', { hasText: 'Lyngby-Taarbæk Kommune' }).waitFor();
@@ -386,6 +392,11 @@ test('a kommune name that matches nothing gets "Mente du …?"; the accessibilit
     await page.getByRole('heading', { name: 'Tilgængelighedserklæring', level: 1 }).waitFor();
     await noAxeViolations(page, 'the accessibility statement');
     await noProblems(p);
+    // No API words in what a citizen reads: a day out of range from a link (the API answers
+    // 400, which the browser logs, so after the check above).
+    await page.goto(`${server.baseUrl}/soeg?kommune=Aarhus&dato=1800-01-01`);
+    await page.locator('#dato-fejl', { hasText: 'Vælg en dato mellem' }).waitFor();
+    assert.doesNotMatch(await page.locator('#dato-fejl').textContent(), /date|"/);
   } finally {
     await p.close();
   }
