@@ -37,17 +37,7 @@ fn ids(g: &Value) -> Vec<String> {
 }
 
 async fn create(app: &TestApp, token: &str, input: Value) -> String {
-    let d = app
-        .ok(
-            Some(token),
-            "mutation($i: CreateServiceleveranceInput!) { createServiceleverance(input: $i) { id } }",
-            json!({ "i": input }),
-        )
-        .await;
-    d["createServiceleverance"]["id"]
-        .as_str()
-        .expect("id")
-        .to_string()
+    create_serviceleverance(app, token, input).await
 }
 
 db_test!(

@@ -349,6 +349,22 @@ pub async fn create_enhed(
     d["createEnhed"]["id"].as_str().expect("id").to_string()
 }
 
+/// A serviceleverance created with `input` (CreateServiceleveranceInput) by the token's holder;
+/// its id.
+pub async fn create_serviceleverance(app: &TestApp, token: &str, input: Value) -> String {
+    let d = app
+        .ok(
+            Some(token),
+            "mutation($i: CreateServiceleveranceInput!) { createServiceleverance(input: $i) { id } }",
+            json!({ "i": input }),
+        )
+        .await;
+    d["createServiceleverance"]["id"]
+        .as_str()
+        .expect("id")
+        .to_string()
+}
+
 /// An agreement created by the kommune, filled in, and checked in: public unless it has errors.
 pub async fn create_agreement(
     app: &TestApp,
@@ -373,11 +389,7 @@ pub async fn create_agreement(
     if sl_type == "FRIPLEJEBOLIG" {
         input["aftalepartKode"] = json!(kommune);
     }
-    let d = app.ok(Some(tok), "mutation($i: CreateServiceleveranceInput!) { createServiceleverance(input: $i) { id } }", json!({ "i": input })).await;
-    d["createServiceleverance"]["id"]
-        .as_str()
-        .expect("id")
-        .to_string()
+    create_serviceleverance(app, tok, input).await
 }
 
 // What the page tests (playground, /soeg, /admin) check responses and HTML with.

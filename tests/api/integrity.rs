@@ -21,17 +21,7 @@ fn code(v: &Value) -> Option<String> {
 }
 
 async fn new_agreement(app: &TestApp, token: &str) -> String {
-    let d = app
-        .ok(
-            Some(token),
-            "mutation { createServiceleverance(input: {navn: \"Aftale\"}) { id } }",
-            json!({}),
-        )
-        .await;
-    d["createServiceleverance"]["id"]
-        .as_str()
-        .expect("id")
-        .to_string()
+    create_serviceleverance(app, token, json!({ "navn": "Aftale" })).await
 }
 
 db_test!(
