@@ -40,6 +40,10 @@ const WARMUP: usize = 10;
 
 const Q_BASELINE: &str = "{ __typename }";
 const Q_BY_NAME: &str = r#"{ search(kommune: "0751", first: 20) { totalCount edges { node { id navn adresse { by } kommune { navn } } serviceleverance { type startdato } } } }"#;
+/// The facets without and with the agreement type: the type is counted by a pass per type
+/// (issue 21: a facet counts what its filter would give), kind and boligtype in one pass.
+const Q_FACETS_CLASS: &str = r#"{ search(kommune: "0751", first: 0) { totalCount facets { kind { value count } boligtype { value count } } } }"#;
+const Q_FACETS_ALL: &str = r#"{ search(kommune: "0751", first: 0) { totalCount facets { kind { value count } boligtype { value count } type { value count } } } }"#;
 const Q_RADIUS: &str = r#"{ search(kommune: "0751", near: {lat: 56.1535, lon: 10.2045}, radiusKm: 10, first: 20) { totalCount edges { distanceKm node { id navn adresse { by } kommune { navn } } serviceleverance { type startdato } } } }"#;
 
 // ---------------------------------------------------------------------------------------------
@@ -824,6 +828,8 @@ async fn run_scale(
         ("baseline `{ __typename }`", Q_BASELINE),
         ("search by name, 20 hits", Q_BY_NAME),
         ("search 10 km radius, 20 hits", Q_RADIUS),
+        ("facets kind + boligtype", Q_FACETS_CLASS),
+        ("facets kind + boligtype + type", Q_FACETS_ALL),
     ] {
         rows.push(measure(&client, &url, &state, name, q, requests).await);
     }
