@@ -283,62 +283,60 @@ pub(super) async fn page_of(
 
     // The agreement with the chosen kommune.
     if let Some(k) = kommune.as_deref() {
-        {
-            let name = st.kommuner.navn(k).map(official_name).unwrap_or_default();
-            match snap.offer_by(&e.id, k, day) {
-                Some(o) => {
-                    let t = o.sl.r#type.as_deref().and_then(SlType::parse);
+        let name = st.kommuner.navn(k).map(official_name).unwrap_or_default();
+        match snap.offer_by(&e.id, k, day) {
+            Some(o) => {
+                let t = o.sl.r#type.as_deref().and_then(SlType::parse);
+                let _ = write!(
+                    m,
+                    "<section class=\"panel\" aria-labelledby=\"aftale\"><h2 id=\"aftale\">Aftalen med {}</h2><dl class=\"facts\"><dt>Aftale</dt><dd>{}</dd><dt>Gælder</dt><dd>{}</dd></dl>",
+                    esc(&name),
+                    type_html(t),
+                    esc(&period(&o.sl))
+                );
+                if let Some(b) = o.beskrivelse.as_deref().filter(|b| !b.trim().is_empty()) {
                     let _ = write!(
                         m,
-                        "<section class=\"panel\" aria-labelledby=\"aftale\"><h2 id=\"aftale\">Aftalen med {}</h2><dl class=\"facts\"><dt>Aftale</dt><dd>{}</dd><dt>Gælder</dt><dd>{}</dd></dl>",
-                        esc(&name),
-                        type_html(t),
-                        esc(&period(&o.sl))
+                        "<h3>Leverandørens beskrivelse af aftalen</h3><div class=\"beskrivelse\">{}</div>",
+                        paragraphs(b)
                     );
-                    if let Some(b) = o.beskrivelse.as_deref().filter(|b| !b.trim().is_empty()) {
-                        let _ = write!(
-                            m,
-                            "<h3>Leverandørens beskrivelse af aftalen</h3><div class=\"beskrivelse\">{}</div>",
-                            paragraphs(b)
-                        );
-                    }
-                    if helhedspleje {
-                        let _ = write!(
-                            m,
-                            "<p class=\"note\">Du har frit valg mellem kommunens leverandører af helhedspleje (ældreloven § 18). <a href=\"/soeg?kommune={}&amp;type=helhedspleje\">Se alle leverandørerne i {}</a>.</p>",
-                            enc(k),
-                            esc(&name)
-                        );
-                    }
-                    m.push_str("</section>");
                 }
-                None => {
-                    let others: Vec<String> = snap
-                        .offered_by(&e.id, day)
-                        .iter()
-                        .filter_map(|k| st.kommuner.navn(k).map(|n| (k.clone(), n.to_string())))
-                        .map(|(k, n)| {
-                            format!(
-                                "<a href=\"/soeg/enhed/{}?kommune={}\">{}</a>",
-                                enc(&e.id),
-                                enc(&k),
-                                esc(&official_name(&n))
-                            )
-                        })
-                        .collect();
+                if helhedspleje {
                     let _ = write!(
                         m,
-                        "<p class=\"alert-static\" id=\"ikke-tilbudt\">{} tilbyder ikke {} {}.{}</p>",
-                        esc(&name),
-                        esc(&e.navn),
-                        esc(&when),
-                        if others.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" Den tilbydes af {}.", others.join(", "))
-                        }
+                        "<p class=\"note\">Du har frit valg mellem kommunens leverandører af helhedspleje (ældreloven § 18). <a href=\"/soeg?kommune={}&amp;type=helhedspleje\">Se alle leverandørerne i {}</a>.</p>",
+                        enc(k),
+                        esc(&name)
                     );
                 }
+                m.push_str("</section>");
+            }
+            None => {
+                let others: Vec<String> = snap
+                    .offered_by(&e.id, day)
+                    .iter()
+                    .filter_map(|k| st.kommuner.navn(k).map(|n| (k.clone(), n.to_string())))
+                    .map(|(k, n)| {
+                        format!(
+                            "<a href=\"/soeg/enhed/{}?kommune={}\">{}</a>",
+                            enc(&e.id),
+                            enc(&k),
+                            esc(&official_name(&n))
+                        )
+                    })
+                    .collect();
+                let _ = write!(
+                    m,
+                    "<p class=\"alert-static\" id=\"ikke-tilbudt\">{} tilbyder ikke {} {}.{}</p>",
+                    esc(&name),
+                    esc(&e.navn),
+                    esc(&when),
+                    if others.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" Den tilbydes af {}.", others.join(", "))
+                    }
+                );
             }
         }
     }
