@@ -90,6 +90,17 @@ function hitsOf(page) {
 
 const params = (page) => Object.fromEntries(new URL(page.url()).searchParams);
 
+/** A picture of the page in tests/browser/out, and in docs/screenshots with UPDATE_SCREENSHOTS=1. */
+async function screenshot(page, name) {
+  const out = path.join(ROOT, 'tests', 'browser', 'out');
+  await mkdir(out, { recursive: true });
+  await page.screenshot({ path: path.join(out, name), fullPage: true });
+  if (process.env.UPDATE_SCREENSHOTS === '1') {
+    await mkdir(path.join(ROOT, 'docs', 'screenshots'), { recursive: true });
+    await copyFile(path.join(out, name), path.join(ROOT, 'docs', 'screenshots', name));
+  }
+}
+
 async function noAxeViolations(page, where) {
   const v = await axeViolations(page);
   assert.deepEqual(v, [], `axe-core on ${where}: ${JSON.stringify(v, null, 2)}`);
@@ -359,6 +370,7 @@ test("an enhed's own page: from a hit by keyboard, the agreement in plain words,
     await page.locator('.tag').first().waitFor();
     assert.match(await page.locator('#afstand').textContent(), /^\d+,\d km fra punktet$/);
     await noAxeViolations(page, 'the enhed page on a phone');
+    await screenshot(page, 'soeg-enhed.png');
     // No sideways scrolling on a phone.
     assert.equal(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), true);
     // Back to the same list.
@@ -422,6 +434,7 @@ test('compare up to three hits side by side: chosen in the list, the address as 
     for (const n of names) await page.locator('table.compare thead').getByRole('link', { name: n }).waitFor();
     await page.locator('table.compare').getByRole('rowheader', { name: 'Afstand' }).waitFor();
     await noAxeViolations(page, 'the comparison');
+    await screenshot(page, 'soeg-sammenlign.png');
     // The same address on a phone: one card per enhed.
     const phone = await openPage(browser, server.baseUrl, { viewport: { width: 390, height: 844 } });
     try {
