@@ -56,6 +56,11 @@ pub fn kinds_for(v: &Viewer) -> Vec<WorkKind> {
     }
 }
 
+/// R33's warning about the viewer's own kommune is for its driftsoverenskomstansvarlig.
+pub fn asks_frit_valg(v: &Viewer) -> bool {
+    v.has(Role::Driftsoverenskomstansvarlig)
+}
+
 /// The facts about one agreement the list needs besides its fields and issues.
 pub struct Facts<'a> {
     pub fields: &'a Fields,

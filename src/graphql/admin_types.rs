@@ -102,19 +102,23 @@ pub async fn issues_of(
         None => false,
     };
     let today = copenhagen_day(state(ctx).clock.now());
-    let choice = crate::domain::frit_valg::Choice {
-        providers: state(ctx)
-            .read_model
-            .snapshot()
-            .helhedspleje_providers(aftalepart_kode, today),
-        kommune_cvr: cvr.clone(),
-    };
+    // R33 asks the read model only for helhedspleje agreements (the rest never show it).
+    let choice = facts
+        .as_ref()
+        .filter(|f| f.kind == EnhedKind::Helhedsplejeenhed)
+        .map(|_| crate::domain::frit_valg::Choice {
+            providers: state(ctx)
+                .read_model
+                .snapshot()
+                .helhedspleje_providers(aftalepart_kode, today),
+            kommune_cvr: cvr.clone(),
+        });
     let ictx = IssueContext {
         enhed: facts.as_ref(),
         aftalepart_cvr: &cvr,
         today,
         overlaps_other: overlaps,
-        frit_valg: Some(&choice),
+        frit_valg: choice.as_ref(),
     };
     Ok(rules::issues(f, &ictx)
         .into_iter()

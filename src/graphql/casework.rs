@@ -3,7 +3,7 @@
 use super::admin_types::{FieldChange, Serviceleverance};
 use super::mutation::cx;
 use crate::domain::worklist::WorkKind;
-use crate::error::{AppError, GqlResult};
+use crate::error::GqlResult;
 use crate::service::casework;
 use async_graphql::{Context, Enum, Object, SimpleObject, ID};
 use std::sync::Arc;
@@ -87,14 +87,7 @@ impl CaseworkQuery {
         #[graphql(desc = "Agreements listed per group, 0-100; default 20 (counts are of all).")]
         first: Option<i32>,
     ) -> GqlResult<Worklist> {
-        let n = match first.unwrap_or(20) {
-            n @ 0..=100 => n as usize,
-            _ => {
-                return Err(
-                    AppError::validation("first", "first skal være mellem 0 og 100.").into(),
-                )
-            }
-        };
+        let n = super::mutation::list_size(first)? as usize;
         let groups = casework::worklist(cx(ctx)).await?;
         let frit_valg = casework::frit_valg(cx(ctx)).await?.map(Into::into);
         let mut ids: Vec<&str> = groups

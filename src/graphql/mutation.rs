@@ -40,7 +40,7 @@ fn parse_offset(after: Option<&str>) -> AppResult<u64> {
         .ok_or_else(|| AppError::validation("after", "Ugyldig cursor."))
 }
 
-fn list_size(first: Option<i32>) -> AppResult<u64> {
+pub(super) fn list_size(first: Option<i32>) -> AppResult<u64> {
     match first.unwrap_or(20) {
         n @ 0..=100 => Ok(n as u64),
         _ => Err(AppError::validation(

@@ -56,19 +56,6 @@ fn paragraphs(text: &str) -> String {
         .collect()
 }
 
-/// A web address as a link target: http(s) only, a bare host made https.
-fn web_href(web: &str) -> Option<String> {
-    let t = web.trim();
-    let lower = t.to_ascii_lowercase();
-    if lower.starts_with("https://") || lower.starts_with("http://") {
-        Some(t.to_string())
-    } else if !t.is_empty() && !t.contains(':') && !t.contains(' ') {
-        Some(format!("https://{t}"))
-    } else {
-        None
-    }
-}
-
 type EnhedRow = crate::store::enhed::Enhed;
 
 /// "Egevej 1, 8000 Aarhus C"; empty when unknown.
@@ -388,7 +375,12 @@ pub(super) async fn page_of(
             esc(mail)
         ));
     }
-    if let Some(href) = e.web.as_deref().and_then(web_href) {
+    // The same rule as when the address is saved (http(s) only, a bare host made https), for
+    // rows saved before it.
+    if let Some(href) = crate::domain::enhed::validate_web(e.web.as_deref())
+        .ok()
+        .flatten()
+    {
         let shown = href
             .trim_start_matches("https://")
             .trim_start_matches("http://")

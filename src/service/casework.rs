@@ -118,7 +118,7 @@ pub struct Group {
 /// R33 for the viewer's own kommune (a driftsoverenskomstansvarlig's): the warning when its
 /// citizens lack a choice of helhedspleje today, also when no agreement of it carries it.
 pub async fn frit_valg(cx: Cx<'_>) -> AppResult<Option<crate::domain::serviceleverance::Issue>> {
-    if !cx.v.has(access::Role::Driftsoverenskomstansvarlig) {
+    if !worklist::asks_frit_valg(cx.v) {
         return Ok(None);
     }
     let Some(cvr) = cx.v.cvr.as_deref() else {

@@ -393,7 +393,7 @@ db_test!(
 );
 
 db_test!(
-    /// Issue 20, defect 4: the enhed picker finds an enhed by every word typed, in any order,
+    /// R18 and issue 20, defect 4: the enhed picker finds an enhed by every word typed, in any order,
     /// in its name, street, postnummer or town; with o for ø and without full stops.
     find_enheder_by_words_in_any_order_and_by_town,
     |app: TestApp| async move {

@@ -349,7 +349,7 @@ db_test!(
 );
 
 db_test!(
-    /// Issue 20: a kommune exports its own agreements (not another kommune's) as CSV for its
+    /// Issue 20 (R26): a kommune exports its own agreements (not another kommune's) as CSV for its
     /// contract system, with aftaleidentifikation, dates, type in words and whether each is
     /// shown in the search; a value a spreadsheet would run stays text.
     kommune_exports_its_agreements_as_csv,
@@ -462,9 +462,9 @@ async fn audit_retention_deletes_old_entries_and_says_so_postgres() {
 }
 
 db_test!(
-    /// Issue 20, defect 7: the administrator's tree has every aftalepart with its whole count
-    /// before any page of its agreements is loaded, in the kommuner's Danish name order, and
-    /// the counts follow the filter.
+    /// Issue 20, defect 7 (R24, R26): the administrator's tree has every aftalepart with its
+    /// whole count before any page of its agreements is loaded, in the kommuner's Danish name
+    /// order, and the counts follow the filter; a kommune's user sees only its own group.
     the_list_counts_each_aftalepart_whole,
     |app: TestApp| async move {
         let admin = app.token(Role::Administrator, ADMIN_CVR, "admin");
