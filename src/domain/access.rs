@@ -6,6 +6,8 @@ pub enum Role {
     Driftsoverenskomstansvarlig,
     Redaktoer,
     Administrator,
+    /// R32: an ældretilsyn (by CVR), writing tilsyn for the kommuner assigned to it.
+    Aeldretilsyn,
 }
 
 impl Role {
@@ -16,6 +18,7 @@ impl Role {
             "driftsoverenskomstansvarlig" => Some(Role::Driftsoverenskomstansvarlig),
             "redaktoer" | "redaktor" => Some(Role::Redaktoer),
             "administrator" | "admin" => Some(Role::Administrator),
+            "aeldretilsyn" | "aldretilsyn" | "tilsyn" => Some(Role::Aeldretilsyn),
             _ => None,
         }
     }
@@ -25,6 +28,7 @@ impl Role {
             Role::Driftsoverenskomstansvarlig => "DRIFTSOVERENSKOMSTANSVARLIG",
             Role::Redaktoer => "REDAKTOER",
             Role::Administrator => "ADMINISTRATOR",
+            Role::Aeldretilsyn => "AELDRETILSYN",
         }
     }
 }
@@ -297,6 +301,26 @@ pub fn sl_scope(v: &Viewer) -> SlScope {
     }
 }
 
+/// R32: may `v` register tilsyn and påbud/forbud for an enhed in kommune `kommune`, given the
+/// kommuner `covered` that the administrator assigned to the viewer's ældretilsyn (by CVR)?
+/// Administrators may for any enhed; an ældretilsyn only in its area; nobody else (the enhed's
+/// own redaktør and the kommune included).
+pub fn decide_tilsyn(v: &Viewer, kommune: Option<&str>, covered: &[String]) -> Decision {
+    if !v.is_authenticated() {
+        return Decision::Unauthenticated;
+    }
+    if v.is_admin() {
+        return Decision::Allow;
+    }
+    if !v.has(Role::Aeldretilsyn) || v.cvr.is_none() {
+        return Decision::Forbidden;
+    }
+    match kommune {
+        Some(k) if covered.iter().any(|c| c == k) => Decision::Allow,
+        _ => Decision::Forbidden,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -539,3 +563,4 @@ mod tests {
         assert_eq!(Role::parse("borger"), None);
     }
 }
+

@@ -40,6 +40,26 @@ const LABELS: &[(&str, &str)] = &[
     ("web", "Hjemmeside"),
     ("boligtype", "Boligtype"),
     ("antal_boliger", "Antal boliger"),
+    ("husleje_fra", "Husleje fra"),
+    ("husleje_til", "Husleje til"),
+    ("indskud", "Indskud"),
+    ("parboliger", "Boliger til par"),
+    ("demens", "Demens"),
+    ("mad_paa_stedet", "Mad lavet på stedet"),
+    ("dyr", "Dyr"),
+    ("traening", "Træningsfaciliteter"),
+    ("faciliteter", "Faciliteter"),
+    ("ydelser", "Ydelser"),
+    ("kan_levere_fra", "Kan levere fra"),
+    ("omraader", "Områder"),
+    ("fotos", "Billeder"),
+    ("dato", "Dato"),
+    ("vurdering", "Samlet vurdering"),
+    ("sammenfatning", "Sammenfatning"),
+    ("rapport_url", "Rapport"),
+    ("tekst", "Tekst"),
+    ("givet", "Givet"),
+    ("ophaevet", "Ophævet"),
     ("cvr", "CVR-nummer"),
     ("laastAf", "Låst af"),
     ("siden", "Låst siden"),
@@ -94,7 +114,9 @@ pub fn code_in_words(s: &str) -> Option<&'static str> {
         "PLEJEBOLIG" => "Plejebolig",
         "PLEJEENHED" => "Plejeenhed",
         "HELHEDSPLEJEENHED" => "Helhedsplejeenhed",
-        _ => return None,
+        "PAABUD" => "Påbud",
+        "FORBUD" => "Forbud",
+        _ => return super::profil::code_in_words(s),
     })
 }
 
@@ -112,6 +134,13 @@ fn shown(v: &Value) -> Option<String> {
         ),
         Value::Bool(b) => Some(if *b { "Ja" } else { "Nej" }.to_string()),
         Value::Number(n) => Some(n.to_string()),
+        // A list (R31's facilities, services, areas, photos) item by item.
+        Value::Array(items) => {
+            let words: Vec<String> = items.iter().filter_map(shown).collect();
+            (!words.is_empty()).then(|| words.join(", "))
+        }
+        // A photo: its alt text says what it is.
+        Value::Object(m) if m.contains_key("alt") => m.get("alt").and_then(shown),
         other => Some(other.to_string()),
     }
 }
@@ -148,7 +177,14 @@ pub fn between_json(before: Option<&Value>, after: Option<&Value>) -> Vec<FieldC
         Some(Value::Object(m)) => m.clone(),
         _ => empty.clone(),
     };
-    let (b, a) = (obj(before), obj(after));
+    // The enhed's profile (R31) is one document: its fields are shown as the enhed's own.
+    let flat = |mut m: serde_json::Map<String, Value>| {
+        if let Some(Value::Object(p)) = m.remove("profil") {
+            m.extend(p);
+        }
+        m
+    };
+    let (b, a) = (flat(obj(before)), flat(obj(after)));
     let mut keys: Vec<&String> = b.keys().chain(a.keys()).collect();
     keys.sort_by(|x, y| rank(x).cmp(&rank(y)).then(x.cmp(y)));
     keys.dedup();

@@ -9,9 +9,11 @@ pub mod geo;
 pub mod kommune;
 pub mod lock;
 pub mod map;
+pub mod profil;
 pub mod search;
 pub mod serviceleverance;
 pub mod text;
+pub mod tilsyn;
 pub mod worklist;
 
 /// A small deterministic generator (xorshift64) for the unit tests' random data: each call

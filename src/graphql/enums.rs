@@ -139,3 +139,99 @@ mod tests {
         }
     }
 }
+
+use crate::domain::profil as p;
+
+/// Dementia (R31): whether a plejeenhed suits residents with dementia.
+#[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Demens {
+    /// No special arrangements.
+    Nej,
+    /// The whole home is arranged for residents with dementia.
+    Demensvenlig,
+    /// A separate unit (afsnit) for residents with dementia.
+    Demensafsnit,
+}
+mirror!(
+    Demens,
+    p::Demens {
+        Nej,
+        Demensvenlig,
+        Demensafsnit
+    }
+);
+
+/// Animals (R31): own animals allowed, shared animals, or none.
+#[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dyr {
+    /// Residents may bring their own animal.
+    Egne,
+    /// The home keeps animals the residents share.
+    Faelles,
+    /// No animals.
+    Ingen,
+}
+mirror!(
+    Dyr,
+    p::Dyr {
+        Egne,
+        Faelles,
+        Ingen
+    }
+);
+
+/// A facility of a plejeenhed (R31).
+#[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Facilitet {
+    /// Own bathroom and toilet.
+    EgetBad,
+    /// A kitchenette in the bolig.
+    Tekoekken,
+    /// A balcony or terrace.
+    AltanTerrasse,
+    /// A garden.
+    Have,
+    /// A sensory garden.
+    Sansehave,
+    /// Internet access.
+    Internet,
+}
+mirror!(
+    Facilitet,
+    p::Facilitet {
+        EgetBad,
+        Tekoekken,
+        AltanTerrasse,
+        Have,
+        Sansehave,
+        Internet
+    }
+);
+
+/// A service a helhedsplejeenhed delivers (R31).
+#[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ydelse {
+    /// Personal care.
+    PersonligPleje,
+    /// Practical help in the home.
+    PraktiskHjaelp,
+    /// Meals.
+    Madservice,
+    /// Training and rehabilitation.
+    Traening,
+    /// Nursing.
+    Sygepleje,
+    /// Care at night.
+    Nattepleje,
+}
+mirror!(
+    Ydelse,
+    p::Ydelse {
+        PersonligPleje,
+        PraktiskHjaelp,
+        Madservice,
+        Traening,
+        Sygepleje,
+        Nattepleje
+    }
+);

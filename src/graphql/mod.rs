@@ -19,6 +19,7 @@ pub mod prepare;
 pub mod query;
 pub mod scalars;
 pub mod search;
+pub mod tilsyn;
 pub mod types;
 pub mod weight;
 
@@ -47,7 +48,7 @@ fn builder(
 ) -> async_graphql::SchemaBuilder<query::Query, mutation::Mutation, feed::Subscription> {
     let mut b = Schema::build(
         query::Query::default(),
-        mutation::Mutation,
+        mutation::Mutation::default(),
         feed::Subscription,
     )
     .limit_depth(c.max_depth)

@@ -136,6 +136,30 @@ pub struct EnhedInput {
     pub boligtype: MaybeUndefined<Boligtype>,
     /// For plejeenheder: the number of boliger.
     pub antal_boliger: MaybeUndefined<i32>,
+    /// R31, plejeenheder: the lowest husleje, kr. a month (0-100000); alone, the only figure.
+    pub husleje_fra: MaybeUndefined<i32>,
+    /// R31, plejeenheder: the highest husleje of a range, kr. a month.
+    pub husleje_til: MaybeUndefined<i32>,
+    /// R31, plejeenheder: the indskud (deposit), kr. (0-1000000).
+    pub indskud: MaybeUndefined<i32>,
+    /// R31, plejeenheder: the number of boliger suited for couples (at most antalBoliger).
+    pub parboliger: MaybeUndefined<i32>,
+    /// R31, plejeenheder: dementia.
+    pub demens: MaybeUndefined<super::enums::Demens>,
+    /// R31, plejeenheder: is the food made on site?
+    pub mad_paa_stedet: MaybeUndefined<bool>,
+    /// R31, plejeenheder: animals.
+    pub dyr: MaybeUndefined<super::enums::Dyr>,
+    /// R31, plejeenheder: are there training facilities?
+    pub traening: MaybeUndefined<bool>,
+    /// R31, plejeenheder: the facilities (the whole list; [] for none).
+    pub faciliteter: MaybeUndefined<Vec<super::enums::Facilitet>>,
+    /// R31, helhedsplejeenheder: the services delivered (the whole list).
+    pub ydelser: MaybeUndefined<Vec<super::enums::Ydelse>>,
+    /// R31, helhedsplejeenheder: the first day it can deliver.
+    pub kan_levere_fra: MaybeUndefined<Date>,
+    /// R31, helhedsplejeenheder: the areas it covers (names, at most 50).
+    pub omraader: MaybeUndefined<Vec<String>>,
 }
 
 #[derive(Default)]
@@ -408,7 +432,11 @@ impl AdminQuery {
 }
 
 #[derive(Default)]
-pub struct Mutation;
+pub struct CoreMutation;
+
+/// Every change; the ældretilsyn's are in `tilsyn.rs`.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct Mutation(CoreMutation, super::tilsyn::TilsynMutation);
 
 fn edit<T>(v: MaybeUndefined<T>) -> Edit<T> {
     match v {
@@ -451,6 +479,21 @@ impl EnhedInput {
             web: edit(self.web),
             boligtype: edit(self.boligtype).map(Into::into),
             antal_boliger: edit(self.antal_boliger),
+            profil: crate::domain::profil::ProfilPatch {
+                husleje_fra: edit(self.husleje_fra),
+                husleje_til: edit(self.husleje_til),
+                indskud: edit(self.indskud),
+                parboliger: edit(self.parboliger),
+                demens: edit(self.demens).map(Into::into),
+                mad_paa_stedet: edit(self.mad_paa_stedet),
+                dyr: edit(self.dyr).map(Into::into),
+                traening: edit(self.traening),
+                faciliteter: edit(self.faciliteter)
+                    .map(|l| l.into_iter().map(Into::into).collect()),
+                ydelser: edit(self.ydelser).map(|l| l.into_iter().map(Into::into).collect()),
+                kan_levere_fra: edit(self.kan_levere_fra).map(|d| d.0),
+                omraader: edit(self.omraader),
+            },
         })
     }
 }
@@ -467,7 +510,7 @@ fn sl(m: SlRow) -> Serviceleverance {
 /// Saves, check-ins, restores and deletes accept `expectedRevision`, the revision the client
 /// last read: when someone else changed the item since, the answer is CONFLICT.
 #[Object]
-impl Mutation {
+impl CoreMutation {
     /// Create a serviceleverance (R1, R2, R13): the aftalepart is the caller's kommune; it is
     /// saved even when half-filled, records version 1 and is left unlocked.
     async fn create_serviceleverance(
@@ -666,7 +709,7 @@ impl Mutation {
     }
 
     /// Update an enhed (R17, R19), holding its lock (lockEnhed), for every role: administrators
-    /// may change everything; the owner's redaktør only beskrivelse and contact data.
+    /// may change everything; the owner's redaktør beskrivelse, contact data and the profile (R31).
     async fn update_enhed(
         &self,
         ctx: &Context<'_>,

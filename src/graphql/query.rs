@@ -15,6 +15,7 @@ pub struct Query(
     super::feed::FeedQuery,
     super::mutation::AdminQuery,
     super::casework::CaseworkQuery,
+    super::tilsyn::TilsynQuery,
 );
 
 #[derive(Default)]

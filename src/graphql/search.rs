@@ -34,6 +34,12 @@ pub struct SearchFacets {
     /// Per agreement type: an enhed with agreements of two types counts under both.
     #[graphql(name = "type")]
     pub sl_type: Vec<FacetCount>,
+    /// R31/R32: of the hits, how many are DEMENSVENLIG, have PARBOLIGER, DYR, or are
+    /// UDEN_PAABUD_FORBUD: each the totalCount that adding that filter would give.
+    pub egenskab: Vec<FacetCount>,
+    /// R31: per threshold (kr. a month, as text), the hits whose lowest husleje is at most it:
+    /// the totalCount of `maxHusleje` set to that threshold.
+    pub husleje: Vec<FacetCount>,
 }
 
 /// A WGS84 point given by the caller.
@@ -117,6 +123,18 @@ impl SearchQuery {
         sl_types: Option<Vec<super::enums::SlType>>,
         #[graphql(desc = "Only plejeenheder with at least this many boliger (0-100000).")]
         min_antal_boliger: Option<i32>,
+        #[graphql(desc = "R31: only plejeenheder that are demensvenlige or have a demensafsnit.")]
+        demensvenlig: Option<bool>,
+        #[graphql(desc = "R31: only plejeenheder with boliger for couples.")] parboliger: Option<
+            bool,
+        >,
+        #[graphql(desc = "R31: only plejeenheder with animals (own or shared).")] dyr: Option<bool>,
+        #[graphql(desc = "R32: only enheder without a påbud or forbud in force on the day.")]
+        uden_paabud_forbud: Option<bool>,
+        #[graphql(
+            desc = "R31: only plejeenheder whose lowest husleje is at most this (kr. a month, 0-100000)."
+        )]
+        max_husleje: Option<i32>,
     ) -> GqlResult<SearchConnection> {
         let st = state(ctx);
         if kommune.len() > 100 {
@@ -177,7 +195,18 @@ impl SearchQuery {
                 message: "minAntalBoliger skal være mellem 0 og 100000.".into(),
             }));
         }
+        if max_husleje.is_some_and(|n| !(0..=crate::domain::profil::HUSLEJE_MAX).contains(&n)) {
+            return Err(invalid(Invalid {
+                field: "maxHusleje",
+                message: "maxHusleje skal være et beløb i kroner mellem 0 og 100000.".into(),
+            }));
+        }
         let filters = Filters {
+            demens: demensvenlig.unwrap_or(false),
+            parboliger: parboliger.unwrap_or(false),
+            dyr: dyr.unwrap_or(false),
+            uden_sanktion: uden_paabud_forbud.unwrap_or(false),
+            max_husleje,
             kinds,
             boligtyper: boligtype
                 .unwrap_or_default()
@@ -207,10 +236,41 @@ impl SearchQuery {
                     })
                     .collect()
             };
+            let counts = |v: Vec<(String, usize)>| -> Vec<FacetCount> {
+                v.into_iter()
+                    .map(|(value, count)| FacetCount {
+                        value,
+                        count: count as i64,
+                    })
+                    .collect()
+            };
+            let facets = look.field("facets");
             Some(SearchFacets {
                 kind: count(Facet::Kind),
                 boligtype: count(Facet::Boligtype),
                 sl_type: count(Facet::Type),
+                egenskab: if facets.field("egenskab").exists() {
+                    counts(
+                        snapshot
+                            .egenskab_counts(&kode, &filters, day, area, text, &q)
+                            .into_iter()
+                            .map(|(v, n)| (v.to_string(), n))
+                            .collect(),
+                    )
+                } else {
+                    Vec::new()
+                },
+                husleje: if facets.field("husleje").exists() {
+                    counts(
+                        snapshot
+                            .husleje_counts(&kode, &filters, day, area, text, &q)
+                            .into_iter()
+                            .map(|(v, n)| (v.to_string(), n))
+                            .collect(),
+                    )
+                } else {
+                    Vec::new()
+                },
             })
         } else {
             None

@@ -365,6 +365,18 @@ impl Enhed {
     async fn kontakt(&self) -> Kontakt {
         self.kontakt_value()
     }
+    /// R32: the latest tilsyn and the påbud/forbud in force on a day (default today).
+    async fn tilsyn(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The day; default today in Europe/Copenhagen.")] dato: Option<Date>,
+    ) -> super::tilsyn::OffentligtTilsyn {
+        super::tilsyn::public_of(ctx, &self.0.id, dato)
+    }
+    /// R31: what the owner's redaktør tells citizens beyond the register (public at once).
+    async fn profil(&self) -> EnhedProfil {
+        EnhedProfil(self.0.clone())
+    }
     /// The lock in force (R14, R19), shown only to those who may edit the enhed (its owner's
     /// redaktør, administrators); null for everyone else, the public included (R25).
     async fn laas(&self, ctx: &Context<'_>) -> Option<super::admin_types::Laas> {
@@ -572,5 +584,102 @@ mod tests {
         );
         assert!(not_direct(&hit).is_empty());
         assert!(not_direct(&hit.serviceleverance).is_empty());
+    }
+}
+
+/// R31: an enhed's profile. Unknown fields are null; the fields of the other kind are always
+/// null (a plejeenhed has no ydelser, a helhedsplejeenhed no husleje).
+pub struct EnhedProfil(Arc<EnhedRow>);
+
+/// A photo of an enhed (R31), re-encoded without metadata and served under its content hash.
+#[derive(SimpleObject, Clone)]
+#[graphql(serial)]
+pub struct Foto {
+    /// The photo's address on this service (long-lived: it changes with the content).
+    pub url: String,
+    /// The alternative text (required).
+    pub alt: String,
+    /// Width in pixels.
+    pub bredde: i32,
+    /// Height in pixels.
+    pub hoejde: i32,
+}
+
+impl Foto {
+    pub fn of(f: &crate::domain::profil::Foto) -> Foto {
+        Foto {
+            url: crate::domain::profil::foto_path(&f.hash),
+            alt: f.alt.clone(),
+            bredde: i32::try_from(f.bredde).unwrap_or(i32::MAX),
+            hoejde: i32::try_from(f.hoejde).unwrap_or(i32::MAX),
+        }
+    }
+}
+
+#[Object(serial)]
+impl EnhedProfil {
+    /// Plejeenheder: the lowest (or only) husleje, kr. a month.
+    async fn husleje_fra(&self) -> Option<i32> {
+        self.0.profil.husleje_fra
+    }
+    /// Plejeenheder: the highest husleje of a range, kr. a month.
+    async fn husleje_til(&self) -> Option<i32> {
+        self.0.profil.husleje_til
+    }
+    /// The husleje in words ("8.500-9.200 kr. om måneden").
+    async fn husleje_tekst(&self) -> Option<String> {
+        crate::domain::profil::husleje_in_words(&self.0.profil)
+    }
+    /// Plejeenheder: the indskud (deposit), kr.
+    async fn indskud(&self) -> Option<i32> {
+        self.0.profil.indskud
+    }
+    /// Plejeenheder: boliger suited for couples.
+    async fn parboliger(&self) -> Option<i32> {
+        self.0.profil.parboliger
+    }
+    /// Plejeenheder: dementia.
+    async fn demens(&self) -> Option<super::enums::Demens> {
+        self.0.profil.demens.map(Into::into)
+    }
+    /// Plejeenheder: is the food made on site?
+    async fn mad_paa_stedet(&self) -> Option<bool> {
+        self.0.profil.mad_paa_stedet
+    }
+    /// Plejeenheder: animals.
+    async fn dyr(&self) -> Option<super::enums::Dyr> {
+        self.0.profil.dyr.map(Into::into)
+    }
+    /// Plejeenheder: are there training facilities?
+    async fn traening(&self) -> Option<bool> {
+        self.0.profil.traening
+    }
+    /// Plejeenheder: the facilities (null: not stated).
+    async fn faciliteter(&self) -> Option<Vec<super::enums::Facilitet>> {
+        self.0
+            .profil
+            .faciliteter
+            .as_ref()
+            .map(|l| l.iter().map(|f| (*f).into()).collect())
+    }
+    /// Helhedsplejeenheder: the services delivered (null: not stated).
+    async fn ydelser(&self) -> Option<Vec<super::enums::Ydelse>> {
+        self.0
+            .profil
+            .ydelser
+            .as_ref()
+            .map(|l| l.iter().map(|f| (*f).into()).collect())
+    }
+    /// Helhedsplejeenheder: the first day it can deliver.
+    async fn kan_levere_fra(&self) -> Option<Date> {
+        self.0.profil.kan_levere_fra.map(Date)
+    }
+    /// Helhedsplejeenheder: the areas it covers.
+    async fn omraader(&self) -> Option<&[String]> {
+        self.0.profil.omraader.as_deref()
+    }
+    /// Up to four photos, in the order the redaktør gave them.
+    async fn fotos(&self) -> Vec<Foto> {
+        self.0.profil.fotos.iter().map(Foto::of).collect()
     }
 }

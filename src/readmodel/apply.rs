@@ -1,6 +1,6 @@
 //! Applying committed changes to the snapshot: the changed items are re-read and only the
 //! touched kommuner's lists are rebuilt.
-use super::snapshot::{eligible, offer, public_sl, strip};
+use super::snapshot::{eligible, offer, public_sl, strip, TilsynInfo};
 use super::{Change, Offer, Offers, ReadModel, Snapshot};
 use crate::store::{self, serviceleverance::Serviceleverance};
 use sea_orm::{DatabaseConnection, DbErr};
@@ -77,6 +77,16 @@ impl ReadModel {
                     }
                 }
                 Change::Enhed(id) => {
+                    // R32: its tilsyn change as an enhed change.
+                    let info = TilsynInfo {
+                        seneste: store::tilsyn::tilsyn_of(db, id).await?.into_iter().next(),
+                        sanktioner: store::tilsyn::sanktioner_of(db, id).await?,
+                    };
+                    if info.seneste.is_none() && info.sanktioner.is_empty() {
+                        next.tilsyn.remove(id);
+                    } else {
+                        next.tilsyn.insert(id.clone(), Arc::new(info));
+                    }
                     match store::enhed::by_id(db, id).await? {
                         Some(e) => {
                             next.enheder.insert(e.id.clone(), Arc::new(e));
@@ -130,7 +140,7 @@ impl ReadModel {
                     continue;
                 }
                 if let Some(e) = s.enhed_id.as_ref().and_then(|e| next.enheder.get(e)) {
-                    v.push(offer(s, e));
+                    v.push(offer(s, e, &next.tilsyn));
                 }
             }
             next.by_kommune.insert(kode, Arc::new(Offers::new(v)));

@@ -21,7 +21,7 @@ mod snapshot;
 mod sync;
 
 pub use query::{Candidates, Facet, Filters, PublicOffer};
-pub use snapshot::{Key, Map, Offer, Offers, Ref, Snapshot};
+pub use snapshot::{traits, Key, Map, Offer, Offers, Ref, Snapshot, TilsynInfo};
 pub use sync::{spawn_sync, Notice, RELOAD_OVER};
 
 use sea_orm::{DatabaseConnection, DbErr};

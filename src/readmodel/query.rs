@@ -1,6 +1,6 @@
 //! The public reads of the snapshot: the search's candidates and counts, the facets, which
 //! kommuner offer an enhed, and an offer as a change event shows it.
-use super::{Key, Offer, Ref, Snapshot};
+use super::{traits, Key, Offer, Ref, Snapshot};
 use crate::domain::day;
 use crate::domain::geo::{BBox, Unit};
 use crate::domain::search::{self, Candidate, Found, Invalid, Prefilter, Query};
@@ -64,6 +64,7 @@ impl Snapshot {
     ) -> Option<usize> {
         if !filters.types.is_empty()
             || filters.min_boliger.is_some()
+            || filters.reads_profile()
             || text.is_some_and(|t| !fold(t).is_empty())
         {
             return None;
@@ -109,10 +110,8 @@ impl Snapshot {
                         let (key, unit) = (offers.grid_keys.get(at)?, offers.grid_units.get(at)?);
                         let i = *offers.grid.items().get(at)? as usize;
                         // The offer is read for a name filter alone, and then for the page.
-                        let admitted = admit.admits(key, || {
-                            offers.list.get(i).map_or("", |o| o.navn_soeg.as_str())
-                        });
                         let offer = offers.list.get(i)?;
+                        let admitted = admit.admits(key, offer);
                         admitted.then_some(Candidate {
                             seq: key.seq,
                             startdato: key.startdato,
@@ -153,11 +152,16 @@ impl<'f> Admit<'f> {
         }
     }
 
-    /// The offer's folded name is read for a name filter alone (`navn_soeg`).
-    fn admits<'o>(&self, key: &Key, navn_soeg: impl FnOnce() -> &'o str) -> bool {
+    /// The offer itself is read for a name filter (`navn_soeg`), a max husleje or a day's
+    /// påbud/forbud alone.
+    fn admits(&self, key: &Key, offer: &Offer) -> bool {
         day::is_active(key.startdato, key.slutdato, self.on)
             && self.filters.pass(key, self.except)
-            && self.text.as_deref().is_none_or(|t| navn_soeg().contains(t))
+            && self.filters.pass_offer(key, offer, self.except, self.on)
+            && self
+                .text
+                .as_deref()
+                .is_none_or(|t| offer.navn_soeg.contains(t))
     }
 }
 
@@ -181,7 +185,7 @@ impl<'s> Iterator for Candidates<'s, '_> {
         loop {
             // The offer is only pointed at here; it is read for a box or a name filter alone.
             let (key, offer, unit) = (self.keys.next()?, self.offers.next()?, self.units.next()?);
-            if !self.admit.admits(key, || &offer.navn_soeg) {
+            if !self.admit.admits(key, offer) {
                 continue;
             }
             if let Some(b) = self.bbox {
@@ -209,6 +213,16 @@ pub struct Filters {
     pub types: Vec<SlType>,
     /// At least this many boliger (plejeenheder with a known number).
     pub min_boliger: Option<i32>,
+    /// R31: only demensvenlige enheder (or with a demensafsnit).
+    pub demens: bool,
+    /// R31: only enheder with boliger for couples.
+    pub parboliger: bool,
+    /// R31: only enheder with animals (own or shared).
+    pub dyr: bool,
+    /// R32: only enheder without a påbud or forbud in force on the day.
+    pub uden_sanktion: bool,
+    /// R31: only enheder whose lowest husleje is at most this (kr. a month).
+    pub max_husleje: Option<i32>,
 }
 
 /// A facet: which dimension to leave out when counting it.
@@ -217,6 +231,8 @@ pub enum Facet {
     Kind,
     Boligtype,
     Type,
+    /// The max-husleje filter (its facet counts thresholds).
+    Husleje,
 }
 
 fn any<T: PartialEq>(list: &[T], v: Option<T>) -> bool {
@@ -236,8 +252,49 @@ impl Filters {
             && self
                 .min_boliger
                 .is_none_or(|m| o.antal_boliger.is_some_and(|n| n >= m))
+            && (o.traits & self.required_traits()) == self.required_traits()
+    }
+
+    /// The bits a hit must have (R31's yes/no filters).
+    fn required_traits(&self) -> u8 {
+        let bit = |on: bool, b: u8| if on { b } else { 0 };
+        bit(self.demens, traits::DEMENS)
+            | bit(self.parboliger, traits::PAR)
+            | bit(self.dyr, traits::DYR)
+    }
+
+    /// Does any filter read the profile or tilsyn (so the day counts cannot answer)?
+    pub(super) fn reads_profile(&self) -> bool {
+        self.required_traits() != 0 || self.uden_sanktion || self.max_husleje.is_some()
+    }
+
+    /// The filters that read the offer's enhed or tilsyn, past the key's bits: the husleje
+    /// (R31) and a påbud/forbud in force on the day (R32).
+    pub(super) fn pass_offer(
+        &self,
+        k: &Key,
+        o: &Offer,
+        except: Option<Facet>,
+        on: NaiveDate,
+    ) -> bool {
+        let husleje = except == Some(Facet::Husleje)
+            || self.max_husleje.is_none_or(|max| {
+                k.traits & traits::HUSLEJE != 0 && o.enhed.profil.husleje_within(max)
+            });
+        husleje && (!self.uden_sanktion || !sanktioned(k, o, on))
     }
 }
+
+/// R32: has the offer's enhed a påbud or forbud in force on the day?
+fn sanktioned(k: &Key, o: &Offer, on: NaiveDate) -> bool {
+    k.traits & traits::SANKTION != 0 && o.tilsyn.as_ref().is_some_and(|t| t.sanktioned_on(on))
+}
+
+/// The yes/no properties a citizen filters on (R31, R32), as the `egenskab` facet names them.
+pub const EGENSKABER: [&str; 4] = ["DEMENSVENLIG", "PARBOLIGER", "DYR", "UDEN_PAABUD_FORBUD"];
+
+/// The thresholds the husleje facet counts (kr. a month).
+pub const HUSLEJE_TRIN: [i32; 5] = [6_000, 8_000, 10_000, 12_000, 15_000];
 
 impl Snapshot {
     /// The value of a facet's dimension for an offer (its enhed and agreement).
@@ -246,7 +303,55 @@ impl Snapshot {
             Facet::Kind => o.kind.map(EnhedKind::as_str),
             Facet::Boligtype => o.boligtype.map(Boligtype::as_str),
             Facet::Type => o.sl_type.map(SlType::as_str),
+            Facet::Husleje => None,
         }
+    }
+
+    /// The `egenskab` facet (R31, R32): of the search's hits (every filter as given), how many
+    /// have each property: exactly the totalCount that adding that filter would give.
+    #[allow(clippy::too_many_arguments)]
+    pub fn egenskab_counts(
+        &self,
+        kommune: &str,
+        filters: &Filters,
+        on: NaiveDate,
+        area: Prefilter,
+        text: Option<&str>,
+        q: &Query,
+    ) -> Vec<(&'static str, usize)> {
+        let mut n = [0usize; 4];
+        let hits = self.candidates(kommune, filters, None, on, area, text);
+        for h in search::in_order(hits, q) {
+            let (k, o) = (h.candidate.item.key, h.candidate.item.offer);
+            n[0] += usize::from(k.traits & traits::DEMENS != 0);
+            n[1] += usize::from(k.traits & traits::PAR != 0);
+            n[2] += usize::from(k.traits & traits::DYR != 0);
+            n[3] += usize::from(!sanktioned(k, o, on));
+        }
+        EGENSKABER.into_iter().zip(n).collect()
+    }
+
+    /// The husleje facet (R31): for each threshold, the hits with a husleje at most that (the
+    /// max-husleje filter left out): the totalCount of `maxHusleje` set to it.
+    #[allow(clippy::too_many_arguments)]
+    pub fn husleje_counts(
+        &self,
+        kommune: &str,
+        filters: &Filters,
+        on: NaiveDate,
+        area: Prefilter,
+        text: Option<&str>,
+        q: &Query,
+    ) -> Vec<(i32, usize)> {
+        let mut n = [0usize; HUSLEJE_TRIN.len()];
+        let hits = self.candidates(kommune, filters, Some(Facet::Husleje), on, area, text);
+        for h in search::in_order(hits, q) {
+            let p = &h.candidate.item.offer.enhed.profil;
+            for (i, t) in HUSLEJE_TRIN.iter().enumerate() {
+                n[i] += usize::from(p.husleje_within(*t));
+            }
+        }
+        HUSLEJE_TRIN.into_iter().zip(n).collect()
     }
 
     /// A facet's counts: for each value, exactly the number of hits a search with that value

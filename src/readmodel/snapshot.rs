@@ -24,6 +24,44 @@ pub struct Offer {
     pub sort: String,
     pub navn_soeg: String,
     pub pos: Option<LatLon>,
+    /// R32: the enhed's tilsyn and påbud/forbud, when it has any.
+    pub tilsyn: Option<Arc<TilsynInfo>>,
+}
+
+/// R32 in the read model: an enhed's latest tilsyn and all its påbud/forbud (which are in force
+/// depends on the day asked about).
+#[derive(Clone, Debug, Default)]
+pub struct TilsynInfo {
+    pub seneste: Option<crate::store::tilsyn::Tilsyn>,
+    pub sanktioner: Vec<crate::store::tilsyn::Sanktion>,
+}
+
+impl TilsynInfo {
+    /// The påbud and forbud in force on the day (R32), latest given first.
+    pub fn in_force(
+        &self,
+        day: NaiveDate,
+    ) -> impl Iterator<Item = &crate::store::tilsyn::Sanktion> + '_ {
+        self.sanktioner
+            .iter()
+            .filter(move |s| crate::domain::tilsyn::in_force(s.givet, s.ophaevet, day))
+    }
+
+    pub fn sanktioned_on(&self, day: NaiveDate) -> bool {
+        self.in_force(day).next().is_some()
+    }
+}
+
+/// What a Key's `traits` say of the enhed (R31, R32): the filters read these bits and only
+/// follow the offer to its enhed for a husleje or a day's påbud/forbud.
+pub mod traits {
+    pub const DEMENS: u8 = 1;
+    pub const PAR: u8 = 2;
+    pub const DYR: u8 = 4;
+    /// A husleje is stated (the max-husleje filter reads it from the enhed).
+    pub const HUSLEJE: u8 = 8;
+    /// It has påbud/forbud on record (whether in force is the day's question).
+    pub const SANKTION: u8 = 16;
 }
 
 /// Copies of what a search's pass over a kommune's offers reads of each (its dates, the filter
@@ -39,9 +77,11 @@ pub struct Key {
     pub boligtype: Option<Boligtype>,
     pub sl_type: Option<SlType>,
     pub antal_boliger: Option<i32>,
+    /// `traits` bits of the enhed's profile and tilsyn (it fits the key's padding).
+    pub traits: u8,
 }
 
-const _: () = assert!(std::mem::size_of::<Key>() == 24 && std::mem::size_of::<Offer>() == 88);
+const _: () = assert!(std::mem::size_of::<Key>() == 24 && std::mem::size_of::<Offer>() == 96);
 
 /// A kommune's offers in Danish name order (R24: collation key, then enhed id), with their keys
 /// and their day counts.
@@ -181,6 +221,7 @@ impl Offers {
                     boligtype: o.enhed.boligtype.as_deref().and_then(Boligtype::parse),
                     sl_type: o.sl.r#type.as_deref().and_then(SlType::parse),
                     antal_boliger: o.enhed.antal_boliger,
+                    traits: traits_of(o),
                 }
             })
             .collect::<Vec<Key>>();
@@ -203,6 +244,19 @@ impl Offers {
     pub fn list(&self) -> &[Offer] {
         &self.list
     }
+}
+
+fn traits_of(o: &Offer) -> u8 {
+    let p = &o.enhed.profil;
+    let bit = |on: bool, b: u8| if on { b } else { 0 };
+    bit(p.suits_dementia(), traits::DEMENS)
+        | bit(p.has_parboliger(), traits::PAR)
+        | bit(p.has_animals(), traits::DYR)
+        | bit(p.husleje_fra.is_some(), traits::HUSLEJE)
+        | bit(
+            o.tilsyn.as_ref().is_some_and(|t| !t.sanktioner.is_empty()),
+            traits::SANKTION,
+        )
 }
 
 /// A candidate's handle on the read model: the offer and its key.
@@ -258,6 +312,8 @@ pub struct Snapshot {
     pub by_kommune: Map<Arc<Offers>>,
     /// Per enhed, the ids of its agreements that may be public (`Enhed.tilbydesAf`).
     pub by_enhed: Map<imbl::HashSet<String>>,
+    /// R32: per enhed with any, its tilsyn and påbud/forbud.
+    pub tilsyn: Map<Arc<TilsynInfo>>,
 }
 
 /// Could this agreement be public on some day (R8, R10, R20)? The domain decides; the day
@@ -290,8 +346,13 @@ pub(super) fn public_sl(mut s: Serviceleverance) -> Arc<Serviceleverance> {
     Arc::new(s)
 }
 
-pub(super) fn offer(s: &Arc<Serviceleverance>, e: &Arc<Enhed>) -> Offer {
+pub(super) fn offer(
+    s: &Arc<Serviceleverance>,
+    e: &Arc<Enhed>,
+    tilsyn: &Map<Arc<TilsynInfo>>,
+) -> Offer {
     Offer {
+        tilsyn: tilsyn.get(&e.id).cloned(),
         sl: s.clone(),
         enhed: e.clone(),
         sort: collation_key(&e.navn),
@@ -347,7 +408,7 @@ impl Snapshot {
             };
             by.entry(s.aftalepart_kode.clone())
                 .or_default()
-                .push(offer(s, e));
+                .push(offer(s, e, &self.tilsyn));
         }
         self.by_kommune = by
             .into_iter()
@@ -390,7 +451,23 @@ pub(super) async fn full(db: &DatabaseConnection) -> Result<Snapshot, DbErr> {
         enheder.insert(e.id.clone(), Arc::new(e));
     }
     drop(rows);
+    let mut tilsyn: HashMap<String, TilsynInfo> = HashMap::new();
+    for t in store::tilsyn::all_tilsyn(db).await? {
+        let info = tilsyn.entry(t.enhed_id.clone()).or_default();
+        // Latest first by the store's order: the first of an enhed is its latest.
+        if info.seneste.is_none() {
+            info.seneste = Some(t);
+        }
+    }
+    for sk in store::tilsyn::all_sanktioner(db).await? {
+        tilsyn
+            .entry(sk.enhed_id.clone())
+            .or_default()
+            .sanktioner
+            .push(sk);
+    }
     let mut s = Snapshot {
+        tilsyn: tilsyn.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),
         version,
         kommuner: kommuner
             .into_iter()
@@ -446,6 +523,7 @@ mod tests {
                     boligtype,
                     sl_type: None,
                     antal_boliger: None,
+                    traits: 0,
                 });
             }
         }

@@ -37,6 +37,8 @@ pub struct EnhedPatch {
     pub web: Edit<String>,
     pub boligtype: Edit<Boligtype>,
     pub antal_boliger: Edit<i32>,
+    /// R31: the profile, written by the owner's redaktør like the beskrivelse.
+    pub profil: crate::domain::profil::ProfilPatch,
 }
 
 impl EnhedPatch {
@@ -218,6 +220,18 @@ pub fn apply(
             "Antal boliger skal være mellem 0 og 100000.",
         ));
     }
+    let current = o.as_ref().map(|x| x.profil.0.clone()).unwrap_or_default();
+    let profil = match crate::domain::profil::validate(
+        i.profil.apply(current),
+        kind.as_deref().and_then(EnhedKind::parse),
+        antal_boliger,
+    ) {
+        Ok(p) => p,
+        Err(e) => {
+            errs.extend(e);
+            Default::default()
+        }
+    };
     if !errs.is_empty() {
         return Err(AppError::Validation(errs));
     }
@@ -241,6 +255,7 @@ pub fn apply(
         web,
         boligtype,
         antal_boliger,
+        profil: crate::store::entity::enhed::ProfilJson(profil),
         updated_at: now,
         ..base
     })
@@ -294,8 +309,8 @@ pub async fn create(cx: Cx<'_>, patch: EnhedPatch) -> AppResult<Enhed> {
 }
 
 /// Update an enhed (R17, R19) holding its lock, for every role (one discipline with R12):
-/// administrators may change everything, the owner's redaktør only beskrivelse and contact
-/// data. A change of kind recomputes the R10 flag of its agreements.
+/// administrators may change everything, the owner's redaktør only beskrivelse, contact data
+/// and the profile (R31). A change of kind recomputes the R10 flag of its agreements.
 pub async fn update(
     cx: Cx<'_>,
     id: &str,
@@ -309,7 +324,7 @@ pub async fn update(
         match access::decide_enhed_edit(cx.v, &old.ejer_cvr, register) {
             Decision::Forbidden if register => {
                 return Err(AppError::Forbidden(
-                    "Kun administratorer kan rette enhedens stamdata; en redaktør kan rette beskrivelse og kontaktdata.".into(),
+                    "Kun administratorer kan rette enhedens stamdata; en redaktør kan rette beskrivelse, kontaktdata og profil.".into(),
                 ));
             }
             d => AppError::check(d, WHAT)?,

@@ -11,6 +11,7 @@ pub mod enhed;
 pub mod feed;
 pub mod kommune;
 pub mod serviceleverance;
+pub mod tilsyn;
 
 use crate::app::AppState;
 use crate::domain::access::{Decision, Viewer};

@@ -40,6 +40,7 @@ pub fn blank(id: String, now: chrono::DateTime<chrono::Utc>) -> Enhed {
         created_at: now,
         updated_at: now,
         find_key: String::new(),
+        profil: Default::default(),
     }
 }
 
@@ -164,6 +165,7 @@ fn fields_of(m: &Enhed, now: DateTime<Utc>) -> sea_orm::UpdateMany<enhed::Entity
         .col_expr(enhed::Column::Web, Expr::value(m.web.clone()))
         .col_expr(enhed::Column::Boligtype, Expr::value(m.boligtype.clone()))
         .col_expr(enhed::Column::AntalBoliger, Expr::value(m.antal_boliger))
+        .col_expr(enhed::Column::Profil, Expr::value(m.profil.clone()))
         .col_expr(enhed::Column::UpdatedAt, Expr::value(now))
         .col_expr(
             enhed::Column::Revision,

@@ -7,6 +7,7 @@ pub mod entity;
 pub mod health;
 pub mod kommune;
 pub mod serviceleverance;
+pub mod tilsyn;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{

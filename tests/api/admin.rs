@@ -422,6 +422,7 @@ db_test!(
     access_table_over_http_r26,
     |app: TestApp| async move {
         let p = people(&app);
+        let tilsyn = app.token(Role::Aeldretilsyn, "29190925", "tove");
         let helhed = create_enhed(&app, "HELHEDSPLEJEENHED", "Helhed", PROVIDER, 55.64, 12.08).await;
         let ops = |id: &str| -> Vec<(&'static str, String, Value)> {
             vec![
@@ -441,6 +442,8 @@ db_test!(
             ("anonymous", None, ["UNAUTHENTICATED"; 9]),
             ("other kommune", Some(&p.other_kommune), ["NOT_FOUND"; 9]),
             ("other redaktør", Some(&p.other_redaktoer), ["NOT_FOUND"; 9]),
+            // R32: an ældretilsyn writes tilsyn, never agreements: they do not exist for it.
+            ("ældretilsyn", Some(&tilsyn), ["NOT_FOUND"; 9]),
             ("kommune", Some(&p.kommune), ["ok", "ok", "ok", "ok", "FORBIDDEN", "ok", "FORBIDDEN", "ok", "ok"]),
             ("redaktør", Some(&p.redaktoer), ["ok", "ok", "FORBIDDEN", "FORBIDDEN", "ok", "ok", "FORBIDDEN", "ok", "FORBIDDEN"]),
             ("admin", Some(&p.admin), ["ok"; 9]),

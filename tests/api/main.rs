@@ -22,6 +22,7 @@ mod language;
 mod perimeter;
 mod playground;
 mod preview_issues;
+mod profil;
 mod rate_limit;
 mod read_model;
 mod resilience;

@@ -1,4 +1,5 @@
 use sea_orm::entity::prelude::*;
+use sea_orm::FromJsonQueryResult;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "enhed")]
@@ -35,6 +36,23 @@ pub struct Model {
     /// The search key of R18's form search (see `store::enhed::find_key`); skipped in the audit.
     #[serde(skip)]
     pub find_key: String,
+    /// R31: the profile, one JSON document (`domain::profil::Profil`).
+    #[sea_orm(column_type = "Json")]
+    pub profil: ProfilJson,
+}
+
+/// The profile as the column holds it: the domain's type, stored as JSON on both databases.
+#[derive(
+    Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize, FromJsonQueryResult,
+)]
+#[serde(transparent)]
+pub struct ProfilJson(pub crate::domain::profil::Profil);
+
+impl std::ops::Deref for ProfilJson {
+    type Target = crate::domain::profil::Profil;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -2,7 +2,11 @@
 pub mod audit_log;
 pub mod change_log;
 pub mod enhed;
+pub mod foto;
 pub mod kommune;
 pub mod public_offer;
+pub mod sanktion;
 pub mod serviceleverance;
 pub mod serviceleverance_version;
+pub mod tilsyn;
+pub mod tilsyn_omraade;

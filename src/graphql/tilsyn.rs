@@ -1,0 +1,238 @@
+//! R32 over GraphQL: the public tilsyn of an enhed (`Enhed.tilsyn`), and the ældretilsyn's
+//! operations. Resolvers translate; `service::tilsyn` decides.
+use super::mutation::cx;
+use super::scalars::Date;
+use super::state;
+use crate::domain::day::copenhagen_day;
+use crate::domain::tilsyn::{NewTilsyn, SanktionKind};
+use crate::error::GqlResult;
+use crate::service::tilsyn as service;
+use crate::store::tilsyn::{Sanktion, Tilsyn};
+use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
+
+/// A påbud (an order to put something right) or a forbud (a ban).
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PaabudForbudType {
+    Paabud,
+    Forbud,
+}
+
+impl From<PaabudForbudType> for SanktionKind {
+    fn from(k: PaabudForbudType) -> Self {
+        match k {
+            PaabudForbudType::Paabud => SanktionKind::Paabud,
+            PaabudForbudType::Forbud => SanktionKind::Forbud,
+        }
+    }
+}
+
+/// One tilsyn by the ældretilsyn (R32).
+#[derive(SimpleObject, Clone)]
+#[graphql(name = "Tilsyn")]
+pub struct TilsynObj {
+    /// The day of the tilsyn.
+    pub dato: Date,
+    /// The overall assessment, as the ældretilsyn words it (no scale is fixed by law).
+    pub vurdering: String,
+    /// A summary of the written feedback.
+    pub sammenfatning: String,
+    /// The report, when published.
+    pub rapport_url: Option<String>,
+}
+
+impl From<&Tilsyn> for TilsynObj {
+    fn from(t: &Tilsyn) -> Self {
+        TilsynObj {
+            dato: Date(t.dato),
+            vurdering: t.vurdering.clone(),
+            sammenfatning: t.sammenfatning.clone(),
+            rapport_url: t.rapport_url.clone(),
+        }
+    }
+}
+
+/// A påbud or forbud (R32).
+#[derive(SimpleObject, Clone)]
+pub struct PaabudForbud {
+    /// Its id (to lift it).
+    pub id: String,
+    #[graphql(name = "type")]
+    pub kind: Option<PaabudForbudType>,
+    /// What it says.
+    pub tekst: String,
+    /// The day it was given.
+    pub givet: Date,
+    /// The day it was lifted (no longer in force from that day).
+    pub ophaevet: Option<Date>,
+}
+
+impl From<&Sanktion> for PaabudForbud {
+    fn from(s: &Sanktion) -> Self {
+        PaabudForbud {
+            id: s.id.clone(),
+            kind: SanktionKind::parse(&s.kind).map(|k| match k {
+                SanktionKind::Paabud => PaabudForbudType::Paabud,
+                SanktionKind::Forbud => PaabudForbudType::Forbud,
+            }),
+            tekst: s.tekst.clone(),
+            givet: Date(s.givet),
+            ophaevet: s.ophaevet.map(Date),
+        }
+    }
+}
+
+/// What the public sees of an enhed's tilsyn (R32): the latest tilsyn and the påbud and forbud
+/// in force on the day.
+#[derive(SimpleObject, Clone, Default)]
+pub struct OffentligtTilsyn {
+    /// The latest tilsyn, if any.
+    pub seneste: Option<TilsynObj>,
+    /// The påbud and forbud in force on the day, latest given first.
+    pub paabud_forbud: Vec<PaabudForbud>,
+}
+
+/// The public tilsyn of an enhed from the read model, on a day.
+pub fn public_of(ctx: &Context<'_>, enhed_id: &str, dato: Option<Date>) -> OffentligtTilsyn {
+    let st = state(ctx);
+    let day = dato.map_or_else(|| copenhagen_day(st.clock.now()), |d| d.0);
+    let snap = st.read_model.snapshot();
+    let Some(t) = snap.tilsyn.get(enhed_id) else {
+        return OffentligtTilsyn::default();
+    };
+    OffentligtTilsyn {
+        seneste: t.seneste.as_ref().map(TilsynObj::from),
+        paabud_forbud: t.in_force(day).map(PaabudForbud::from).collect(),
+    }
+}
+
+/// An enhed's whole tilsyn history (for the ældretilsyn of its area and administrators).
+#[derive(SimpleObject, Clone)]
+pub struct TilsynHistorik {
+    /// Every tilsyn, latest first.
+    pub tilsyn: Vec<TilsynObj>,
+    /// Every påbud and forbud, latest given first, lifted ones included.
+    pub paabud_forbud: Vec<PaabudForbud>,
+}
+
+/// A tilsyn to register.
+#[derive(InputObject)]
+pub struct TilsynInput {
+    /// The day of the tilsyn (not in the future).
+    pub dato: Date,
+    /// The overall assessment (1-200 characters).
+    pub vurdering: String,
+    /// A summary of the written feedback (1-4000 characters).
+    pub sammenfatning: String,
+    /// The report's address (http or https).
+    pub rapport_url: Option<String>,
+}
+
+/// A påbud or forbud to register.
+#[derive(InputObject)]
+pub struct PaabudForbudInput {
+    #[graphql(name = "type")]
+    pub kind: PaabudForbudType,
+    /// What it says (1-2000 characters).
+    pub tekst: String,
+    /// The day it was given (not in the future).
+    pub givet: Date,
+    /// The day it was lifted, when it already was.
+    pub ophaevet: Option<Date>,
+}
+
+#[derive(Default)]
+pub struct TilsynQuery;
+
+#[Object]
+impl TilsynQuery {
+    /// R32: an enhed's whole tilsyn history; for the ældretilsyn of its kommune and
+    /// administrators.
+    async fn tilsyn_historik(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The enhed's global id or enhedId.")] enhed_id: String,
+    ) -> GqlResult<TilsynHistorik> {
+        let (t, s) = service::history(cx(ctx), &super::node::enhed_key(&enhed_id)).await?;
+        Ok(TilsynHistorik {
+            tilsyn: t.iter().map(TilsynObj::from).collect(),
+            paabud_forbud: s.iter().map(PaabudForbud::from).collect(),
+        })
+    }
+
+    /// R32: the kommuner (koder) an ældretilsyn covers; for administrators and itself.
+    async fn tilsyn_omraade(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The ældretilsyn's CVR number.")] cvr: String,
+    ) -> GqlResult<Vec<String>> {
+        Ok(service::area(cx(ctx), &cvr).await?)
+    }
+}
+
+#[derive(Default)]
+pub struct TilsynMutation;
+
+#[Object]
+impl TilsynMutation {
+    /// R32: registers a tilsyn of an enhed in the ældretilsyn's area (administrators: any).
+    /// The latest tilsyn is public at once.
+    async fn register_tilsyn(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The enhed's global id or enhedId.")] enhed_id: String,
+        input: TilsynInput,
+    ) -> GqlResult<TilsynObj> {
+        let t = service::register(
+            cx(ctx),
+            &super::node::enhed_key(&enhed_id),
+            NewTilsyn {
+                dato: input.dato.0,
+                vurdering: input.vurdering,
+                sammenfatning: input.sammenfatning,
+                rapport_url: input.rapport_url,
+            },
+        )
+        .await?;
+        Ok(TilsynObj::from(&t))
+    }
+
+    /// R32: registers a påbud or forbud (public while in force).
+    async fn give_paabud_forbud(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The enhed's global id or enhedId.")] enhed_id: String,
+        input: PaabudForbudInput,
+    ) -> GqlResult<PaabudForbud> {
+        let s = service::give(
+            cx(ctx),
+            &super::node::enhed_key(&enhed_id),
+            input.kind.into(),
+            &input.tekst,
+            input.givet.0,
+            input.ophaevet.map(|d| d.0),
+        )
+        .await?;
+        Ok(PaabudForbud::from(&s))
+    }
+
+    /// R32: the day a påbud or forbud was lifted (null takes the lifting back).
+    async fn lift_paabud_forbud(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The påbud's or forbud's id.")] id: String,
+        #[graphql(desc = "The day it was lifted.")] ophaevet: Option<Date>,
+    ) -> GqlResult<PaabudForbud> {
+        let s = service::lift(cx(ctx), &id, ophaevet.map(|d| d.0)).await?;
+        Ok(PaabudForbud::from(&s))
+    }
+
+    /// R32: which kommuner an ældretilsyn (by CVR) covers. Administrators only.
+    async fn set_tilsyn_omraade(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The ældretilsyn's CVR number.")] cvr: String,
+        #[graphql(desc = "Kommunekoder or names; the whole list.")] kommuner: Vec<String>,
+    ) -> GqlResult<Vec<String>> {
+        Ok(service::set_area(cx(ctx), &cvr, &kommuner).await?)
+    }
+}
