@@ -10,6 +10,7 @@ pub mod domain;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod imaging;
 pub mod import;
 pub mod readmodel;
 pub mod seed;

@@ -563,4 +563,3 @@ mod tests {
         assert_eq!(Role::parse("borger"), None);
     }
 }
-

@@ -449,8 +449,18 @@ pub fn code_in_words(s: &str) -> Option<&'static str> {
 
 /// Where a photo is served: its content hash names it, so the address changes with the bytes
 /// and the response may be cached for a year.
-pub fn foto_path(hash: &str) -> String {
-    format!("/foto/{hash}")
+/// The enhed is in the address so that the server can check, in the read model, that the
+/// photo is still shown before serving it.
+pub fn foto_path(enhed_id: &str, hash: &str) -> String {
+    let mut id = String::new();
+    for b in enhed_id.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.') {
+            id.push(char::from(b));
+        } else {
+            id.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("/foto/{id}/{hash}.jpg")
 }
 
 /// The husleje as a citizen reads it: "8.500 kr. om måneden" or "8.500-9.200 kr. om måneden".

@@ -101,6 +101,15 @@ pub struct UpdateServiceleveranceInput {
     pub slutdato: MaybeUndefined<Date>,
 }
 
+/// A photo of the enhed in `updateFotos`: which (its url) and its alt text.
+#[derive(InputObject)]
+pub struct FotoInput {
+    /// The photo's url as `profil.fotos` gives it.
+    pub url: String,
+    /// The alternative text (1-300 characters).
+    pub alt: String,
+}
+
 /// Fields of an enhed (R17) for administrators.
 #[derive(InputObject)]
 pub struct EnhedInput {
@@ -727,6 +736,29 @@ impl CoreMutation {
             cx(ctx),
             &super::node::enhed_key(&id),
             input.into_patch()?,
+            expected_revision,
+        )
+        .await?;
+        Ok(Enhed::new(Arc::new(m)))
+    }
+
+    /// R31: the enhed's photos in a new order with new alt texts; photos left out are removed
+    /// (and no longer served). Upload a photo with `PUT /enhed/{enhedId}/fotos?alt=…`.
+    /// Holding the enhed's lock, as updateEnhed.
+    async fn update_fotos(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The enhed's global id or enhedId.")] enhed_id: String,
+        #[graphql(desc = "The complete new list, in order.")] fotos: Vec<FotoInput>,
+        #[graphql(
+            desc = "The revision the client last read; CONFLICT when it is no longer current."
+        )]
+        expected_revision: Option<i64>,
+    ) -> GqlResult<Enhed> {
+        let m = crate::service::foto::update(
+            cx(ctx),
+            &super::node::enhed_key(&enhed_id),
+            fotos.into_iter().map(|f| (f.url, f.alt)).collect(),
             expected_revision,
         )
         .await?;

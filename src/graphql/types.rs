@@ -606,9 +606,9 @@ pub struct Foto {
 }
 
 impl Foto {
-    pub fn of(f: &crate::domain::profil::Foto) -> Foto {
+    pub fn of(enhed_id: &str, f: &crate::domain::profil::Foto) -> Foto {
         Foto {
-            url: crate::domain::profil::foto_path(&f.hash),
+            url: crate::domain::profil::foto_path(enhed_id, &f.hash),
             alt: f.alt.clone(),
             bredde: i32::try_from(f.bredde).unwrap_or(i32::MAX),
             hoejde: i32::try_from(f.hoejde).unwrap_or(i32::MAX),
@@ -680,6 +680,11 @@ impl EnhedProfil {
     }
     /// Up to four photos, in the order the redaktør gave them.
     async fn fotos(&self) -> Vec<Foto> {
-        self.0.profil.fotos.iter().map(Foto::of).collect()
+        self.0
+            .profil
+            .fotos
+            .iter()
+            .map(|f| Foto::of(&self.0.id, f))
+            .collect()
     }
 }

@@ -18,12 +18,15 @@ use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use std::collections::HashMap;
 
-fn refused(e: AppError) -> Response {
+/// An error as JSON in the GraphQL error shape, with the HTTP status of its kind.
+pub(super) fn refused(e: AppError) -> Response {
     let status = match &e {
         AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
         AppError::Forbidden(_) => StatusCode::FORBIDDEN,
         AppError::NotFound(_) => StatusCode::NOT_FOUND,
         AppError::Validation(_) => StatusCode::BAD_REQUEST,
+        AppError::Locked { .. } => StatusCode::LOCKED,
+        AppError::NotLocked(_) | AppError::Conflict(_) => StatusCode::CONFLICT,
         AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     };

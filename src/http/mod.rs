@@ -8,6 +8,7 @@
 pub mod admin;
 mod enhed_page;
 mod export;
+mod foto;
 mod graphql;
 pub mod metrics;
 pub mod open_data;
@@ -125,6 +126,7 @@ pub fn router(state: AppState) -> Router {
             get(subscriptions::sse_get).post(subscriptions::sse_post),
         )
         .route("/graphql/ws", get(subscriptions::ws))
+        .route("/enhed/{id}/fotos", axum::routing::put(foto::upload))
         .route_layer(axum::middleware::from_fn_with_state(
             h.clone(),
             rate_limit::layer,
@@ -137,6 +139,7 @@ pub fn router(state: AppState) -> Router {
         .route("/soeg/enhed/{id}", get(enhed_page::page_of))
         .route("/soeg/sammenlign", get(enhed_page::compare))
         .route("/assets/{*path}", get(page::asset))
+        .route("/foto/{enhed}/{file}", get(foto::get))
         .merge(admin::routes(c.dev_tokens))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))

@@ -263,7 +263,7 @@ pub fn apply(
 
 const WHAT: &str = "Enheden";
 
-fn lock_of(e: &Enhed) -> Option<Lock> {
+pub(crate) fn lock_of(e: &Enhed) -> Option<Lock> {
     Lock::from_parts(
         e.lock_subject.as_ref(),
         e.lock_name.as_ref(),

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod casework;
 pub mod enhed;
 pub mod feed;
+pub mod foto;
 pub mod kommune;
 pub mod serviceleverance;
 pub mod tilsyn;

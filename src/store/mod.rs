@@ -4,6 +4,7 @@ pub mod audit;
 pub mod change_log;
 pub mod enhed;
 pub mod entity;
+pub mod foto;
 pub mod health;
 pub mod kommune;
 pub mod serviceleverance;

@@ -14,6 +14,7 @@ mod cli;
 mod disk_full;
 mod enhed_contact;
 mod feed;
+mod foto;
 mod foundation;
 mod hardening;
 mod hostile;
