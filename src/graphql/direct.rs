@@ -52,6 +52,15 @@ impl Below<'_> {
         v.map_or(Some(Value::Null), |v| self.object(v))
     }
 
+    /// A list of objects.
+    pub fn list<T: Direct>(&self, items: &[T]) -> Option<Value> {
+        items
+            .iter()
+            .map(|v| self.object(v))
+            .collect::<Option<Vec<Value>>>()
+            .map(Value::List)
+    }
+
     fn collect<T: Direct>(
         &self,
         v: &T,

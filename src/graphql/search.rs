@@ -310,7 +310,14 @@ impl SearchQuery {
                 } else {
                     String::new()
                 },
-                Enhed(e, kommune),
+                Enhed(
+                    e,
+                    kommune,
+                    Some(super::types::HitDay {
+                        day,
+                        tilsyn: item.offer.tilsyn.clone(),
+                    }),
+                ),
                 HitFields {
                     distance_km: h.distance_km().map(|d| (d * 1000.0).round() / 1000.0),
                     serviceleverance: public,

@@ -1,5 +1,6 @@
 //! R32 over GraphQL: the public tilsyn of an enhed (`Enhed.tilsyn`), and the ældretilsyn's
 //! operations. Resolvers translate; `service::tilsyn` decides.
+use super::direct::{self, Below, Direct};
 use super::mutation::cx;
 use super::scalars::Date;
 use super::state;
@@ -8,7 +9,8 @@ use crate::domain::tilsyn::{NewTilsyn, SanktionKind};
 use crate::error::GqlResult;
 use crate::service::tilsyn as service;
 use crate::store::tilsyn::{Sanktion, Tilsyn};
-use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
+use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, Value};
+use chrono::NaiveDate;
 
 /// A påbud (an order to put something right) or a forbud (a ban).
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,17 +93,59 @@ pub struct OffentligtTilsyn {
     pub paabud_forbud: Vec<PaabudForbud>,
 }
 
+impl OffentligtTilsyn {
+    /// What the public sees of `t` on `day`.
+    pub fn of(t: Option<&crate::readmodel::TilsynInfo>, day: NaiveDate) -> OffentligtTilsyn {
+        let Some(t) = t else {
+            return OffentligtTilsyn::default();
+        };
+        OffentligtTilsyn {
+            seneste: t.seneste.as_ref().map(TilsynObj::from),
+            paabud_forbud: t.in_force(day).map(PaabudForbud::from).collect(),
+        }
+    }
+}
+
 /// The public tilsyn of an enhed from the read model, on a day.
 pub fn public_of(ctx: &Context<'_>, enhed_id: &str, dato: Option<Date>) -> OffentligtTilsyn {
     let st = state(ctx);
     let day = dato.map_or_else(|| copenhagen_day(st.clock.now()), |d| d.0);
     let snap = st.read_model.snapshot();
-    let Some(t) = snap.tilsyn.get(enhed_id) else {
-        return OffentligtTilsyn::default();
-    };
-    OffentligtTilsyn {
-        seneste: t.seneste.as_ref().map(TilsynObj::from),
-        paabud_forbud: t.in_force(day).map(PaabudForbud::from).collect(),
+    OffentligtTilsyn::of(snap.tilsyn.get(enhed_id).map(|t| &**t), day)
+}
+
+impl Direct for OffentligtTilsyn {
+    fn field(&self, name: &str, below: &Below<'_>) -> Option<Value> {
+        Some(match name {
+            "seneste" => below.optional(self.seneste.as_ref())?,
+            "paabudForbud" => below.list(&self.paabud_forbud)?,
+            _ => return None,
+        })
+    }
+}
+
+impl Direct for TilsynObj {
+    fn field(&self, name: &str, _below: &Below<'_>) -> Option<Value> {
+        Some(match name {
+            "dato" => direct::scalar(&self.dato),
+            "vurdering" => direct::text(&self.vurdering),
+            "sammenfatning" => direct::text(&self.sammenfatning),
+            "rapportUrl" => direct::nullable(self.rapport_url.as_deref(), direct::text),
+            _ => return None,
+        })
+    }
+}
+
+impl Direct for PaabudForbud {
+    fn field(&self, name: &str, _below: &Below<'_>) -> Option<Value> {
+        Some(match name {
+            "id" => direct::text(&self.id),
+            "type" => direct::nullable(self.kind, direct::enumeration),
+            "tekst" => direct::text(&self.tekst),
+            "givet" => direct::scalar(&self.givet),
+            "ophaevet" => direct::nullable(self.ophaevet, |d| direct::scalar(&d)),
+            _ => return None,
+        })
     }
 }
 

@@ -227,12 +227,24 @@ impl Direct for Kontakt {
 /// the read model's snapshot): `kommune` then answers without the request's loader, whose
 /// locking, hashing and allocations per call were a tenth of a cold search page.
 #[derive(Clone)]
-pub struct Enhed(pub Arc<EnhedRow>, pub Option<Arc<KommuneRow>>);
+pub struct Enhed(
+    pub Arc<EnhedRow>,
+    pub Option<Arc<KommuneRow>>,
+    pub Option<HitDay>,
+);
+
+/// What a search hit knows of its enhed beyond the row: the search's day and the enhed's
+/// tilsyn from the same snapshot, so that `tilsyn` is written directly too.
+#[derive(Clone)]
+pub struct HitDay {
+    pub day: chrono::NaiveDate,
+    pub tilsyn: Option<Arc<crate::readmodel::TilsynInfo>>,
+}
 
 impl Enhed {
     /// An enhed whose kommune is looked up when asked for.
     pub fn new(row: Arc<EnhedRow>) -> Enhed {
-        Enhed(row, None)
+        Enhed(row, None, None)
     }
 
     fn id_value(&self) -> async_graphql::ID {
@@ -292,6 +304,15 @@ impl Direct for Enhed {
             "beskrivelse" => text(&e.beskrivelse),
             "kontakt" => below.object(&self.kontakt_value())?,
             "demo" => direct::scalar(&e.demo),
+            "profil" => below.object(&EnhedProfil(e.clone()))?,
+            // A search hit's tilsyn on the search's day (others ask the snapshot).
+            "tilsyn" => {
+                let hit = self.2.as_ref()?;
+                below.object(&super::tilsyn::OffentligtTilsyn::of(
+                    hit.tilsyn.as_deref(),
+                    hit.day,
+                ))?
+            }
             // `laas` depends on the viewer, `tilbydesAf` counts through a loader.
             _ => return None,
         })
@@ -553,7 +574,7 @@ mod tests {
             lon: Some(10.21),
             ..crate::store::enhed::blank("e1".into(), chrono::Utc::now())
         };
-        Enhed(Arc::new(row), Some(kommune()))
+        Enhed(Arc::new(row), Some(kommune()), None)
     }
 
     /// Issue 10: every field of a search hit's types is written directly, except those that need
@@ -561,7 +582,19 @@ mod tests {
     #[test]
     fn a_hit_is_written_directly_but_for_the_fields_that_need_the_request() {
         let e = enhed();
-        assert_eq!(not_direct(&e), vec!["laas", "tilbydesAf"]);
+        assert_eq!(not_direct(&e), vec!["tilsyn", "laas", "tilbydesAf"]);
+        let hit = Enhed(
+            e.0.clone(),
+            e.1.clone(),
+            Some(HitDay {
+                day: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).expect("day"),
+                tilsyn: None,
+            }),
+        );
+        assert_eq!(not_direct(&hit), vec!["laas", "tilbydesAf"]);
+        assert!(not_direct(&EnhedProfil(e.0.clone())).is_empty());
+        let t = crate::graphql::tilsyn::OffentligtTilsyn::default();
+        assert!(not_direct(&t).is_empty());
         assert_eq!(not_direct(&Kommune(kommune())), vec!["tilbud"]);
         assert!(not_direct(&e.adresse_value()).is_empty());
         assert!(not_direct(&e.kontakt_value()).is_empty());
@@ -613,6 +646,64 @@ impl Foto {
             bredde: i32::try_from(f.bredde).unwrap_or(i32::MAX),
             hoejde: i32::try_from(f.hoejde).unwrap_or(i32::MAX),
         }
+    }
+}
+
+impl Direct for EnhedProfil {
+    fn field(&self, name: &str, below: &Below<'_>) -> Option<Value> {
+        let p = &self.0.profil;
+        let int = |v: Option<i32>| direct::nullable(v, |n| direct::scalar(&n));
+        let flag = |v: Option<bool>| direct::nullable(v, |b| direct::scalar(&b));
+        Some(match name {
+            "huslejeFra" => int(p.husleje_fra),
+            "huslejeTil" => int(p.husleje_til),
+            "huslejeTekst" => direct::nullable(crate::domain::profil::husleje_in_words(p), |t| {
+                Value::String(t)
+            }),
+            "indskud" => int(p.indskud),
+            "parboliger" => int(p.parboliger),
+            "demens" => direct::nullable(p.demens, |d| {
+                direct::enumeration(super::enums::Demens::from(d))
+            }),
+            "madPaaStedet" => flag(p.mad_paa_stedet),
+            "dyr" => direct::nullable(p.dyr, |d| direct::enumeration(super::enums::Dyr::from(d))),
+            "traening" => flag(p.traening),
+            "faciliteter" => direct::nullable(p.faciliteter.as_ref(), |l| {
+                Value::List(
+                    l.iter()
+                        .map(|f| direct::enumeration(super::enums::Facilitet::from(*f)))
+                        .collect(),
+                )
+            }),
+            "ydelser" => direct::nullable(p.ydelser.as_ref(), |l| {
+                Value::List(
+                    l.iter()
+                        .map(|f| direct::enumeration(super::enums::Ydelse::from(*f)))
+                        .collect(),
+                )
+            }),
+            "kanLevereFra" => direct::nullable(p.kan_levere_fra, |d| direct::scalar(&Date(d))),
+            "omraader" => direct::nullable(p.omraader.as_ref(), |l| {
+                Value::List(l.iter().map(|a| direct::text(a)).collect())
+            }),
+            "fotos" => {
+                let fotos: Vec<Foto> = p.fotos.iter().map(|f| Foto::of(&self.0.id, f)).collect();
+                below.list(&fotos)?
+            }
+            _ => return None,
+        })
+    }
+}
+
+impl Direct for Foto {
+    fn field(&self, name: &str, _below: &Below<'_>) -> Option<Value> {
+        Some(match name {
+            "url" => direct::text(&self.url),
+            "alt" => direct::text(&self.alt),
+            "bredde" => direct::scalar(&self.bredde),
+            "hoejde" => direct::scalar(&self.hoejde),
+            _ => return None,
+        })
     }
 }
 

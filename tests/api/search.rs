@@ -788,7 +788,10 @@ nearest_first_pages_walk_every_hit_once_r23, |app: TestApp| async move {
 const EVERY_FIELD: &str = r#"
 fragment K on Kommune { id kode navn region regionskode cvr centroid { lat lon __typename } }
 fragment E on Enhed { id enhedId revision kind navn ejerCvr sorKode adresse { vejnavn postnummer by }
-  placering { lat lon } kommune { ...K } boligtype antalBoliger beskrivelse kontakt { telefon email web } demo }
+  placering { lat lon } kommune { ...K } boligtype antalBoliger beskrivelse kontakt { telefon email web } demo
+  profil { huslejeFra huslejeTil huslejeTekst indskud parboliger demens madPaaStedet dyr traening faciliteter
+    ydelser kanLevereFra omraader fotos { url alt bredde hoejde } }
+  tilsyn { seneste { dato vurdering sammenfatning rapportUrl } paabudForbud { id type tekst givet ophaevet } } }
 "#;
 
 db_test!(
@@ -803,12 +806,19 @@ direct_hits_answer_as_the_executor_does_r22_r23, |app: TestApp| async move {
     let full = json!({ "kind": "PLEJEENHED", "navn": "Åbrinken", "ejerCvr": "80000003", "sorKode": "123456",
         "vejnavn": "Søndergade 1", "postnummer": "8000", "by": "Aarhus C", "lat": 56.15, "lon": 10.21,
         "beskrivelse": "Et \"hjem\" med have\nog udsigt", "telefon": "+45 12345678", "email": "a@b.dk",
-        "web": "https://example.dk", "boligtype": "FRIPLEJEBOLIG", "antalBoliger": 42 });
+        "web": "https://example.dk", "boligtype": "FRIPLEJEBOLIG", "antalBoliger": 42,
+        "huslejeFra": 8200, "huslejeTil": 9100, "indskud": 15000, "parboliger": 3, "demens": "DEMENSVENLIG",
+        "madPaaStedet": true, "dyr": "EGNE", "traening": false, "faciliteter": ["HAVE", "INTERNET"] });
     let no_place = json!({ "kind": "PLEJEENHED", "navn": "Uden sted", "ejerCvr": "80000003", "kommuneKode": AARHUS });
     for input in [full, no_place] {
         let d = app.ok(Some(&admin), "mutation($i: EnhedInput!) { createEnhed(input: $i) { id } }", json!({ "i": input })).await;
         let id = d["createEnhed"]["id"].as_str().expect("id").to_string();
         create_agreement(&app, AARHUS, &id, "DRIFTSOVERENSKOMST", "2026-01-01", Some("2027-12-31")).await;
+        // R32: a tilsyn and a påbud in force on the first.
+        if input["huslejeFra"].is_number() {
+            app.ok(Some(&admin), "mutation($e: String!) { registerTilsyn(enhedId: $e, input: { dato: \"2026-04-01\", vurdering: \"Mindre problemer\", sammenfatning: \"Se \\\"rapporten\\\"\" }) { dato } }", json!({ "e": id })).await;
+            app.ok(Some(&admin), "mutation($e: String!) { givePaabudForbud(enhedId: $e, input: { type: PAABUD, tekst: \"Ret det\", givet: \"2026-04-02\" }) { id } }", json!({ "e": id })).await;
+        }
     }
     // In the neighbouring kommune (Skanderborg), offered to Aarhus.
     let away = create_enhed(&app, "HELHEDSPLEJEENHED", "Ude i skoven", PROVIDER, 56.04, 9.93).await;
@@ -844,6 +854,9 @@ direct_hits_answer_as_the_executor_does_r22_r23, |app: TestApp| async move {
         assert_eq!(full["node"]["beskrivelse"], "Et \"hjem\" med have\nog udsigt");
         assert_eq!(full["node"]["boligtype"], "FRIPLEJEBOLIG");
         assert_eq!(full["node"]["antalBoliger"], 42);
+        assert_eq!(full["node"]["profil"]["faciliteter"], json!(["HAVE", "INTERNET"]));
+        assert_eq!(full["node"]["tilsyn"]["paabudForbud"][0]["type"], "PAABUD");
+        assert_eq!(full["node"]["tilsyn"]["seneste"]["sammenfatning"], "Se \"rapporten\"");
         assert_eq!(full["node"]["kontakt"]["web"], "https://example.dk");
         assert_eq!(full["node"]["kommune"]["navn"], "Aarhus");
         assert_eq!(full["serviceleverance"]["slutdato"], "2027-12-31");
