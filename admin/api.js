@@ -1,6 +1,6 @@
 // The console's only way to the server's data: GraphQL over POST /graphql with the token as
-// `Authorization: Bearer`, plus the development login (POST /admin/dev-token, only with
-// --dev-tokens). The token lives in this browser tab's sessionStorage, never in localStorage.
+// `Authorization: Bearer`, an enhed's photo upload (PUT /enhed/{enhedId}/fotos, R31), plus the
+// development login (POST /admin/dev-token, only with --dev-tokens). The token lives in this browser tab's sessionStorage, never in localStorage.
 
 const TOKEN_KEY = 'plejeoverblik:token';
 let memoryToken = null;
@@ -84,6 +84,42 @@ export async function gql(query, variables = {}) {
   }
   if (Array.isArray(body.errors) && body.errors.length) throw new ApiError(body.errors);
   return body.data;
+}
+
+/** What an upload's refusal is about when the server says no more than its HTTP status. */
+const UPLOAD_STATUS = {
+  413: { message: 'Filen er for stor.', extensions: { code: 'PAYLOAD_TOO_LARGE', fields: ['fil'] } },
+  415: { message: 'Filen er ikke et billede i JPEG-, PNG- eller WebP-format.', extensions: { code: 'UNSUPPORTED_MEDIA_TYPE', fields: ['fil'] } },
+};
+
+/**
+ * R31: uploads a photo of an enhed (its own id, not the global one) with its alt text; the
+ * caller holds the enhed's lock. Resolves to `{ url, alt, bredde, hoejde }` or throws an
+ * ApiError whose `fields` name `fil` or `alt`.
+ */
+export async function uploadFoto(enhedId, file, alt) {
+  const headers = { 'Content-Type': file.type || 'application/octet-stream', Accept: 'application/json' };
+  const token = getToken();
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let response;
+  try {
+    response = await fetch(`/enhed/${encodeURIComponent(enhedId)}/fotos?alt=${encodeURIComponent(alt)}`, {
+      method: 'PUT',
+      headers,
+      body: file,
+      credentials: 'omit',
+      cache: 'no-store',
+    });
+  } catch {
+    throw new ApiError([{ message: 'Serveren kunne ikke nås. Tjek forbindelsen, og prøv igen.', extensions: { code: 'NETWORK' } }]);
+  }
+  const body = await response.json().catch(() => null);
+  if (!response.ok) {
+    throw new ApiError(Array.isArray(body?.errors) && body.errors.length ? body.errors
+      : [UPLOAD_STATUS[response.status] ?? { message: `Billedet kunne ikke gemmes (HTTP ${response.status}).`, extensions: { code: 'HTTP' } }]);
+  }
+  if (!body?.url) throw new ApiError([{ message: 'Serveren svarede uventet på billedet.', extensions: { code: 'HTTP' } }]);
+  return body;
 }
 
 /** The development login: a token for {role, cvr, name} from the server (only with --dev-tokens). */

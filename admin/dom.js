@@ -66,6 +66,7 @@ export const ROLE_LABEL = {
   DRIFTSOVERENSKOMSTANSVARLIG: 'Driftsoverenskomstansvarlig',
   REDAKTOER: 'Redaktør',
   ADMINISTRATOR: 'Administrator',
+  AELDRETILSYN: 'Ældretilsyn',
 };
 
 let statusTimer;
@@ -130,7 +131,8 @@ export function field({ label, control, help, name, wide }) {
     h('label', { for: id }, label), control, helpEl, errEl);
 }
 
-/** Shows the API's field errors next to the fields of `form` (by data-field); clears the others. */
+/** Shows the API's field errors next to the fields of `form` (by data-field); clears the others.
+ * A fieldset of checkboxes (`checkGroup`) marks its boxes. */
 export function setFieldErrors(form, fields = {}) {
   for (const control of form.querySelectorAll('[data-field]')) {
     const messages = fields[control.dataset.field] ?? [];
@@ -138,9 +140,39 @@ export function setFieldErrors(form, fields = {}) {
     if (!errEl) continue;
     errEl.textContent = messages.join(' ');
     errEl.hidden = messages.length === 0;
-    if (messages.length) control.setAttribute('aria-invalid', 'true');
-    else control.removeAttribute('aria-invalid');
+    const marked = control.tagName === 'FIELDSET' ? [...control.querySelectorAll('input')] : [control];
+    for (const m of marked) {
+      if (messages.length) m.setAttribute('aria-invalid', 'true');
+      else m.removeAttribute('aria-invalid');
+    }
   }
+}
+
+/**
+ * A group of checkboxes as one field: a fieldset with its legend, help and error slot (by
+ * data-field, for `setFieldErrors`). `options` maps values to labels; returns { node, read() }
+ * where `read()` gives the checked values in the options' order.
+ */
+export function checkGroup({ id, legend, name, options, value, disabled, help, wide = true }) {
+  const chosen = new Set(value ?? []);
+  const boxes = Object.entries(options).map(([code, label]) => {
+    const boxId = `${id}-${code.toLowerCase().replaceAll('_', '-')}`;
+    const box = h('input', { type: 'checkbox', id: boxId, value: code, checked: chosen.has(code), disabled });
+    return { box, node: h('div', { class: 'check' }, box, h('label', { for: boxId }, label)) };
+  });
+  const helpEl = help ? h('p', { class: 'help', id: `${id}-hjaelp` }, help) : null;
+  const errEl = h('p', { class: 'field-error', id: `${id}-fejl`, hidden: true });
+  const node = h('fieldset', {
+    class: wide ? 'checks wide' : 'checks', id, 'data-field': name ?? null,
+    'aria-describedby': [helpEl?.id, errEl.id].filter(Boolean).join(' '),
+  }, h('legend', {}, legend), helpEl, h('div', { class: 'check-list' }, boxes.map((b) => b.node)), errEl);
+  return { node, boxes: boxes.map((b) => b.box), read: () => boxes.filter((b) => b.box.checked).map((b) => b.box.value) };
+}
+
+const ymdFormat = new Intl.DateTimeFormat('sv-SE', { year: 'numeric', month: '2-digit', day: '2-digit', timeZone: 'Europe/Copenhagen' });
+/** Today in Copenhagen as YYYY-MM-DD (the server's day, R6). */
+export function todayYmd() {
+  return ymdFormat.format(new Date());
 }
 
 /** A select with `[value, label]` options. */

@@ -1,9 +1,11 @@
-// Enheder: a redaktør's own (description and contact data), an administrator's search, create
-// and edit of every field. Editing holds the enhed's lock (lockEnhed, updateEnhed, checkInEnhed).
-import { ApiError, gql } from './api.js';
+// Enheder: a redaktør's own (description, contact data and the profile for citizens with its
+// photos, R31), an administrator's search, create and edit of every field. Editing holds the
+// enhed's lock (lockEnhed, updateEnhed, checkInEnhed; photos by PUT /enhed/{id}/fotos and
+// updateFotos).
+import { ApiError, gql, uploadFoto } from './api.js';
 import {
-  BOLIGTYPE_LABEL, KIND_LABEL, clearMessages, field, fmtTime, focus, h, lockLost, lockText, replace, select, setFieldErrors,
-  showError, status,
+  BOLIGTYPE_LABEL, KIND_LABEL, checkGroup, clearMessages, confirmAction, field, fmtTime, focus, h, lockLost, lockText, replace,
+  select, setFieldErrors, showError, status,
 } from './dom.js';
 
 const ENHED_FIELDS = `id enhedId revision kind navn ejerCvr sorKode demo
@@ -11,14 +13,22 @@ const ENHED_FIELDS = `id enhedId revision kind navn ejerCvr sorKode demo
   boligtype antalBoliger beskrivelse kontakt { telefon email web }
   laas { subject navn since until editingNow lastSeen }`;
 
+// R31: the profile as the editor shows it.
+const PROFIL_FIELDS = `profil { huslejeFra huslejeTil huslejeTekst indskud parboliger demens madPaaStedet dyr traening
+  faciliteter ydelser kanLevereFra omraader fotos { url alt bredde hoejde } }`;
+const FULL = `${ENHED_FIELDS} ${PROFIL_FIELDS}`;
+
 const MINE = `query MineEnheder { viewer { enheder { ${ENHED_FIELDS} } } }`;
 const FIND = `query FindEnheder($text: String!, $kind: EnhedKind) { findEnheder(text: $text, kind: $kind, first: 50) { ${ENHED_FIELDS} } }`;
-const ONE = `query Enhed($id: String!) { enhed(id: $id) { ${ENHED_FIELDS} } }`;
-const LOCK = `mutation LaasEnhed($id: String!) { lockEnhed(id: $id) { ${ENHED_FIELDS} } }`;
-const TAKE_OVER = `mutation OvertagEnhedslaas($id: String!) { takeOverEnhedLock(id: $id) { ${ENHED_FIELDS} } }`;
-const UPDATE = `mutation GemEnhed($id: String!, $input: EnhedInput!, $rev: Int) { updateEnhed(id: $id, input: $input, expectedRevision: $rev) { ${ENHED_FIELDS} } }`;
-const CHECK_IN = `mutation TjekEnhedInd($id: String!) { checkInEnhed(id: $id) { ${ENHED_FIELDS} } }`;
-const CREATE = `mutation OpretEnhed($input: EnhedInput!) { createEnhed(input: $input) { ${ENHED_FIELDS} } }`;
+const ONE = `query Enhed($id: String!) { enhed(id: $id) { ${FULL} } }`;
+const LOCK = `mutation LaasEnhed($id: String!) { lockEnhed(id: $id) { ${FULL} } }`;
+const HEARTBEAT = `mutation FornyEnhedslaas($id: String!) { lockEnhed(id: $id) { revision } }`;
+const TAKE_OVER = `mutation OvertagEnhedslaas($id: String!) { takeOverEnhedLock(id: $id) { ${FULL} } }`;
+const UPDATE = `mutation GemEnhed($id: String!, $input: EnhedInput!, $rev: Int) { updateEnhed(id: $id, input: $input, expectedRevision: $rev) { ${FULL} } }`;
+const CHECK_IN = `mutation TjekEnhedInd($id: String!) { checkInEnhed(id: $id) { ${FULL} } }`;
+const CREATE = `mutation OpretEnhed($input: EnhedInput!) { createEnhed(input: $input) { ${FULL} } }`;
+const UPDATE_FOTOS = `mutation GemBilleder($enhedId: String!, $fotos: [FotoInput!]!, $rev: Int) {
+  updateFotos(enhedId: $enhedId, fotos: $fotos, expectedRevision: $rev) { ${FULL} } }`;
 
 /** The fields of EnhedInput: [name, label, kind of control, help]; `register` fields are the administrator's. */
 const FIELDS = [
@@ -86,6 +96,277 @@ function parse(kind, raw) {
   if (kind === 'number') return Number(t.replace(',', '.'));
   if (kind === 'int') return Number.parseInt(t, 10);
   return t;
+}
+
+// ---------------------------------------------------------------------------------------------
+// R31: the profile for citizens
+
+const DEMENS_LABEL = { NEJ: 'Ingen særlige forhold', DEMENSVENLIG: 'Demensvenlig', DEMENSAFSNIT: 'Har et demensafsnit' };
+const DYR_LABEL = {
+  EGNE: 'Du kan tage dit eget dyr med',
+  FAELLES: 'Stedet har dyr, som beboerne deler',
+  INGEN: 'Ingen dyr',
+};
+const FACILITET_LABEL = {
+  EGET_BAD: 'Eget bad og toilet',
+  TEKOEKKEN: 'Tekøkken',
+  ALTAN_TERRASSE: 'Altan eller terrasse',
+  HAVE: 'Have',
+  SANSEHAVE: 'Sansehave',
+  INTERNET: 'Internet',
+};
+const YDELSE_LABEL = {
+  PERSONLIG_PLEJE: 'Personlig pleje',
+  PRAKTISK_HJAELP: 'Praktisk hjælp',
+  MADSERVICE: 'Madservice',
+  TRAENING: 'Træning og rehabilitering',
+  SYGEPLEJE: 'Sygepleje',
+  NATTEPLEJE: 'Pleje om natten',
+};
+const FOTOS_MAX = 4;
+
+/** The profile's fields by the enhed's kind: [name, label, kind of control, help]. The other
+ * kind's fields are neither shown nor sent (the API refuses them by name). */
+const PROFIL = {
+  PLEJEENHED: [
+    ['huslejeFra', 'Husleje fra (kr. om måneden)', 'kr', 'Den laveste husleje. Er der kun én husleje, så skriv den her.'],
+    ['huslejeTil', 'Husleje til (kr. om måneden)', 'kr', 'Den højeste husleje, når den varierer mellem boligerne.'],
+    ['indskud', 'Indskud (kr.)', 'kr', null],
+    ['parboliger', 'Boliger til par', 'antal', 'Boliger, hvor et par kan bo sammen.'],
+    ['demens', 'Demens', 'demens', null],
+    ['madPaaStedet', 'Mad lavet på stedet', 'bool', null],
+    ['dyr', 'Dyr', 'dyr', null],
+    ['traening', 'Træningsfaciliteter', 'bool', null],
+    ['faciliteter', 'Faciliteter', 'faciliteter', 'Sæt kryds ved det, boligerne eller stedet har.'],
+  ],
+  HELHEDSPLEJEENHED: [
+    ['ydelser', 'Ydelser', 'ydelser', 'Det, I leverer til borgerne.'],
+    ['kanLevereFra', 'Kan levere fra', 'date', 'Den første dag, I kan begynde at levere til en ny borger.'],
+    ['omraader', 'Områder', 'lines', 'Ét område pr. linje, fx en by, en bydel eller et postnummer.'],
+  ],
+};
+
+/** A whole number typed by a person: "8.500" and "8 500" are 8500; empty is null. */
+function wholeNumber(raw, kind) {
+  const t = raw.trim().replace(/\s*kr\.?$/i, '').replace(/[\s.]/g, '');
+  if (t === '') return { value: null };
+  if (!/^\d{1,9}$/.test(t)) {
+    return { error: kind === 'kr' ? 'Skriv beløbet i hele kroner, fx 8500.' : 'Skriv et antal, fx 4.' };
+  }
+  return { value: Number(t) };
+}
+
+/** One field of the profile: { node, read() } where `read()` gives { value } or { error }. */
+function profilControl(name, label, kind, help, value, editing) {
+  const id = `enhed-${name}`;
+  const text = value === null || value === undefined ? '' : String(value);
+  const one = (control, read, wide = false) => ({ node: field({ label, control, name, help, wide }), read });
+  switch (kind) {
+    case 'kr':
+    case 'antal': {
+      const el = h('input', { id, type: 'text', inputmode: 'numeric', autocomplete: 'off', maxlength: '12', value: text, readOnly: !editing });
+      return one(el, () => wholeNumber(el.value, kind));
+    }
+    case 'bool': {
+      const el = select([['', 'Ikke oplyst'], ['true', 'Ja'], ['false', 'Nej']], text, { id, disabled: !editing });
+      return one(el, () => ({ value: el.value === '' ? null : el.value === 'true' }));
+    }
+    case 'demens':
+    case 'dyr': {
+      const el = select([['', 'Ikke oplyst'], ...Object.entries(kind === 'demens' ? DEMENS_LABEL : DYR_LABEL)], text, { id, disabled: !editing });
+      return one(el, () => ({ value: el.value || null }));
+    }
+    case 'date': {
+      const el = h('input', { id, type: 'date', value: text, readOnly: !editing });
+      return one(el, () => ({ value: el.value || null }));
+    }
+    case 'lines': {
+      const el = h('textarea', { id, rows: '4', readOnly: !editing }, (value ?? []).join('\n'));
+      return one(el, () => {
+        const lines = el.value.split('\n').map((l) => l.trim()).filter(Boolean);
+        return { value: lines.length ? lines : null };
+      }, true);
+    }
+    default: {
+      const group = checkGroup({
+        id, legend: label, name, options: kind === 'faciliteter' ? FACILITET_LABEL : YDELSE_LABEL, value, disabled: !editing, help,
+      });
+      return { node: group.node, read: () => ({ value: group.read() }) };
+    }
+  }
+}
+
+/** Whether a profile field's value is unchanged: lists of codes in any order; a list not
+ * stated and one with nothing checked are the same (nothing to send). */
+function sameProfil(kind, a, b) {
+  if (kind === 'faciliteter' || kind === 'ydelser') {
+    return JSON.stringify([...(a ?? [])].sort()) === JSON.stringify([...(b ?? [])].sort());
+  }
+  if (kind === 'lines') return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  return (a ?? null) === (b ?? null);
+}
+
+/**
+ * R31's photos of an enhed: the list (thumbnail, alt text, Flyt op/Flyt ned/Fjern, which
+ * save at once with updateFotos) and the upload (PUT /enhed/{enhedId}/fotos), under the lock.
+ * Alt texts edited in the list are saved by the editor's Gem (`changedList`). A change of the
+ * photos moves the enhed's revision, which this adopts into `e`.
+ */
+function fotoPart({ app, e, mine, mayEdit, form, onError }) {
+  const list = h('div', { id: 'fotos-liste' });
+  let rows = [];
+  const fotos = () => e.profil?.fotos ?? [];
+
+  const file = h('input', { type: 'file', id: 'foto-fil', accept: 'image/jpeg,image/png,image/webp' });
+  const alt = h('textarea', { id: 'foto-alt', rows: '2', maxlength: '300', required: true });
+  const add = h('button', { type: 'button', id: 'foto-tilfoej', class: 'secondary' }, 'Tilføj billedet');
+  const why = h('p', { class: 'note', id: 'foto-hvorfor', hidden: true });
+  const upload = h('fieldset', { class: 'foto-upload', 'aria-describedby': 'foto-hvorfor' },
+    h('legend', {}, 'Tilføj et billede'),
+    why,
+    field({ label: 'Billedfil', control: file, name: 'fil', help: 'JPEG, PNG eller WebP. Billedet gemmes uden skjulte oplysninger som fx GPS-position.' }),
+    field({ label: 'Alternativ tekst', control: alt, name: 'alt', help: 'Beskriv billedet for den, der ikke kan se det.' }),
+    h('div', { class: 'actions' }, add));
+
+  function adopt(fresh) {
+    e.revision = fresh.revision;
+    e.laas = fresh.laas;
+    e.profil = { ...(e.profil ?? {}), fotos: fresh.profil?.fotos ?? [] };
+  }
+
+  function state() {
+    const reason = !mine
+      ? 'Lås enheden for at tilføje, flytte eller fjerne billeder.'
+      : fotos().length >= FOTOS_MAX
+        ? `Enheden har allerede ${FOTOS_MAX} billeder. Fjern et, før du tilføjer et nyt.`
+        : '';
+    upload.disabled = Boolean(reason);
+    why.textContent = reason;
+    why.hidden = !reason;
+  }
+
+  const current = () => rows.map((r) => ({ url: r.foto.url, alt: r.alt.value.trim() }));
+  const altErrors = () => {
+    const errors = {};
+    rows.forEach((r, i) => {
+      if (!r.alt.value.trim()) errors[`foto-alt-${i}`] = ['Skriv en alternativ tekst, der beskriver billedet for den, der ikke kan se det.'];
+    });
+    return errors;
+  };
+
+  function button(label, i, what, onclick, disabled, kind = 'secondary') {
+    return h('button', { type: 'button', class: `${kind} small`, id: `foto-${i}-${what}`, disabled, onclick, 'aria-label': `${label}: billede ${i + 1}` },
+      label);
+  }
+
+  function draw() {
+    const all = fotos();
+    rows = all.map((f) => ({ foto: f, alt: h('textarea', { rows: '2', maxlength: '300', readOnly: !mine }, f.alt) }));
+    replace(list, all.length === 0
+      ? h('p', { id: 'fotos-ingen' }, 'Enheden har ingen billeder.')
+      : h('ol', { class: 'fotos' }, rows.map((r, i) => h('li', { class: 'foto' },
+        h('img', {
+          class: 'foto-thumb', src: r.foto.url, alt: r.foto.alt, width: '160',
+          height: String(Math.max(1, Math.round((160 * r.foto.hoejde) / Math.max(1, r.foto.bredde)))),
+        }),
+        h('div', { class: 'foto-felter' },
+          field({ label: `Alternativ tekst til billede ${i + 1}`, control: r.alt, name: `foto-alt-${i}` }),
+          mine ? h('div', { class: 'actions' },
+            button('Flyt op', i, 'op', () => move(i, -1), i === 0),
+            button('Flyt ned', i, 'ned', () => move(i, 1), i === rows.length - 1),
+            button('Fjern', i, 'fjern', (ev) => remove(i, ev.currentTarget), false, 'danger')) : null)))));
+    state();
+  }
+
+  async function apply(next, message, after) {
+    const errors = altErrors();
+    if (Object.keys(errors).length) {
+      setFieldErrors(form, errors);
+      showError('Billederne blev ikke gemt: hvert billede skal have en alternativ tekst.');
+      focus(form.querySelector('[aria-invalid="true"]'));
+      return;
+    }
+    try {
+      const saved = (await gql(UPDATE_FOTOS, { enhedId: e.enhedId, fotos: next, rev: e.revision })).updateFotos;
+      adopt(saved);
+      draw();
+      status(message);
+      after?.();
+    } catch (err) {
+      onError(err);
+    }
+  }
+
+  function move(i, d) {
+    const next = current();
+    [next[i], next[i + d]] = [next[i + d], next[i]];
+    apply(next, `Billedet er flyttet ${d < 0 ? 'op' : 'ned'} som nummer ${i + d + 1}.`, () => {
+      const j = i + d;
+      const same = document.getElementById(`foto-${j}-${d < 0 ? 'op' : 'ned'}`);
+      focus(same && !same.disabled ? same : document.getElementById(`foto-${j}-${d < 0 ? 'ned' : 'op'}`));
+    });
+  }
+
+  async function remove(i, opener) {
+    const f = rows[i].foto;
+    const ok = await confirmAction({
+      title: 'Fjern billedet',
+      text: `Billede ${i + 1} (»${f.alt}«) fjernes fra enhedens side med det samme. Det kan ikke fortrydes.`,
+      confirm: 'Fjern billedet',
+      opener,
+    });
+    if (!ok) return;
+    await apply(current().filter((_, j) => j !== i), 'Billedet er fjernet.', () => {
+      focus(rows.length ? rows[Math.min(i, rows.length - 1)].alt : document.getElementById('billeder-titel'));
+    });
+  }
+
+  add.addEventListener('click', async () => {
+    const errors = {};
+    const chosen = file.files?.[0];
+    if (!chosen) errors.fil = ['Vælg en billedfil.'];
+    if (!alt.value.trim()) errors.alt = ['Skriv en alternativ tekst, der beskriver billedet for den, der ikke kan se det.'];
+    setFieldErrors(form, errors);
+    if (Object.keys(errors).length) {
+      showError('Billedet blev ikke tilføjet: ret felterne markeret med fejl.');
+      focus(form.querySelector('[aria-invalid="true"]'));
+      return;
+    }
+    add.disabled = true;
+    status('Sender billedet …');
+    try {
+      const before = fotos().length;
+      await uploadFoto(e.enhedId, chosen, alt.value.trim());
+      adopt((await gql(ONE, { id: e.enhedId })).enhed);
+      file.value = '';
+      alt.value = '';
+      draw();
+      status(fotos().length > before
+        ? `Billedet er tilføjet og vises nu for borgerne (${fotos().length} af ${FOTOS_MAX}).`
+        : 'Billedet findes allerede blandt enhedens billeder.');
+      focus(rows.at(-1)?.alt);
+    } catch (err) {
+      onError(err);
+    } finally {
+      add.disabled = false;
+      state();
+    }
+  });
+
+  draw();
+  const node = h('section', { class: 'billeder', 'aria-labelledby': 'billeder-titel', id: 'billeder' },
+    h('h3', { id: 'billeder-titel' }, 'Billeder'),
+    h('p', { class: 'help' }, `Op til ${FOTOS_MAX} billeder, som borgerne ser i den rækkefølge, de står her. Tilføj, Flyt og Fjern gemmes med det samme; rettede billedtekster gemmes med »Gem«.`),
+    list,
+    mayEdit ? upload : null);
+  return {
+    node,
+    /** The list to send when an alt text was changed, else null; `errors` when one is empty. */
+    changedList: () => (rows.some((r) => r.alt.value.trim() !== r.foto.alt) ? current() : null),
+    errors: () => (rows.some((r) => r.alt.value.trim() !== r.foto.alt) ? altErrors() : {}),
+    pending: () => rows.some((r) => r.alt.value.trim() !== r.foto.alt) || Boolean(file.files?.length) || alt.value.trim() !== '',
+    adopt,
+  };
 }
 
 function reportError(e, app, form, onReload) {
@@ -224,46 +505,93 @@ function renderForm(main, app, e, focusId) {
     e.boligtype ? [h('dt', {}, 'Boligtype'), h('dd', {}, BOLIGTYPE_LABEL[e.boligtype])] : null,
     e.antalBoliger != null ? [h('dt', {}, 'Antal boliger'), h('dd', {}, String(e.antalBoliger))] : null) : null;
 
+  // R31: the profile of the enhed's kind (as stored), and a plejeenhed's photos.
+  const profil = {};
+  const profilNodes = creating ? [] : (PROFIL[e.kind] ?? []).map(([name, label, kind, help]) => {
+    const hint = name === 'parboliger' && e.antalBoliger != null ? `${help} Højst ${e.antalBoliger}, enhedens antal boliger.` : help;
+    const c = profilControl(name, label, kind, hint, e.profil?.[name] ?? null, editing);
+    profil[name] = { ...c, kind };
+    return c.node;
+  });
+
   const form = h('form', { class: 'card', 'aria-labelledby': 'enhed-felter-titel', novalidate: true },
     h('h2', { id: 'enhed-felter-titel' }, creating ? 'Ny enhed' : editing ? 'Rediger enheden' : 'Oplysninger'),
     register ? [register, h('p', { class: 'help' }, 'Oplysningerne ovenfor vedligeholdes af administratorerne.')] : null,
     h('div', { class: 'grid' }, fields));
-
-  function input() {
-    const out = {};
-    for (const [name, { el, kind }] of Object.entries(controls)) {
-      const v = parse(kind, el.value);
-      const before = current(e, name);
-      if (creating ? v !== null : v !== (before === undefined ? null : before)) out[name] = v;
-    }
-    return out;
-  }
-
-  if (editing && !creating) app.guardUnsaved(() => Object.keys(input()).length > 0);
-  // R28: the heartbeat renews the lock while the form is open; a refusal means it is gone.
-  app.keepAlive(mine ? async () => {
-    try {
-      await gql(LOCK, { id: e.enhedId });
-    } catch (err) {
-      if (!(err instanceof ApiError) || !['LOCKED', 'NOT_FOUND', 'FORBIDDEN'].includes(err.code)) return;
-      app.keepAlive(null);
-      lockLost(err, ['enhed-gem', 'enhed-tjek-ind']);
-    }
-  } : null);
 
   const reload = async (fid) => {
     const fresh = (await gql(ONE, { id: e.enhedId })).enhed;
     renderForm(main, app, fresh, fid);
   };
 
+  const fotos = !creating && e.kind === 'PLEJEENHED'
+    ? fotoPart({ app, e, mine, mayEdit, form, onError: (err) => reportError(err, app, form, () => reload('side-titel')) })
+    : null;
+  form.append(creating
+    ? h('p', { class: 'help' }, 'Profilen for borgere udfyldes, når enheden er oprettet.')
+    : h('section', { class: 'profil', id: 'profil', 'aria-labelledby': 'profil-titel' },
+      h('h2', { id: 'profil-titel' }, 'Profil for borgere'),
+      h('p', { class: 'help' }, `Det, borgerne ser om ${e.kind === 'PLEJEENHED' ? 'plejeenheden' : 'helhedsplejeenheden'} ud over registerets oplysninger; det vises, så snart det er gemt. Et tomt felt vises som »ikke oplyst«.`),
+      h('div', { class: 'grid' }, profilNodes),
+      fotos?.node));
+
+  /** What to send: the fields that changed (R29: absent keeps, null clears), and the fields
+   * that cannot be read (a husleje in words). */
+  function input() {
+    const out = {};
+    const errors = {};
+    for (const [name, { el, kind }] of Object.entries(controls)) {
+      const v = parse(kind, el.value);
+      const before = current(e, name);
+      if (creating ? v !== null : v !== (before === undefined ? null : before)) out[name] = v;
+    }
+    for (const [name, c] of Object.entries(profil)) {
+      const r = c.read();
+      if (r.error) errors[name] = [r.error];
+      else if (!sameProfil(c.kind, r.value, e.profil?.[name] ?? null)) out[name] = r.value;
+    }
+    return { out, errors };
+  }
+
+  if (editing && !creating) {
+    app.guardUnsaved(() => {
+      const { out, errors } = input();
+      return Object.keys(out).length > 0 || Object.keys(errors).length > 0 || Boolean(fotos?.pending());
+    });
+  }
+  // R28: the heartbeat renews the lock while the form is open; a refusal means it is gone.
+  app.keepAlive(mine ? async () => {
+    try {
+      await gql(HEARTBEAT, { id: e.enhedId });
+    } catch (err) {
+      if (!(err instanceof ApiError) || !['LOCKED', 'NOT_FOUND', 'FORBIDDEN'].includes(err.code)) return;
+      app.keepAlive(null);
+      lockLost(err, ['enhed-gem', 'enhed-tjek-ind', 'foto-tilfoej']);
+    }
+  } : null);
+
   async function save({ quiet = false } = {}) {
-    const changed = input();
-    if (!Object.keys(changed).length) {
+    const { out: changed, errors } = input();
+    Object.assign(errors, fotos?.errors() ?? {});
+    if (Object.keys(errors).length) {
+      setFieldErrors(form, errors);
+      showError('Enheden blev ikke gemt: ret felterne markeret med fejl.');
+      focus(form.querySelector('[aria-invalid="true"]'));
+      return null;
+    }
+    const fotoList = fotos?.changedList() ?? null;
+    if (!Object.keys(changed).length && !fotoList) {
       if (!quiet) status('Der er ingen ændringer at gemme.');
       return e;
     }
     try {
-      const saved = (await gql(UPDATE, { id: e.enhedId, input: changed, rev: e.revision })).updateEnhed;
+      let saved = e;
+      if (Object.keys(changed).length) {
+        saved = (await gql(UPDATE, { id: e.enhedId, input: changed, rev: e.revision })).updateEnhed;
+        // What is saved is the form's new starting point, also if the photos fail below.
+        Object.assign(e, saved);
+      }
+      if (fotoList) saved = (await gql(UPDATE_FOTOS, { enhedId: e.enhedId, fotos: fotoList, rev: e.revision })).updateFotos;
       if (!quiet) {
         renderForm(main, app, saved, 'enhed-gem');
         status(`Enheden er gemt og publiceret kl. ${fmtTime(new Date().toISOString()).split(' kl. ')[1]}.`);
@@ -319,7 +647,7 @@ function renderForm(main, app, e, focusId) {
     ev.preventDefault();
     if (creating) {
       try {
-        const made = (await gql(CREATE, { input: input() })).createEnhed;
+        const made = (await gql(CREATE, { input: input().out })).createEnhed;
         app.go(`#/enhed/${encodeURIComponent(made.enhedId)}`);
         status(`Enheden »${made.navn}« er oprettet.`);
       } catch (err) {
@@ -336,7 +664,8 @@ function renderForm(main, app, e, focusId) {
       h('li', {}, h('a', { href: '#/enheder' }, app.isAdmin ? 'Enheder' : 'Mine enheder')),
       h('li', { 'aria-current': 'page' }, creating ? 'Ny enhed' : e.navn))),
     h('h1', { id: 'side-titel', tabindex: '-1' }, creating ? 'Opret enhed' : e.navn),
-    e ? h('p', { class: 'lead', id: 'enhed-laas' }, lockInfo, e.demo ? ' Enheden er fiktiv demodata.' : '') : null,
+    ...(e ? [h('p', { class: 'lead', id: 'enhed-laas' }, lockInfo, e.demo ? ' Enheden er fiktiv demodata.' : '')] : []),
     form);
   if (focusId) focus(document.getElementById(focusId));
 }
+

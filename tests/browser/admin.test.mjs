@@ -5,9 +5,10 @@
 // writes the beskrivelse, the public search that shows both, axe-core on the list and the edit
 // views, and no console error, CSP violation or request to another host.
 import assert from 'node:assert/strict';
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { deflateSync } from 'node:zlib';
 import { ROOT, axeViolations, launchBrowser, openPage, startServer } from './harness.mjs';
 
 let server;
@@ -45,9 +46,29 @@ async function publicSearch(kind) {
   return body.data.search.edges;
 }
 
-/** Opens /admin and logs in with the development login form. */
-async function login({ role, cvr, name }) {
-  const p = await openPage(browser, server.baseUrl);
+// ADMIN_FROM_DISK=1 serves the console's modules and style sheet from admin/ in the working tree
+// instead of the copies embedded in the binary, to try console changes before the next
+// `cargo build`. Without it (the default) the tests see what the binary serves.
+const FROM_DISK = process.env.ADMIN_FROM_DISK === '1';
+
+/** A page of the server (see harness.mjs's openPage), with ADMIN_FROM_DISK applied. */
+async function open(options) {
+  const p = await openPage(browser, server.baseUrl, options);
+  if (FROM_DISK) {
+    // Registered after the harness's route, so it is asked first.
+    await p.context.route(/\/admin\/assets\/[^/]+\/[a-z]+\.(js|css)$/, async (route) => {
+      const name = new URL(route.request().url()).pathname.split('/').pop();
+      const body = await readFile(path.join(ROOT, 'admin', name));
+      await route.fulfill({ status: 200, contentType: name.endsWith('.js') ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8', body });
+    });
+  }
+  return p;
+}
+
+/** Opens /admin and logs in with the development login form; waits for the start view's
+ * heading. */
+async function login({ role, cvr, name }, { viewport, start = 'Serviceleverancer' } = {}) {
+  const p = await open(viewport ? { viewport } : undefined);
   const resp = await p.page.goto(`${server.baseUrl}/admin`);
   assert.equal(resp.status(), 200);
   const { page } = p;
@@ -56,8 +77,8 @@ async function login({ role, cvr, name }) {
   await page.getByLabel('CVR-nummer').fill(cvr);
   await page.getByLabel('Navn', { exact: true }).fill(name);
   await page.getByRole('button', { name: 'Log ind' }).click();
-  await page.getByRole('heading', { name: 'Serviceleverancer', level: 1 }).waitFor();
-  await page.locator('#sl-antal').waitFor();
+  await page.getByRole('heading', { name: start, level: 1 }).waitFor();
+  if (start === 'Serviceleverancer') await page.locator('#sl-antal').waitFor();
   return p;
 }
 
@@ -74,7 +95,7 @@ const statusText = (page) => page.locator('#status').textContent();
 const activeId = (page) => page.evaluate(() => document.activeElement?.id ?? '');
 
 test('hidden stays hidden: no user bar or Log ud before login and after Log ud (issue 20, 1)', async () => {
-  const p = await openPage(browser, server.baseUrl);
+  const p = await open();
   try {
     const { page } = p;
     await page.goto(`${server.baseUrl}/admin`);
@@ -743,5 +764,352 @@ test('a lock lives while its holder\'s editor is open and lapses after the prese
     await bo?.close();
     await anne?.close().catch(() => {});
     await short.stop();
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// R31: the enhed's profile for citizens and its photos.
+
+/** A GraphQL request with a token (or anonymously) straight to the server. */
+async function api(query, variables = {}, token = null) {
+  const headers = { 'Content-Type': 'application/json', Accept: 'application/json' };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const r = await fetch(`${server.baseUrl}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+  const body = await r.json();
+  assert.equal(body.errors, undefined, JSON.stringify(body.errors));
+  return body.data;
+}
+
+/** From the start page through Mine enheder to one enhed, locked for editing; its enhedId. */
+async function lockOwnEnhed(page, navn) {
+  await page.locator('#menu').getByRole('link', { name: 'Mine enheder' }).click();
+  await page.getByRole('heading', { name: 'Mine enheder', level: 1 }).waitFor();
+  await page.getByRole('link', { name: navn, exact: true }).click();
+  await page.getByRole('heading', { name: navn, level: 1 }).waitFor();
+  await page.getByRole('button', { name: 'Lås og rediger' }).click();
+  await page.locator('#enhed-laas').getByText(/Låst af dig/).waitFor();
+  return decodeURIComponent(/#\/enhed\/([^?]+)/.exec(page.url())[1]);
+}
+
+const saved = (page) => page.locator('#status', { hasText: 'Enheden er gemt' }).waitFor();
+
+test('R31: a redaktør fills the profile of a plejeenhed under its lock, saves, reloads and sees it; empty clears (R29)', async () => {
+  const enhed = 'Hyrdehøj Plejecenter';
+  const p = await login({ role: 'redaktoer', cvr: ROSKILDE_CVR, name: 'Pia Profil' });
+  try {
+    const { page } = p;
+    const id = await lockOwnEnhed(page, enhed);
+    const profil = page.locator('#profil');
+    await profil.getByRole('heading', { name: 'Profil for borgere', level: 2 }).waitFor();
+    // A plejeenhed's fields only.
+    assert.equal(await page.getByRole('group', { name: 'Ydelser' }).count(), 0);
+    assert.equal(await page.getByLabel('Kan levere fra').count(), 0);
+    assert.equal(await page.getByLabel('Områder').count(), 0);
+    await page.getByLabel('Husleje fra (kr. om måneden)').fill('8.500');
+    await page.getByLabel('Husleje til (kr. om måneden)').fill('9200');
+    await page.getByLabel('Indskud (kr.)').fill('25000');
+    await page.getByLabel('Boliger til par').fill('4');
+    await page.getByLabel('Demens', { exact: true }).selectOption({ label: 'Har et demensafsnit' });
+    await page.getByLabel('Mad lavet på stedet').selectOption({ label: 'Ja' });
+    await page.getByLabel('Dyr', { exact: true }).selectOption({ label: 'Stedet har dyr, som beboerne deler' });
+    await page.getByLabel('Træningsfaciliteter').selectOption({ label: 'Nej' });
+    const faciliteter = page.getByRole('group', { name: 'Faciliteter' });
+    await faciliteter.getByLabel('Eget bad og toilet').check();
+    await faciliteter.getByLabel('Sansehave').check();
+    await noAxeViolations(page, 'the profile of a plejeenhed');
+    await page.getByRole('button', { name: 'Gem', exact: true }).click();
+    await saved(page);
+
+    // A reload shows what was saved (the lock is still the redaktør's).
+    await page.reload();
+    await page.getByRole('heading', { name: enhed, level: 1 }).waitFor();
+    await page.locator('#enhed-laas').getByText(/Låst af dig/).waitFor();
+    assert.equal(await page.getByLabel('Husleje fra (kr. om måneden)').inputValue(), '8500');
+    assert.equal(await page.getByLabel('Husleje til (kr. om måneden)').inputValue(), '9200');
+    assert.equal(await page.getByLabel('Indskud (kr.)').inputValue(), '25000');
+    assert.equal(await page.getByLabel('Boliger til par').inputValue(), '4');
+    assert.equal(await page.getByLabel('Demens', { exact: true }).inputValue(), 'DEMENSAFSNIT');
+    assert.equal(await page.getByLabel('Mad lavet på stedet').inputValue(), 'true');
+    assert.equal(await page.getByLabel('Dyr', { exact: true }).inputValue(), 'FAELLES');
+    assert.equal(await page.getByLabel('Træningsfaciliteter').inputValue(), 'false');
+    assert.equal(await faciliteter.getByLabel('Eget bad og toilet').isChecked(), true);
+    assert.equal(await faciliteter.getByLabel('Sansehave').isChecked(), true);
+    assert.equal(await faciliteter.getByLabel('Tekøkken').isChecked(), false);
+    const q = 'query($id: String!) { enhed(id: $id) { profil { huslejeFra huslejeTil huslejeTekst indskud parboliger demens madPaaStedet dyr traening faciliteter ydelser } } }';
+    let pub = (await api(q, { id })).enhed.profil;
+    assert.equal(pub.huslejeTekst, '8.500–9.200 kr. om måneden');
+    assert.deepEqual(pub.faciliteter, ['EGET_BAD', 'SANSEHAVE']);
+    assert.equal(pub.ydelser, null);
+
+    // "Ikke oplyst" and an empty field clear (null); what is not touched is kept.
+    await page.getByLabel('Mad lavet på stedet').selectOption({ label: 'Ikke oplyst' });
+    await page.getByLabel('Indskud (kr.)').fill('');
+    await page.getByRole('button', { name: 'Gem', exact: true }).click();
+    await saved(page);
+    pub = (await api(q, { id })).enhed.profil;
+    assert.equal(pub.madPaaStedet, null);
+    assert.equal(pub.indskud, null);
+    assert.equal(pub.huslejeFra, 8500);
+    assert.equal(pub.demens, 'DEMENSAFSNIT');
+    await page.getByRole('button', { name: 'Tjek ind' }).click();
+    await page.locator('#status', { hasText: 'tjekket ind' }).waitFor();
+    // Not locked: the profile is shown, read-only.
+    assert.equal(await page.getByLabel('Husleje fra (kr. om måneden)').getAttribute('readonly'), '');
+    assert.equal(await faciliteter.getByLabel('Sansehave').isDisabled(), true);
+    await noProblems(p);
+  } finally {
+    await p.close();
+  }
+});
+
+test('R31: a field error of the profile is shown next to its field (husleje til below fra, more parboliger than boliger, an amount in words)', async () => {
+  const enhed = 'Oasen'; // 23 boliger in the demo data
+  const p = await login({ role: 'redaktoer', cvr: ROSKILDE_CVR, name: 'Finn Fejl' });
+  try {
+    const { page } = p;
+    await lockOwnEnhed(page, enhed);
+    const sent = [];
+    page.on('request', (r) => {
+      if (r.url().endsWith('/graphql') && r.postData()?.includes('updateEnhed')) sent.push(r.postDataJSON());
+    });
+    // Not a number: said at the field before anything is sent.
+    await page.getByLabel('Indskud (kr.)').fill('mange penge');
+    await page.getByRole('button', { name: 'Gem', exact: true }).click();
+    await page.locator('#enhed-indskud-fejl').getByText('Skriv beløbet i hele kroner').waitFor();
+    assert.equal(await page.getByLabel('Indskud (kr.)').getAttribute('aria-invalid'), 'true');
+    assert.equal(await activeId(page), 'enhed-indskud', 'focus on the field in error');
+    assert.equal(sent.length, 0, 'nothing sent');
+    // The API's errors, each next to its field.
+    await page.getByLabel('Indskud (kr.)').fill('');
+    await page.getByLabel('Husleje fra (kr. om måneden)').fill('9000');
+    await page.getByLabel('Husleje til (kr. om måneden)').fill('8000');
+    await page.getByLabel('Boliger til par').fill('30');
+    await page.getByRole('button', { name: 'Gem', exact: true }).click();
+    await page.locator('#enhed-huslejeTil-fejl').getByText('Husleje til skal være mindst lige så stor som husleje fra.').waitFor();
+    await page.locator('#enhed-parboliger-fejl').getByText('Boliger til par kan ikke være flere end enhedens 23 boliger.').waitFor();
+    assert.equal(await page.locator('#enhed-indskud-fejl').isVisible(), false, 'the fixed field has no error');
+    assert.equal(await page.getByLabel('Husleje til (kr. om måneden)').getAttribute('aria-invalid'), 'true');
+    assert.match(await page.getByLabel('Husleje til (kr. om måneden)').getAttribute('aria-describedby'), /enhed-huslejeTil-fejl/);
+    await noAxeViolations(page, 'the profile with field errors');
+    // Put right: saved, the errors go.
+    await page.getByLabel('Husleje til (kr. om måneden)').fill('9500');
+    await page.getByLabel('Boliger til par').fill('2');
+    await page.getByRole('button', { name: 'Gem', exact: true }).click();
+    await saved(page);
+    assert.equal(await page.locator('#enhed-huslejeTil-fejl').isVisible(), false);
+    assert.deepEqual(Object.keys(sent.at(-1).variables.input).sort(), ['huslejeFra', 'huslejeTil', 'parboliger'], 'only what changed is sent');
+    await page.getByRole('button', { name: 'Tjek ind' }).click();
+    await page.locator('#status', { hasText: 'tjekket ind' }).waitFor();
+    await noProblems(p);
+  } finally {
+    await p.close();
+  }
+});
+
+test("R31: a helhedsplejeenhed's profile shows and sends only its own fields (ydelser, kan levere fra, områder)", async () => {
+  const enhed = 'De varme hænder, afdeling Lejre (demo)';
+  const p = await login({ role: 'redaktoer', cvr: '90000001', name: 'Hanne Helhed' });
+  try {
+    const { page } = p;
+    const id = await lockOwnEnhed(page, enhed);
+    const profil = page.locator('#profil');
+    await profil.getByRole('heading', { name: 'Profil for borgere', level: 2 }).waitFor();
+    for (const label of ['Husleje fra', 'Husleje til', 'Indskud', 'Boliger til par', 'Mad lavet på stedet', 'Træningsfaciliteter']) {
+      assert.equal(await profil.getByLabel(label).count(), 0, `no ${label}`);
+    }
+    assert.equal(await profil.getByLabel('Demens', { exact: true }).count(), 0);
+    assert.equal(await profil.getByLabel('Dyr', { exact: true }).count(), 0);
+    assert.equal(await page.getByRole('group', { name: 'Faciliteter' }).count(), 0);
+    assert.equal(await page.locator('#billeder').count(), 0, 'no photos for a helhedsplejeenhed');
+    const sent = [];
+    page.on('request', (r) => {
+      if (r.url().endsWith('/graphql') && r.postData()?.includes('updateEnhed')) sent.push(r.postDataJSON());
+    });
+    const ydelser = page.getByRole('group', { name: 'Ydelser' });
+    await ydelser.getByLabel('Personlig pleje').check();
+    await ydelser.getByLabel('Pleje om natten').check();
+    await ydelser.getByLabel('Træning og rehabilitering').check();
+    await page.getByLabel('Kan levere fra').fill('2027-02-01');
+    await page.getByLabel('Områder').fill('Lejre\nHvalsø\n\nKirke Hyllinge');
+    await noAxeViolations(page, 'the profile of a helhedsplejeenhed');
+    await page.getByRole('button', { name: 'Gem', exact: true }).click();
+    await saved(page);
+    const input = sent.at(-1).variables.input;
+    assert.deepEqual(Object.keys(input).sort(), ['kanLevereFra', 'omraader', 'ydelser']);
+    assert.deepEqual(input.omraader, ['Lejre', 'Hvalsø', 'Kirke Hyllinge']);
+    await page.reload();
+    await page.getByRole('heading', { name: enhed, level: 1 }).waitFor();
+    assert.equal(await ydelser.getByLabel('Pleje om natten').isChecked(), true);
+    assert.equal(await ydelser.getByLabel('Madservice').isChecked(), false);
+    assert.equal(await page.getByLabel('Kan levere fra').inputValue(), '2027-02-01');
+    assert.equal(await page.getByLabel('Områder').inputValue(), 'Lejre\nHvalsø\nKirke Hyllinge');
+    const pub = (await api('query($id: String!) { enhed(id: $id) { profil { ydelser kanLevereFra omraader huslejeFra } } }', { id })).enhed.profil;
+    assert.deepEqual([...pub.ydelser].sort(), ['NATTEPLEJE', 'PERSONLIG_PLEJE', 'TRAENING']);
+    assert.equal(pub.kanLevereFra, '2027-02-01');
+    assert.deepEqual(pub.omraader, ['Lejre', 'Hvalsø', 'Kirke Hyllinge']);
+    await page.getByRole('button', { name: 'Tjek ind' }).click();
+    await page.locator('#status', { hasText: 'tjekket ind' }).waitFor();
+    await noProblems(p);
+  } finally {
+    await p.close();
+  }
+});
+
+test('R31: the profile form is usable on a phone (390 × 844): no horizontal scrolling, every field within the screen', async () => {
+  const enhed = 'Plejecenter Trekroner';
+  const p = await login({ role: 'redaktoer', cvr: ROSKILDE_CVR, name: 'Mona Mobil' }, { viewport: { width: 390, height: 844 } });
+  try {
+    const { page } = p;
+    await lockOwnEnhed(page, enhed);
+    await page.locator('#profil').waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `no horizontal scrolling (${overflow}px too wide)`);
+    const outside = await page.evaluate(() => [...document.querySelectorAll('#profil input, #profil select, #profil textarea, #profil label, #profil legend, #enhed-gem')]
+      .filter((el) => el.getClientRects().length)
+      .filter((el) => { const r = el.getBoundingClientRect(); return r.left < 0 || r.right > document.documentElement.clientWidth; })
+      .map((el) => el.id || el.textContent));
+    assert.deepEqual(outside, [], 'every control within the screen');
+    await page.getByLabel('Husleje fra (kr. om måneden)').fill('7900');
+    await page.getByRole('group', { name: 'Faciliteter' }).getByLabel('Have', { exact: true }).check();
+    await page.getByLabel('Dyr', { exact: true }).selectOption({ label: 'Du kan tage dit eget dyr med' });
+    await page.getByRole('button', { name: 'Gem', exact: true }).click();
+    await saved(page);
+    assert.equal(await page.getByLabel('Husleje fra (kr. om måneden)').inputValue(), '7900');
+    await noAxeViolations(page, 'the profile on a phone');
+    await mkdir(path.join(ROOT, 'tests', 'browser', 'out'), { recursive: true });
+    await page.locator('#profil').screenshot({ path: path.join(ROOT, 'tests', 'browser', 'out', 'admin-profil-mobil.png') });
+    await page.getByRole('button', { name: 'Tjek ind' }).click();
+    await page.locator('#status', { hasText: 'tjekket ind' }).waitFor();
+    await noProblems(p);
+  } finally {
+    await p.close();
+  }
+});
+
+// -- R31's photos ------------------------------------------------------------------------------
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+function crc32(buf) {
+  let c = 0xffffffff;
+  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+/** A valid PNG of w × h pixels (RGB, a gradient with a colour of its own). */
+function png(w, h, [r, g, b]) {
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(td));
+    return Buffer.concat([len, td, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  const raw = Buffer.alloc((w * 3 + 1) * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) raw.set([(r + x * 4) & 255, (g + y * 4) & 255, b], y * (w * 3 + 1) + 1 + x * 3);
+  }
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+test('R31: photos: a PNG with alt text shows as a thumbnail, a text file named .png is refused at the file field, order, alt text, the limit of four, and Fjern', async (t) => {
+  const schema = await fetch(`${server.baseUrl}/graphql`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ query: '{ __type(name: "Mutation") { fields { name } } }' }),
+  }).then((r) => r.json());
+  if (!schema.data?.__type?.fields?.some((f) => f.name === 'updateFotos')) {
+    t.skip('the server has no updateFotos yet');
+    return;
+  }
+  const enhed = 'Omsorgscentret Toftehøjen';
+  const p = await login({ role: 'redaktoer', cvr: ROSKILDE_CVR, name: 'Bente Billede' });
+  try {
+    const { page } = p;
+    const id = await lockOwnEnhed(page, enhed);
+    const billeder = page.locator('#billeder');
+    await billeder.getByRole('heading', { name: 'Billeder', level: 3 }).waitFor();
+    await billeder.getByText('Enheden har ingen billeder.').waitFor();
+    const file = page.getByLabel('Billedfil');
+    const alt = page.getByLabel('Alternativ tekst', { exact: true });
+    assert.equal(await file.getAttribute('accept'), 'image/jpeg,image/png,image/webp');
+    await page.locator('#foto-alt-hjaelp').getByText('Beskriv billedet for den, der ikke kan se det').waitFor();
+    const add = page.getByRole('button', { name: 'Tilføj billedet' });
+
+    // Without alt text: refused at the field, nothing sent.
+    await file.setInputFiles({ name: 'have.png', mimeType: 'image/png', buffer: png(48, 32, [40, 160, 60]) });
+    await add.click();
+    await page.locator('#foto-alt-fejl').getByText(/alternativ tekst/).waitFor();
+    // A text file renamed .png: the server's Danish message at the file field.
+    await file.setInputFiles({ name: 'ikke-et-billede.png', mimeType: 'image/png', buffer: Buffer.from('Dette er ikke et billede, bare tekst.\n') });
+    await alt.fill('Tekst, der lader som et billede');
+    await add.click();
+    await page.locator('#foto-fil-fejl').getByText('Filen er ikke et billede i JPEG-, PNG- eller WebP-format.').waitFor();
+    assert.equal(await file.getAttribute('aria-invalid'), 'true');
+    await billeder.getByText('Enheden har ingen billeder.').waitFor();
+
+    // A PNG with alt text: a thumbnail with the alt text.
+    await file.setInputFiles({ name: 'have.png', mimeType: 'image/png', buffer: png(48, 32, [40, 160, 60]) });
+    await alt.fill('Haven med bede og en bænk i solen');
+    await add.click();
+    await page.locator('#status', { hasText: 'Billedet er tilføjet' }).waitFor();
+    const thumbs = billeder.locator('img.foto-thumb');
+    await billeder.getByRole('img', { name: 'Haven med bede og en bænk i solen' }).waitFor();
+    await page.waitForFunction(() => [...document.querySelectorAll('img.foto-thumb')].every((i) => i.complete && i.naturalWidth > 0));
+    assert.equal(await page.locator('#foto-fil-fejl').isVisible(), false);
+    assert.equal(await alt.inputValue(), '', 'the form is ready for the next');
+    await noAxeViolations(page, 'the photos');
+
+    // A second: Flyt op puts it first.
+    await file.setInputFiles({ name: 'stue.png', mimeType: 'image/png', buffer: png(40, 40, [200, 80, 30]) });
+    await alt.fill('Fællesstuen med spisebord');
+    await add.click();
+    await page.locator('#status', { hasText: 'Billedet er tilføjet' }).waitFor();
+    await billeder.getByRole('button', { name: 'Flyt op: billede 2' }).click();
+    await page.locator('#status', { hasText: 'flyttet op' }).waitFor();
+    assert.deepEqual(await thumbs.evaluateAll((is) => is.map((i) => i.alt)), ['Fællesstuen med spisebord', 'Haven med bede og en bænk i solen']);
+    // An alt text changed in the list is saved with Gem.
+    await page.getByLabel('Alternativ tekst til billede 2').fill('Haven med bede, en bænk og et æbletræ');
+    await page.getByRole('button', { name: 'Gem', exact: true }).click();
+    await saved(page);
+    const q = 'query($id: String!) { enhed(id: $id) { profil { fotos { url alt bredde hoejde } } } }';
+    let fotos = (await api(q, { id })).enhed.profil.fotos;
+    assert.deepEqual(fotos.map((f) => f.alt), ['Fællesstuen med spisebord', 'Haven med bede, en bænk og et æbletræ']);
+    assert.deepEqual([fotos[1].bredde, fotos[1].hoejde], [48, 32]);
+
+    // Four at most: then the upload is off, and says why.
+    for (const [i, c] of [[3, [10, 10, 200]], [4, [230, 200, 20]]]) {
+      await file.setInputFiles({ name: `b${i}.png`, mimeType: 'image/png', buffer: png(32, 24, c) });
+      await alt.fill(`Billede nummer ${i}`);
+      await add.click();
+      await page.locator('#status', { hasText: `(${i} af 4)` }).waitFor();
+    }
+    await page.locator('#foto-hvorfor').getByText('Enheden har allerede 4 billeder').waitFor();
+    assert.equal(await file.isDisabled(), true);
+    assert.equal(await add.isDisabled(), true);
+
+    // Fjern asks first, then the photo is gone, and the upload is on again.
+    await billeder.getByRole('button', { name: 'Fjern: billede 1' }).click();
+    await page.getByRole('dialog', { name: 'Fjern billedet' }).getByRole('button', { name: 'Fjern billedet' }).click();
+    await page.locator('#status', { hasText: 'Billedet er fjernet' }).waitFor();
+    assert.equal(await thumbs.count(), 3);
+    assert.equal(await billeder.getByRole('img', { name: 'Fællesstuen med spisebord' }).count(), 0);
+    assert.equal(await add.isDisabled(), false);
+    fotos = (await api(q, { id })).enhed.profil.fotos;
+    assert.equal(fotos.length, 3);
+    await page.getByRole('button', { name: 'Tjek ind' }).click();
+    await page.locator('#status', { hasText: 'tjekket ind' }).waitFor();
+    // The browser logs the refused upload's answer (415) as an error; nothing else.
+    const problems = await p.problems();
+    assert.deepEqual(problems.filter((t) => !/status of 415 \(Unsupported Media Type\)/.test(t)), [], 'nothing but the refused upload');
+    assert.equal(problems.length, 1);
+  } finally {
+    await p.close();
   }
 });
