@@ -3,8 +3,8 @@ import { ApiError, getToken, gql, setToken } from './api.js';
 import { ROLE_LABEL, choose, clearMessages, focus, h, showError, status } from './dom.js';
 import { logout, renderLogin } from './login.js';
 import { CHECK_IN_ONLY, MY_LOCKS, renderSlDetail, renderSlList } from './serviceleverancer.js';
-import { renderEnhed, renderEnhedList } from './enheder.js';
-import { renderAudit, renderKommuner } from './system.js';
+import { renderEnhed, renderEnhedList, renderTilsynEnhed, renderTilsynList } from './enheder.js';
+import { renderAeldretilsyn, renderAudit, renderKommuner } from './system.js';
 import { renderWorklist } from './worklist.js';
 
 const VIEWER = `query Viewer { viewer { authenticated subject name cvr roles kommune { kode navn officieltNavn } } }`;
@@ -20,6 +20,9 @@ const app = {
   get isAdmin() { return this.roles.includes('ADMINISTRATOR'); },
   get isKommune() { return this.roles.includes('DRIFTSOVERENSKOMSTANSVARLIG'); },
   get isRedaktoer() { return this.roles.includes('REDAKTOER'); },
+  get isTilsyn() { return this.roles.includes('AELDRETILSYN'); },
+  /** An ældretilsyn and nothing else: its start view is Tilsyn (R32), no serviceleverancer. */
+  get isTilsynOnly() { return this.isTilsyn && !this.isAdmin && !this.isKommune && !this.isRedaktoer; },
   go(hash) {
     if (location.hash === hash) route();
     else location.hash = hash;
@@ -52,15 +55,19 @@ const app = {
 };
 
 function menuItems() {
+  if (app.isTilsynOnly) return [['#/tilsyn', 'Tilsyn']];
   const items = [['#/', 'Serviceleverancer'], ['#/handling', 'Kræver handling']];
   if (app.isAdmin) items.push(['#/enheder', 'Enheder']);
   else if (app.isRedaktoer) items.push(['#/enheder', 'Mine enheder']);
   else if (app.isKommune && app.viewer.kommune) items.push(['#/enheder', 'Kommunens enheder']);
-  if (app.isAdmin) items.push(['#/kommuner', 'Kommuner'], ['#/log', 'Log']);
+  if (app.isTilsyn) items.push(['#/tilsyn', 'Tilsyn']);
+  if (app.isAdmin) items.push(['#/kommuner', 'Kommuner'], ['#/aeldretilsyn', 'Ældretilsyn'], ['#/log', 'Log']);
   return items;
 }
 
-function renderMenu(current) {
+function renderMenu(shown) {
+  // An ældretilsyn's start page is its Tilsyn.
+  const current = app.isTilsynOnly && (shown === '' || shown.startsWith('?')) ? 'tilsyn' : shown;
   menu.replaceChildren(h('ul', {}, menuItems().map(([href, label]) => {
     const here = href === '#/' ? current === '' || current.startsWith('?') || current.startsWith('sl/') : current.startsWith(href.slice(2));
     return h('li', {}, h('a', { href, 'aria-current': here ? 'page' : null }, label));
@@ -105,12 +112,16 @@ async function route() {
   const mine = ++routing;
   const parts = path.split('/').map(decodeURIComponent);
   try {
-    if (path === '' || path === 'sl') await renderSlList(main, app, params);
+    if ((path === '' || parts[0] === 'tilsyn') && app.isTilsynOnly && !parts[1]) await renderTilsynList(main, app);
+    else if (parts[0] === 'tilsyn' && parts[1] && (app.isTilsyn || app.isAdmin)) await renderTilsynEnhed(main, app, parts[1]);
+    else if (parts[0] === 'tilsyn' && app.isTilsyn) await renderTilsynList(main, app);
+    else if (path === '' || path === 'sl') await renderSlList(main, app, params);
     else if (parts[0] === 'handling') await renderWorklist(main, app);
     else if (parts[0] === 'sl' && parts[1]) await renderSlDetail(main, app, parts[1]);
     else if (parts[0] === 'enheder') await renderEnhedList(main, app);
     else if (parts[0] === 'enhed' && parts[1]) await renderEnhed(main, app, parts[1]);
     else if (parts[0] === 'kommuner' && app.isAdmin) await renderKommuner(main, app);
+    else if (parts[0] === 'aeldretilsyn' && app.isAdmin) await renderAeldretilsyn(main, app);
     else if (parts[0] === 'log' && app.isAdmin) await renderAudit(main, app);
     else {
       main.replaceChildren(h('h1', { id: 'side-titel' }, 'Siden findes ikke'), h('p', {}, h('a', { href: '#/' }, 'Til serviceleverancerne')));
@@ -164,7 +175,7 @@ async function start(message) {
       if (!v.authenticated) throw new ApiError([{ message: 'Tokenet gav ikke adgang.' }]);
       if (!v.roles.length) {
         setToken('');
-        throw new ApiError([{ message: 'Din bruger har ingen af rollerne driftsoverenskomstansvarlig, redaktør eller administrator. Kontakt din SEB-brugeradministrator.' }]);
+        throw new ApiError([{ message: 'Din bruger har ingen af rollerne driftsoverenskomstansvarlig, redaktør, ældretilsyn eller administrator. Kontakt din SEB-brugeradministrator.' }]);
       }
       app.viewer = v;
       clearMessages();
@@ -295,6 +306,7 @@ document.getElementById('log-ud').addEventListener('click', async (ev) => {
 
 /** The serviceleverancer the viewer holds the lock of (the first 100 locked ones in scope). */
 async function myLocks() {
+  if (app.isTilsynOnly) return [];
   const d = await gql(MY_LOCKS);
   return d.serviceleverancer.nodes.filter((sl) => sl.laas?.subject === app.viewer?.subject);
 }

@@ -1,11 +1,12 @@
 // Enheder: a redaktør's own (description, contact data and the profile for citizens with its
 // photos, R31), an administrator's search, create and edit of every field. Editing holds the
 // enhed's lock (lockEnhed, updateEnhed, checkInEnhed; photos by PUT /enhed/{id}/fotos and
-// updateFotos).
+// updateFotos). Also the ældretilsyn's views (R32): the enheder of its area and one enhed's
+// tilsyn history with its forms.
 import { ApiError, gql, uploadFoto } from './api.js';
 import {
-  BOLIGTYPE_LABEL, KIND_LABEL, checkGroup, clearMessages, confirmAction, field, fmtTime, focus, h, lockLost, lockText, replace,
-  select, setFieldErrors, showError, status,
+  BOLIGTYPE_LABEL, KIND_LABEL, checkGroup, clearMessages, confirmAction, field, fmtDate, fmtTime, focus, h, lockLost, lockText,
+  modal, replace, select, setFieldErrors, showError, status, todayYmd,
 } from './dom.js';
 
 const ENHED_FIELDS = `id enhedId revision kind navn ejerCvr sorKode demo
@@ -665,7 +666,308 @@ function renderForm(main, app, e, focusId) {
       h('li', { 'aria-current': 'page' }, creating ? 'Ny enhed' : e.navn))),
     h('h1', { id: 'side-titel', tabindex: '-1' }, creating ? 'Opret enhed' : e.navn),
     ...(e ? [h('p', { class: 'lead', id: 'enhed-laas' }, lockInfo, e.demo ? ' Enheden er fiktiv demodata.' : '')] : []),
+    ...(e && app.isAdmin ? [h('p', {}, h('a', { href: `#/tilsyn/${encodeURIComponent(e.enhedId)}` }, 'Tilsyn med enheden'))] : []),
     form);
   if (focusId) focus(document.getElementById(focusId));
 }
 
+// ---------------------------------------------------------------------------------------------
+// R32: the ældretilsyn's views: the enheder of its area, and one enhed's tilsyn history with
+// the forms to register a tilsyn, give a påbud or forbud, and lift one.
+
+const VURDERINGER = [
+  'Ingen problemer af betydning',
+  'Mindre problemer af betydning',
+  'Større problemer af betydning',
+  'Kritiske problemer af betydning',
+];
+const PF_LABEL = { PAABUD: 'Påbud', FORBUD: 'Forbud' };
+const PF_THE = { PAABUD: 'påbuddet', FORBUD: 'forbuddet' };
+const capital = (t) => t.charAt(0).toUpperCase() + t.slice(1);
+
+const TILSYN_ENHED = `enhedId navn kind adresse { vejnavn postnummer by } kommune { kode navn officieltNavn }
+  tilsyn { seneste { dato vurdering } paabudForbud { id type } }`;
+const AREA = `query TilsynOmraade($cvr: String!) { tilsynOmraade(cvr: $cvr) kommuner { kode navn officieltNavn } }`;
+const OFFERED = `query TilsynEnheder($kommune: String!, $after: String) {
+  search(kommune: $kommune, first: 100, after: $after) { pageInfo { hasNextPage endCursor } edges { node { ${TILSYN_ENHED} } } }
+}`;
+const FIND_IN_AREA = `query FindTilsynEnheder($text: String!) { findEnheder(text: $text, first: 100) { ${TILSYN_ENHED} } }`;
+const HISTORY = `query TilsynHistorik($id: String!) {
+  enhed(id: $id) { ${TILSYN_ENHED} }
+  tilsynHistorik(enhedId: $id) {
+    tilsyn { dato vurdering sammenfatning rapportUrl }
+    paabudForbud { id type tekst givet ophaevet }
+  }
+}`;
+const REGISTER_TILSYN = `mutation RegistrerTilsyn($id: String!, $input: TilsynInput!) { registerTilsyn(enhedId: $id, input: $input) { dato } }`;
+const GIVE = `mutation GivPaabudForbud($id: String!, $input: PaabudForbudInput!) { givePaabudForbud(enhedId: $id, input: $input) { id } }`;
+const LIFT = `mutation OphaevPaabudForbud($id: String!, $ophaevet: Date) { liftPaabudForbud(id: $id, ophaevet: $ophaevet) { id ophaevet } }`;
+
+function placeOf(e) {
+  return [e.adresse?.vejnavn, [e.adresse?.postnummer, e.adresse?.by].filter(Boolean).join(' ')].filter(Boolean).join(', ');
+}
+
+function tilsynItem(e, withKommune = false) {
+  const inForce = e.tilsyn?.paabudForbud ?? [];
+  const last = e.tilsyn?.seneste;
+  return h('li', { class: 'sl-item' },
+    h('div', { class: 'sl-head' }, h('a', { href: `#/tilsyn/${encodeURIComponent(e.enhedId)}` }, e.navn),
+      inForce.length ? h('span', { class: 'badge off' }, `${inForce.length} påbud eller forbud i kraft`) : null),
+    h('p', { class: 'meta' }, [KIND_LABEL[e.kind], placeOf(e), withKommune ? e.kommune?.officieltNavn : null].filter(Boolean).join(' · ')),
+    h('p', { class: 'meta' }, last ? `Seneste tilsyn ${fmtDate(last.dato)}: ${last.vurdering}` : 'Intet tilsyn registreret.'));
+}
+
+/** The enheder a kommune offers today (the public search, every page) that lie in it. */
+async function offeredIn(kode) {
+  const found = [];
+  let after = null;
+  for (let page = 0; page < 20; page++) {
+    const d = (await gql(OFFERED, { kommune: kode, after })).search;
+    found.push(...d.edges.map((x) => x.node));
+    if (!d.pageInfo.hasNextPage) break;
+    after = d.pageInfo.endCursor;
+  }
+  const seen = new Set();
+  return found.filter((e) => e.kommune?.kode === kode && !seen.has(e.enhedId) && seen.add(e.enhedId));
+}
+
+function joinNames(names) {
+  return names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} og ${names.at(-1)}`;
+}
+
+/** The ældretilsyn's start view: the enheder in its kommuner, with the latest tilsyn and the
+ * påbud and forbud in force, and a search for the others in its area. */
+export async function renderTilsynList(main, app) {
+  const cvr = app.viewer.cvr ?? '';
+  const d = await gql(AREA, { cvr });
+  const kommuner = new Map(d.kommuner.map((k) => [k.kode, k]));
+  const area = d.tilsynOmraade.filter((k) => kommuner.has(k));
+  const title = h('h1', { id: 'side-titel', tabindex: '-1' }, 'Tilsyn');
+  if (!area.length) {
+    main.replaceChildren(title,
+      h('p', { class: 'notice', id: 'tilsyn-intet-omraade' }, `Ældretilsynet med CVR-nummer ${cvr} er endnu ikke tildelt nogen kommuner. Bed en administrator i Plejeoverblik om at tildele jeres område.`));
+    return;
+  }
+  const lists = await Promise.all(area.map(offeredIn));
+
+  const text = h('input', { id: 'tilsyn-soeg', type: 'search', maxlength: '200', autocomplete: 'off' });
+  const count = h('p', { class: 'count', id: 'tilsyn-soeg-antal' });
+  const results = h('div', { id: 'tilsyn-soeg-resultater' });
+  const form = h('form', { class: 'filters', role: 'search', 'aria-label': 'Find en enhed i jeres område' },
+    field({ label: 'Find en enhed i området', control: text, help: 'Navn, vej, postnummer eller by. Også enheder, kommunerne ikke tilbyder i dag.' }),
+    h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Søg')));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const t = text.value.trim();
+    if (t.length < 2) {
+      replace(count, 'Skriv mindst to tegn.');
+      results.replaceChildren();
+      status(count.textContent);
+      return;
+    }
+    try {
+      const found = (await gql(FIND_IN_AREA, { text: t })).findEnheder.filter((e) => area.includes(e.kommune?.kode));
+      replace(count, `${found.length} ${found.length === 1 ? 'enhed' : 'enheder'} i jeres område fundet.`);
+      replace(results, found.length ? h('ul', { class: 'sl-list' }, found.map((e) => tilsynItem(e, true))) : null);
+      status(count.textContent);
+    } catch (err) {
+      reportError(err, app, form);
+    }
+  });
+
+  main.replaceChildren(title,
+    h('p', { class: 'lead' }, `Enhederne i de kommuner, I fører tilsyn med: ${joinNames(area.map((k) => kommuner.get(k).navn))}. Listen viser de plejeenheder og helhedsplejeenheder, der ligger i kommunerne, og som kommunerne tilbyder borgerne i dag; andre enheder i området finder du med søgningen.`),
+    form, count, results,
+    ...area.map((k, i) => {
+      const id = `tilsyn-kommune-${k}`;
+      return h('section', { class: 'tilsyn-kommune', 'aria-labelledby': id },
+        h('h2', { id }, `${kommuner.get(k).officieltNavn} `, h('span', { class: 'group-count' }, `(${lists[i].length} ${lists[i].length === 1 ? 'enhed' : 'enheder'})`)),
+        lists[i].length
+          ? h('ul', { class: 'sl-list' }, lists[i].map((e) => tilsynItem(e)))
+          : h('p', {}, 'Kommunen tilbyder ingen enheder i kommunen i dag.'));
+    }));
+}
+
+/** Asks for the day a påbud or forbud was lifted (default today) and lifts it. */
+function liftDialog(pf, opener, onDone, app) {
+  const today = todayYmd();
+  const day = h('input', { type: 'date', id: 'ophaev-dato', value: today, max: today, required: true });
+  const problem = h('p', { class: 'field-error', role: 'alert' });
+  const form = h('form', { novalidate: true },
+    h('p', {}, `${PF_LABEL[pf.type] ?? 'Påbud eller forbud'} givet ${fmtDate(pf.givet)}: »${pf.tekst.length > 160 ? `${pf.tekst.slice(0, 157)} …` : pf.tekst}«`),
+    field({ label: 'Ophævet den', control: day, name: 'ophaevet', help: 'Fra den dag gælder det ikke længere og vises ikke for borgerne.' }),
+    problem,
+    h('div', { class: 'actions' },
+      h('button', { type: 'submit' }, `Ophæv ${PF_THE[pf.type] ?? ''}`.trim()),
+      h('button', { type: 'button', class: 'secondary', onclick: () => dlg.close() }, 'Annuller')));
+  const dlg = modal({ title: `Ophæv ${PF_THE[pf.type] ?? 'påbud eller forbud'}`, body: form, opener });
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    problem.textContent = '';
+    if (!day.value) {
+      setFieldErrors(form, { ophaevet: ['Vælg dagen, det blev ophævet.'] });
+      focus(day);
+      return;
+    }
+    try {
+      await gql(LIFT, { id: pf.id, ophaevet: day.value });
+      dlg.close();
+      await onDone(day.value);
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'UNAUTHENTICATED') {
+        dlg.close();
+        app.expired(err);
+        return;
+      }
+      setFieldErrors(form, err.fields ?? {});
+      if (!Object.keys(err.fields ?? {}).length) problem.textContent = err.message;
+      focus(form.querySelector('[aria-invalid="true"]') ?? day);
+    }
+  });
+}
+
+/** One enhed's tilsyn: the history (every tilsyn, every påbud and forbud with Ophæv for those
+ * in force) and the forms "Registrér tilsyn" and "Giv påbud eller forbud". */
+export async function renderTilsynEnhed(main, app, id) {
+  let d = await gql(HISTORY, { id });
+  if (!d.enhed) throw new ApiError([{ message: 'Enheden findes ikke.', extensions: { code: 'NOT_FOUND' } }]);
+  const enhedId = d.enhed.enhedId;
+  const history = h('section', { class: 'card', id: 'tilsyn-historik', 'aria-labelledby': 'historik-titel' });
+
+  function drawHistory() {
+    const e = d.enhed;
+    const hist = d.tilsynHistorik;
+    const inForce = new Set((e.tilsyn?.paabudForbud ?? []).map((p) => p.id));
+    const tilsynTable = hist.tilsyn.length
+      ? h('div', { class: 'table-wrap' }, h('table', { class: 'table', id: 'tilsyn-tabel' },
+        h('caption', { class: 'sr-only' }, 'Registrerede tilsyn, seneste først'),
+        h('thead', {}, h('tr', {}, ['Dato', 'Samlet vurdering', 'Sammenfatning', 'Rapport'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', {}, hist.tilsyn.map((t, i) => h('tr', {},
+          h('td', {}, fmtDate(t.dato), i === 0 ? [h('br'), h('span', { class: 'badge ok' }, 'Vises for borgerne')] : null),
+          h('td', {}, t.vurdering),
+          h('td', { class: 'pre' }, t.sammenfatning),
+          h('td', {}, t.rapportUrl ? h('a', { href: t.rapportUrl, rel: 'noopener noreferrer', target: '_blank' }, 'Rapporten', h('span', { class: 'sr-only' }, ` fra ${fmtDate(t.dato)} (åbner i en ny fane)`)) : '–'))))))
+      : h('p', { id: 'tilsyn-ingen' }, 'Der er ikke registreret tilsyn med enheden.');
+    const pfTable = hist.paabudForbud.length
+      ? h('div', { class: 'table-wrap' }, h('table', { class: 'table', id: 'paabud-tabel' },
+        h('caption', { class: 'sr-only' }, 'Påbud og forbud, senest givne først'),
+        h('thead', {}, h('tr', {}, ['Type', 'Tekst', 'Givet', 'Status', 'Handling'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', {}, hist.paabudForbud.map((pf) => h('tr', { 'data-id': pf.id },
+          h('td', {}, PF_LABEL[pf.type] ?? '–'),
+          h('td', { class: 'pre' }, pf.tekst),
+          h('td', {}, fmtDate(pf.givet)),
+          h('td', {}, inForce.has(pf.id)
+            ? h('span', { class: 'badge off' }, 'I kraft')
+            : pf.ophaevet ? `Ophævet ${fmtDate(pf.ophaevet)}` : 'Ikke i kraft'),
+          h('td', {}, inForce.has(pf.id)
+            ? h('button', {
+              type: 'button', class: 'secondary small',
+              onclick: (ev) => liftDialog(pf, ev.currentTarget, async (day) => {
+                await refresh();
+                status(`${capital(PF_THE[pf.type] ?? 'påbuddet eller forbuddet')} er ophævet den ${fmtDate(day)}${day <= todayYmd() ? ' og vises ikke længere for borgerne' : ''}.`);
+                focus(document.getElementById('paabud-titel'));
+              }, app),
+              'aria-label': `Ophæv ${PF_THE[pf.type] ?? ''} fra ${fmtDate(pf.givet)}`,
+            }, 'Ophæv')
+            : '–'))))))
+      : h('p', { id: 'paabud-ingen' }, 'Enheden har ikke fået påbud eller forbud.');
+    replace(history,
+      h('h2', { id: 'historik-titel' }, 'Historik'),
+      h('p', { class: 'help' }, 'Borgerne ser det seneste tilsyn og de påbud og forbud, der er i kraft i dag.'),
+      h('h3', { id: 'tilsyn-titel', tabindex: '-1' }, 'Tilsyn'),
+      tilsynTable,
+      h('h3', { id: 'paabud-titel', tabindex: '-1' }, 'Påbud og forbud'),
+      pfTable);
+  }
+  async function refresh() {
+    d = await gql(HISTORY, { id: enhedId });
+    drawHistory();
+  }
+  drawHistory();
+
+  // Registrér tilsyn
+  const today = todayYmd();
+  const dato = h('input', { type: 'date', id: 'tilsyn-dato', value: today, max: today, required: true });
+  const vurdering = h('input', { type: 'text', id: 'tilsyn-vurdering', list: 'tilsyn-vurderinger', maxlength: '200', autocomplete: 'off', required: true });
+  const sammenfatning = h('textarea', { id: 'tilsyn-sammenfatning', rows: '5', maxlength: '4000', required: true });
+  const rapport = h('input', { type: 'url', id: 'tilsyn-rapport', autocomplete: 'off' });
+  const tilsynForm = h('form', { class: 'card', id: 'tilsyn-form', 'aria-labelledby': 'tilsyn-form-titel', novalidate: true },
+    h('h2', { id: 'tilsyn-form-titel' }, 'Registrér tilsyn'),
+    h('p', { class: 'help' }, 'Det seneste tilsyn vises for borgerne, så snart det er registreret.'),
+    h('datalist', { id: 'tilsyn-vurderinger' }, VURDERINGER.map((v) => h('option', { value: v }))),
+    h('div', { class: 'grid' },
+      field({ label: 'Dato', control: dato, name: 'dato', help: 'Dagen for tilsynsbesøget.' }),
+      field({ label: 'Samlet vurdering', control: vurdering, name: 'vurdering', help: 'Med tilsynets egne ord, eller et af forslagene.' }),
+      field({ label: 'Sammenfatning', control: sammenfatning, name: 'sammenfatning', help: 'En kort sammenfatning af den skriftlige tilbagemelding.', wide: true }),
+      field({ label: 'Link til rapport', control: rapport, name: 'rapportUrl', help: 'Valgfrit. En fuld adresse, fx https://aeldretilsyn.dk/rapport.pdf.' })),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'tilsyn-registrer' }, 'Registrér tilsyn')));
+  tilsynForm.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    if (!dato.value) {
+      reportError(new ApiError([{ message: 'Vælg datoen for tilsynet.', extensions: { code: 'VALIDATION', fields: ['dato'] } }]), app, tilsynForm);
+      return;
+    }
+    try {
+      const t = (await gql(REGISTER_TILSYN, {
+        id: enhedId,
+        input: { dato: dato.value, vurdering: vurdering.value, sammenfatning: sammenfatning.value, rapportUrl: rapport.value.trim() || null },
+      })).registerTilsyn;
+      setFieldErrors(tilsynForm, {});
+      vurdering.value = '';
+      sammenfatning.value = '';
+      rapport.value = '';
+      await refresh();
+      status(`Tilsynet den ${fmtDate(t.dato)} er registreret.`);
+      focus(document.getElementById('tilsyn-titel'));
+    } catch (err) {
+      reportError(err, app, tilsynForm);
+    }
+  });
+
+  // Giv påbud eller forbud
+  const type = select(Object.entries(PF_LABEL), 'PAABUD', { id: 'pf-type' });
+  const tekst = h('textarea', { id: 'pf-tekst', rows: '4', maxlength: '2000', required: true });
+  const givet = h('input', { type: 'date', id: 'pf-givet', value: today, max: today, required: true });
+  const ophaevet = h('input', { type: 'date', id: 'pf-ophaevet', max: today });
+  const give = h('button', { type: 'submit', id: 'pf-giv' }, 'Giv påbud');
+  type.addEventListener('change', () => { give.textContent = `Giv ${PF_LABEL[type.value].toLowerCase()}`; });
+  const pfForm = h('form', { class: 'card', id: 'paabud-form', 'aria-labelledby': 'paabud-form-titel', novalidate: true },
+    h('h2', { id: 'paabud-form-titel' }, 'Giv påbud eller forbud'),
+    h('p', { class: 'help' }, 'Et påbud eller forbud vises for borgerne, fra den dag det er givet, til den dag det ophæves.'),
+    h('div', { class: 'grid' },
+      field({ label: 'Type', control: type, name: 'type' }),
+      field({ label: 'Tekst', control: tekst, name: 'tekst', help: 'Hvad påbuddet eller forbuddet går ud på.', wide: true }),
+      field({ label: 'Givet', control: givet, name: 'givet' }),
+      field({ label: 'Ophævet', control: ophaevet, name: 'ophaevet', help: 'Kun hvis det allerede er ophævet.' })),
+    h('div', { class: 'actions' }, give));
+  pfForm.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    if (!givet.value) {
+      reportError(new ApiError([{ message: 'Vælg dagen, det blev givet.', extensions: { code: 'VALIDATION', fields: ['givet'] } }]), app, pfForm);
+      return;
+    }
+    try {
+      await gql(GIVE, { id: enhedId, input: { type: type.value, tekst: tekst.value, givet: givet.value, ophaevet: ophaevet.value || null } });
+      setFieldErrors(pfForm, {});
+      const what = capital(PF_THE[type.value]);
+      tekst.value = '';
+      ophaevet.value = '';
+      await refresh();
+      status(`${what} er registreret.`);
+      focus(document.getElementById('paabud-titel'));
+    } catch (err) {
+      reportError(err, app, pfForm);
+    }
+  });
+
+  const e = d.enhed;
+  main.replaceChildren(
+    h('nav', { class: 'crumbs', 'aria-label': 'Brødkrumme' }, h('ol', {},
+      app.isTilsynOnly
+        ? h('li', {}, h('a', { href: '#/tilsyn' }, 'Tilsyn'))
+        : [h('li', {}, h('a', { href: '#/enheder' }, 'Enheder')), h('li', {}, h('a', { href: `#/enhed/${encodeURIComponent(enhedId)}` }, e.navn))],
+      h('li', { 'aria-current': 'page' }, app.isTilsynOnly ? e.navn : 'Tilsyn'))),
+    h('h1', { id: 'side-titel', tabindex: '-1' }, `Tilsyn med ${e.navn}`),
+    h('p', { class: 'lead' }, [KIND_LABEL[e.kind], placeOf(e), e.kommune?.officieltNavn].filter(Boolean).join(' · ')),
+    history, tilsynForm, pfForm);
+}

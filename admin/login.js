@@ -12,6 +12,7 @@ export function renderLogin(main, { devLogin, onToken }) {
       ['driftsoverenskomstansvarlig', 'Driftsoverenskomstansvarlig'],
       ['redaktoer', 'Redaktør'],
       ['administrator', 'Administrator'],
+      ['aeldretilsyn', 'Ældretilsyn'],
     ], 'driftsoverenskomstansvarlig', { id: 'login-rolle', name: 'role' });
     const cvr = h('input', {
       id: 'login-cvr', type: 'text', inputmode: 'numeric', autocomplete: 'off', required: true,
@@ -22,7 +23,7 @@ export function renderLogin(main, { devLogin, onToken }) {
       h('h2', { id: 'dev-login-titel' }, 'Udviklingslogin'),
       h('p', {}, 'Serveren kører med udviklingstokens (--dev-tokens). Vælg en rolle og en organisation; du får et token, der gælder i 8 timer.'),
       field({ label: 'Rolle', control: role, name: 'role' }),
-      field({ label: 'CVR-nummer', control: cvr, name: 'cvr', help: 'Organisationens 8 cifre, fx 29189404 (Roskilde Kommune) eller 90000001 (De varme hænder, demo).' }),
+      field({ label: 'CVR-nummer', control: cvr, name: 'cvr', help: 'Organisationens 8 cifre, fx 29189404 (Roskilde Kommune) eller 90000001 (De varme hænder, demo). Et ældretilsyn logger ind med sit eget CVR-nummer.' }),
       field({ label: 'Navn', control: name, name: 'name', help: 'Dit navn, som kolleger ser det ved låse og versioner.' }),
       h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Log ind')));
     form.addEventListener('submit', async (ev) => {
@@ -70,7 +71,7 @@ export function renderLogin(main, { devLogin, onToken }) {
 
   main.replaceChildren(
     h('h1', { id: 'side-titel', tabindex: '-1' }, 'Log ind'),
-    h('p', { class: 'lead' }, 'Her registrerer kommunernes driftsoverenskomstansvarlige serviceleverancer, leverandørernes redaktører beskrivelser, og administratorer enheder og kommuner.'),
+    h('p', { class: 'lead' }, 'Her registrerer kommunernes driftsoverenskomstansvarlige serviceleverancer, leverandørernes redaktører beskrivelser og profiler, ældretilsynet tilsyn, og administratorer enheder og kommuner.'),
     h('div', { class: 'login-grid' }, forms));
 }
 

@@ -1,6 +1,9 @@
-// The administrator's pages: the kommuner's CVR numbers and the audit log (paged).
+// The administrator's pages: the kommuner's CVR numbers, the ældretilsyn's areas (R32) and the
+// audit log (paged).
 import { ApiError, download, gql } from './api.js';
-import { ROLE_LABEL, changesTable, field, fmtTime, focus, h, replace, select, setFieldErrors, showError, status } from './dom.js';
+import {
+  ROLE_LABEL, changesTable, checkGroup, field, fmtTime, focus, h, replace, select, setFieldErrors, showError, status,
+} from './dom.js';
 
 const KOMMUNER = `query Kommuner { kommuner { kode navn officieltNavn region cvr } }`;
 const SET_CVR = `mutation SetKommuneCvr($kode: String!, $cvr: String!) { setKommuneCvr(kode: $kode, cvr: $cvr) { kode navn region cvr } }`;
@@ -57,6 +60,96 @@ export async function renderKommuner(main, app) {
       tbody));
 }
 
+const REGIONER = `query Regioner { kommuner { kode navn officieltNavn region } }`;
+const AREA_OF = `query OmraadeFor($cvr: String!) { tilsynOmraade(cvr: $cvr) }`;
+const SET_AREA = `mutation SaetOmraade($cvr: String!, $kommuner: [String!]!) { setTilsynOmraade(cvr: $cvr, kommuner: $kommuner) }`;
+
+/** R32: which kommuner an ældretilsyn (by its CVR number) covers. The administrator gives the
+ * CVR number, fetches the area it has, checks the kommuner and saves the whole list. */
+export async function renderAeldretilsyn(main, app) {
+  const kommuner = (await gql(REGIONER)).kommuner;
+  const byKode = new Map(kommuner.map((k) => [k.kode, k]));
+  // R24's order: case aside, æ, ø, å after z ("Aabenraa" under A, as the list of kommuner has it).
+  const key = (t) => [...t.toLowerCase()].map((c) => ({ æ: '{', ø: '|', å: '}' }[c] ?? c)).join('');
+  const byName = (a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+  const regions = [...new Set(kommuner.map((k) => k.region))].sort(byName);
+  const cvr = h('input', { id: 'tilsyn-cvr', type: 'text', inputmode: 'numeric', maxlength: '8', autocomplete: 'off' });
+  const groups = regions.map((r) => checkGroup({
+    id: `omraade-${r.toLowerCase().replace(/[^a-z]+/g, '-')}`,
+    legend: r,
+    options: Object.fromEntries(kommuner.filter((k) => k.region === r)
+      .sort((a, b) => byName(a.navn, b.navn)).map((k) => [k.kode, k.navn])),
+    value: [],
+    wide: false,
+  }));
+  const boxes = groups.flatMap((g) => g.boxes);
+  const chosen = () => groups.flatMap((g) => g.read()).sort();
+  const kommuneErr = h('p', { class: 'field-error', id: 'tilsyn-kommuner-fejl', hidden: true });
+  // The list of kommuner carries the API's `kommuner` errors (by data-field, see setFieldErrors).
+  const kommunerBox = h('fieldset', { class: 'checks wide', id: 'tilsyn-kommuner', 'data-field': 'kommuner', 'aria-describedby': 'tilsyn-kommuner-hjaelp tilsyn-kommuner-fejl' },
+    h('legend', {}, 'Kommuner'),
+    h('p', { class: 'help', id: 'tilsyn-kommuner-hjaelp' }, 'Sæt kryds ved de kommuner, ældretilsynet fører tilsyn i. Listen gemmes som en helhed: kommuner uden kryds tages fra tilsynet.'),
+    h('div', { class: 'region-list' }, groups.map((g) => g.node)),
+    kommuneErr);
+  const result = h('section', { class: 'card', id: 'omraade-resultat', 'aria-labelledby': 'omraade-resultat-titel', hidden: true });
+  const names = (koder) => koder.map((k) => byKode.get(k)).filter(Boolean);
+
+  function show(forCvr, koder) {
+    for (const b of boxes) b.checked = koder.includes(b.value);
+    const list = names(koder);
+    result.hidden = false;
+    replace(result,
+      h('h2', { id: 'omraade-resultat-titel' }, `Område for CVR-nummer ${forCvr}`),
+      list.length
+        ? h('ul', { id: 'omraade-liste' }, list.map((k) => h('li', {}, `${k.officieltNavn} (${k.kode})`)))
+        : h('p', { id: 'omraade-liste' }, 'Ældretilsynet er ikke tildelt nogen kommuner.'));
+  }
+
+  async function fetchArea() {
+    const v = cvr.value.trim();
+    if (!/^[0-9]{8}$/.test(v)) {
+      fail(new ApiError([{ message: 'CVR-nummeret skal være 8 cifre.', extensions: { code: 'VALIDATION', fields: ['cvr'] } }]), app, form);
+      return null;
+    }
+    const koder = (await gql(AREA_OF, { cvr: v })).tilsynOmraade;
+    setFieldErrors(form, {});
+    show(v, koder);
+    return koder;
+  }
+
+  const form = h('form', { class: 'card', 'aria-labelledby': 'omraade-form-titel', novalidate: true },
+    h('h2', { id: 'omraade-form-titel' }, 'Tildel et ældretilsyn dets kommuner'),
+    h('div', { class: 'compare' },
+      field({ label: 'Ældretilsynets CVR-nummer', control: cvr, name: 'cvr', help: '8 cifre. Ældretilsynet logger ind med dette CVR-nummer.' }),
+      h('button', { type: 'button', class: 'secondary', id: 'omraade-hent', onclick: async () => {
+        try {
+          const koder = await fetchArea();
+          if (koder) status(`Ældretilsynet med CVR-nummer ${cvr.value.trim()} er tildelt ${koder.length} ${koder.length === 1 ? 'kommune' : 'kommuner'}.`);
+        } catch (e) {
+          fail(e, app, form);
+        }
+      } }, 'Hent området')),
+    kommunerBox,
+    h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'omraade-gem' }, 'Gem området')));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    try {
+      const koder = (await gql(SET_AREA, { cvr: cvr.value.trim(), kommuner: chosen() })).setTilsynOmraade;
+      setFieldErrors(form, {});
+      show(cvr.value.trim(), koder);
+      status(koder.length
+        ? `Ældretilsynet med CVR-nummer ${cvr.value.trim()} fører nu tilsyn i ${koder.length} ${koder.length === 1 ? 'kommune' : 'kommuner'}: ${names(koder).map((k) => k.navn).join(', ')}.`
+        : `Ældretilsynet med CVR-nummer ${cvr.value.trim()} er ikke længere tildelt nogen kommuner.`);
+    } catch (e) {
+      fail(e, app, form);
+    }
+  });
+  main.replaceChildren(
+    h('h1', { id: 'side-titel', tabindex: '-1' }, 'Ældretilsyn'),
+    h('p', { class: 'lead' }, 'Et ældretilsyn logger ind med sit CVR-nummer og registrerer tilsyn, påbud og forbud for enhederne i de kommuner, du tildeler det her.'),
+    form, result);
+}
+
 const ACTION_LABEL = {
   createServiceleverance: 'Oprettede serviceleverance',
   lockServiceleverance: 'Låste serviceleverance',
@@ -75,9 +168,15 @@ const ACTION_LABEL = {
   checkInEnhed: 'Tjekkede enhed ind',
   seedServiceleverance: 'Indlæste demodata',
   pruneAuditLog: 'Slettede gamle loghændelser',
+  uploadFoto: 'Tilføjede billede',
+  updateFotos: 'Rettede billeder',
+  setTilsynOmraade: 'Tildelte ældretilsyn kommuner',
+  registerTilsyn: 'Registrerede tilsyn',
+  giveSanktion: 'Gav påbud eller forbud',
+  liftSanktion: 'Ophævede påbud eller forbud',
 };
 
-const ENTITY_LABEL = { Serviceleverance: 'Serviceleverance', Enhed: 'Enhed', Kommune: 'Kommune', AuditLog: 'Loggen' };
+const ENTITY_LABEL = { Serviceleverance: 'Serviceleverance', Enhed: 'Enhed', Kommune: 'Kommune', AuditLog: 'Loggen', Aeldretilsyn: 'Ældretilsyn' };
 
 function elementLink(a) {
   const name = a.elementNavn ?? a.entityId;
@@ -89,7 +188,7 @@ function elementLink(a) {
 /** The log (R16, R34): by element, person (by name) and days; each entry names its element and
  * shows what changed; the filter downloads as CSV or JSON; one person's extract is a click. */
 export async function renderAudit(main, app) {
-  const entityType = select([['', 'Alle'], ['Serviceleverance', 'Serviceleverance'], ['Enhed', 'Enhed'], ['Kommune', 'Kommune'], ['AuditLog', 'Loggen']], '', { id: 'log-type' });
+  const entityType = select([['', 'Alle'], ['Serviceleverance', 'Serviceleverance'], ['Enhed', 'Enhed'], ['Kommune', 'Kommune'], ['Aeldretilsyn', 'Ældretilsyn'], ['AuditLog', 'Loggen']], '', { id: 'log-type' });
   const entityId = h('input', { id: 'log-id', type: 'text', autocomplete: 'off' });
   const person = h('input', { id: 'log-person', type: 'search', autocomplete: 'off', maxlength: '200' });
   const from = h('input', { id: 'log-fra', type: 'date', 'data-field': 'from' });

@@ -9,7 +9,7 @@ import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { deflateSync } from 'node:zlib';
-import { ROOT, axeViolations, launchBrowser, openPage, startServer } from './harness.mjs';
+import { ROOT, axeViolations, launchBrowser, makeToken, openPage, startServer } from './harness.mjs';
 
 let server;
 let browser;
@@ -66,7 +66,7 @@ async function open(options) {
 }
 
 /** Opens /admin and logs in with the development login form; waits for the start view's
- * heading. */
+ * heading (Serviceleverancer, or Tilsyn for an ældretilsyn). */
 async function login({ role, cvr, name }, { viewport, start = 'Serviceleverancer' } = {}) {
   const p = await open(viewport ? { viewport } : undefined);
   const resp = await p.page.goto(`${server.baseUrl}/admin`);
@@ -768,7 +768,7 @@ test('a lock lives while its holder\'s editor is open and lapses after the prese
 });
 
 // ---------------------------------------------------------------------------------------------
-// R31: the enhed's profile for citizens and its photos.
+// R31: the enhed's profile for citizens (and its photos), R32: the ældretilsyn.
 
 /** A GraphQL request with a token (or anonymously) straight to the server. */
 async function api(query, variables = {}, token = null) {
@@ -779,6 +779,10 @@ async function api(query, variables = {}, token = null) {
   assert.equal(body.errors, undefined, JSON.stringify(body.errors));
   return body.data;
 }
+
+/** Today in Copenhagen (the server's day) as YYYY-MM-DD. */
+const today = () => new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Copenhagen' }).format(new Date());
+const danishDate = (ymd) => new Intl.DateTimeFormat('da-DK', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${ymd}T00:00:00Z`));
 
 /** From the start page through Mine enheder to one enhed, locked for editing; its enhedId. */
 async function lockOwnEnhed(page, navn) {
@@ -980,6 +984,120 @@ test('R31: the profile form is usable on a phone (390 × 844): no horizontal scr
     await page.locator('#profil').screenshot({ path: path.join(ROOT, 'tests', 'browser', 'out', 'admin-profil-mobil.png') });
     await page.getByRole('button', { name: 'Tjek ind' }).click();
     await page.locator('#status', { hasText: 'tjekket ind' }).waitFor();
+    await noProblems(p);
+  } finally {
+    await p.close();
+  }
+});
+
+test("R32: an administrator assigns an ældretilsyn its kommuner by CVR number; a bad CVR number is shown at the field", async () => {
+  const cvr = '55550001';
+  const p = await login({ role: 'administrator', cvr: '12345678', name: 'Alma Admin' });
+  try {
+    const { page } = p;
+    await page.locator('#menu').getByRole('link', { name: 'Ældretilsyn' }).click();
+    await page.getByRole('heading', { name: 'Ældretilsyn', level: 1 }).waitFor();
+    assert.equal(await page.title(), 'Ældretilsyn – Plejeoverblik administration');
+    await page.getByLabel('Ældretilsynets CVR-nummer').fill('5555');
+    await page.getByRole('button', { name: 'Gem området' }).click();
+    await page.locator('#tilsyn-cvr-fejl').getByText('8 cifre').waitFor();
+    assert.equal(await page.getByLabel('Ældretilsynets CVR-nummer').getAttribute('aria-invalid'), 'true');
+    await page.getByLabel('Ældretilsynets CVR-nummer').fill(cvr);
+    await page.getByRole('button', { name: 'Hent området' }).click();
+    await page.locator('#omraade-liste', { hasText: 'ikke tildelt nogen kommuner' }).waitFor();
+    const sjaelland = page.getByRole('group', { name: 'Region Sjælland' });
+    await sjaelland.getByLabel('Roskilde', { exact: true }).check();
+    await sjaelland.getByLabel('Lejre', { exact: true }).check();
+    await noAxeViolations(page, 'Ældretilsyn');
+    await page.getByRole('button', { name: 'Gem området' }).click();
+    await page.locator('#status', { hasText: `CVR-nummer ${cvr} fører nu tilsyn i 2 kommuner` }).waitFor();
+    assert.deepEqual(await page.locator('#omraade-liste li').allTextContents(), ['Roskilde Kommune (0265)', 'Lejre Kommune (0350)']);
+    assert.equal(await page.locator('#tilsyn-cvr-fejl').isVisible(), false);
+    const admin = await makeToken({ role: 'administrator', cvr: '12345678', name: 'Test' });
+    assert.deepEqual((await api('query($cvr: String!) { tilsynOmraade(cvr: $cvr) }', { cvr }, admin)).tilsynOmraade, ['0265', '0350']);
+    // Another visit fetches the area as it is.
+    await page.reload();
+    await page.getByRole('heading', { name: 'Ældretilsyn', level: 1 }).waitFor();
+    await page.getByLabel('Ældretilsynets CVR-nummer').fill(cvr);
+    await page.getByRole('button', { name: 'Hent området' }).click();
+    await page.locator('#omraade-liste li').first().waitFor();
+    assert.equal(await sjaelland.getByLabel('Roskilde', { exact: true }).isChecked(), true);
+    assert.equal(await sjaelland.getByLabel('Køge', { exact: true }).isChecked(), false);
+    await noProblems(p);
+  } finally {
+    await p.close();
+  }
+});
+
+test('R32: the ældretilsyn sees the enheder of its area, registers a tilsyn and a påbud, sees them in the history and lifts the påbud', async () => {
+  const cvr = '55550002';
+  const enhed = 'Plejecenter Kastanjehaven';
+  const admin = await makeToken({ role: 'administrator', cvr: '12345678', name: 'Opsætning' });
+  await api('mutation($cvr: String!) { setTilsynOmraade(cvr: $cvr, kommuner: ["Roskilde"]) }', { cvr }, admin);
+  const p = await login({ role: 'aeldretilsyn', cvr, name: 'Tove Tilsyn' }, { start: 'Tilsyn' });
+  try {
+    const { page } = p;
+    await page.locator('#bruger', { hasText: 'Tove Tilsyn · Ældretilsyn' }).waitFor();
+    assert.deepEqual(await page.locator('#menu a').allTextContents(), ['Tilsyn'], 'the ældretilsyn\'s menu');
+    const roskilde = page.locator('section.tilsyn-kommune', { has: page.getByRole('heading', { name: /^Roskilde Kommune/, level: 2 }) });
+    await roskilde.getByRole('link', { name: enhed }).waitFor();
+    // The search finds the area's enheder, also those not offered today.
+    await page.getByLabel('Find en enhed i området').fill('solstrejf');
+    await page.getByRole('button', { name: 'Søg' }).click();
+    await page.locator('#tilsyn-soeg-resultater').getByRole('link', { name: 'Hjemmeplejen Solstrejf (demo)' }).waitFor();
+    await noAxeViolations(page, 'Tilsyn');
+
+    await roskilde.getByRole('link', { name: enhed }).click();
+    await page.getByRole('heading', { name: `Tilsyn med ${enhed}`, level: 1 }).waitFor();
+    await page.getByText('Der er ikke registreret tilsyn med enheden.').waitFor();
+    // Registrér tilsyn: the day is today; a report link that is no web address is refused at its field.
+    assert.equal(await page.getByLabel('Dato').inputValue(), today());
+    await page.getByLabel('Samlet vurdering').fill('Mindre problemer af betydning');
+    assert.equal(await page.locator('#tilsyn-vurderinger option').count(), 4, 'the suggestions');
+    await page.getByLabel('Sammenfatning').fill('Medicinhåndteringen skal styrkes. Beboerne oplever god omsorg.');
+    await page.getByLabel('Link til rapport').fill('ftp://aeldretilsyn.dk/rapport.pdf');
+    await page.getByRole('button', { name: 'Registrér tilsyn' }).click();
+    await page.locator('#tilsyn-rapport-fejl').getByText('http- eller https-adresse').waitFor();
+    assert.equal(await page.getByLabel('Link til rapport').getAttribute('aria-invalid'), 'true');
+    await page.getByLabel('Link til rapport').fill('https://aeldretilsyn.dk/rapport-kastanjehaven.pdf');
+    await page.getByRole('button', { name: 'Registrér tilsyn' }).click();
+    await page.locator('#status', { hasText: 'er registreret' }).waitFor();
+    const row = page.locator('#tilsyn-tabel tbody tr').first();
+    await row.getByText('Mindre problemer af betydning').waitFor();
+    await row.getByText('Vises for borgerne').waitFor();
+    assert.equal(await row.getByRole('link', { name: /Rapporten/ }).getAttribute('href'), 'https://aeldretilsyn.dk/rapport-kastanjehaven.pdf');
+
+    // Giv påbud eller forbud.
+    await page.getByLabel('Type').selectOption({ label: 'Påbud' });
+    await page.getByLabel('Tekst').fill('Medicin skal opbevares aflåst.');
+    assert.equal(await page.getByLabel('Givet').inputValue(), today());
+    await page.getByRole('button', { name: 'Giv påbud' }).click();
+    await page.locator('#status', { hasText: 'Påbuddet er registreret' }).waitFor();
+    const pf = page.locator('#paabud-tabel tbody tr', { hasText: 'Medicin skal opbevares aflåst.' });
+    await pf.getByText('I kraft').waitFor();
+    const id = decodeURIComponent(/#\/tilsyn\/([^?]+)/.exec(page.url())[1]);
+    const pubQ = 'query($id: String!) { enhed(id: $id) { tilsyn { seneste { vurdering rapportUrl } paabudForbud { type tekst } } } }';
+    let pub = (await api(pubQ, { id })).enhed.tilsyn;
+    assert.equal(pub.seneste.vurdering, 'Mindre problemer af betydning');
+    assert.deepEqual(pub.paabudForbud, [{ type: 'PAABUD', tekst: 'Medicin skal opbevares aflåst.' }]);
+    await noAxeViolations(page, 'an enhed\'s tilsyn');
+
+    // Ophæv asks for the day (today by default) and lifts it.
+    await pf.getByRole('button', { name: /^Ophæv påbuddet/ }).click();
+    const dlg = page.getByRole('dialog', { name: 'Ophæv påbuddet' });
+    assert.equal(await dlg.getByLabel('Ophævet den').inputValue(), today());
+    await noAxeViolations(page, 'the Ophæv dialog');
+    await dlg.getByRole('button', { name: 'Ophæv påbuddet' }).click();
+    await page.locator('#status', { hasText: 'Påbuddet er ophævet' }).waitFor();
+    await pf.getByText(`Ophævet ${danishDate(today())}`).waitFor();
+    assert.equal(await pf.getByRole('button', { name: /^Ophæv/ }).count(), 0);
+    pub = (await api(pubQ, { id })).enhed.tilsyn;
+    assert.deepEqual(pub.paabudForbud, [], 'no longer public');
+    assert.equal(pub.seneste.vurdering, 'Mindre problemer af betydning');
+    // Back to the list: the enhed shows its latest tilsyn.
+    await page.getByRole('navigation', { name: 'Brødkrumme' }).getByRole('link', { name: 'Tilsyn' }).click();
+    await page.getByRole('heading', { name: 'Tilsyn', level: 1 }).waitFor();
+    await roskilde.locator('.sl-item', { hasText: enhed }).getByText(`Seneste tilsyn ${danishDate(today())}: Mindre problemer af betydning`).waitFor();
     await noProblems(p);
   } finally {
     await p.close();
