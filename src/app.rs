@@ -14,6 +14,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub clock: SharedClock,
     pub kommuner: Arc<KommuneIndex>,
+    /// Postnumre and towns to search from (issue 21).
+    pub steder: Arc<crate::domain::sted::StedIndex>,
     pub auth: Arc<Authenticator>,
     pub statements: StatementCounter,
     /// The public side: snapshot, moment, sync and the change feed (the search reads only this).
@@ -48,6 +50,9 @@ impl AppState {
             config: Arc::new(config),
             clock: clock.unwrap_or_else(|| Arc::new(SystemClock)),
             kommuner: Arc::new(kommune_index()?),
+            steder: Arc::new(crate::domain::sted::StedIndex::new(
+                store::kommune::steder()?
+            )),
             statements,
             read_model,
             writes: Arc::default(),

@@ -54,8 +54,59 @@ pub struct Projektion {
     pub margin: f64,
 }
 
+/// A place a citizen knows (issue 21): a postnummer with its town and a town-level point
+/// (GeoNames; within a few km of the town's centre), to search nearest first from.
+#[derive(async_graphql::SimpleObject)]
+pub struct Sted {
+    /// The postnummer, 4 digits.
+    pub postnummer: String,
+    /// The town (postdistrikt).
+    pub navn: String,
+    /// The town's point (WGS84).
+    pub punkt: super::types::Koordinat,
+    /// The kommune the point lies in.
+    pub kommune: Option<super::types::Kommune>,
+}
+
 #[Object]
 impl PublicQuery {
+    /// Places to search from: a postnummer ("2800") or a town ("Kongens Lyngby", "kgs lyngby",
+    /// "Ronne"), at most 10, the best first; each with its point and kommune. Needs no login.
+    #[graphql(complexity = "10 * child_complexity")]
+    async fn steder(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A postnummer or a town name (at most 100 characters).")] tekst: String,
+    ) -> GqlResult<Vec<Sted>> {
+        let st = super::state(ctx);
+        if tekst.chars().count() > 100 || tekst.chars().any(char::is_control) {
+            return Err(crate::error::AppError::validation(
+                "tekst",
+                "tekst skal være et postnummer eller et bynavn på højst 100 tegn.",
+            )
+            .into());
+        }
+        let snap = st.read_model.snapshot();
+        Ok(st
+            .steder
+            .find(&tekst)
+            .into_iter()
+            .map(|s| Sted {
+                postnummer: s.postnummer.clone(),
+                navn: s.navn.clone(),
+                punkt: super::types::Koordinat {
+                    lat: s.punkt.lat,
+                    lon: s.punkt.lon,
+                },
+                kommune: st
+                    .kommuner
+                    .at(s.punkt)
+                    .and_then(|k| snap.kommuner.get(k).cloned())
+                    .map(super::types::Kommune),
+            })
+            .collect())
+    }
+
     /// All 98 kommuner, sorted by kode.
     #[graphql(complexity = "98 * child_complexity")]
     async fn kommuner(&self, ctx: &Context<'_>) -> GqlResult<Vec<Kommune>> {

@@ -22,6 +22,31 @@ pub struct KommuneRow {
 
 pub const KOMMUNER_CSV: &str = include_str!("../../data/kommuner.csv");
 pub const KOMMUNER_GEOJSON: &str = include_str!("../../data/kommuner.geojson");
+/// The postnumre and their points (GeoNames, CC BY 4.0; `data/postnumre.SOURCES.md`).
+pub const POSTNUMRE_CSV: &str = include_str!("../../data/postnumre.csv");
+
+/// The shipped postnumre as places to search from.
+pub fn steder() -> anyhow::Result<Vec<crate::domain::sted::Sted>> {
+    #[derive(serde::Deserialize)]
+    struct Row {
+        postnummer: String,
+        navn: String,
+        lat: f64,
+        lon: f64,
+    }
+    let mut out = Vec::new();
+    for r in csv::Reader::from_reader(POSTNUMRE_CSV.as_bytes()).deserialize::<Row>() {
+        let r = r?;
+        let punkt = crate::domain::geo::LatLon::new(r.lat, r.lon)
+            .ok_or_else(|| anyhow::anyhow!("postnummer {} har et ugyldigt punkt", r.postnummer))?;
+        out.push(crate::domain::sted::Sted {
+            postnummer: r.postnummer,
+            navn: r.navn,
+            punkt,
+        });
+    }
+    Ok(out)
+}
 
 pub fn reference_rows() -> Result<Vec<KommuneRow>, csv::Error> {
     csv::Reader::from_reader(KOMMUNER_CSV.as_bytes())

@@ -299,3 +299,35 @@ db_test!(
         }
     }
 );
+
+db_test!(
+    /// Issue 21: a citizen searches from a postnummer or a town instead of coordinates; the
+    /// place's kommune comes with it, and its point sorts the search nearest first.
+    places_a_citizen_knows,
+    |app: TestApp| async move {
+        let q = "query($t: String!) { steder(tekst: $t) { postnummer navn punkt { lat lon } kommune { kode navn } } }";
+        let d = app.ok(None, q, json!({ "t": "2800" })).await;
+        assert_eq!(d["steder"][0]["navn"], "Kongens Lyngby");
+        assert_eq!(d["steder"][0]["kommune"]["kode"], "0173");
+        for t in ["kgs lyngby", "Kgs. Lyngby", "2800 Kongens Lyngby"] {
+            let d = app.ok(None, q, json!({ "t": t })).await;
+            assert_eq!(d["steder"][0]["postnummer"], "2800", "{t}");
+        }
+        let d = app.ok(None, q, json!({ "t": "Ronne" })).await;
+        assert_eq!((d["steder"][0]["postnummer"].clone(), d["steder"][0]["kommune"]["kode"].clone()), (json!("3700"), json!("0400")));
+        let d = app.ok(None, q, json!({ "t": "Atlantis" })).await;
+        assert_eq!(d["steder"], json!([]));
+        let e = app.err(None, q, json!({ "t": "x".repeat(101) }), "VALIDATION").await;
+        assert_eq!(e["extensions"]["fields"], json!(["tekst"]));
+        // The point sorts a search nearest first.
+        let near = create_enhed(&app, "PLEJEENHED", "Nær Roskilde", PROVIDER, 55.64, 12.08).await;
+        let far = create_enhed(&app, "PLEJEENHED", "Langt fra Roskilde", PROVIDER, 55.70, 11.80).await;
+        for e in [&near, &far] {
+            create_agreement(&app, ROSKILDE, e, "DRIFTSOVERENSKOMST", "2026-01-01", None).await;
+        }
+        let d = app.ok(None, q, json!({ "t": "4000" })).await;
+        let p = d["steder"][0]["punkt"].clone();
+        let d = app.ok(None, "query($p: PunktInput!) { search(kommune: \"0265\", near: $p) { nodes { navn } } }", json!({ "p": p })).await;
+        assert_eq!(d["search"]["nodes"][0]["navn"], "Nær Roskilde");
+    }
+);
