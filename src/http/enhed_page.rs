@@ -19,7 +19,7 @@ use std::fmt::Write;
 
 /// Text for HTML (element content and quoted attribute values). Written by hand: five
 /// characters, and the page has no other templating to justify an engine.
-fn esc(s: &str) -> String {
+pub(super) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -48,7 +48,7 @@ fn enc(s: &str) -> String {
 }
 
 /// A description as paragraphs (blank lines part them; line breaks are kept as spaces).
-fn paragraphs(text: &str) -> String {
+pub(super) fn paragraphs(text: &str) -> String {
     text.split("\n\n")
         .map(str::trim)
         .filter(|p| !p.is_empty())
@@ -268,6 +268,13 @@ pub(super) async fn page_of(
         }
     );
 
+    m.push_str(&super::enhed_profil::photos(&e));
+    // A påbud or forbud in force is said at the top, not only in its section (R32).
+    let tilsyn = snap.tilsyn.get(&e.id).cloned();
+    if tilsyn.as_ref().is_some_and(|t| t.sanktioned_on(day)) {
+        m.push_str("<p class=\"alert-static\" id=\"sanktion-note\">Ældretilsynet har givet et påbud eller forbud, som gælder nu. <a href=\"#tilsyn\">Læs om det under Ældretilsynet</a>.</p>");
+    }
+
     // The agreement with the chosen kommune.
     if let Some(k) = kommune.as_deref() {
         let name = st.kommuner.navn(k).map(official_name).unwrap_or_default();
@@ -361,7 +368,24 @@ pub(super) async fn page_of(
             paragraphs(b)
         );
     }
+    let facts = super::enhed_profil::facts(&e);
+    if !facts.is_empty() {
+        let title = if helhedspleje {
+            "Ydelser og område"
+        } else {
+            "Bolig, pris og hverdag"
+        };
+        let _ = write!(
+            m,
+            "<h3>{title}</h3><dl class=\"facts\" id=\"profil\">{}</dl>",
+            facts
+                .iter()
+                .map(|(l, v)| format!("<dt>{}</dt><dd>{v}</dd>", esc(l)))
+                .collect::<String>()
+        );
+    }
     m.push_str("</section>");
+    m.push_str(&super::enhed_profil::tilsyn_section(tilsyn.as_deref(), day));
 
     // Contact.
     let mut contact = Vec::new();
@@ -522,6 +546,42 @@ pub(super) async fn compare(State(h): State<Http>, RawQuery(q): RawQuery) -> Res
             .iter()
             .map(|e| boliger(e).map_or_else(none, |b| esc(&b)))
             .collect(),
+    ));
+    // R31: the profile's facts, a row each that any of them states.
+    let facts: Vec<Vec<(&str, String)>> = enheder.iter().map(super::enhed_profil::facts).collect();
+    let mut labels: Vec<&str> = Vec::new();
+    for f in &facts {
+        for (l, _) in f {
+            if !labels.contains(l) {
+                labels.push(l);
+            }
+        }
+    }
+    for l in labels {
+        rows.push((
+            l,
+            facts
+                .iter()
+                .map(|f| {
+                    f.iter()
+                        .find(|(x, _)| *x == l)
+                        .map_or_else(none, |(_, v)| v.clone())
+                })
+                .collect(),
+        ));
+    }
+    // R32: the latest tilsyn and what is in force.
+    let tilsyn: Vec<(String, String)> = enheder
+        .iter()
+        .map(|e| super::enhed_profil::tilsyn_cells(snap.tilsyn.get(&e.id).map(|t| &**t), day))
+        .collect();
+    rows.push((
+        "Seneste tilsyn",
+        tilsyn.iter().map(|t| t.0.clone()).collect(),
+    ));
+    rows.push((
+        "Påbud eller forbud",
+        tilsyn.iter().map(|t| t.1.clone()).collect(),
     ));
     rows.push((
         "Telefon",

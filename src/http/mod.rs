@@ -7,6 +7,7 @@
 //! it.
 pub mod admin;
 mod enhed_page;
+mod enhed_profil;
 mod export;
 mod foto;
 mod graphql;

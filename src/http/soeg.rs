@@ -12,6 +12,7 @@ use std::sync::LazyLock;
 const OWN: &[(&str, &str, &str, &[u8])] = &[
     ("soeg", "js", JS, include_bytes!("../../soeg/soeg.js")),
     ("soeg", "css", CSS, include_bytes!("../../soeg/soeg.css")),
+    ("enhed", "css", CSS, include_bytes!("../../soeg/enhed.css")),
     (
         "favicon",
         "svg",
@@ -56,6 +57,7 @@ pub fn soeg_html() -> String {
 pub(crate) fn with_assets(template: &str) -> String {
     template
         .replace("{{SOEG_CSS}}", ASSETS.url("soeg.css"))
+        .replace("{{ENHED_CSS}}", ASSETS.url("enhed.css"))
         .replace("{{SOEG_JS}}", ASSETS.url("soeg.js"))
         .replace("{{FAVICON}}", ASSETS.url("favicon.svg"))
 }

@@ -304,3 +304,67 @@ async fn kommune_kort_draws_the_outline_and_places_points_inside_it() {
     let d = app.ok(None, q, json!({ "k": "Atlantis" })).await;
     assert!(d["kommuneKort"].is_null());
 }
+
+crate::db_test!(
+    /// Issue 21 (R31, R32): the details page shows the profile in words, the photos with their
+    /// alt texts and sizes, the latest tilsyn with its report and a påbud in force at the top and
+    /// in its section (escaped: the ældretilsyn's text is shown as text); the comparison has a
+    /// row per profile fact and the tilsyn rows; a helhedsplejeenhed shows its services.
+    enhed_page_shows_profile_photos_and_tilsyn,
+    |app: TestApp| async move {
+        use plejeoverblik::domain::access::Role;
+        use serde_json::json;
+        let admin = app.token(Role::Administrator, ADMIN_CVR, "admin");
+        let mk = |input: serde_json::Value| {
+            let (app, admin) = (&app, &admin);
+            async move {
+                let d = app.ok(Some(admin), "mutation($i: EnhedInput!) { createEnhed(input: $i) { id enhedId } }", json!({ "i": input })).await;
+                (d["createEnhed"]["id"].as_str().expect("id").to_string(), d["createEnhed"]["enhedId"].as_str().expect("id").to_string())
+            }
+        };
+        let (gid, id) = mk(json!({ "kind": "PLEJEENHED", "navn": "Lindehjemmet", "ejerCvr": "80000007", "lat": 56.16, "lon": 10.20,
+            "antalBoliger": 30, "huslejeFra": 8500, "huslejeTil": 9200, "indskud": 12000, "parboliger": 2,
+            "demens": "DEMENSAFSNIT", "madPaaStedet": true, "dyr": "EGNE", "faciliteter": ["EGET_BAD", "SANSEHAVE"] })).await;
+        let (_, other) = mk(json!({ "kind": "PLEJEENHED", "navn": "Bøgehjemmet", "ejerCvr": "80000007", "lat": 56.15, "lon": 10.21, "huslejeFra": 7000 })).await;
+        let (_, helhed) = mk(json!({ "kind": "HELHEDSPLEJEENHED", "navn": "Omsorg i hjemmet", "ejerCvr": "80000008", "lat": 56.15, "lon": 10.21,
+            "ydelser": ["PERSONLIG_PLEJE", "SYGEPLEJE"], "kanLevereFra": "2026-09-01", "omraader": ["Aarhus C", "Viby"] })).await;
+        for e in [&id, &other, &helhed] {
+            create_agreement(&app, AARHUS, e, "DRIFTSOVERENSKOMST", "2020-01-01", None).await;
+        }
+        app.ok(Some(&admin), "mutation($e: String!) { registerTilsyn(enhedId: $e, input: { dato: \"2026-05-02\", vurdering: \"Mindre <b>problemer</b>\", sammenfatning: \"Pænt.\\n\\nMen medicinen.\", rapportUrl: \"https://aeldretilsyn.dk/r/1\" }) { dato } }", json!({ "e": gid })).await;
+        app.ok(Some(&admin), "mutation($e: String!) { givePaabudForbud(enhedId: $e, input: { type: PAABUD, tekst: \"Ret medicinhåndteringen\", givet: \"2026-05-03\" }) { id } }", json!({ "e": gid })).await;
+        // A photo, uploaded by the administrator under the lock.
+        app.ok(Some(&admin), "mutation($id: String!) { lockEnhed(id: $id) { id } }", json!({ "id": gid })).await;
+        let img = image::RgbImage::from_pixel(40, 30, image::Rgb([1, 2, 3]));
+        let mut png = Vec::new();
+        image::ImageEncoder::write_image(image::codecs::png::PngEncoder::new(&mut png), img.as_raw(), 40, 30, image::ExtendedColorType::Rgb8).expect("png");
+        let r = app.client().put(format!("{}/enhed/{id}/fotos", app.addr)).query(&[("alt", "Have med \"bænke\"")]).bearer_auth(&admin).body(png).send().await.expect("put");
+        assert_eq!(r.status(), 201);
+        let get = |path: String| {
+            let app = &app;
+            async move { app.client().get(format!("{}{path}", app.addr)).send().await.expect("page").text().await.expect("html") }
+        };
+        let html = get(format!("/soeg/enhed/{id}?kommune=Aarhus")).await;
+        for want in ["8.500–9.200 kr. om måneden", "12.000 kr.", "Har et demensafsnit", "Du kan tage dit eget dyr med",
+            "<li>Eget bad og toilet</li>", "<li>Sansehave</li>", "Mad lavet på stedet</dt><dd>Ja",
+            "alt=\"Have med &quot;bænke&quot;\" width=\"40\" height=\"30\"", "Mindre &lt;b&gt;problemer&lt;/b&gt;",
+            "2. maj 2026", "<p>Pænt.</p><p>Men medicinen.</p>", "href=\"https://aeldretilsyn.dk/r/1\"",
+            "id=\"sanktion-note\"", "Påbud fra ældretilsynet</strong> (givet 3. maj 2026): Ret medicinhåndteringen"] {
+            assert!(html.contains(want), "{want}\n{html}");
+        }
+        let html = get(format!("/soeg/enhed/{other}?kommune=Aarhus")).await;
+        assert!(html.contains("Ældretilsynet har ikke registreret et tilsyn her endnu."), "{html}");
+        assert!(!html.contains("sanktion-note"));
+        let html = get(format!("/soeg/enhed/{helhed}?kommune=Aarhus")).await;
+        for want in ["<li>Personlig pleje</li>", "<li>Sygepleje</li>", "1. september 2026", "Aarhus C, Viby"] {
+            assert!(html.contains(want), "{want}\n{html}");
+        }
+        let html = get(format!("/soeg/sammenlign?kommune=Aarhus&enhed={id}&enhed={other}")).await;
+        for want in ["<th scope=\"row\">Husleje</th><td>8.500–9.200 kr. om måneden</td><td>7.000 kr. om måneden</td>",
+            "<th scope=\"row\">Demens</th><td>Har et demensafsnit</td><td><span class=\"note\">Ikke oplyst</span></td>",
+            "<th scope=\"row\">Seneste tilsyn</th><td>2. maj 2026: Mindre &lt;b&gt;problemer&lt;/b&gt;</td>",
+            "<th scope=\"row\">Påbud eller forbud</th><td><ul class=\"sanktion\">"] {
+            assert!(html.contains(want), "{want}\n{html}");
+        }
+    }
+);
