@@ -238,8 +238,14 @@ impl ProfilPatch {
     }
 }
 
+/// R31: photos belong to a plejeenhed's profile (a helhedsplejeenhed states services and areas).
+pub fn takes_photos(kind: Option<EnhedKind>) -> bool {
+    kind != Some(EnhedKind::Helhedsplejeenhed)
+}
+
 /// The fields of a plejeenhed's profile, for the message refusing them on a helhedsplejeenhed.
-const PLEJE_FIELDS: [(&str, &str); 9] = [
+const PLEJE_FIELDS: [(&str, &str); 10] = [
+    ("fotos", "Billeder"),
     ("huslejeFra", "Husleje"),
     ("huslejeTil", "Husleje"),
     ("indskud", "Indskud"),
@@ -391,6 +397,7 @@ pub fn validate(
         "ydelser" => p.ydelser.is_some(),
         "kanLevereFra" => p.kan_levere_fra.is_some(),
         "omraader" => p.omraader.is_some(),
+        "fotos" => !p.fotos.is_empty(),
         _ => false,
     };
     for (f, label) in other {

@@ -203,6 +203,30 @@ impl TilsynQuery {
         })
     }
 
+    /// R32: the enheder lying in a kommune (by name), for the ældretilsyn that covers it and
+    /// administrators.
+    #[graphql(complexity = "first.unwrap_or(50).clamp(1, 100) as usize * child_complexity + 5")]
+    async fn tilsyn_enheder(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Kommunekode or name.")] kommune: String,
+        #[graphql(desc = "Page size, 1-100; default 50.")] first: Option<i32>,
+        #[graphql(desc = "How many to skip (paging); default 0.")] offset: Option<i32>,
+    ) -> GqlResult<Vec<super::types::Enhed>> {
+        if kommune.chars().count() > 100 {
+            return Err(
+                crate::error::AppError::validation("kommune", "Kommunen findes ikke.").into(),
+            );
+        }
+        let limit = first.unwrap_or(50).clamp(1, 100) as u64;
+        let offset = offset.unwrap_or(0).clamp(0, 1_000_000) as u64;
+        let rows = service::enheder(cx(ctx), &kommune, limit, offset).await?;
+        Ok(rows
+            .into_iter()
+            .map(|e| super::types::Enhed::new(std::sync::Arc::new(e)))
+            .collect())
+    }
+
     /// R32: the kommuner (koder) an ældretilsyn covers; for administrators and itself.
     async fn tilsyn_omraade(
         &self,

@@ -54,6 +54,12 @@ pub async fn upload(cx: Cx<'_>, id: &str, alt: &str, bytes: Vec<u8>) -> AppResul
     let alt = rules::validate_alt(alt).map_err(|e| AppError::Validation(vec![e]))?;
     // Who and which enhed first: nobody without the lock makes the server decode anything.
     let e = editable(cx, id).await?;
+    if !rules::takes_photos(crate::domain::serviceleverance::EnhedKind::parse(&e.kind)) {
+        return Err(AppError::validation(
+            "fil",
+            "Billeder kan kun vises for plejeenheder; en helhedsplejeenhed beskriver sine ydelser og områder.",
+        ));
+    }
     if e.profil.fotos.len() >= rules::FOTOS_MAX {
         return Err(AppError::validation(
             "fil",

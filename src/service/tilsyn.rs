@@ -206,3 +206,26 @@ pub async fn area(cx: Cx<'_>, cvr: &str) -> AppResult<Vec<String>> {
     }
     Ok(store::tilsyn::area_of(&cx.st.db, cvr).await?)
 }
+
+/// R32: the enheder lying in a kommune, for the ældretilsyn that covers it (and
+/// administrators): what it registers tilsyn for, whether or not a kommune offers them.
+pub async fn enheder(cx: Cx<'_>, kommune: &str, limit: u64, offset: u64) -> AppResult<Vec<Enhed>> {
+    cx.require_login()?;
+    let kode = cx
+        .st
+        .kommuner
+        .resolve(kommune)
+        .ok_or_else(|| AppError::validation("kommune", cx.st.kommuner.unknown(kommune)))?
+        .to_string();
+    let covered = match cx.v.cvr.as_deref() {
+        Some(cvr) if !cx.v.is_admin() => store::tilsyn::area_of(&cx.st.db, cvr).await?,
+        _ => Vec::new(),
+    };
+    match access::decide_tilsyn(cx.v, Some(&kode), &covered) {
+        Decision::Forbidden => Err(AppError::Forbidden(
+            "Kun ældretilsynet for kommunen (og administratorer) kan se listen.".into(),
+        )),
+        d => AppError::check(d, WHAT),
+    }?;
+    Ok(store::enhed::in_kommune(&cx.st.db, &kode, limit, offset).await?)
+}

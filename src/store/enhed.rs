@@ -97,6 +97,23 @@ pub async fn find<C: ConnectionTrait>(
         .await
 }
 
+/// The enheder lying in a kommune, by name (R32: an ældretilsyn's list).
+pub async fn in_kommune<C: ConnectionTrait>(
+    db: &C,
+    kode: &str,
+    limit: u64,
+    offset: u64,
+) -> Result<Vec<Enhed>, DbErr> {
+    enhed::Entity::find()
+        .filter(enhed::Column::KommuneKode.eq(kode))
+        .order_by_asc(enhed::Column::NavnSoeg)
+        .order_by_asc(enhed::Column::Id)
+        .limit(limit)
+        .offset(offset)
+        .all(db)
+        .await
+}
+
 /// Fills the search key of rows written before it existed (once, at start).
 pub async fn backfill_find_keys<C: ConnectionTrait>(db: &C) -> Result<u64, DbErr> {
     let rows = enhed::Entity::find()

@@ -170,6 +170,13 @@ db_test!(
         assert_eq!(r.status(), 404, "a removed photo is not served");
         let e = app.err(Some(&red), "mutation($id: String!, $f: [FotoInput!]!) { updateFotos(enhedId: $id, fotos: $f) { id } }", json!({ "id": gid, "f": [{ "url": "/foto/x/y.jpg", "alt": "x" }] }), "VALIDATION").await;
         assert_eq!(e["extensions"]["fields"], json!(["fotos"]));
+        // R31: photos are a plejeenhed's; a helhedsplejeenhed's upload is refused.
+        let hg = create_enhed(&app, "HELHEDSPLEJEENHED", "Hjemmeplejen", PROVIDER, 55.64, 12.08).await;
+        let d = app.ok(None, Q_FOTOS, json!({ "id": hg })).await;
+        let hid = d["enhed"]["enhedId"].as_str().expect("id").to_string();
+        app.ok(Some(&red), "mutation($id: String!) { lockEnhed(id: $id) { id } }", json!({ "id": hg })).await;
+        let (s, v) = put(&app, Some(&red), &hid, "Bilen", png(20, 20)).await;
+        assert_eq!((s, v["errors"][0]["extensions"]["fields"].clone()), (400, json!(["fil"])), "{v}");
         // The audit log has the uploads and the change.
         let admin = app.token(Role::Administrator, ADMIN_CVR, "admin");
         let d = app.ok(Some(&admin), "query($id: String) { auditLog(entityType: \"Enhed\", entityId: $id, first: 50) { nodes { action changes { field after } } } }", json!({ "id": id })).await;

@@ -271,6 +271,13 @@ db_test!(
                 }
             }
         }
+        // Its list: the enheder lying in its kommuner; not another area's.
+        let list = "query($k: String!) { tilsynEnheder(kommune: $k) { navn } }";
+        let d = app.ok(Some(&tilsyn), list, json!({ "k": "Roskilde" })).await;
+        assert_eq!(d["tilsynEnheder"], json!([{ "navn": "Egehjemmet" }]));
+        app.err(Some(&tilsyn), list, json!({ "k": LEJRE }), "FORBIDDEN").await;
+        app.err(Some(&red), list, json!({ "k": ROSKILDE }), "FORBIDDEN").await;
+        app.err(None, list, json!({ "k": ROSKILDE }), "UNAUTHENTICATED").await;
         // R26: lifting a påbud one may not see: it does not exist.
         let lift = "mutation($id: String!) { liftPaabudForbud(id: $id, ophaevet: \"2026-06-10\") { ophaevet } }";
         app.err(Some(&other_tilsyn), lift, json!({ "id": sid }), "NOT_FOUND").await;
