@@ -33,6 +33,18 @@ const WARM: &str = r#"query { search(kommune: "0751", first: 30) { totalCount pa
 const COLD_BY_NAME: &str = r#"query($k: String!, $d: Date!) { search(kommune: $k, date: $d, first: 20) { totalCount pageInfo { hasNextPage endCursor } edges { node { id navn adresse { vejnavn postnummer by } kommune { navn } } serviceleverance { type beskrivelse startdato slutdato } } } }"#;
 const COLD: &str = r#"query($k: String!, $lat: Float!, $lon: Float!) { search(kommune: $k, near: {lat: $lat, lon: $lon}, first: 30) { totalCount pageInfo { hasNextPage endCursor } edges { distanceKm node { id navn adresse { vejnavn postnummer by } kommune { navn } } serviceleverance { type beskrivelse startdato slutdato } } } }"#;
 
+/// The cold nearest-first page with issue 21's fields as well (R31's profile, R32's tilsyn):
+/// compared with `COLD` in the same run.
+const COLD_21: &str = r#"query($k: String!, $lat: Float!, $lon: Float!) { search(kommune: $k, near: {lat: $lat, lon: $lon}, first: 30) { totalCount pageInfo { hasNextPage endCursor } edges { distanceKm node { id navn adresse { vejnavn postnummer by } kommune { navn } profil { huslejeTekst parboliger demens dyr } tilsyn { seneste { dato vurdering } paabudForbud { type } } } serviceleverance { type beskrivelse startdato slutdato } } } }"#;
+
+/// The cold pages: by name, nearest first with today's fields, and with issue 21's.
+#[derive(Clone, Copy, PartialEq)]
+enum Page {
+    ByName = 0,
+    Nearest = 1,
+    Nearest21 = 2,
+}
+
 struct Result_ {
     name: &'static str,
     rps: f64,
@@ -155,7 +167,7 @@ fn data(body: &[u8]) -> Value {
 struct Cold {
     koder: Vec<(String, f64, f64)>,
     today: chrono::NaiveDate,
-    next: [AtomicUsize; 2],
+    next: [AtomicUsize; 3],
 }
 
 impl Cold {
@@ -166,20 +178,25 @@ impl Cold {
                 .map(|k| (k.kode.clone(), k.centre.0, k.centre.1))
                 .collect(),
             today: chrono::Utc::now().date_naive(),
-            next: [AtomicUsize::new(0), AtomicUsize::new(0)],
+            next: [
+                AtomicUsize::new(0),
+                AtomicUsize::new(0),
+                AtomicUsize::new(0),
+            ],
         }
     }
 
-    fn next(&self, by_name: bool) -> Value {
-        let n = self.next[usize::from(by_name)].fetch_add(1, Ordering::Relaxed);
+    fn next(&self, page: Page) -> Value {
+        let n = self.next[page as usize].fetch_add(1, Ordering::Relaxed);
         let (k, lat, lon) = &self.koder[n % self.koder.len()];
         let round = n / self.koder.len();
-        if by_name {
+        if page == Page::ByName {
             let d = self.today + chrono::Duration::days(round as i64);
             json!({ "query": COLD_BY_NAME, "variables": { "k": k, "d": d.format("%Y-%m-%d").to_string() } })
         } else {
             let jitter = round as f64 * 1e-6;
-            json!({ "query": COLD, "variables": { "k": k, "lat": lat + jitter, "lon": lon - jitter } })
+            let q = if page == Page::Nearest { COLD } else { COLD_21 };
+            json!({ "query": q, "variables": { "k": k, "lat": lat + jitter, "lon": lon - jitter } })
         }
     }
 }
@@ -289,18 +306,76 @@ async fn scale_run(p: &Prepared, c: usize, secs: f64) -> anyhow::Result<Vec<Resu
         .await,
     );
     // The two cold pages: every request new to the response cache (`Cold`).
-    for (name, by_name) in [
-        ("cold search (new kommune/point)", false),
-        ("cold 20-hit page by name (new kommune/day)", true),
+    for (name, page) in [
+        ("cold search (new kommune/point)", Page::Nearest),
+        (
+            "cold search, issue 21 fields (new kommune/point)",
+            Page::Nearest21,
+        ),
+        ("cold 20-hit page by name (new kommune/day)", Page::ByName),
     ] {
         let (u, cold) = (url.clone(), p.cold.clone());
         results.push(
             drive(server, name, c, secs, move |cl, _, _| {
-                let (u, body) = (u.clone(), cold.next(by_name));
+                let (u, body) = (u.clone(), cold.next(page));
                 async move { ok(&post(&cl, &u, None, &body).await) }
             })
             .await,
         );
+    }
+    // Issue 21's photos: one of Aarhus's, served from memory, and revalidated (304).
+    let d = data(
+        &post(
+            &reqwest::Client::new(),
+            &url,
+            None,
+            &json!({ "query": "{ search(kommune: \"0751\", first: 100) { nodes { profil { fotos { url } } } } }" }),
+        )
+        .await,
+    );
+    let photo = d["data"]["search"]["nodes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find_map(|n| n["profil"]["fotos"][0]["url"].as_str())
+        .map(str::to_string);
+    if let Some(photo) = photo {
+        let base = url.trim_end_matches("/graphql").to_string();
+        let photo_url = format!("{base}{photo}");
+        let tag = reqwest::get(&photo_url)
+            .await?
+            .headers()
+            .get("etag")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        for (name, revalidate) in [
+            ("photo (GET, from memory)", false),
+            ("photo 304 (GET + If-None-Match)", true),
+        ] {
+            let (pu, tag) = (photo_url.clone(), tag.clone());
+            results.push(
+                drive(server, name, c, secs, move |cl, _, _| {
+                    let (pu, tag) = (pu.clone(), tag.clone());
+                    async move {
+                        let mut req = cl.get(&pu);
+                        if revalidate {
+                            req = req.header("if-none-match", &tag);
+                        }
+                        match req.send().await {
+                            Ok(r) if r.status().is_success() || r.status().as_u16() == 304 => {
+                                let _ = r.bytes().await;
+                                1
+                            }
+                            _ => 0,
+                        }
+                    }
+                })
+                .await,
+            );
+        }
+    } else {
+        eprintln!("  no photo found in Aarhus: the photo scenarios are left out");
     }
     // 304: GET with the ETag of the warm query.
     let get_url = format!("{url}?query={}", urlencode(WARM));
@@ -464,15 +539,17 @@ async fn paired(prepared: &[Prepared], c: usize, rounds: usize) {
     let names = [
         "cold 20-hit page by name (new kommune/day)",
         "cold search (new kommune/point)",
+        "cold search, issue 21 fields (new kommune/point)",
     ];
+    let pages = [Page::ByName, Page::Nearest, Page::Nearest21];
     // cpu[scenario][scale][round]
     let mut cpu = vec![vec![Vec::new(); prepared.len()]; names.len()];
     for _ in 0..rounds {
         for (si, name) in names.iter().enumerate().filter(|(_, n)| wanted(n)) {
             for (pi, p) in prepared.iter().enumerate() {
-                let (u, cold, by_name) = (p.server.graphql_url().clone(), p.cold.clone(), si == 0);
+                let (u, cold, page) = (p.server.graphql_url().clone(), p.cold.clone(), pages[si]);
                 let r = drive(&p.server, name, c, ROUND_SECS, move |cl, _, _| {
-                    let (u, body) = (u.clone(), cold.next(by_name));
+                    let (u, body) = (u.clone(), cold.next(page));
                     async move { ok(&post(&cl, &u, None, &body).await) }
                 })
                 .await;
@@ -514,6 +591,33 @@ async fn paired(prepared: &[Prepared], c: usize, rounds: usize) {
             })
             .collect();
         println!("| {name} | {} |", cells.join(" | "));
+    }
+    // Issue 21: the page with the profile and tilsyn against today's field set, round by round
+    // on each scale (the two ran seconds apart).
+    if wanted(names[1]) && wanted(names[2]) {
+        let cells: Vec<String> = prepared
+            .iter()
+            .enumerate()
+            .map(|(pi, p)| {
+                let mut r: Vec<f64> = cpu[2][pi]
+                    .iter()
+                    .zip(&cpu[1][pi])
+                    .map(|(a, b)| a / b.max(1e-9))
+                    .collect();
+                r.sort_by(f64::total_cmp);
+                format!(
+                    "{}x: **{:.2}x** ({:.2}-{:.2})",
+                    p.scale,
+                    median(r.clone()),
+                    r.first().copied().unwrap_or(f64::NAN),
+                    r.last().copied().unwrap_or(f64::NAN)
+                )
+            })
+            .collect();
+        println!(
+            "\nIssue 21 fields vs today's field set (30-hit page nearest first, same rounds): {}",
+            cells.join(", ")
+        );
     }
 }
 

@@ -19,7 +19,9 @@ use plejeoverblik::domain::day::{copenhagen_day, FixedClock};
 use plejeoverblik::domain::geo::LatLon;
 use plejeoverblik::domain::serviceleverance::{errors, EnhedFacts, EnhedKind, Fields, SlType};
 use plejeoverblik::domain::text::fold;
-use plejeoverblik::store::entity::{enhed, serviceleverance, serviceleverance_version};
+use plejeoverblik::store::entity::{
+    enhed, foto, sanktion, serviceleverance, serviceleverance_version, tilsyn,
+};
 use plejeoverblik::store::kommune::{reference_rows, KOMMUNER_GEOJSON};
 use plejeoverblik::store::serviceleverance::search_text;
 use plejeoverblik::AppState;
@@ -306,6 +308,43 @@ fn place(rng: &mut Rng, state: &AppState, k: &Kommune) -> (f64, f64) {
     k.centre
 }
 
+/// An enhed's profile as redaktører fill it in (R31): most plejeenheder state husleje and
+/// dementia, some the rest; helhedsplejeenheder their services.
+fn profile_of(rng: &mut Rng, kind: EnhedKind) -> plejeoverblik::domain::profil::Profil {
+    use plejeoverblik::domain::profil::{Demens, Dyr, Facilitet, Profil, Ydelse};
+    if kind == EnhedKind::Helhedsplejeenhed {
+        return Profil {
+            ydelser: Some(vec![Ydelse::PersonligPleje, Ydelse::PraktiskHjaelp]),
+            omraader: rng.chance(0.5).then(|| vec!["Hele kommunen".to_string()]),
+            ..Default::default()
+        };
+    }
+    if rng.chance(0.2) {
+        return Profil::default();
+    }
+    let fra = rng.range(55, 140) as i32 * 100;
+    Profil {
+        husleje_fra: Some(fra),
+        husleje_til: rng.chance(0.4).then(|| fra + rng.range(3, 20) as i32 * 100),
+        indskud: rng.chance(0.6).then(|| rng.range(50, 250) as i32 * 100),
+        parboliger: Some(rng.range(0, 6) as i32),
+        demens: Some(*rng.pick(&[Demens::Nej, Demens::Demensvenlig, Demens::Demensafsnit])),
+        mad_paa_stedet: Some(rng.chance(0.7)),
+        dyr: Some(*rng.pick(&[Dyr::Egne, Dyr::Faelles, Dyr::Ingen])),
+        traening: Some(rng.chance(0.5)),
+        faciliteter: Some(vec![Facilitet::EgetBad, Facilitet::Have]),
+        ..Default::default()
+    }
+}
+
+/// A small valid JPEG for the generated photos (the bytes are what the server serves).
+fn tiny_jpeg() -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(4, 3, image::Rgb([90, 140, 60]));
+    let mut out = Vec::new();
+    let _ = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80).encode_image(&img);
+    out
+}
+
 async fn insert_chunked<E, A, M>(db: &impl ConnectionTrait, rows: Vec<M>) -> anyhow::Result<()>
 where
     E: EntityTrait,
@@ -356,6 +395,9 @@ pub(crate) async fn generate(
     let n_helhed = 500 * scale;
     let mut enheder: Vec<GenEnhed> = Vec::with_capacity(n_pleje + n_helhed);
     let mut enhed_rows: Vec<enhed::Model> = Vec::with_capacity(n_pleje + n_helhed);
+    let mut foto_rows: Vec<foto::Model> = Vec::new();
+    let mut tilsyn_rows: Vec<tilsyn::Model> = Vec::new();
+    let mut sanktion_rows: Vec<sanktion::Model> = Vec::new();
     for i in 0..n_pleje + n_helhed {
         let kind = if i < n_pleje {
             EnhedKind::Plejeenhed
@@ -426,8 +468,69 @@ pub(crate) async fn generate(
             email: Some("kontakt@example.invalid".into()),
             boligtype: boligtype.map(str::to_string),
             antal_boliger: boligtype.map(|_| rng.range(8, 120) as i32),
+            profil: enhed::ProfilJson(profile_of(&mut rng, kind)),
             ..plejeoverblik::store::enhed::blank(id.clone(), now)
         };
+        // Issue 21: a photo for one plejeenhed in ten, a tilsyn for a third, a påbud in force
+        // for one in thirty (the read model and the hits carry them).
+        let mut m = m;
+        if kind == EnhedKind::Plejeenhed && rng.chance(0.1) {
+            let hash = format!(
+                "{:016x}{:016x}{:016x}{:016x}",
+                rng.next_u64(),
+                rng.next_u64(),
+                rng.next_u64(),
+                rng.next_u64()
+            );
+            m.profil.0.fotos.push(plejeoverblik::domain::profil::Foto {
+                hash: hash.clone(),
+                alt: format!("Haven ved {navn}"),
+                bredde: 4,
+                hoejde: 3,
+            });
+            foto_rows.push(foto::Model {
+                hash,
+                enhed_id: id.clone(),
+                mime: "image/jpeg".into(),
+                bredde: 4,
+                hoejde: 3,
+                data: tiny_jpeg(),
+                created_at: now,
+            });
+        }
+        if rng.chance(0.33) {
+            tilsyn_rows.push(tilsyn::Model {
+                id: rng.uuid().to_string(),
+                enhed_id: id.clone(),
+                dato: today - Days::days(rng.range(10, 900)),
+                vurdering: rng
+                    .pick(&[
+                        "Ingen problemer af betydning",
+                        "Mindre problemer af betydning",
+                        "Større problemer af betydning",
+                    ])
+                    .to_string(),
+                sammenfatning: "Tilsynet fandt en god pleje med enkelte forhold at rette.".into(),
+                rapport_url: Some("https://aeldretilsyn.example/rapport".into()),
+                tilsyn_cvr: "29190925".into(),
+                created_by: "bench".into(),
+                created_at: now,
+            });
+            if rng.chance(0.1) {
+                sanktion_rows.push(sanktion::Model {
+                    id: rng.uuid().to_string(),
+                    enhed_id: id.clone(),
+                    kind: "PAABUD".into(),
+                    tekst: "Ret medicinhåndteringen.".into(),
+                    givet: today - Days::days(rng.range(1, 200)),
+                    ophaevet: None,
+                    tilsyn_cvr: "29190925".into(),
+                    created_by: "bench".into(),
+                    created_at: now,
+                    updated_at: now,
+                });
+            }
+        }
         enhed_rows.push(m);
         enheder.push(GenEnhed {
             id,
@@ -570,6 +673,9 @@ pub(crate) async fn generate(
     insert_chunked(&txn, enhed_rows).await?;
     insert_chunked(&txn, sl_rows).await?;
     insert_chunked(&txn, ver_rows).await?;
+    insert_chunked(&txn, foto_rows).await?;
+    insert_chunked(&txn, tilsyn_rows).await?;
+    insert_chunked(&txn, sanktion_rows).await?;
     txn.commit().await.context("commit")?;
     // What a database that has been serving for a while looks like: SQLite's WAL checkpointed,
     // PostgreSQL's statistics gathered (autovacuum would have done it).
