@@ -2,8 +2,13 @@
 // the public GraphQL API only (no token), sorts by distance, pages with "Vis flere", keeps its
 // state in the URL, shows a helhedspleje offer once the provider's redaktør has written the
 // beskrivelse, and passes axe-core and a keyboard walk.
+//
+// SOEG_FROM_DISK=1 serves soeg/index.html, soeg.js and soeg.css from the working tree instead of
+// the copies embedded in the binary (with the binary's headers, CSP included), to try changes
+// of soeg/ before the next `cargo build`. Without it (the default) the tests see what the binary
+// serves.
 import assert from 'node:assert/strict';
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { ROOT, axeViolations, launchBrowser, makeToken, openPage, startServer } from './harness.mjs';
@@ -53,9 +58,35 @@ async function settle(page, action) {
   await page.waitForFunction((k) => Number(document.getElementById('resultater').dataset.done ?? 0) > k, n);
 }
 
+const FROM_DISK = process.env.SOEG_FROM_DISK === '1';
+
+/** A page of the server (see harness.mjs's openPage), with SOEG_FROM_DISK applied. */
+async function openSoeg(opts = {}) {
+  const p = await openPage(browser, server.baseUrl, opts);
+  if (FROM_DISK) {
+    // Registered after the harness's route, so they are asked first.
+    await p.context.route(/\/assets\/soeg\.[0-9a-f]+\.(js|css)$/, async (route) => {
+      const ext = new URL(route.request().url()).pathname.split('.').pop();
+      const body = await readFile(path.join(ROOT, 'soeg', `soeg.${ext}`));
+      await route.fulfill({ status: 200, contentType: ext === 'js' ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8', body });
+    });
+    await p.context.route((url) => url.pathname === '/soeg', async (route) => {
+      const response = await route.fetch();
+      const served = await response.text();
+      const asset = (re) => re.exec(served)?.[0] ?? '';
+      const body = (await readFile(path.join(ROOT, 'soeg', 'index.html'), 'utf8'))
+        .replace('{{SOEG_CSS}}', asset(/\/assets\/soeg\.[0-9a-f]+\.css/))
+        .replace('{{SOEG_JS}}', asset(/\/assets\/soeg\.[0-9a-f]+\.js/))
+        .replace('{{FAVICON}}', asset(/\/assets\/favicon\.[0-9a-f]+\.svg/));
+      await route.fulfill({ response, body });
+    });
+  }
+  return p;
+}
+
 /** Opens /soeg with `query` and waits for its first search (when the URL asks for one). */
 async function open(query = '', opts = {}) {
-  const p = await openPage(browser, server.baseUrl, opts);
+  const p = await openSoeg(opts);
   p.graphqlRequests = [];
   p.page.on('request', (r) => {
     if (new URL(r.url()).pathname === '/graphql') p.graphqlRequests.push(r);
@@ -436,7 +467,7 @@ test('compare up to three hits side by side: chosen in the list, the address as 
     await noAxeViolations(page, 'the comparison');
     await screenshot(page, 'soeg-sammenlign.png');
     // The same address on a phone: one card per enhed.
-    const phone = await openPage(browser, server.baseUrl, { viewport: { width: 390, height: 844 } });
+    const phone = await openSoeg({ viewport: { width: 390, height: 844 } });
     try {
       await phone.page.goto(url);
       await phone.page.getByRole('heading', { name: 'Sammenlign', level: 1 }).waitFor();
