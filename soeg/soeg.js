@@ -1,17 +1,21 @@
-// The citizen search at /soeg: the public GraphQL API only (anonymous `kommuner` and `search`,
-// POST to /graphql), no token, no other host. The URL is the state of a search
-// (?kommune=Roskilde&type=helhedspleje&dato=2026-12-01&lat=55.64&lon=12.08), so a search can be
-// linked and the browser's back button works. Everything shown is set with textContent, never
-// as HTML. Served from /assets under the page's Content-Security-Policy (no inline script).
+// The citizen search at /soeg: the public GraphQL API only (anonymous `kommuner`, `steder` and
+// `search`, POST to /graphql), no token, no other host. The URL is the state of a search
+// (?kommune=Roskilde&type=plejebolig&dato=2026-12-01&lat=55.64&lon=12.08, or &sted=4000 for a
+// postnummer or town instead of a point, and &demens=1&par=1&dyr=1&udenpaabud=1&husleje=10000
+// for the filters), so a search can be linked and the browser's back button works. Everything
+// shown is set with textContent, never as HTML. Served from /assets under the page's Content-Security-Policy (no inline script).
 
 const PAGE_SIZE = 20;
 
-const SEARCH = `query Soeg($kommune: String!, $kind: SearchKind, $date: Date, $near: PunktInput, $first: Int, $after: String) {
-  search(kommune: $kommune, kind: $kind, date: $date, near: $near, first: $first, after: $after) {
+const SEARCH = `query Soeg($kommune: String!, $kind: SearchKind, $date: Date, $near: PunktInput, $first: Int, $after: String,
+    $demensvenlig: Boolean, $parboliger: Boolean, $dyr: Boolean, $udenPaabudForbud: Boolean, $maxHusleje: Int, $facets: Boolean!) {
+  search(kommune: $kommune, kind: $kind, date: $date, near: $near, first: $first, after: $after,
+      demensvenlig: $demensvenlig, parboliger: $parboliger, dyr: $dyr, udenPaabudForbud: $udenPaabudForbud, maxHusleje: $maxHusleje) {
     totalCount
     kommuneKode
     dato
     pageInfo { hasNextPage endCursor }
+    facets @include(if: $facets) { egenskab { value count } husleje { value count } }
     edges {
       distanceKm
       node {
@@ -19,6 +23,8 @@ const SEARCH = `query Soeg($kommune: String!, $kind: SearchKind, $date: Date, $n
         adresse { vejnavn postnummer by }
         kommune { kode navn officieltNavn }
         kontakt { telefon email web }
+        profil { huslejeTekst parboliger demens dyr ydelser }
+        tilsyn { seneste { dato vurdering } paabudForbud { type tekst givet } }
       }
       serviceleverance { type typeNavn typeForklaring beskrivelse startdato slutdato }
     }
@@ -26,6 +32,7 @@ const SEARCH = `query Soeg($kommune: String!, $kind: SearchKind, $date: Date, $n
 }`;
 
 const KOMMUNER = 'query Kommuner { kommuner { kode navn officieltNavn } }';
+const STEDER = 'query Steder($tekst: String!) { steder(tekst: $tekst) { postnummer navn punkt { lat lon } kommune { kode navn } } }';
 
 const KINDS = {
   plejebolig: { api: 'PLEJEENHED', one: 'sted med plejeboliger', many: 'steder med plejeboliger', title: 'Plejeboliger' },
@@ -38,19 +45,46 @@ const BOLIGTYPER = {
   LOKALPLEJEHJEM: 'Lokalplejehjem',
 };
 
+/** The checkboxes under "Vis kun" (#f-<key>): URL parameter, search argument, and whether only
+ * plejeboliger have it (R31; påbud and forbud, R32, concern both kinds). Their facet values
+ * are in the page (data-facet). */
+const FILTERS = [
+  { key: 'demens', arg: 'demensvenlig', plejebolig: true },
+  { key: 'par', arg: 'parboliger', plejebolig: true },
+  { key: 'dyr', arg: 'dyr', plejebolig: true },
+  { key: 'udenpaabud', arg: 'udenPaabudForbud', plejebolig: false },
+];
+/** The choices of "Højst husleje" (kr. a month), the thresholds of the API's husleje facet. */
+const HUSLEJE = [6000, 8000, 10000, 12000, 15000];
+
+const YDELSER = {
+  PERSONLIG_PLEJE: 'personlig pleje',
+  PRAKTISK_HJAELP: 'praktisk hjælp',
+  MADSERVICE: 'madservice',
+  TRAENING: 'træning og rehabilitering',
+  SYGEPLEJE: 'sygepleje',
+  NATTEPLEJE: 'pleje om natten',
+};
+
 const $ = (id) => document.getElementById(id);
 const form = $('soegning');
 const fields = {
   kommune: $('kommune'),
   dato: $('dato'),
+  sted: $('sted'),
   lat: $('lat'),
   lon: $('lon'),
+  husleje: $('f-husleje'),
 };
 const errors = {
   kommune: $('kommune-fejl'),
   dato: $('dato-fejl'),
+  sted: $('sted-fejl'),
   punkt: $('punkt-fejl'),
 };
+const filterBoxes = Object.fromEntries(FILTERS.map((f) => [f.key, $(`f-${f.key}`)]));
+const stedValgEl = $('sted-valg');
+const stedValgtEl = $('sted-valgt');
 const statusEl = $('status');
 const alertEl = $('fejl');
 const hitsEl = $('hits');
@@ -89,6 +123,7 @@ function formatDay(iso) {
   return dayFormat.format(new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))));
 }
 
+const listFormat = new Intl.ListFormat('da', { style: 'long', type: 'conjunction' });
 const kmFormat = new Intl.NumberFormat('da-DK', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 const coordFormat = new Intl.NumberFormat('da-DK', { maximumFractionDigits: 6, useGrouping: false });
 const countFormat = new Intl.NumberFormat('da-DK');
@@ -102,16 +137,33 @@ function parseCoord(s) {
 
 // ---- The URL as state ------------------------------------------------------------------------
 
-/** The search the URL asks for, or null when it names no kommune. */
+/**
+ * The search the URL asks for: { kommune, type, dato, near, sted, filters }. `sted` (a
+ * postnummer or town) wins over lat/lon: its point becomes `near` once `steder` has found it.
+ * A search runs when the URL names a kommune or a sted.
+ */
 function stateFromUrl() {
   const q = new URLSearchParams(location.search);
   const kommune = (q.get('kommune') ?? '').trim();
   const type = q.get('type') === 'helhedspleje' ? 'helhedspleje' : 'plejebolig';
   const dato = /^\d{4}-\d{2}-\d{2}$/.test(q.get('dato') ?? '') ? q.get('dato') : '';
+  const sted = (q.get('sted') ?? '').trim().slice(0, 100);
   const lat = parseCoord(q.get('lat'));
   const lon = parseCoord(q.get('lon'));
-  const near = Number.isFinite(lat) && Number.isFinite(lon) ? { lat, lon } : null;
-  return { kommune, type, dato, near };
+  const near = !sted && Number.isFinite(lat) && Number.isFinite(lon) ? { lat, lon } : null;
+  const filters = Object.fromEntries(FILTERS.map((f) => [f.key, q.get(f.key) === '1']));
+  const husleje = Number(q.get('husleje'));
+  filters.husleje = HUSLEJE.includes(husleje) ? husleje : null;
+  return { kommune, type, dato, near, sted, filters };
+}
+
+/** The filters that apply to a kind of search (plejebolig-only ones are dropped for helhedspleje). */
+function activeFilters(s) {
+  const f = s.filters ?? {};
+  const out = {};
+  for (const { key, plejebolig } of FILTERS) if (f[key] && (!plejebolig || s.type === 'plejebolig')) out[key] = true;
+  if (f.husleje && s.type === 'plejebolig') out.husleje = f.husleje;
+  return out;
 }
 
 function urlOf(s) {
@@ -119,10 +171,13 @@ function urlOf(s) {
   if (s.kommune) q.set('kommune', s.kommune);
   q.set('type', s.type);
   if (s.dato) q.set('dato', s.dato);
-  if (s.near) {
+  if (s.sted) {
+    q.set('sted', s.sted);
+  } else if (s.near) {
     q.set('lat', String(s.near.lat));
     q.set('lon', String(s.near.lon));
   }
+  for (const [k, v] of Object.entries(activeFilters(s))) q.set(k, v === true ? '1' : String(v));
   return `${location.pathname}?${q}`;
 }
 
@@ -130,8 +185,13 @@ function fillForm(s) {
   fields.kommune.value = s.kommune;
   form.elements.type.value = s.type;
   fields.dato.value = s.dato || today();
+  fields.sted.value = s.sted;
   fields.lat.value = s.near ? coordFormat.format(s.near.lat) : '';
   fields.lon.value = s.near ? coordFormat.format(s.near.lon) : '';
+  pointSource = s.sted ? 'sted' : 'punkt';
+  for (const { key } of FILTERS) filterBoxes[key].checked = Boolean(s.filters?.[key]);
+  fields.husleje.value = s.filters?.husleje ? String(s.filters.husleje) : '';
+  showKindFilters();
 }
 
 // ---- Field errors ----------------------------------------------------------------------------
@@ -147,23 +207,51 @@ function setError(name, message, inputs) {
 function clearErrors() {
   setError('kommune', null, [fields.kommune]);
   setError('dato', null, [fields.dato]);
+  setError('sted', null, [fields.sted]);
   setError('punkt', null, [fields.lat, fields.lon]);
+  showChoices(null);
   alertEl.textContent = '';
 }
+
+/** Which of the two ways to give a point the citizen used last: 'sted' or 'punkt'. When both
+ * fields hold something at Søg, the last one edited counts and the other is cleared. */
+let pointSource = 'punkt';
+/** The kommune the page filled in from a place (the citizen left the field empty): another place
+ * replaces it, a kommune the citizen typed stays. */
+let kommuneFromPlace = null;
 
 /** The search the form asks for, or null (with the errors shown and focus on the first). */
 function stateFromForm() {
   clearErrors();
   let first = null;
-  const kommune = fields.kommune.value.trim();
-  if (!kommune) {
-    setError('kommune', 'Vælg en kommune.', [fields.kommune]);
+  let sted = fields.sted.value.trim().replace(/\s+/g, ' ');
+  const hasPoint = fields.lat.value.trim() || fields.lon.value.trim();
+  if (sted && hasPoint) {
+    if (pointSource === 'punkt') {
+      sted = '';
+      fields.sted.value = '';
+      showPlace(null);
+    } else {
+      fields.lat.value = '';
+      fields.lon.value = '';
+    }
+  }
+  // The place shown ("4000 Roskilde") is its postnummer (one history entry per search).
+  if (sted && sted === current?.search.stedNavn) sted = current.search.sted;
+  let kommune = fields.kommune.value.trim();
+  if (sted && kommuneFromPlace !== null && kommune === kommuneFromPlace) kommune = '';
+  if (!kommune && !sted) {
+    setError('kommune', 'Vælg en kommune, eller skriv et postnummer eller en by under Nærmeste først.', [fields.kommune]);
     first ??= fields.kommune;
   }
   const dato = fields.dato.value;
   if (fields.dato.validity.badInput || (dato && !/^\d{4}-\d{2}-\d{2}$/.test(dato))) {
     setError('dato', 'Angiv en gyldig dato.', [fields.dato]);
     first ??= fields.dato;
+  }
+  if (sted.length > 100) {
+    setError('sted', 'Skriv et postnummer eller et bynavn på højst 100 tegn.', [fields.sted]);
+    first ??= fields.sted;
   }
   let near = null;
   const latText = fields.lat.value.trim();
@@ -183,8 +271,10 @@ function stateFromForm() {
     return null;
   }
   const type = form.elements.type.value === 'helhedspleje' ? 'helhedspleje' : 'plejebolig';
+  const filters = Object.fromEntries(FILTERS.map((f) => [f.key, filterBoxes[f.key].checked]));
+  filters.husleje = HUSLEJE.includes(Number(fields.husleje.value)) ? Number(fields.husleje.value) : null;
   // Today is the default day: a link without a date always means "today".
-  return { kommune, type, dato: dato && dato !== today() ? dato : '', near };
+  return { kommune, type, dato: dato && dato !== today() ? dato : '', near: sted ? null : near, sted, filters };
 }
 
 // ---- GraphQL ---------------------------------------------------------------------------------
@@ -247,6 +337,120 @@ function loadKommuner() {
   return kommunerLoaded;
 }
 
+// ---- Places: a postnummer or town as the point of "nearest first" ------------------------------
+
+/** steder(tekst) per text, asked once (small answers; not aborted, so a later search can reuse them). */
+const stedCache = new Map();
+function findSted(tekst) {
+  const key = tekst.toLowerCase();
+  let found = stedCache.get(key);
+  if (!found) {
+    found = graphql(STEDER, { tekst }).then((d) => d.steder);
+    stedCache.set(key, found);
+    found.catch(() => stedCache.delete(key));
+  }
+  return found;
+}
+
+/** A name compared loosely: case, accents, æ/ae, ø/oe, å/aa, "Kgs." and punctuation aside. */
+function fold(s) {
+  return String(s ?? '').toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '')
+    .replace(/æ|ae/g, 'e').replace(/ø|oe/g, 'o').replace(/å|aa/g, 'a')
+    .replace(/\bkgs\b/g, 'kongens')
+    .replace(/[^a-z0-9]+/g, ' ')
+    .trim();
+}
+
+/** The place a text clearly means: the only one found, the one with the postnummer typed, or
+ * the only one with exactly the name typed ("Ronne" is Rønne, not Rønnede). Else null. */
+function clearSted(tekst, found) {
+  if (found.length === 1) return found[0];
+  const pn = /^\d{4}(?!\d)/.exec(tekst)?.[0];
+  const byNumber = pn ? found.find((st) => st.postnummer === pn) : undefined;
+  if (byNumber) return byNumber;
+  const t = fold(tekst);
+  const same = found.filter((st) => fold(st.navn) === t || fold(`${st.postnummer} ${st.navn}`) === t);
+  return same.length === 1 ? same[0] : null;
+}
+
+const kommuneOf = (k) => (k ? kommuneOfficielt.get(k.kode) ?? `${k.navn} Kommune` : '');
+
+/** "Mente du …?": the places a text may mean, as links to the same search from each (null hides). */
+function showChoices(found, search) {
+  if (!found) {
+    stedValgEl.hidden = true;
+    stedValgEl.replaceChildren();
+    return;
+  }
+  const items = found.map((st) => {
+    const a = el('a', { href: urlOf({ ...search, sted: st.postnummer, near: null }) }, `${st.postnummer} ${st.navn}`);
+    a.addEventListener('click', (ev) => {
+      ev.preventDefault();
+      fields.sted.value = `${st.postnummer} ${st.navn}`;
+      pointSource = 'sted';
+      fields.sted.focus();
+      form.requestSubmit();
+    });
+    return el('li', {}, a, st.kommune ? el('span', { class: 'note' }, ` i ${kommuneOf(st.kommune)}`) : null);
+  });
+  stedValgEl.replaceChildren(
+    el('p', { class: 'sted-valg-spoergsmaal' }, `Flere steder passer på »${search.sted}«. Mente du …?`),
+    el('ul', {}, ...items));
+  stedValgEl.hidden = false;
+}
+
+/** Under the field: the place the distances are measured from, and its kommune when the search
+ * is another's. */
+function showPlace(search, kommuneKode) {
+  if (!search?.stedNavn) {
+    stedValgtEl.hidden = true;
+    stedValgtEl.textContent = '';
+    return;
+  }
+  let t = `Afstanden måles fra ${search.stedNavn}.`;
+  if (search.stedKommune && search.stedKommune.kode !== kommuneKode) {
+    t += ` Stedet ligger i ${kommuneOf(search.stedKommune)}; du ser ${kommuneOfficielt.get(kommuneKode) ?? 'den valgte kommune'}s tilbud.`;
+  }
+  stedValgtEl.textContent = t;
+  stedValgtEl.hidden = false;
+}
+
+// ---- Filters: "Vis kun" with the count of each choice from the search shown -------------------
+
+/** Shows the plejebolig-only filters for plejeboliger, and says why they are gone for helhedspleje. */
+function showKindFilters() {
+  const helhed = form.elements.type.value === 'helhedspleje';
+  for (const e of form.querySelectorAll('.kun-plejebolig')) e.hidden = helhed;
+  $('filtre-helhedspleje').hidden = !helhed;
+  showCounts();
+}
+
+/** Each choice's count, "(3)": the hits the search shown would have with it (its facets). None
+ * before a search, or when the form asks for the other kind than the one shown. */
+function showCounts() {
+  const type = form.elements.type.value === 'helhedspleje' ? 'helhedspleje' : 'plejebolig';
+  const facets = current?.facets && current.search.type === type ? current.facets : null;
+  const egenskab = new Map((facets?.egenskab ?? []).map((c) => [c.value, c.count]));
+  for (const span of form.querySelectorAll('.count[data-facet]')) {
+    const n = egenskab.get(span.dataset.facet);
+    span.textContent = n === undefined ? '' : ` (${countFormat.format(n)})`;
+  }
+  const husleje = new Map((facets?.husleje ?? []).map((c) => [Number(c.value), c.count]));
+  for (const o of fields.husleje.options) {
+    o.dataset.label ??= o.textContent;
+    const n = o.value ? husleje.get(Number(o.value)) : undefined;
+    o.textContent = n === undefined ? o.dataset.label : `${o.dataset.label} (${countFormat.format(n)})`;
+  }
+}
+
+/** The filters of a search in words, as the form says them. */
+function filtersInWords(search) {
+  const f = activeFilters(search);
+  const words = FILTERS.filter((x) => f[x.key]).map((x) => $(`f-${x.key}`).labels[0].firstChild.textContent.trim().toLowerCase());
+  if (f.husleje) words.push(`husleje højst ${countFormat.format(f.husleje)} kr. om måneden`);
+  return words.length ? listFormat.format(words) : '';
+}
+
 // ---- Rendering -------------------------------------------------------------------------------
 
 function el(tag, attrs = {}, ...children) {
@@ -279,10 +483,22 @@ function safeWeb(url) {
   }
 }
 
+/** The search's address for the pages it links to; a place's point also as lat/lon (those pages
+ * measure distances from lat/lon). */
+function linkQuery(searched) {
+  const q = new URLSearchParams(location.search);
+  const s = searched?.search;
+  if (s?.sted && s.near) {
+    q.set('lat', String(s.near.lat));
+    q.set('lon', String(s.near.lon));
+  }
+  return q;
+}
+
 /** The enhed's own page with the search's kommune, day and point (its link back to the list
  * keeps them). */
 function detailsHref(n, searched) {
-  const q = new URLSearchParams(location.search);
+  const q = linkQuery(searched);
   q.set('kommune', searched.kommuneKode);
   return `/soeg/enhed/${encodeURIComponent(n.enhedId)}?${q}`;
 }
@@ -313,6 +529,16 @@ function renderHit(edge, searched) {
     const parts = [BOLIGTYPER[n.boligtype] ?? null, n.antalBoliger ? `${countFormat.format(n.antalBoliger)} boliger` : null].filter(Boolean);
     facts.append(fact('Boliger', parts.join(', ')));
   }
+  // R31: what the redaktør has told citizens (the enhed's page has the rest, and the photos).
+  const profil = n.profil ?? {};
+  if (n.kind === 'PLEJEENHED' && profil.huslejeTekst) facts.append(fact('Husleje', profil.huslejeTekst));
+  if (n.kind === 'HELHEDSPLEJEENHED' && profil.ydelser?.length) {
+    const ydelser = listFormat.format(profil.ydelser.map((y) => YDELSER[y] ?? y));
+    facts.append(fact('Ydelser', ydelser.charAt(0).toUpperCase() + ydelser.slice(1)));
+  }
+  // R32: the latest tilsyn (its summary and report are on the enhed's page).
+  const seneste = n.tilsyn?.seneste;
+  if (seneste) facts.append(fact('Seneste tilsyn', `${formatDay(seneste.dato)} – ${seneste.vurdering}`));
   const contact = [];
   if (n.kontakt?.telefon) contact.push(el('span', {}, `Telefon ${n.kontakt.telefon}`));
   if (n.kontakt?.email) contact.push(el('a', { href: `mailto:${n.kontakt.email}` }, n.kontakt.email));
@@ -327,7 +553,24 @@ function renderHit(edge, searched) {
     facts.append(fact('Kontakt', ...dd));
   }
 
-  const article = el('article', { class: 'hit', 'aria-labelledby': id }, head, facts);
+  const article = el('article', { class: 'hit', 'aria-labelledby': id }, head);
+  // A påbud or forbud in force on the search's day, in words (not only by colour).
+  for (const pf of n.tilsyn?.paabudForbud ?? []) {
+    const what = pf.type === 'FORBUD' ? 'Forbud' : pf.type === 'PAABUD' ? 'Påbud' : 'Påbud eller forbud';
+    article.append(el('p', { class: 'sanktion' },
+      el('strong', {}, `${what} fra ældretilsynet:`), ` ${pf.tekst}`,
+      pf.givet ? el('span', { class: 'note' }, ` (givet ${formatDay(pf.givet)})`) : null));
+  }
+  article.append(facts);
+  const badges = [];
+  if (n.kind === 'PLEJEENHED') {
+    if (profil.demens === 'DEMENSVENLIG') badges.push('Demensvenlig');
+    else if (profil.demens === 'DEMENSAFSNIT') badges.push('Demensafsnit');
+    if (profil.parboliger > 0) badges.push('Boliger til par');
+    if (profil.dyr === 'EGNE') badges.push('Eget dyr kan komme med');
+    else if (profil.dyr === 'FAELLES') badges.push('Dyr på stedet');
+  }
+  if (badges.length) article.append(el('ul', { class: 'badges', 'aria-label': 'Kendetegn' }, ...badges.map((b) => el('li', {}, b))));
   if (sl.beskrivelse) {
     article.append(el('div', { class: 'beskrivelse' },
       el('h4', {}, 'Leverandørens beskrivelse af aftalen'),
@@ -372,7 +615,7 @@ function updateCompare() {
     return;
   }
   compareBar.hidden = false;
-  const q = new URLSearchParams(location.search);
+  const q = linkQuery(current);
   if (current) q.set('kommune', current.kommuneKode);
   for (const id of chosen.keys()) q.append('enhed', id);
   const names = [...chosen.values()].join(', ');
@@ -472,16 +715,20 @@ function summary(result, search, shown) {
   const navn = kommuneOfficielt.get(result.kommuneKode) ?? `${search.kommune} Kommune`;
   const what = `${countFormat.format(total)} ${total === 1 ? kind.one : kind.many}`;
   const day = result.dato === today() ? `i dag, ${formatDay(result.dato)}` : `den ${formatDay(result.dato)}`;
+  const filters = filtersInWords(search);
+  const from = search.stedNavn ? `, nærmeste først fra ${search.stedNavn}` : search.near ? ', nærmeste først' : '';
   let s = total === 0
-    ? `${navn} har ingen ${kind.many} ${day}.`
-    : `${navn}: ${what} ${day}${search.near ? ', nærmeste først' : ''}.`;
+    ? `${navn} har ingen ${kind.many} ${day}${filters ? ' med dine valg under Vis kun' : ''}.`
+    : `${navn}: ${what} ${day}${from}.`;
+  if (filters) s += ` Vis kun: ${filters}.`;
   if (total > 0 && shown < total) s += ` Viser ${countFormat.format(shown)} af ${countFormat.format(total)}.`;
   return s;
 }
 
 // ---- Searching -------------------------------------------------------------------------------
 
-function variables(search, after) {
+function variables(search, after, facets = false) {
+  const f = activeFilters(search);
   return {
     kommune: search.kommune,
     kind: KINDS[search.type].api,
@@ -489,7 +736,22 @@ function variables(search, after) {
     near: search.near,
     first: PAGE_SIZE,
     after: after ?? null,
+    ...Object.fromEntries(FILTERS.map((x) => [x.arg, f[x.key] ?? null])),
+    maxHusleje: f.husleje ?? null,
+    facets,
   };
+}
+
+/** No list: no hits, map, frit valg, chosen hits, place or counts. */
+function clearResults() {
+  current = null;
+  hitsEl.replaceChildren();
+  mapEl.hidden = true;
+  fritValgEl.hidden = true;
+  chosen.clear();
+  updateCompare();
+  showPlace(null);
+  showCounts();
 }
 
 /**
@@ -505,8 +767,43 @@ async function run(search, how) {
   statusEl.textContent = 'Søger …';
   hitsEl.setAttribute('aria-busy', 'true');
   if (how === 'push' && urlOf(search) !== location.pathname + location.search) history.pushState(null, '', urlOf(search));
+  let derived = false;
   try {
-    const [data] = await Promise.all([graphql(SEARCH, variables(search), inflight.signal), loadKommuner()]);
+    if (search.sted) {
+      // A postnummer or town: its point is the search's `near`, its kommune the search's when
+      // none is given. Several → "Mente du …?"; none → an error at the field.
+      const [found] = await Promise.all([findSted(search.sted), loadKommuner()]);
+      if (mine !== generation) return;
+      const place = clearSted(search.sted, found);
+      if (!place || (!search.kommune && !place.kommune)) {
+        clearResults();
+        if (found.length === 0) {
+          setError('sted', `Vi kender ikke postnummeret eller byen »${search.sted}«. Skriv et postnummer med fire cifre, fx 4000, eller navnet på en by, fx Roskilde.`, [fields.sted]);
+          statusEl.textContent = 'Ingen resultater.';
+        } else if (!place) {
+          showChoices(found, search);
+          statusEl.textContent = 'Vælg et af stederne under feltet Postnummer eller by.';
+        } else {
+          setError('kommune', `Vælg den kommune, du vil se tilbud i. Vi ved ikke, hvilken kommune ${place.postnummer} ${place.navn} ligger i.`, [fields.kommune]);
+          statusEl.textContent = 'Ingen resultater.';
+        }
+        (found.length && place ? fields.kommune : fields.sted).focus();
+        return;
+      }
+      derived = !search.kommune;
+      search = {
+        ...search,
+        kommune: search.kommune || place.kommune.navn,
+        sted: place.postnummer,
+        stedNavn: `${place.postnummer} ${place.navn}`,
+        stedKommune: place.kommune,
+        near: { lat: place.punkt.lat, lon: place.punkt.lon },
+      };
+      fields.sted.value = search.stedNavn;
+      fields.lat.value = '';
+      fields.lon.value = '';
+    }
+    const [data] = await Promise.all([graphql(SEARCH, variables(search, null, true), inflight.signal), loadKommuner()]);
     if (mine !== generation) return;
     const result = data.search;
     // The kommune by its name as the API knows it ("Kobenhavn" → "København").
@@ -516,8 +813,11 @@ async function run(search, how) {
       fields.kommune.value = canonical;
     }
     if (how !== 'none') history.replaceState(null, '', urlOf(search));
+    kommuneFromPlace = derived ? fields.kommune.value : null;
     fields.dato.value = result.dato;
-    current = { search, kommuneKode: result.kommuneKode, dato: result.dato, cursor: result.pageInfo.endCursor, shown: result.edges.length, total: result.totalCount };
+    current = { search, kommuneKode: result.kommuneKode, dato: result.dato, cursor: result.pageInfo.endCursor, shown: result.edges.length, total: result.totalCount, facets: result.facets ?? null };
+    showPlace(search, result.kommuneKode);
+    showCounts();
     chosen.clear();
     hitsEl.replaceChildren(...result.edges.map((e) => renderHit(e, current)));
     updateCompare();
@@ -528,8 +828,7 @@ async function run(search, how) {
     document.title = `${KINDS[search.type].title} i ${kommuneOfficielt.get(result.kommuneKode) ?? search.kommune} – Plejeoverblik`;
   } catch (e) {
     if (e.name === 'AbortError' || mine !== generation) return;
-    current = null;
-    hitsEl.replaceChildren();
+    clearResults();
     statusEl.textContent = 'Ingen resultater.';
     if (e.field === 'kommune') {
       setError('kommune', e.message, [fields.kommune]);
@@ -581,6 +880,12 @@ async function more() {
 
 function usePosition() {
   setError('punkt', null, [fields.lat, fields.lon]);
+  // The position replaces a postnummer or town.
+  fields.sted.value = '';
+  setError('sted', null, [fields.sted]);
+  showChoices(null);
+  showPlace(null);
+  pointSource = 'punkt';
   statusEl.textContent = 'Finder din position …';
   navigator.geolocation.getCurrentPosition(
     (pos) => {
@@ -618,11 +923,21 @@ form.addEventListener('submit', (ev) => {
 moreBtn.addEventListener('click', more);
 
 $('ryd-punkt').addEventListener('click', () => {
+  fields.sted.value = '';
+  showPlace(null);
   fields.lat.value = '';
   fields.lon.value = '';
+  setError('sted', null, [fields.sted]);
   setError('punkt', null, [fields.lat, fields.lon]);
-  fields.lat.focus();
+  showChoices(null);
+  fields.sted.focus();
 });
+
+fields.sted.addEventListener('input', () => { pointSource = 'sted'; });
+fields.lat.addEventListener('input', () => { pointSource = 'punkt'; });
+fields.lon.addEventListener('input', () => { pointSource = 'punkt'; });
+fields.kommune.addEventListener('input', () => { kommuneFromPlace = null; });
+for (const radio of form.elements.type) radio.addEventListener('change', showKindFilters);
 
 if ('geolocation' in navigator) {
   positionBtn.hidden = false;
@@ -632,16 +947,15 @@ if ('geolocation' in navigator) {
 window.addEventListener('popstate', () => {
   const s = stateFromUrl();
   fillForm(s);
-  if (s.kommune) {
+  if (s.kommune || s.sted) {
     run(s, 'none');
   } else {
     generation++;
     inflight?.abort();
-    current = null;
-    hitsEl.replaceChildren();
+    clearResults();
     moreBtn.hidden = true;
     clearErrors();
-    statusEl.textContent = 'Vælg en kommune, og tryk på Søg.';
+    statusEl.textContent = 'Vælg en kommune, eller skriv et postnummer eller en by, og tryk på Søg.';
     finished();
   }
 });
@@ -649,4 +963,4 @@ window.addEventListener('popstate', () => {
 const initial = stateFromUrl();
 fillForm(initial);
 loadKommuner();
-if (initial.kommune) run(initial, 'replace');
+if (initial.kommune || initial.sted) run(initial, 'replace');

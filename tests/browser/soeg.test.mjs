@@ -1,7 +1,9 @@
 // The citizen search at /soeg in a real browser: renders offline under its CSP, searches through
 // the public GraphQL API only (no token), sorts by distance, pages with "Vis flere", keeps its
 // state in the URL, shows a helhedspleje offer once the provider's redaktør has written the
-// beskrivelse, and passes axe-core and a keyboard walk.
+// beskrivelse, and passes axe-core and a keyboard walk. Issue 21's place a citizen knows
+// (postnummer or town), R31's and R32's filters with their counts, and the profile, latest
+// tilsyn and påbud on a hit.
 //
 // SOEG_FROM_DISK=1 serves soeg/index.html, soeg.js and soeg.css from the working tree instead of
 // the copies embedded in the binary (with the binary's headers, CSP included), to try changes
@@ -96,7 +98,7 @@ async function open(query = '', opts = {}) {
   p.response = resp;
   // The kommuner arrive from the API for the suggestions.
   await p.page.waitForFunction(() => document.querySelectorAll('#kommune-liste option').length === 98);
-  if (new URLSearchParams(query).get('kommune')) {
+  if (new URLSearchParams(query).get('kommune') || new URLSearchParams(query).get('sted')) {
     await p.page.waitForFunction(() => Number(document.getElementById('resultater').dataset.done ?? 0) >= 1);
   }
   return p;
@@ -352,7 +354,7 @@ test('accessibility: axe-core, headings, keyboard order and visible focus', asyn
     // Tab from the top: skip link, the fields in reading order, the buttons; focus is visible.
     await page.evaluate(() => document.activeElement?.blur());
     const order = [];
-    for (let i = 0; i < 14 && order.at(-1) !== 'soeg-knap'; i++) {
+    for (let i = 0; i < 18 && order.at(-1) !== 'soeg-knap'; i++) {
       await page.keyboard.press('Tab');
       const f = await page.evaluate(() => {
         const a = document.activeElement;
@@ -368,7 +370,8 @@ test('accessibility: axe-core, headings, keyboard order and visible focus', asyn
       assert.ok(f.visible, `visible focus on ${f.id}`);
       if (order.at(-1) !== f.id) order.push(f.id);
     }
-    assert.deepEqual(order, ['skip', 'kommune', 'type-helhedspleje', 'dato', 'lat', 'lon', 'min-position', 'ryd-punkt', 'soeg-knap']);
+    // Helhedspleje: of "Vis kun" only "Uden påbud eller forbud" applies (the others are hidden).
+    assert.deepEqual(order, ['skip', 'kommune', 'type-helhedspleje', 'dato', 'sted', 'lat', 'lon', 'min-position', 'ryd-punkt', 'f-udenpaabud', 'soeg-knap']);
 
     await page.waitForTimeout(200);
     const out = path.join(ROOT, 'tests', 'browser', 'out');
@@ -505,6 +508,310 @@ test('the map: the kommune\'s outline with the hits as numbered points, reachabl
     await settle(page, () => page.getByRole('button', { name: 'Vis flere' }).click());
     assert.equal(await points.count(), await page.locator('#hits > li[data-lat]').count());
     await noAxeViolations(page, 'the map');
+    await noProblems(p);
+  } finally {
+    await p.close();
+  }
+});
+
+// ---- Issue 21's place a citizen knows; R31/R32 filters, profile and tilsyn on the list -----------
+
+/** A day in Danish as the page writes it ("2. maj 2026"). */
+const dayInDanish = (iso) => {
+  const [y, m, d] = iso.split('-').map(Number);
+  return new Intl.DateTimeFormat('da-DK', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(y, m - 1, d)));
+};
+
+/** The hits with what R31/R32 add: facts by term, badges, påbud/forbud notices. */
+function profileHitsOf(page) {
+  return page.$$eval('#hits > li', (lis) => lis.map((li) => {
+    const d = li.querySelector('.distance')?.textContent.trim() ?? null;
+    return {
+      navn: li.querySelector('h3').textContent.trim(),
+      km: d === null ? null : Number(d.replace(/\s*km.*$/, '').replace(',', '.')),
+      facts: Object.fromEntries([...li.querySelectorAll('.fact')].map((f) => [f.querySelector('dt').textContent, f.querySelector('dd').textContent])),
+      badges: [...li.querySelectorAll('.badges li')].map((b) => b.textContent.trim()),
+      sanktioner: [...li.querySelectorAll('.sanktion')].map((s) => s.textContent.trim()),
+    };
+  }));
+}
+
+/** Clicks Søg and waits for the search (or its place's answer) to finish. */
+const search = (page) => settle(page, () => page.getByRole('button', { name: 'Søg', exact: true }).click());
+
+const noSidewaysScroll = (page) => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+
+/**
+ * Roskilde's plejeboliger get a profile from the administrator (lock, updateEnhed, check-in):
+ * A demensvenlig with boliger til par, own animals and 7.000 kr.; B a demensafsnit with shared
+ * animals from 9.500 kr.; C no couples, no animals, 5.800 kr. A gets a tilsyn and a påbud in
+ * force from an ældretilsyn covering Roskilde; B a tilsyn only. One of Roskilde's helhedspleje
+ * providers states its ydelser. Once per server.
+ */
+let profiles;
+function roskildeProfiles() {
+  profiles ??= (async () => {
+    const admin = await makeToken({ role: 'administrator', cvr: '12345678', name: 'Anders Administrator' });
+    const hits = (await gql('{ search(kommune: "Roskilde", kind: PLEJEENHED, first: 100) { edges { node { enhedId navn } } } }')).search.edges.map((e) => e.node);
+    assert.ok(hits.length >= 5, 'Roskilde has plejeboliger');
+    const [a, b, c] = hits;
+    const update = async (enhedId, input) => {
+      await gql('mutation($id: String!) { lockEnhed(id: $id) { navn } }', { id: enhedId }, admin);
+      await gql('mutation($id: String!, $i: EnhedInput!) { updateEnhed(id: $id, input: $i) { navn } }', { id: enhedId, i: input }, admin);
+      await gql('mutation($id: String!) { checkInEnhed(id: $id) { navn } }', { id: enhedId }, admin);
+    };
+    await update(a.enhedId, { demens: 'DEMENSVENLIG', parboliger: 2, dyr: 'EGNE', huslejeFra: 7000 });
+    await update(b.enhedId, { demens: 'DEMENSAFSNIT', dyr: 'FAELLES', huslejeFra: 9500, huslejeTil: 11000 });
+    await update(c.enhedId, { demens: 'NEJ', parboliger: 0, dyr: 'INGEN', huslejeFra: 5800 });
+
+    const cvr = '55557777';
+    await gql('mutation($cvr: String!) { setTilsynOmraade(cvr: $cvr, kommuner: ["Roskilde"]) }', { cvr }, admin);
+    const tilsyn = await makeToken({ role: 'aeldretilsyn', cvr, name: 'Tove Tilsyn' });
+    await gql('mutation($id: String!, $i: TilsynInput!) { registerTilsyn(enhedId: $id, input: $i) { dato } }', {
+      id: a.enhedId, i: { dato: TODAY, vurdering: 'Mindre problemer af betydning', sammenfatning: 'Medicinhåndteringen skal styrkes.' },
+    }, tilsyn);
+    await gql('mutation($id: String!, $i: PaabudForbudInput!) { givePaabudForbud(enhedId: $id, input: $i) { id } }', {
+      id: a.enhedId, i: { type: 'PAABUD', tekst: 'Medicin skal opbevares aflåst.', givet: TODAY },
+    }, tilsyn);
+    await gql('mutation($id: String!, $i: TilsynInput!) { registerTilsyn(enhedId: $id, input: $i) { dato } }', {
+      id: b.enhedId, i: { dato: TODAY, vurdering: 'Ingen eller få problemer', sammenfatning: 'Beboerne oplever god omsorg.' },
+    }, admin);
+
+    const helhed = (await gql(`{ search(kommune: "Roskilde", kind: HELHEDSPLEJEENHED, date: "${NEXT_MONTH}", first: 1) { edges { node { enhedId navn } } } }`)).search.edges[0].node;
+    await update(helhed.enhedId, { ydelser: ['PERSONLIG_PLEJE', 'PRAKTISK_HJAELP', 'MADSERVICE'] });
+    return { a: a.navn, b: b.navn, c: c.navn, helhed: helhed.navn, total: hits.length };
+  })();
+  return profiles;
+}
+
+test('a place a citizen knows: "4000" fills the kommune and sorts nearest first from Roskilde; an unknown place gets an error, an ambiguous one "Mente du …?" (issue 21)', async () => {
+  const p = await open();
+  try {
+    const { page } = p;
+    // The kommune may stay empty when a place is given.
+    await page.getByLabel('Postnummer eller by').fill('4000');
+    await search(page);
+    assert.deepEqual(params(page), { kommune: 'Roskilde', type: 'plejebolig', sted: '4000' });
+    assert.equal(await page.inputValue('#kommune'), 'Roskilde', 'the place\'s kommune fills the empty field');
+    assert.equal(await page.inputValue('#sted'), '4000 Roskilde');
+    assert.equal(await page.inputValue('#lat'), '', 'the coordinates stay empty: the place is the point');
+    assert.match(await page.locator('#sted-valgt').textContent(), /^Afstanden måles fra 4000 Roskilde\.$/);
+    assert.match(await page.locator('#status').textContent(), /^Roskilde Kommune: \d+ steder med plejeboliger i dag, .*nærmeste først fra 4000 Roskilde\./);
+    // Nearest first from the town's point, as the API sorts from it.
+    const [sted] = (await gql('{ steder(tekst: "4000") { punkt { lat lon } } }')).steder;
+    const api = await gql('query($near: PunktInput) { search(kommune: "Roskilde", kind: PLEJEENHED, near: $near, first: 20) { edges { distanceKm node { navn } } } }', { near: sted.punkt });
+    const hits = await hitsOf(page);
+    assert.ok(hits.length > 1);
+    assert.ok(hits.every((h) => Number.isFinite(h.km)), 'every hit shows its distance');
+    for (let i = 1; i < hits.length; i++) assert.ok(hits[i - 1].km <= hits[i].km, `sorted by distance at ${i}`);
+    assert.deepEqual(hits.map((h) => h.navn), api.search.edges.map((e) => e.node.navn));
+    assert.equal(hits[0].km, Math.round(api.search.edges[0].distanceKm * 10) / 10);
+    // The enhed's page measures from the same point (it reads lat/lon).
+    const href = new URL(await page.locator('#hits > li h3 a').first().getAttribute('href'), server.baseUrl);
+    assert.equal(Number(href.searchParams.get('lat')), sted.punkt.lat);
+    assert.equal(Number(href.searchParams.get('lon')), sted.punkt.lon);
+    await noAxeViolations(page, 'a search from a postnummer');
+
+    // Another place: the kommune the page filled in follows it.
+    await page.getByLabel('Postnummer eller by').fill('2800');
+    await search(page);
+    assert.deepEqual(params(page), { kommune: 'Lyngby-Taarbæk', type: 'plejebolig', sted: '2800' });
+    assert.match(await page.locator('#status').textContent(), /^Lyngby-Taarbæk Kommune: .*nærmeste først fra 2800 Kongens Lyngby\./);
+    // A loose spelling of a town with a kommune the citizen typed: that kommune stays, and the
+    // page says where the place lies.
+    await page.getByLabel('Kommune', { exact: true }).fill('Roskilde');
+    await page.getByLabel('Postnummer eller by').fill('kgs lyngby');
+    await search(page);
+    assert.deepEqual(params(page), { kommune: 'Roskilde', type: 'plejebolig', sted: '2800' });
+    assert.equal(await page.inputValue('#sted'), '2800 Kongens Lyngby');
+    assert.match(await page.locator('#sted-valgt').textContent(), /Stedet ligger i Lyngby-Taarbæk Kommune; du ser Roskilde Kommunes tilbud\./);
+
+    // A place nobody knows: the error next to the field, focus on it, no list.
+    await page.getByLabel('Postnummer eller by').fill('Atlantis');
+    await search(page);
+    assert.equal(await page.locator('#sted-fejl').textContent(), 'Vi kender ikke postnummeret eller byen »Atlantis«. Skriv et postnummer med fire cifre, fx 4000, eller navnet på en by, fx Roskilde.');
+    assert.equal(await page.getAttribute('#sted', 'aria-invalid'), 'true');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'sted');
+    assert.match(await page.getAttribute('#sted', 'aria-describedby'), /\bsted-fejl\b/);
+    assert.equal(await page.locator('#hits > li').count(), 0);
+    assert.equal(params(page).sted, 'Atlantis', 'the URL keeps what was asked');
+    await noAxeViolations(page, 'an unknown place');
+
+    // An ambiguous name: "Mente du …?" with the places as links; the kommune comes from the choice.
+    await page.getByLabel('Kommune', { exact: true }).fill('');
+    await page.getByLabel('Postnummer eller by').fill('Viby');
+    await search(page);
+    assert.equal(await page.locator('#sted-fejl').textContent(), '');
+    assert.equal(await page.getAttribute('#sted', 'aria-invalid'), null);
+    await page.locator('#sted-valg', { hasText: 'Flere steder passer på »Viby«. Mente du …?' }).waitFor();
+    const choices = page.locator('#sted-valg a');
+    assert.deepEqual(await choices.allTextContents(), ['8260 Viby J', '4130 Viby Sjælland']);
+    assert.deepEqual(await page.locator('#sted-valg li').allTextContents(), ['8260 Viby J i Aarhus Kommune', '4130 Viby Sjælland i Roskilde Kommune']);
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'sted');
+    assert.match(await page.locator('#status').textContent(), /Vælg et af stederne/);
+    await noAxeViolations(page, '"Mente du …?"');
+    // The choices are links to the search from each (a new tab works too).
+    assert.equal(new URL(await choices.nth(1).getAttribute('href'), server.baseUrl).searchParams.get('sted'), '4130');
+    await settle(page, () => choices.nth(1).click());
+    assert.deepEqual(params(page), { kommune: 'Roskilde', type: 'plejebolig', sted: '4130' });
+    assert.equal(await page.inputValue('#sted'), '4130 Viby Sjælland');
+    assert.equal(await page.locator('#sted-valg').isVisible(), false);
+    assert.ok((await hitsOf(page)).every((h) => Number.isFinite(h.km)));
+
+    // Back: the ambiguous name again with its choices; a link with sted alone works.
+    await settle(page, () => page.goBack());
+    assert.equal(params(page).sted, 'Viby');
+    await page.locator('#sted-valg a', { hasText: '8260 Viby J' }).waitFor();
+    await page.goto(`${server.baseUrl}/soeg?sted=Ronne&type=plejebolig`);
+    await page.waitForFunction(() => Number(document.getElementById('resultater').dataset.done ?? 0) >= 1);
+    assert.deepEqual(params(page), { kommune: 'Bornholm', type: 'plejebolig', sted: '3700' }, '"Ronne" is Rønne (not Rønnede)');
+    assert.equal(await page.inputValue('#sted'), '3700 Rønne');
+    // "Brug min position" and typed coordinates still work, and replace the place.
+    await page.getByLabel('Breddegrad').fill('55,1');
+    await page.getByLabel('Længdegrad').fill('14,7');
+    await search(page);
+    assert.deepEqual(params(page), { kommune: 'Bornholm', type: 'plejebolig', lat: '55.1', lon: '14.7' });
+    assert.equal(await page.inputValue('#sted'), '');
+    await noProblems(p);
+  } finally {
+    await p.close();
+  }
+});
+
+test('Vis kun: each choice\'s count is the number of hits after ticking it; the URL and a reload keep the filters and the place; helhedspleje hides the plejebolig-only ones (R31, R32)', async () => {
+  const data = await roskildeProfiles();
+  const p = await open('?kommune=Roskilde&type=plejebolig');
+  try {
+    const { page } = p;
+    const label = (id) => page.locator(`label[for="${id}"]`).textContent();
+    const countOf = async (id) => Number(/\((\d+)\)$/.exec(await label(id))?.[1]);
+    // The counts of the profiles set up (A, B, C) and the one påbud (A).
+    assert.equal(await label('f-demens'), 'Demensvenlig eller demensafsnit (2)');
+    assert.equal(await label('f-par'), 'Boliger til par (1)');
+    assert.equal(await label('f-dyr'), 'Dyr er velkomne (2)');
+    assert.equal(await label('f-udenpaabud'), `Uden påbud eller forbud fra ældretilsynet (${data.total - 1})`);
+    assert.deepEqual(await page.locator('#f-husleje option').allTextContents(), [
+      'Ingen grænse', '6.000 kr. om måneden (1)', '8.000 kr. om måneden (2)', '10.000 kr. om måneden (3)',
+      '12.000 kr. om måneden (3)', '15.000 kr. om måneden (3)',
+    ]);
+    await noAxeViolations(page, 'Vis kun with counts');
+
+    // Each checkbox alone: its count is the number of hits after ticking it.
+    for (const [id, key] of [['f-demens', 'demens'], ['f-par', 'par'], ['f-dyr', 'dyr'], ['f-udenpaabud', 'udenpaabud']]) {
+      const n = await countOf(id);
+      await page.locator(`#${id}`).check();
+      await search(page);
+      assert.equal(params(page)[key], '1');
+      assert.equal((await hitsOf(page)).length, n, `${id}: the count on the option`);
+      assert.equal(await countOf(id), n, `${id}: ticked, its count is the list's`);
+      await page.locator(`#${id}`).uncheck();
+      await search(page);
+    }
+    // Each husleje threshold.
+    for (const value of ['6000', '8000', '10000']) {
+      const text = await page.locator(`#f-husleje option[value="${value}"]`).textContent();
+      const n = Number(/\((\d+)\)$/.exec(text)[1]);
+      await page.getByLabel('Højst husleje').selectOption(value);
+      await search(page);
+      assert.equal(params(page).husleje, value);
+      assert.equal((await hitsOf(page)).length, n, `husleje ${value}`);
+    }
+    assert.deepEqual((await hitsOf(page)).map((h) => h.navn).sort(), [data.a, data.b, data.c].sort());
+
+    // Together, from a place: only A is demensvenlig with boliger til par, and 7.000 kr. is under 8.000.
+    await page.getByLabel('Højst husleje').selectOption('8000');
+    await page.getByLabel(/^Demensvenlig/).check();
+    await page.getByLabel(/^Boliger til par/).check();
+    await page.getByLabel('Postnummer eller by').fill('4000');
+    await search(page);
+    const expected = { kommune: 'Roskilde', type: 'plejebolig', sted: '4000', demens: '1', par: '1', husleje: '8000' };
+    assert.deepEqual(params(page), expected);
+    assert.deepEqual((await hitsOf(page)).map((h) => h.navn), [data.a]);
+    assert.match(await page.locator('#status').textContent(), /Vis kun: demensvenlig eller demensafsnit, boliger til par og husleje højst 8\.000 kr\. om måneden\./);
+    // A path that excludes A: uden påbud.
+    await page.getByLabel(/^Uden påbud/).check();
+    await search(page);
+    assert.equal(await page.locator('#hits > li').count(), 0);
+    assert.match(await page.locator('#status').textContent(), /^Roskilde Kommune har ingen steder med plejeboliger .* med dine valg under Vis kun\./);
+    await page.getByLabel(/^Uden påbud/).uncheck();
+    await search(page);
+
+    // Reload keeps the filters and the place.
+    await page.reload();
+    await page.waitForFunction(() => Number(document.getElementById('resultater').dataset.done ?? 0) >= 1);
+    assert.deepEqual(params(page), expected);
+    assert.ok(await page.isChecked('#f-demens'));
+    assert.ok(await page.isChecked('#f-par'));
+    assert.equal(await page.isChecked('#f-dyr'), false);
+    assert.equal(await page.inputValue('#f-husleje'), '8000');
+    assert.equal(await page.inputValue('#sted'), '4000 Roskilde');
+    assert.deepEqual((await hitsOf(page)).map((h) => h.navn), [data.a]);
+    assert.ok(Number.isFinite((await hitsOf(page))[0].km));
+    assert.equal(await label('f-demens'), 'Demensvenlig eller demensafsnit (1)');
+    // Søg again unchanged: the place shown ("4000 Roskilde") is the same search, no new history entry.
+    const entries = await page.evaluate(() => history.length);
+    await search(page);
+    assert.equal(await page.evaluate(() => history.length), entries);
+    assert.deepEqual(params(page), expected);
+
+    // Helhedspleje: the plejebolig-only filters are hidden with a word why, and left out of the search.
+    await page.getByLabel(/^Helhedspleje/).check();
+    for (const id of ['f-demens', 'f-par', 'f-dyr', 'f-husleje']) assert.equal(await page.locator(`#${id}`).isVisible(), false, `${id} hidden`);
+    assert.ok(await page.locator('#f-udenpaabud').isVisible());
+    await page.locator('#filtre-helhedspleje', { hasText: 'gælder kun plejeboliger' }).waitFor();
+    await page.getByLabel('Dato').fill(NEXT_MONTH);
+    await search(page);
+    assert.deepEqual(params(page), { kommune: 'Roskilde', type: 'helhedspleje', dato: NEXT_MONTH, sted: '4000' });
+    assert.ok((await hitsOf(page)).length > 0, 'the plejebolig filters did not narrow helhedspleje');
+    assert.match(await label('f-udenpaabud'), /\(\d+\)$/);
+    await noAxeViolations(page, 'helhedspleje with Vis kun');
+    await noProblems(p);
+  } finally {
+    await p.close();
+  }
+});
+
+test('a hit shows husleje, badges, the latest tilsyn and a påbud in force in words; helhedspleje its ydelser; axe-core; no sideways scrolling at 390 px (R31, R32)', async () => {
+  const data = await roskildeProfiles();
+  const p = await open('?kommune=Roskilde&type=plejebolig&sted=4000', { viewport: { width: 390, height: 844 } });
+  try {
+    const { page } = p;
+    const hits = await profileHitsOf(page);
+    const a = hits.find((h) => h.navn === data.a);
+    const b = hits.find((h) => h.navn === data.b);
+    const c = hits.find((h) => h.navn === data.c);
+    assert.equal(a.facts.Husleje, '7.000 kr. om måneden');
+    assert.deepEqual(a.badges, ['Demensvenlig', 'Boliger til par', 'Eget dyr kan komme med']);
+    assert.equal(a.facts['Seneste tilsyn'], `${dayInDanish(TODAY)} – Mindre problemer af betydning`);
+    assert.deepEqual(a.sanktioner, [`Påbud fra ældretilsynet: Medicin skal opbevares aflåst. (givet ${dayInDanish(TODAY)})`]);
+    assert.match(b.facts.Husleje, /^9\.500.*11\.000 kr\. om måneden$/);
+    assert.deepEqual(b.badges, ['Demensafsnit', 'Dyr på stedet']);
+    assert.equal(b.facts['Seneste tilsyn'], `${dayInDanish(TODAY)} – Ingen eller få problemer`);
+    assert.deepEqual(b.sanktioner, []);
+    assert.deepEqual(c.badges, [], 'no badge for what it does not have');
+    assert.equal(c.facts['Seneste tilsyn'], undefined, 'no tilsyn line without a tilsyn');
+    // The notice says what it is in words, in its own frame; no photos on the list.
+    const notice = page.locator('#hits .sanktion').first();
+    assert.equal(await notice.locator('strong').textContent(), 'Påbud fra ældretilsynet:');
+    assert.equal(await page.locator('#hits img').count(), 0);
+    await notice.scrollIntoViewIfNeeded();
+    await noAxeViolations(page, 'hits with profile and tilsyn on a phone');
+    assert.equal(await noSidewaysScroll(page), true, 'no sideways scrolling with hits');
+    await screenshot(page, 'soeg-profil-telefon.png');
+
+    // "Mente du …?" and the filters on a phone.
+    await page.getByLabel('Postnummer eller by').fill('København');
+    await search(page);
+    await page.locator('#sted-valg a').first().waitFor();
+    assert.equal(await noSidewaysScroll(page), true, 'no sideways scrolling with the choices');
+    await noAxeViolations(page, '"Mente du …?" on a phone');
+
+    // Helhedspleje: the ydelser in words.
+    await page.goto(`${server.baseUrl}/soeg?kommune=Roskilde&type=helhedspleje&dato=${NEXT_MONTH}`);
+    await page.waitForFunction(() => Number(document.getElementById('resultater').dataset.done ?? 0) >= 1);
+    const helhed = (await profileHitsOf(page)).find((h) => h.navn === data.helhed);
+    assert.equal(helhed.facts.Ydelser, 'Personlig pleje, praktisk hjælp og madservice');
+    assert.equal(await noSidewaysScroll(page), true);
     await noProblems(p);
   } finally {
     await p.close();
