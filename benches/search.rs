@@ -531,6 +531,9 @@ pub(crate) async fn generate(
                 });
             }
         }
+        // The form search's key, as the store writes it (the server would otherwise fill it for
+        // every row at its start).
+        m.find_key = plejeoverblik::store::enhed::find_key(&m);
         enhed_rows.push(m);
         enheder.push(GenEnhed {
             id,

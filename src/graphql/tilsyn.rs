@@ -11,6 +11,7 @@ use crate::service::tilsyn as service;
 use crate::store::tilsyn::{Sanktion, Tilsyn};
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, Value};
 use chrono::NaiveDate;
+use std::sync::Arc;
 
 /// A påbud (an order to put something right) or a forbud (a ban).
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,81 +29,106 @@ impl From<PaabudForbudType> for SanktionKind {
     }
 }
 
-/// One tilsyn by the ældretilsyn (R32).
-#[derive(SimpleObject, Clone)]
-#[graphql(name = "Tilsyn")]
-pub struct TilsynObj {
-    /// The day of the tilsyn.
-    pub dato: Date,
-    /// The overall assessment, as the ældretilsyn words it (no scale is fixed by law).
-    pub vurdering: String,
-    /// A summary of the written feedback.
-    pub sammenfatning: String,
-    /// The report, when published.
-    pub rapport_url: Option<String>,
-}
+/// One tilsyn by the ældretilsyn (R32): a view of the row (shared with the read model, so a
+/// search hit copies only the fields asked for).
+#[derive(Clone)]
+pub struct TilsynObj(pub Arc<Tilsyn>);
 
-impl From<&Tilsyn> for TilsynObj {
-    fn from(t: &Tilsyn) -> Self {
-        TilsynObj {
-            dato: Date(t.dato),
-            vurdering: t.vurdering.clone(),
-            sammenfatning: t.sammenfatning.clone(),
-            rapport_url: t.rapport_url.clone(),
-        }
+/// One tilsyn by the ældretilsyn (R32).
+#[Object(name = "Tilsyn")]
+impl TilsynObj {
+    /// The day of the tilsyn.
+    async fn dato(&self) -> Date {
+        Date(self.0.dato)
+    }
+    /// The overall assessment, as the ældretilsyn words it (no scale is fixed by law).
+    async fn vurdering(&self) -> &str {
+        &self.0.vurdering
+    }
+    /// A summary of the written feedback.
+    async fn sammenfatning(&self) -> &str {
+        &self.0.sammenfatning
+    }
+    /// The report, when published.
+    async fn rapport_url(&self) -> Option<&str> {
+        self.0.rapport_url.as_deref()
     }
 }
+
+fn kind_of(s: &Sanktion) -> Option<PaabudForbudType> {
+    SanktionKind::parse(&s.kind).map(|k| match k {
+        SanktionKind::Paabud => PaabudForbudType::Paabud,
+        SanktionKind::Forbud => PaabudForbudType::Forbud,
+    })
+}
+
+/// A påbud or forbud (R32), a view of its row.
+#[derive(Clone)]
+pub struct PaabudForbud(pub Arc<Sanktion>);
 
 /// A påbud or forbud (R32).
-#[derive(SimpleObject, Clone)]
-pub struct PaabudForbud {
+#[Object]
+impl PaabudForbud {
     /// Its id (to lift it).
-    pub id: String,
+    async fn id(&self) -> &str {
+        &self.0.id
+    }
     #[graphql(name = "type")]
-    pub kind: Option<PaabudForbudType>,
+    async fn kind(&self) -> Option<PaabudForbudType> {
+        kind_of(&self.0)
+    }
     /// What it says.
-    pub tekst: String,
+    async fn tekst(&self) -> &str {
+        &self.0.tekst
+    }
     /// The day it was given.
-    pub givet: Date,
+    async fn givet(&self) -> Date {
+        Date(self.0.givet)
+    }
     /// The day it was lifted (no longer in force from that day).
-    pub ophaevet: Option<Date>,
+    async fn ophaevet(&self) -> Option<Date> {
+        self.0.ophaevet.map(Date)
+    }
 }
 
-impl From<&Sanktion> for PaabudForbud {
-    fn from(s: &Sanktion) -> Self {
-        PaabudForbud {
-            id: s.id.clone(),
-            kind: SanktionKind::parse(&s.kind).map(|k| match k {
-                SanktionKind::Paabud => PaabudForbudType::Paabud,
-                SanktionKind::Forbud => PaabudForbudType::Forbud,
-            }),
-            tekst: s.tekst.clone(),
-            givet: Date(s.givet),
-            ophaevet: s.ophaevet.map(Date),
-        }
-    }
+/// What the public sees of an enhed's tilsyn (R32) on a day: read from the read model's entry
+/// when a field is asked for.
+#[derive(Clone, Default)]
+pub struct OffentligtTilsyn {
+    info: Option<Arc<crate::readmodel::TilsynInfo>>,
+    day: NaiveDate,
 }
 
 /// What the public sees of an enhed's tilsyn (R32): the latest tilsyn and the påbud and forbud
 /// in force on the day.
-#[derive(SimpleObject, Clone, Default)]
-pub struct OffentligtTilsyn {
+#[Object]
+impl OffentligtTilsyn {
     /// The latest tilsyn, if any.
-    pub seneste: Option<TilsynObj>,
+    async fn seneste(&self) -> Option<TilsynObj> {
+        self.seneste_row().map(|t| TilsynObj(t.clone()))
+    }
     /// The påbud and forbud in force on the day, latest given first.
-    pub paabud_forbud: Vec<PaabudForbud>,
+    async fn paabud_forbud(&self) -> Vec<PaabudForbud> {
+        self.in_force()
+    }
 }
 
 impl OffentligtTilsyn {
     /// What the public sees of `t` on `day`.
-    pub fn of(t: Option<&crate::readmodel::TilsynInfo>, day: NaiveDate) -> OffentligtTilsyn {
-        let Some(t) = t else {
-            return OffentligtTilsyn::default();
-        };
-        OffentligtTilsyn {
-            seneste: t.seneste.as_ref().map(TilsynObj::from),
-            paabud_forbud: t.in_force(day).map(PaabudForbud::from).collect(),
-        }
+    pub fn of(t: Option<Arc<crate::readmodel::TilsynInfo>>, day: NaiveDate) -> OffentligtTilsyn {
+        OffentligtTilsyn { info: t, day }
+    }
+
+    fn seneste_row(&self) -> Option<&Arc<Tilsyn>> {
+        self.info.as_ref()?.seneste.as_ref()
+    }
+
+    fn in_force(&self) -> Vec<PaabudForbud> {
+        self.info.as_ref().map_or_else(Vec::new, |t| {
+            t.in_force(self.day)
+                .map(|s| PaabudForbud(s.clone()))
+                .collect()
+        })
     }
 }
 
@@ -111,14 +137,17 @@ pub fn public_of(ctx: &Context<'_>, enhed_id: &str, dato: Option<Date>) -> Offen
     let st = state(ctx);
     let day = dato.map_or_else(|| copenhagen_day(st.clock.now()), |d| d.0);
     let snap = st.read_model.snapshot();
-    OffentligtTilsyn::of(snap.tilsyn.get(enhed_id).map(|t| &**t), day)
+    OffentligtTilsyn::of(snap.tilsyn.get(enhed_id).cloned(), day)
 }
 
 impl Direct for OffentligtTilsyn {
     fn field(&self, name: &str, below: &Below<'_>) -> Option<Value> {
         Some(match name {
-            "seneste" => below.optional(self.seneste.as_ref())?,
-            "paabudForbud" => below.list(&self.paabud_forbud)?,
+            "seneste" => match self.seneste_row() {
+                Some(t) => below.object(&TilsynObj(t.clone()))?,
+                None => Value::Null,
+            },
+            "paabudForbud" => below.list(&self.in_force())?,
             _ => return None,
         })
     }
@@ -126,11 +155,12 @@ impl Direct for OffentligtTilsyn {
 
 impl Direct for TilsynObj {
     fn field(&self, name: &str, _below: &Below<'_>) -> Option<Value> {
+        let t = &self.0;
         Some(match name {
-            "dato" => direct::scalar(&self.dato),
-            "vurdering" => direct::text(&self.vurdering),
-            "sammenfatning" => direct::text(&self.sammenfatning),
-            "rapportUrl" => direct::nullable(self.rapport_url.as_deref(), direct::text),
+            "dato" => direct::scalar(&Date(t.dato)),
+            "vurdering" => direct::text(&t.vurdering),
+            "sammenfatning" => direct::text(&t.sammenfatning),
+            "rapportUrl" => direct::nullable(t.rapport_url.as_deref(), direct::text),
             _ => return None,
         })
     }
@@ -138,12 +168,13 @@ impl Direct for TilsynObj {
 
 impl Direct for PaabudForbud {
     fn field(&self, name: &str, _below: &Below<'_>) -> Option<Value> {
+        let s = &self.0;
         Some(match name {
-            "id" => direct::text(&self.id),
-            "type" => direct::nullable(self.kind, direct::enumeration),
-            "tekst" => direct::text(&self.tekst),
-            "givet" => direct::scalar(&self.givet),
-            "ophaevet" => direct::nullable(self.ophaevet, |d| direct::scalar(&d)),
+            "id" => direct::text(&s.id),
+            "type" => direct::nullable(kind_of(s), direct::enumeration),
+            "tekst" => direct::text(&s.tekst),
+            "givet" => direct::scalar(&Date(s.givet)),
+            "ophaevet" => direct::nullable(s.ophaevet, |d| direct::scalar(&Date(d))),
             _ => return None,
         })
     }
@@ -198,8 +229,8 @@ impl TilsynQuery {
     ) -> GqlResult<TilsynHistorik> {
         let (t, s) = service::history(cx(ctx), &super::node::enhed_key(&enhed_id)).await?;
         Ok(TilsynHistorik {
-            tilsyn: t.iter().map(TilsynObj::from).collect(),
-            paabud_forbud: s.iter().map(PaabudForbud::from).collect(),
+            tilsyn: t.into_iter().map(|t| TilsynObj(Arc::new(t))).collect(),
+            paabud_forbud: s.into_iter().map(|s| PaabudForbud(Arc::new(s))).collect(),
         })
     }
 
@@ -261,7 +292,7 @@ impl TilsynMutation {
             },
         )
         .await?;
-        Ok(TilsynObj::from(&t))
+        Ok(TilsynObj(Arc::new(t)))
     }
 
     /// R32: registers a påbud or forbud (public while in force).
@@ -280,7 +311,7 @@ impl TilsynMutation {
             input.ophaevet.map(|d| d.0),
         )
         .await?;
-        Ok(PaabudForbud::from(&s))
+        Ok(PaabudForbud(Arc::new(s)))
     }
 
     /// R32: the day a påbud or forbud was lifted (null takes the lifting back).
@@ -291,7 +322,7 @@ impl TilsynMutation {
         #[graphql(desc = "The day it was lifted.")] ophaevet: Option<Date>,
     ) -> GqlResult<PaabudForbud> {
         let s = service::lift(cx(ctx), &id, ophaevet.map(|d| d.0)).await?;
-        Ok(PaabudForbud::from(&s))
+        Ok(PaabudForbud(Arc::new(s)))
     }
 
     /// R32: which kommuner an ældretilsyn (by CVR) covers. Administrators only.

@@ -309,7 +309,7 @@ impl Direct for Enhed {
             "tilsyn" => {
                 let hit = self.2.as_ref()?;
                 below.object(&super::tilsyn::OffentligtTilsyn::of(
-                    hit.tilsyn.as_deref(),
+                    hit.tilsyn.clone(),
                     hit.day,
                 ))?
             }

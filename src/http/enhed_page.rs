@@ -137,11 +137,27 @@ fn point_of(params: &HashMap<String, String>) -> Option<LatLon> {
     LatLon::new(a, b)
 }
 
-/// The search a page came from (kommune, type, day, point), for the links back to it and on.
+/// The search a page came from (kommune, type, day, point or place, the filters), for the links
+/// back to it and on.
 fn search_of(params: &HashMap<String, String>) -> Vec<(String, String)> {
     let mut v: Vec<(String, String)> = params
         .iter()
-        .filter(|(k, _)| matches!(k.as_str(), "kommune" | "type" | "dato" | "lat" | "lon"))
+        .filter(|(k, _)| {
+            matches!(
+                k.as_str(),
+                "kommune"
+                    | "type"
+                    | "dato"
+                    | "lat"
+                    | "lon"
+                    | "sted"
+                    | "demens"
+                    | "par"
+                    | "dyr"
+                    | "udenpaabud"
+                    | "husleje"
+            )
+        })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     v.sort();

@@ -79,8 +79,16 @@ impl ReadModel {
                 Change::Enhed(id) => {
                     // R32: its tilsyn change as an enhed change.
                     let info = TilsynInfo {
-                        seneste: store::tilsyn::tilsyn_of(db, id).await?.into_iter().next(),
-                        sanktioner: store::tilsyn::sanktioner_of(db, id).await?,
+                        seneste: store::tilsyn::tilsyn_of(db, id)
+                            .await?
+                            .into_iter()
+                            .next()
+                            .map(Arc::new),
+                        sanktioner: store::tilsyn::sanktioner_of(db, id)
+                            .await?
+                            .into_iter()
+                            .map(Arc::new)
+                            .collect(),
                     };
                     if info.seneste.is_none() && info.sanktioner.is_empty() {
                         next.tilsyn.remove(id);

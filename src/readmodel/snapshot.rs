@@ -32,8 +32,8 @@ pub struct Offer {
 /// depends on the day asked about).
 #[derive(Clone, Debug, Default)]
 pub struct TilsynInfo {
-    pub seneste: Option<crate::store::tilsyn::Tilsyn>,
-    pub sanktioner: Vec<crate::store::tilsyn::Sanktion>,
+    pub seneste: Option<Arc<crate::store::tilsyn::Tilsyn>>,
+    pub sanktioner: Vec<Arc<crate::store::tilsyn::Sanktion>>,
 }
 
 impl TilsynInfo {
@@ -41,7 +41,7 @@ impl TilsynInfo {
     pub fn in_force(
         &self,
         day: NaiveDate,
-    ) -> impl Iterator<Item = &crate::store::tilsyn::Sanktion> + '_ {
+    ) -> impl Iterator<Item = &Arc<crate::store::tilsyn::Sanktion>> + '_ {
         self.sanktioner
             .iter()
             .filter(move |s| crate::domain::tilsyn::in_force(s.givet, s.ophaevet, day))
@@ -456,7 +456,7 @@ pub(super) async fn full(db: &DatabaseConnection) -> Result<Snapshot, DbErr> {
         let info = tilsyn.entry(t.enhed_id.clone()).or_default();
         // Latest first by the store's order: the first of an enhed is its latest.
         if info.seneste.is_none() {
-            info.seneste = Some(t);
+            info.seneste = Some(Arc::new(t));
         }
     }
     for sk in store::tilsyn::all_sanktioner(db).await? {
@@ -464,7 +464,7 @@ pub(super) async fn full(db: &DatabaseConnection) -> Result<Snapshot, DbErr> {
             .entry(sk.enhed_id.clone())
             .or_default()
             .sanktioner
-            .push(sk);
+            .push(Arc::new(sk));
     }
     let mut s = Snapshot {
         tilsyn: tilsyn.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),

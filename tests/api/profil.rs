@@ -214,6 +214,13 @@ db_test!(
         let dem = app.ok(None, SEARCH, json!({ "k": ROSKILDE, "d": true })).await;
         assert_eq!(facet(&dem, "egenskab", "UDEN_PAABUD_FORBUD"), 1);
         assert_eq!(facet(&dem, "husleje", "8000"), 1);
+        // The change feed tells integrators: the enhed's offer is UPDATED, with the påbud.
+        let d = app.ok(None, "query { changes(kommune: \"0265\", first: 100) { edges { node { kind enhed { navn profil { demens } tilsyn { paabudForbud { type } } } } } } }", json!({})).await;
+        let edges = d["changes"]["edges"].as_array().expect("edges");
+        let last = edges.iter().rev().find(|e| e["node"]["enhed"]["navn"] == "Cedren").expect("Cedren in the feed");
+        assert_eq!(last["node"]["kind"], "UPDATED", "{last}");
+        assert_eq!(last["node"]["enhed"]["tilsyn"]["paabudForbud"][0]["type"], "PAABUD");
+        assert_eq!(last["node"]["enhed"]["profil"]["demens"], "DEMENSAFSNIT");
         // Lifted: in force no more, the enhed is back, and nothing in force is shown.
         app.ok(Some(&tilsyn), "mutation($id: String!) { liftPaabudForbud(id: $id, ophaevet: \"2026-06-01\") { ophaevet } }", json!({ "id": sid })).await;
         let d = app.ok(None, SEARCH, json!({ "k": ROSKILDE, "u": true })).await;

@@ -817,3 +817,60 @@ test('a hit shows husleje, badges, the latest tilsyn and a påbud in force in wo
     await p.close();
   }
 });
+
+test("an enhed's page shows its profile, photo and tilsyn in words; the påbud note leads to the tilsyn; Sammenlign has the rows; phone and desktop; axe (R31, R32)", async () => {
+  await roskildeProfiles();
+  const admin = await makeToken({ role: 'administrator', cvr: '12345678', name: 'Anders Administrator' });
+  const hits = (await gql('{ search(kommune: "Roskilde", kind: PLEJEENHED, first: 100) { edges { node { enhedId navn } } } }')).search.edges.map((e) => e.node);
+  const [a, b] = hits;
+  // A photo of the first, uploaded under its lock (a PNG made here), with its alt text.
+  await gql('mutation($id: String!) { lockEnhed(id: $id) { navn } }', { id: a.enhedId }, admin);
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAQAAAADCAIAAAA7ljmRAAAAEElEQVR4nGOI6rGBIwacHAAKsg2ZYpRCpwAAAABJRU5ErkJggg==', 'base64');
+  const up = await fetch(`${server.baseUrl}/enhed/${encodeURIComponent(a.enhedId)}/fotos?alt=${encodeURIComponent('Fællesstuen med udsigt til haven')}`, {
+    method: 'PUT', headers: { authorization: `Bearer ${admin}`, 'content-type': 'image/png' }, body: png,
+  });
+  assert.equal(up.status, 201, await up.clone().text());
+  await gql('mutation($id: String!) { checkInEnhed(id: $id) { navn } }', { id: a.enhedId }, admin);
+  const p = await open(`?kommune=Roskilde&type=plejebolig&sted=4000`, { viewport: { width: 390, height: 844 } });
+  try {
+    const { page } = p;
+    await page.goto(`${server.baseUrl}/soeg/enhed/${encodeURIComponent(a.enhedId)}?kommune=Roskilde&type=plejebolig&sted=4000`);
+    await page.getByRole('heading', { name: a.navn, level: 1 }).waitFor();
+    const img = page.getByRole('img', { name: 'Fællesstuen med udsigt til haven' });
+    await img.waitFor();
+    assert.ok(await img.evaluate((i) => i.complete && i.naturalWidth === 4), 'the photo loads from this origin');
+    const facts = Object.fromEntries(await page.$$eval('#profil dt', (dts) => dts.map((dt) => [dt.textContent, dt.nextElementSibling.textContent])));
+    assert.equal(facts.Husleje, '7.000 kr. om måneden');
+    assert.equal(facts.Demens, 'Demensvenlig');
+    assert.equal(facts['Boliger til par'], '2');
+    assert.equal(facts.Dyr, 'Du kan tage dit eget dyr med');
+    await page.getByRole('heading', { name: 'Ældretilsynet', level: 2 }).waitFor();
+    assert.match(await page.locator('#tilsyn').locator('..').textContent(), /Mindre problemer af betydning/);
+    // The note at the top says it in words and leads to the section, by keyboard.
+    const note = page.locator('#sanktion-note');
+    assert.match(await note.textContent(), /påbud eller forbud, som gælder nu/);
+    await note.getByRole('link').focus();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => location.hash === '#tilsyn');
+    assert.match(await page.locator('.sanktion').textContent(), /Påbud fra ældretilsynet.*Medicin skal opbevares aflåst\./);
+    await noAxeViolations(page, 'the enhed page with profile, photo and tilsyn on a phone');
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), true, 'no sideways scrolling');
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await screenshot(page, 'soeg-enhed-profil.png');
+    // The way back keeps the place.
+    await page.getByRole('link', { name: 'Tilbage til resultaterne' }).first().click();
+    await page.waitForFunction(() => Number(document.getElementById('resultater')?.dataset.done ?? 0) >= 1);
+    assert.equal(params(page).sted, '4000');
+    // Sammenlign: a row per fact and the tilsyn rows.
+    await page.goto(`${server.baseUrl}/soeg/sammenlign?kommune=Roskilde&enhed=${encodeURIComponent(a.enhedId)}&enhed=${encodeURIComponent(b.enhedId)}`);
+    const row = (label) => page.locator('table.compare tr', { has: page.locator(`th[scope=row]:text-is("${label}")`) });
+    assert.deepEqual(await row('Husleje').locator('td').allTextContents(), ['7.000 kr. om måneden', '9.500–11.000 kr. om måneden']);
+    assert.match((await row('Påbud eller forbud').locator('td').allTextContents())[0], /Medicin skal opbevares aflåst/);
+    assert.equal((await row('Påbud eller forbud').locator('td').allTextContents())[1], 'Ingen');
+    await noAxeViolations(page, 'Sammenlign with profile and tilsyn');
+    await noProblems(p);
+  } finally {
+    await p.close();
+  }
+});
