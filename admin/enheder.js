@@ -688,10 +688,10 @@ const capital = (t) => t.charAt(0).toUpperCase() + t.slice(1);
 const TILSYN_ENHED = `enhedId navn kind adresse { vejnavn postnummer by } kommune { kode navn officieltNavn }
   tilsyn { seneste { dato vurdering } paabudForbud { id type } }`;
 const AREA = `query TilsynOmraade($cvr: String!) { tilsynOmraade(cvr: $cvr) kommuner { kode navn officieltNavn } }`;
-const OFFERED = `query TilsynEnheder($kommune: String!, $after: String) {
-  search(kommune: $kommune, first: 100, after: $after) { pageInfo { hasNextPage endCursor } edges { node { ${TILSYN_ENHED} } } }
+const IN_KOMMUNE = `query TilsynEnheder($kommune: String!, $first: Int, $offset: Int) {
+  tilsynEnheder(kommune: $kommune, first: $first, offset: $offset) { ${TILSYN_ENHED} }
 }`;
-const FIND_IN_AREA = `query FindTilsynEnheder($text: String!) { findEnheder(text: $text, first: 100) { ${TILSYN_ENHED} } }`;
+const PAGE = 100; // tilsynEnheder's largest page
 const HISTORY = `query TilsynHistorik($id: String!) {
   enhed(id: $id) { ${TILSYN_ENHED} }
   tilsynHistorik(enhedId: $id) {
@@ -707,36 +707,40 @@ function placeOf(e) {
   return [e.adresse?.vejnavn, [e.adresse?.postnummer, e.adresse?.by].filter(Boolean).join(' ')].filter(Boolean).join(', ');
 }
 
-function tilsynItem(e, withKommune = false) {
+function tilsynItem(e) {
   const inForce = e.tilsyn?.paabudForbud ?? [];
   const last = e.tilsyn?.seneste;
   return h('li', { class: 'sl-item' },
     h('div', { class: 'sl-head' }, h('a', { href: `#/tilsyn/${encodeURIComponent(e.enhedId)}` }, e.navn),
       inForce.length ? h('span', { class: 'badge off' }, `${inForce.length} påbud eller forbud i kraft`) : null),
-    h('p', { class: 'meta' }, [KIND_LABEL[e.kind], placeOf(e), withKommune ? e.kommune?.officieltNavn : null].filter(Boolean).join(' · ')),
+    h('p', { class: 'meta' }, [KIND_LABEL[e.kind], placeOf(e)].filter(Boolean).join(' · ')),
     h('p', { class: 'meta' }, last ? `Seneste tilsyn ${fmtDate(last.dato)}: ${last.vurdering}` : 'Intet tilsyn registreret.'));
 }
 
-/** The enheder a kommune offers today (the public search, every page) that lie in it. */
-async function offeredIn(kode) {
+/** Every enhed lying in a kommune, whether or not any kommune offers it (tilsynEnheder, page
+ * by page while a page is full). */
+async function lyingIn(kode) {
   const found = [];
-  let after = null;
-  for (let page = 0; page < 20; page++) {
-    const d = (await gql(OFFERED, { kommune: kode, after })).search;
-    found.push(...d.edges.map((x) => x.node));
-    if (!d.pageInfo.hasNextPage) break;
-    after = d.pageInfo.endCursor;
-  }
   const seen = new Set();
-  return found.filter((e) => e.kommune?.kode === kode && !seen.has(e.enhedId) && seen.add(e.enhedId));
+  for (let offset = 0; ; offset += PAGE) {
+    const page = (await gql(IN_KOMMUNE, { kommune: kode, first: PAGE, offset })).tilsynEnheder;
+    const before = found.length;
+    for (const e of page) {
+      if (!seen.has(e.enhedId)) {
+        seen.add(e.enhedId);
+        found.push(e);
+      }
+    }
+    if (page.length < PAGE || found.length === before) return found;
+  }
 }
 
 function joinNames(names) {
   return names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} og ${names.at(-1)}`;
 }
 
-/** The ældretilsyn's start view: the enheder in its kommuner, with the latest tilsyn and the
- * påbud and forbud in force, and a search for the others in its area. */
+/** The ældretilsyn's start view: every enhed lying in its kommuner (a section per kommune),
+ * with the latest tilsyn and the påbud and forbud in force. */
 export async function renderTilsynList(main, app) {
   const cvr = app.viewer.cvr ?? '';
   const d = await gql(AREA, { cvr });
@@ -748,43 +752,17 @@ export async function renderTilsynList(main, app) {
       h('p', { class: 'notice', id: 'tilsyn-intet-omraade' }, `Ældretilsynet med CVR-nummer ${cvr} er endnu ikke tildelt nogen kommuner. Bed en administrator i Plejeoverblik om at tildele jeres område.`));
     return;
   }
-  const lists = await Promise.all(area.map(offeredIn));
-
-  const text = h('input', { id: 'tilsyn-soeg', type: 'search', maxlength: '200', autocomplete: 'off' });
-  const count = h('p', { class: 'count', id: 'tilsyn-soeg-antal' });
-  const results = h('div', { id: 'tilsyn-soeg-resultater' });
-  const form = h('form', { class: 'filters', role: 'search', 'aria-label': 'Find en enhed i jeres område' },
-    field({ label: 'Find en enhed i området', control: text, help: 'Navn, vej, postnummer eller by. Også enheder, kommunerne ikke tilbyder i dag.' }),
-    h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Søg')));
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    const t = text.value.trim();
-    if (t.length < 2) {
-      replace(count, 'Skriv mindst to tegn.');
-      results.replaceChildren();
-      status(count.textContent);
-      return;
-    }
-    try {
-      const found = (await gql(FIND_IN_AREA, { text: t })).findEnheder.filter((e) => area.includes(e.kommune?.kode));
-      replace(count, `${found.length} ${found.length === 1 ? 'enhed' : 'enheder'} i jeres område fundet.`);
-      replace(results, found.length ? h('ul', { class: 'sl-list' }, found.map((e) => tilsynItem(e, true))) : null);
-      status(count.textContent);
-    } catch (err) {
-      reportError(err, app, form);
-    }
-  });
+  const lists = await Promise.all(area.map(lyingIn));
 
   main.replaceChildren(title,
-    h('p', { class: 'lead' }, `Enhederne i de kommuner, I fører tilsyn med: ${joinNames(area.map((k) => kommuner.get(k).navn))}. Listen viser de plejeenheder og helhedsplejeenheder, der ligger i kommunerne, og som kommunerne tilbyder borgerne i dag; andre enheder i området finder du med søgningen.`),
-    form, count, results,
+    h('p', { class: 'lead' }, `Enhederne i de kommuner, I fører tilsyn med: ${joinNames(area.map((k) => kommuner.get(k).navn))}. Listen viser alle plejeenheder og helhedsplejeenheder, der ligger i kommunerne – også dem, ingen kommune tilbyder borgerne i dag.`),
     ...area.map((k, i) => {
       const id = `tilsyn-kommune-${k}`;
       return h('section', { class: 'tilsyn-kommune', 'aria-labelledby': id },
         h('h2', { id }, `${kommuner.get(k).officieltNavn} `, h('span', { class: 'group-count' }, `(${lists[i].length} ${lists[i].length === 1 ? 'enhed' : 'enheder'})`)),
         lists[i].length
           ? h('ul', { class: 'sl-list' }, lists[i].map((e) => tilsynItem(e)))
-          : h('p', {}, 'Kommunen tilbyder ingen enheder i kommunen i dag.'));
+          : h('p', {}, 'Der ligger ingen enheder i kommunen.'));
     }));
 }
 

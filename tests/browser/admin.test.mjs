@@ -1029,11 +1029,24 @@ test("R32: an administrator assigns an ældretilsyn its kommuner by CVR number; 
   }
 });
 
-test('R32: the ældretilsyn sees the enheder of its area, registers a tilsyn and a påbud, sees them in the history and lifts the påbud', async () => {
+test('R32: the ældretilsyn sees every enhed lying in its area, also one no kommune offers, registers a tilsyn and a påbud, sees them in the history and lifts the påbud', async () => {
   const cvr = '55550002';
-  const enhed = 'Plejecenter Kastanjehaven';
+  const enhed = 'Plejehjemmet Uden Aftale';
   const admin = await makeToken({ role: 'administrator', cvr: '12345678', name: 'Opsætning' });
   await api('mutation($cvr: String!) { setTilsynOmraade(cvr: $cvr, kommuner: ["Roskilde"]) }', { cvr }, admin);
+  // A plejeenhed in Roskilde with no agreement at all: no kommune offers it, so the public search
+  // does not find it, but it lies in the ældretilsyn's area.
+  const created = (await api('mutation { createEnhed(input: {kind: PLEJEENHED, navn: "Plejehjemmet Uden Aftale", ejerCvr: "90000001", lat: 55.6415, lon: 12.0803}) { enhedId kommune { kode } } }', {}, admin)).createEnhed;
+  assert.equal(created.kommune.kode, '0265', 'it lies in Roskilde');
+  assert.ok(!(await publicSearch()).some((e) => e.node.navn === enhed), 'Roskilde does not offer it');
+  // Every enhed lying in Roskilde, page by page, as the list should show them.
+  const lying = [];
+  for (let offset = 0; ; offset += 100) {
+    const got = (await api('query($o: Int) { tilsynEnheder(kommune: "0265", first: 100, offset: $o) { navn } }', { o: offset }, admin)).tilsynEnheder;
+    lying.push(...got.map((e) => e.navn));
+    if (got.length < 100) break;
+  }
+  assert.ok(lying.includes(enhed));
   const p = await login({ role: 'aeldretilsyn', cvr, name: 'Tove Tilsyn' }, { start: 'Tilsyn' });
   try {
     const { page } = p;
@@ -1041,10 +1054,13 @@ test('R32: the ældretilsyn sees the enheder of its area, registers a tilsyn and
     assert.deepEqual(await page.locator('#menu a').allTextContents(), ['Tilsyn'], 'the ældretilsyn\'s menu');
     const roskilde = page.locator('section.tilsyn-kommune', { has: page.getByRole('heading', { name: /^Roskilde Kommune/, level: 2 }) });
     await roskilde.getByRole('link', { name: enhed }).waitFor();
-    // The search finds the area's enheder, also those not offered today.
-    await page.getByLabel('Find en enhed i området').fill('solstrejf');
-    await page.getByRole('button', { name: 'Søg' }).click();
-    await page.locator('#tilsyn-soeg-resultater').getByRole('link', { name: 'Hjemmeplejen Solstrejf (demo)' }).waitFor();
+    // The whole list: offered or not (the demo's Solstrejf and the new one too), none left out.
+    assert.deepEqual(await roskilde.locator('.sl-item .sl-head a').allTextContents(), lying);
+    await roskilde.getByRole('link', { name: 'Plejecenter Kastanjehaven' }).waitFor();
+    await roskilde.getByRole('link', { name: 'Hjemmeplejen Solstrejf (demo)' }).waitFor();
+    await roskilde.getByRole('heading', { name: `Roskilde Kommune (${lying.length} enheder)`, level: 2 }).waitFor();
+    await roskilde.locator('.sl-item', { hasText: enhed }).getByText('Intet tilsyn registreret.').waitFor();
+    assert.equal(await page.getByRole('searchbox').count(), 0, 'no search: the list is whole');
     await noAxeViolations(page, 'Tilsyn');
 
     await roskilde.getByRole('link', { name: enhed }).click();
@@ -1059,13 +1075,13 @@ test('R32: the ældretilsyn sees the enheder of its area, registers a tilsyn and
     await page.getByRole('button', { name: 'Registrér tilsyn' }).click();
     await page.locator('#tilsyn-rapport-fejl').getByText('http- eller https-adresse').waitFor();
     assert.equal(await page.getByLabel('Link til rapport').getAttribute('aria-invalid'), 'true');
-    await page.getByLabel('Link til rapport').fill('https://aeldretilsyn.dk/rapport-kastanjehaven.pdf');
+    await page.getByLabel('Link til rapport').fill('https://aeldretilsyn.dk/rapport-uden-aftale.pdf');
     await page.getByRole('button', { name: 'Registrér tilsyn' }).click();
     await page.locator('#status', { hasText: 'er registreret' }).waitFor();
     const row = page.locator('#tilsyn-tabel tbody tr').first();
     await row.getByText('Mindre problemer af betydning').waitFor();
     await row.getByText('Vises for borgerne').waitFor();
-    assert.equal(await row.getByRole('link', { name: /Rapporten/ }).getAttribute('href'), 'https://aeldretilsyn.dk/rapport-kastanjehaven.pdf');
+    assert.equal(await row.getByRole('link', { name: /Rapporten/ }).getAttribute('href'), 'https://aeldretilsyn.dk/rapport-uden-aftale.pdf');
 
     // Giv påbud eller forbud.
     await page.getByLabel('Type').selectOption({ label: 'Påbud' });
