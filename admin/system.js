@@ -172,8 +172,8 @@ const ACTION_LABEL = {
   updateFotos: 'Rettede billeder',
   setTilsynOmraade: 'Tildelte ældretilsyn kommuner',
   registerTilsyn: 'Registrerede tilsyn',
-  giveSanktion: 'Gav påbud eller forbud',
-  liftSanktion: 'Ophævede påbud eller forbud',
+  givePaabudForbud: 'Gav påbud eller forbud',
+  liftPaabudForbud: 'Ophævede påbud eller forbud',
 };
 
 const ENTITY_LABEL = { Serviceleverance: 'Serviceleverance', Enhed: 'Enhed', Kommune: 'Kommune', AuditLog: 'Loggen', Aeldretilsyn: 'Ældretilsyn' };

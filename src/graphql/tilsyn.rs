@@ -16,7 +16,9 @@ use std::sync::Arc;
 /// A påbud (an order to put something right) or a forbud (a ban).
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PaabudForbudType {
+    /// An order to put something right (påbud).
     Paabud,
+    /// A ban (forbud), e.g. on taking in new residents.
     Forbud,
 }
 
@@ -73,6 +75,7 @@ impl PaabudForbud {
     async fn id(&self) -> &str {
         &self.0.id
     }
+    /// PAABUD or FORBUD.
     #[graphql(name = "type")]
     async fn kind(&self) -> Option<PaabudForbudType> {
         kind_of(&self.0)
@@ -205,6 +208,7 @@ pub struct TilsynInput {
 /// A påbud or forbud to register.
 #[derive(InputObject)]
 pub struct PaabudForbudInput {
+    /// PAABUD or FORBUD.
     #[graphql(name = "type")]
     pub kind: PaabudForbudType,
     /// What it says (1-2000 characters).
@@ -279,7 +283,7 @@ impl TilsynMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The enhed's global id or enhedId.")] enhed_id: String,
-        input: TilsynInput,
+        #[graphql(desc = "The tilsyn.")] input: TilsynInput,
     ) -> GqlResult<TilsynObj> {
         let t = service::register(
             cx(ctx),
@@ -300,7 +304,7 @@ impl TilsynMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The enhed's global id or enhedId.")] enhed_id: String,
-        input: PaabudForbudInput,
+        #[graphql(desc = "The påbud or forbud.")] input: PaabudForbudInput,
     ) -> GqlResult<PaabudForbud> {
         let s = service::give(
             cx(ctx),

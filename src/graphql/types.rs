@@ -707,6 +707,8 @@ impl Direct for Foto {
     }
 }
 
+/// R31: an enhed's profile, what citizens compare on. Unknown fields are null; the other
+/// kind's fields are always null.
 #[Object(serial)]
 impl EnhedProfil {
     /// Plejeenheder: the lowest (or only) husleje, kr. a month.

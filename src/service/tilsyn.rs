@@ -98,7 +98,7 @@ pub async fn give(
     let mut tx = Tx::begin(cx).await?;
     let row = store::tilsyn::insert_sanktion(tx.db(), row).await?;
     tx.audit(AuditEvent {
-        action: "giveSanktion",
+        action: "givePaabudForbud",
         entity_type: "Enhed",
         entity_id: &e.id,
         before: None,
@@ -133,7 +133,7 @@ pub async fn lift(cx: Cx<'_>, id: &str, ophaevet: Option<NaiveDate>) -> AppResul
         ..old.clone()
     };
     tx.audit(AuditEvent {
-        action: "liftSanktion",
+        action: "liftPaabudForbud",
         entity_type: "Enhed",
         entity_id: &old.enhed_id,
         before: serde_json::to_value(&old).ok(),

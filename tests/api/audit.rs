@@ -78,6 +78,29 @@ db_test!(
         let r = run("checkInEnhed", "rasmus", &rasmus, "mutation($id: String!) { checkInEnhed(id: $id) { id } }", e.clone()).await;
         note(r, "Enhed", &enhed);
 
+        // R31's photos: rikke holds the lock again (a plejeenhed), uploads one (its own audit
+        // entry, checked in tests/api/foto.rs) and removes it.
+        let pleje = create_enhed(&app, "PLEJEENHED", "Fotohjemmet", PROVIDER, 55.64, 12.08).await;
+        let d = app.ok(None, "query($id: String!) { enhed(id: $id) { enhedId } }", json!({ "id": pleje })).await;
+        let pleje_id = d["enhed"]["enhedId"].as_str().expect("id").to_string();
+        let r = run("lockEnhed", "rikke", &rikke, "mutation($id: String!) { lockEnhed(id: $id) { id } }", json!({ "id": pleje })).await;
+        note(r, "Enhed", &pleje_id);
+        let r = run("updateFotos", "rikke", &rikke, "mutation($id: String!) { updateFotos(enhedId: $id, fotos: []) { id } }", json!({ "id": pleje })).await;
+        note(r, "Enhed", &pleje_id);
+
+        // R32: the administrator assigns an ældretilsyn its area; it registers a tilsyn, gives a
+        // påbud and lifts it.
+        let tove = app.token(Role::Aeldretilsyn, "29190925", "tove");
+        let r = run("setTilsynOmraade", "admin", &admin, "mutation { setTilsynOmraade(cvr: \"29190925\", kommuner: [\"0265\"]) }", json!({})).await;
+        note(r, "Aeldretilsyn", "29190925");
+        let r = run("registerTilsyn", "tove", &tove, "mutation($id: String!) { registerTilsyn(enhedId: $id, input: { dato: \"2026-06-01\", vurdering: \"God\", sammenfatning: \"Fint.\" }) { dato } }", json!({ "id": pleje })).await;
+        note(r, "Enhed", &pleje_id);
+        let r = run("givePaabudForbud", "tove", &tove, "mutation($id: String!) { givePaabudForbud(enhedId: $id, input: { type: PAABUD, tekst: \"Ret det\", givet: \"2026-06-01\" }) { id } }", json!({ "id": pleje })).await;
+        let sid = r.2["givePaabudForbud"]["id"].as_str().expect("id").to_string();
+        note(r, "Enhed", &pleje_id);
+        let r = run("liftPaabudForbud", "tove", &tove, "mutation($id: String!) { liftPaabudForbud(id: $id, ophaevet: \"2026-06-10\") { id } }", json!({ "id": sid })).await;
+        note(r, "Enhed", &pleje_id);
+
         // Kommuner (R19).
         let r = run("setKommuneCvr", "admin", &admin, "mutation { setKommuneCvr(kode: \"0751\", cvr: \"11111111\") { kode } }", json!({})).await;
         note(r, "Kommune", AARHUS);

@@ -308,7 +308,7 @@ db_test!(
         // Audited.
         let d = app.ok(Some(&admin), "query($id: String) { auditLog(entityType: \"Enhed\", entityId: $id, first: 50) { nodes { action } } }", json!({ "id": raw_id(&app, &e).await })).await;
         let actions: Vec<&str> = d["auditLog"]["nodes"].as_array().expect("nodes").iter().filter_map(|n| n["action"].as_str()).collect();
-        for a in ["registerTilsyn", "giveSanktion", "liftSanktion"] {
+        for a in ["registerTilsyn", "givePaabudForbud", "liftPaabudForbud"] {
             assert!(actions.contains(&a), "{a}: {actions:?}");
         }
     }
