@@ -15,6 +15,19 @@ use chrono::NaiveDate;
 
 const WHAT: &str = "Enheden";
 
+/// May the caller write tilsyn in kommune `kode` (R32)? The ældretilsyn's area is read for it.
+async fn may_write_in(cx: Cx<'_>, kode: Option<&str>, refused: &str) -> AppResult<()> {
+    cx.require_login()?;
+    let covered = match cx.v.cvr.as_deref() {
+        Some(cvr) if !cx.v.is_admin() => store::tilsyn::area_of(&cx.st.db, cvr).await?,
+        _ => Vec::new(),
+    };
+    match access::decide_tilsyn(cx.v, kode, &covered) {
+        Decision::Forbidden => Err(AppError::Forbidden(refused.into())),
+        d => AppError::check(d, WHAT),
+    }
+}
+
 /// The enhed, when `v` may write its tilsyn; NOT_FOUND for an enhed that does not exist,
 /// FORBIDDEN outside the ældretilsyn's area.
 async fn writable(cx: Cx<'_>, enhed_id: &str) -> AppResult<Enhed> {
@@ -22,17 +35,34 @@ async fn writable(cx: Cx<'_>, enhed_id: &str) -> AppResult<Enhed> {
     let e = store::enhed::by_id(&cx.st.db, enhed_id)
         .await?
         .ok_or_else(|| AppError::not_found(WHAT))?;
-    let covered = match cx.v.cvr.as_deref() {
-        Some(cvr) if !cx.v.is_admin() => store::tilsyn::area_of(&cx.st.db, cvr).await?,
-        _ => Vec::new(),
-    };
-    match access::decide_tilsyn(cx.v, e.kommune_kode.as_deref(), &covered) {
-        Decision::Forbidden => Err(AppError::Forbidden(
-            "Kun ældretilsynet for enhedens kommune (og administratorer) kan registrere tilsyn."
-                .into(),
-        )),
-        d => AppError::check(d, WHAT).map(|_| e),
-    }
+    may_write_in(
+        cx,
+        e.kommune_kode.as_deref(),
+        "Kun ældretilsynet for enhedens kommune (og administratorer) kan registrere tilsyn.",
+    )
+    .await?;
+    Ok(e)
+}
+
+/// Records a registration about an enhed: its audit entry and the enhed's change (the read
+/// model and the change feed follow), in one transaction.
+async fn record<T: serde::Serialize>(
+    mut tx: Tx<'_>,
+    action: &'static str,
+    enhed_id: &str,
+    before: Option<&T>,
+    after: &T,
+) -> AppResult<()> {
+    tx.audit(AuditEvent {
+        action,
+        entity_type: "Enhed",
+        entity_id: enhed_id,
+        before: before.and_then(|b| serde_json::to_value(b).ok()),
+        after: serde_json::to_value(after).ok(),
+    })
+    .await?;
+    tx.changed(Change::Enhed(enhed_id.to_string()));
+    tx.commit().await
 }
 
 fn validation(errs: Vec<crate::domain::serviceleverance::FieldError>) -> AppError {
@@ -55,18 +85,9 @@ pub async fn register(cx: Cx<'_>, enhed_id: &str, t: NewTilsyn) -> AppResult<Til
         created_by: cx.v.subject.clone().unwrap_or_default(),
         created_at: now,
     };
-    let mut tx = Tx::begin(cx).await?;
+    let tx = Tx::begin(cx).await?;
     let row = store::tilsyn::insert_tilsyn(tx.db(), row).await?;
-    tx.audit(AuditEvent {
-        action: "registerTilsyn",
-        entity_type: "Enhed",
-        entity_id: &e.id,
-        before: None,
-        after: serde_json::to_value(&row).ok(),
-    })
-    .await?;
-    tx.changed(Change::Enhed(e.id.clone()));
-    tx.commit().await?;
+    record(tx, "registerTilsyn", &e.id, None::<&Tilsyn>, &row).await?;
     Ok(row)
 }
 
@@ -95,18 +116,9 @@ pub async fn give(
         created_at: now,
         updated_at: now,
     };
-    let mut tx = Tx::begin(cx).await?;
+    let tx = Tx::begin(cx).await?;
     let row = store::tilsyn::insert_sanktion(tx.db(), row).await?;
-    tx.audit(AuditEvent {
-        action: "givePaabudForbud",
-        entity_type: "Enhed",
-        entity_id: &e.id,
-        before: None,
-        after: serde_json::to_value(&row).ok(),
-    })
-    .await?;
-    tx.changed(Change::Enhed(e.id.clone()));
-    tx.commit().await?;
+    record(tx, "givePaabudForbud", &e.id, None::<&Sanktion>, &row).await?;
     Ok(row)
 }
 
@@ -125,23 +137,14 @@ pub async fn lift(cx: Cx<'_>, id: &str, ophaevet: Option<NaiveDate>) -> AppResul
     let now = cx.now();
     rules::validate_sanktion(&old.tekst, old.givet, ophaevet, copenhagen_day(now))
         .map_err(validation)?;
-    let mut tx = Tx::begin(cx).await?;
+    let tx = Tx::begin(cx).await?;
     store::tilsyn::set_ophaevet(tx.db(), id, ophaevet, now).await?;
     let new = Sanktion {
         ophaevet,
         updated_at: now,
         ..old.clone()
     };
-    tx.audit(AuditEvent {
-        action: "liftPaabudForbud",
-        entity_type: "Enhed",
-        entity_id: &old.enhed_id,
-        before: serde_json::to_value(&old).ok(),
-        after: serde_json::to_value(&new).ok(),
-    })
-    .await?;
-    tx.changed(Change::Enhed(old.enhed_id.clone()));
-    tx.commit().await?;
+    record(tx, "liftPaabudForbud", &old.enhed_id, Some(&old), &new).await?;
     Ok(new)
 }
 
@@ -217,15 +220,11 @@ pub async fn enheder(cx: Cx<'_>, kommune: &str, limit: u64, offset: u64) -> AppR
         .resolve(kommune)
         .ok_or_else(|| AppError::validation("kommune", cx.st.kommuner.unknown(kommune)))?
         .to_string();
-    let covered = match cx.v.cvr.as_deref() {
-        Some(cvr) if !cx.v.is_admin() => store::tilsyn::area_of(&cx.st.db, cvr).await?,
-        _ => Vec::new(),
-    };
-    match access::decide_tilsyn(cx.v, Some(&kode), &covered) {
-        Decision::Forbidden => Err(AppError::Forbidden(
-            "Kun ældretilsynet for kommunen (og administratorer) kan se listen.".into(),
-        )),
-        d => AppError::check(d, WHAT),
-    }?;
+    may_write_in(
+        cx,
+        Some(&kode),
+        "Kun ældretilsynet for kommunen (og administratorer) kan se listen.",
+    )
+    .await?;
     Ok(store::enhed::in_kommune(&cx.st.db, &kode, limit, offset).await?)
 }
