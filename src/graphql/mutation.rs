@@ -352,7 +352,8 @@ impl AdminQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Only entries about this entity type, e.g. Serviceleverance.")]
         entity_type: Option<String>,
-        #[graphql(desc = "Only entries about this entity id.")] entity_id: Option<String>,
+        #[graphql(desc = "Only entries about this entity id (an enhed's or kommune's global id too).")]
+        entity_id: Option<String>,
         #[graphql(desc = "Only entries by this subject.")] actor: Option<String>,
         #[graphql(
             desc = "Only entries by people whose name or subject contains this (case, æ/ae, ø/oe, å/aa insensitive)."
@@ -369,6 +370,8 @@ impl AdminQuery {
     ) -> GqlResult<AuditEntryConnection> {
         let limit = list_size(first)?;
         let offset = parse_offset(after.as_deref())?;
+        // An enhed's or kommune's global id names the same element as its own id.
+        let entity_id = entity_id.map(|i| super::node::decode(&i).map_or(i, |(_, raw)| raw));
         let q = crate::service::audit::LogQuery {
             entity_type,
             entity_id,

@@ -109,6 +109,9 @@ db_test!(
         assert!(v["errors"][0]["extensions"]["code"].is_string(), "{v}");
         // The audit log has it field by field, in words.
         let d = app.ok(Some(&admin), "query($id: String) { auditLog(entityType: \"Enhed\", entityId: $id, first: 50) { nodes { action changes { field label before after } } } }", json!({ "id": raw_id(&app, &id).await })).await;
+        // The enhed's global id finds the same entries.
+        let by_global = app.ok(Some(&admin), "query($id: String) { auditLog(entityType: \"Enhed\", entityId: $id, first: 50) { nodes { action changes { field label before after } } } }", json!({ "id": id })).await;
+        assert_eq!(by_global, d);
         let updates: Vec<&Value> = d["auditLog"]["nodes"].as_array().expect("nodes").iter().filter(|n| n["action"] == "updateEnhed").collect();
         let last = &updates[0]["changes"];
         assert!(last.as_array().expect("changes").contains(&json!({ "field": "dyr", "label": "Dyr", "before": "Du kan tage dit eget dyr med", "after": "Stedet har dyr, som beboerne deler" })), "{last}");
