@@ -131,9 +131,31 @@ pub fn nullable<T>(v: Option<T>, f: impl FnOnce(T) -> Value) -> Value {
     v.map_or(Value::Null, f)
 }
 
-/// An enum's value.
+/// An enum's value. Its name is interned per thread: a `Name` is an `Arc<str>`, and a page
+/// writes a few enums per hit; a kept one costs a reference count where a new one costs an
+/// allocation and its free (issue 21's figures, `benches/README.md`).
 pub fn enumeration<E: EnumType>(e: E) -> Value {
-    enum_value(e)
+    use std::cell::RefCell;
+    thread_local! {
+        static NAMES: RefCell<Vec<(usize, Name)>> = const { RefCell::new(Vec::new()) };
+    }
+    let Some(item) = E::items().iter().find(|i| i.value == e) else {
+        return enum_value(e);
+    };
+    // The schema's enum names are `&'static str`s: their address names them.
+    let key = item.name.as_ptr() as usize;
+    NAMES.with(|names| {
+        let mut names = names.borrow_mut();
+        if let Some((_, n)) = names.iter().find(|(k, _)| *k == key) {
+            return Value::Enum(n.clone());
+        }
+        let n = Name::new(item.name);
+        // The schema has a few dozen enum values; the bound only guards against surprises.
+        if names.len() < 256 {
+            names.push((key, n.clone()));
+        }
+        Value::Enum(n)
+    })
 }
 
 /// A list the schema shows as `[T!]!`, whose items are written directly when they can be.

@@ -352,7 +352,9 @@ impl AdminQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Only entries about this entity type, e.g. Serviceleverance.")]
         entity_type: Option<String>,
-        #[graphql(desc = "Only entries about this entity id (an enhed's or kommune's global id too).")]
+        #[graphql(
+            desc = "Only entries about this entity id (an enhed's or kommune's global id too)."
+        )]
         entity_id: Option<String>,
         #[graphql(desc = "Only entries by this subject.")] actor: Option<String>,
         #[graphql(
