@@ -42,6 +42,9 @@ enum Command {
     Seed,
     /// Import enheder from a CSV file in the national register's format (idempotent).
     Import { file: PathBuf },
+    /// Copy the embedded SQLite database to FILE while the service runs (a consistent snapshot;
+    /// restore by starting with --database-url sqlite://FILE). PostgreSQL: use pg_dump or PITR.
+    Backup { file: PathBuf },
     /// Write the GraphQL schema (SDL) to schema.graphql, or check that it is current.
     ExportSchema {
         #[arg(long, default_value = "schema.graphql")]
@@ -463,6 +466,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let report = plejeoverblik::seed::seed(&st).await?;
             print!("{report}");
+            Ok(())
+        }
+        Command::Backup { file } => {
+            let counter = plejeoverblik::store::StatementCounter::default();
+            let db = plejeoverblik::store::connect(&base.database_url, &counter).await?;
+            let bytes = plejeoverblik::store::backup(&db, &file).await?;
+            println!(
+                "Sikkerhedskopien er skrevet til {} ({} kB). Gendan ved at starte med --database-url sqlite://{}",
+                file.display(),
+                bytes / 1024,
+                file.display()
+            );
             Ok(())
         }
         Command::Import { file } => {

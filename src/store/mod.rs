@@ -369,3 +369,42 @@ pub async fn data_version_background(db: &DatabaseConnection) -> Result<i64, DbE
     };
     r.map_err(|e| DbErr::Query(sea_orm::RuntimeErr::SqlxError(e.into())))
 }
+
+/// A consistent copy of the embedded SQLite database in `file`, taken while the service runs
+/// (SQLite's `VACUUM INTO`: one read transaction, so writers go on and the copy is what was
+/// committed when it began; the copy is compacted and checked with `PRAGMA integrity_check`).
+/// The file must not exist. PostgreSQL has its own tools (`pg_dump`, base backups with WAL
+/// archiving), and the service keeps nothing outside the database, so nothing more is needed.
+/// Returns the copy's size in bytes.
+pub async fn backup(db: &DatabaseConnection, file: &std::path::Path) -> anyhow::Result<u64> {
+    if !is_sqlite(db) {
+        anyhow::bail!(
+            "backup kopierer den indbyggede SQLite-database; brug pg_dump eller PostgreSQL's egne sikkerhedskopier (se README, Operations)"
+        );
+    }
+    if file.exists() {
+        anyhow::bail!("{} findes allerede; vælg en ny fil", file.display());
+    }
+    let path = file
+        .to_str()
+        .ok_or_else(|| anyhow::anyhow!("filnavnet skal være UTF-8"))?;
+    // A literal, not a parameter: VACUUM INTO takes an expression, and a quote is doubled.
+    db.execute_unprepared(&format!("VACUUM INTO '{}'", path.replace('\'', "''")))
+        .await?;
+    let copy = sea_orm::Database::connect(format!("sqlite://{path}?mode=ro")).await?;
+    let ok = copy
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DatabaseBackend::Sqlite,
+            "PRAGMA integrity_check",
+        ))
+        .await?
+        .and_then(|r| r.try_get_by_index::<String>(0).ok());
+    copy.close().await?;
+    if ok.as_deref() != Some("ok") {
+        anyhow::bail!(
+            "kopien i {} bestod ikke SQLite's integritetstjek",
+            file.display()
+        );
+    }
+    Ok(std::fs::metadata(file)?.len())
+}
