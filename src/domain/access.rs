@@ -301,6 +301,12 @@ pub fn sl_scope(v: &Viewer) -> SlScope {
     }
 }
 
+/// R32: may `v` see which kommuner the ældretilsyn with CVR `cvr` covers? Administrators, and
+/// that ældretilsyn itself.
+pub fn may_see_tilsyn_area(v: &Viewer, cvr: &str) -> bool {
+    v.is_admin() || (v.has(Role::Aeldretilsyn) && v.cvr_is(Some(cvr)))
+}
+
 /// R32: may `v` register tilsyn and påbud/forbud for an enhed in kommune `kommune`, given the
 /// kommuner `covered` that the administrator assigned to the viewer's ældretilsyn (by CVR)?
 /// Administrators may for any enhed; an ældretilsyn only in its area; nobody else (the enhed's

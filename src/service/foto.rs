@@ -49,6 +49,21 @@ async fn editable(cx: Cx<'_>, id: &str) -> AppResult<Enhed> {
     Ok(e)
 }
 
+/// A photo change written: its audit entry (the enhed before and after) and the enhed's change
+/// (read model, change feed), then the commit.
+async fn finish(mut tx: Tx<'_>, action: &'static str, old: &Enhed, new: &Enhed) -> AppResult<()> {
+    tx.audit(AuditEvent {
+        action,
+        entity_type: "Enhed",
+        entity_id: &old.id,
+        before: serde_json::to_value(old).ok(),
+        after: serde_json::to_value(new).ok(),
+    })
+    .await?;
+    tx.changed(Change::Enhed(old.id.clone()));
+    tx.commit().await
+}
+
 /// R31: adds an uploaded photo with its alt text (required) to the enhed's, at most four.
 pub async fn upload(cx: Cx<'_>, id: &str, alt: &str, bytes: Vec<u8>) -> AppResult<Foto> {
     let alt = rules::validate_alt(alt).map_err(|e| AppError::Validation(vec![e]))?;
@@ -98,7 +113,7 @@ pub async fn upload(cx: Cx<'_>, id: &str, alt: &str, bytes: Vec<u8>) -> AppResul
             updated_at: now,
             ..old.clone()
         };
-        let mut tx = Tx::begin(cx).await?;
+        let tx = Tx::begin(cx).await?;
         store::foto::insert(
             tx.db(),
             store::foto::Foto {
@@ -116,16 +131,7 @@ pub async fn upload(cx: Cx<'_>, id: &str, alt: &str, bytes: Vec<u8>) -> AppResul
         if !store::enhed::update(tx.db(), &new, subject, now, old.revision).await? {
             continue;
         }
-        tx.audit(AuditEvent {
-            action: "uploadFoto",
-            entity_type: "Enhed",
-            entity_id: &old.id,
-            before: serde_json::to_value(&old).ok(),
-            after: serde_json::to_value(&new).ok(),
-        })
-        .await?;
-        tx.changed(Change::Enhed(old.id.clone()));
-        tx.commit().await?;
+        finish(tx, "uploadFoto", &old, &new).await?;
         return Ok(foto);
     }
     Err(conflict())
@@ -179,22 +185,13 @@ pub async fn update(
             updated_at: now,
             ..old.clone()
         };
-        let mut tx = Tx::begin(cx).await?;
+        let tx = Tx::begin(cx).await?;
         let subject = cx.v.subject.as_deref().unwrap_or("");
         if !store::enhed::update(tx.db(), &new, subject, now, old.revision).await? {
             continue;
         }
         store::foto::delete(tx.db(), &old.id, &removed).await?;
-        tx.audit(AuditEvent {
-            action: "updateFotos",
-            entity_type: "Enhed",
-            entity_id: &old.id,
-            before: serde_json::to_value(&old).ok(),
-            after: serde_json::to_value(&new).ok(),
-        })
-        .await?;
-        tx.changed(Change::Enhed(old.id.clone()));
-        tx.commit().await?;
+        finish(tx, "updateFotos", &old, &new).await?;
         return super::enhed::get(cx, &old.id).await;
     }
     Err(conflict())

@@ -202,7 +202,7 @@ pub async fn set_area(cx: Cx<'_>, cvr: &str, kommuner: &[String]) -> AppResult<V
 /// The kommuner an ældretilsyn covers (administrators, or the ældretilsyn itself).
 pub async fn area(cx: Cx<'_>, cvr: &str) -> AppResult<Vec<String>> {
     cx.require_login()?;
-    if !(cx.v.is_admin() || cx.v.cvr.as_deref() == Some(cvr)) {
+    if !access::may_see_tilsyn_area(cx.v, cvr) {
         return Err(AppError::Forbidden(
             "Kun administratorer og ældretilsynet selv kan se dets område.".into(),
         ));

@@ -256,6 +256,12 @@ db_test!(
         let d = app.ok(Some(&admin), area, json!({ "cvr": TILSYN_CVR, "k": ["Roskilde", "0265"] })).await;
         assert_eq!(d["setTilsynOmraade"], json!([ROSKILDE]));
         app.ok(Some(&admin), area, json!({ "cvr": "29190926", "k": [LEJRE] })).await;
+        // Its area: for the ældretilsyn itself and administrators only.
+        let read = "query($cvr: String!) { tilsynOmraade(cvr: $cvr) }";
+        let d = app.ok(Some(&tilsyn), read, json!({ "cvr": TILSYN_CVR })).await;
+        assert_eq!(d["tilsynOmraade"], json!([ROSKILDE]));
+        app.err(Some(&other_tilsyn), read, json!({ "cvr": TILSYN_CVR }), "FORBIDDEN").await;
+        app.err(Some(&red), read, json!({ "cvr": TILSYN_CVR }), "FORBIDDEN").await;
         let e2 = app.err(Some(&admin), area, json!({ "cvr": "29190926", "k": ["Atlantis"] }), "VALIDATION").await;
         assert_eq!(fields(&e2), ["kommuner"]);
 
