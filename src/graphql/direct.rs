@@ -16,14 +16,15 @@
 //! text (`tests/api/search.rs`), and a unit test that every field of these types but those that
 //! need the request is written directly (`types.rs`). No crate does this; async-graphql has no
 //! hook between a list and its items' fields.
-use async_graphql::indexmap::{map::Entry, IndexMap};
 use async_graphql::parser::types::{Field, FragmentDefinition, Selection, SelectionSet};
 use async_graphql::registry::Registry;
 use async_graphql::resolver_utils::{enum_value, resolve_list, EnumType};
 use async_graphql::{
     ContextSelectionSet, Name, OutputType, Positioned, ScalarType, ServerResult, Value,
 };
+use bytes::Bytes;
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 /// A type whose fields (most of them) are data in memory.
@@ -37,14 +38,20 @@ pub trait Direct: OutputType {
 pub struct Below<'a> {
     set: &'a SelectionSet,
     fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
+    /// The list's JSON text, written in place: an object below is written where it goes rather
+    /// than into a buffer of its own that its parent would copy (each level once more).
+    out: &'a RefCell<Vec<u8>>,
 }
 
-impl Below<'_> {
-    /// The object `v` with the fields of this selection set.
+/// What [`Below::object`] and [`Below::list`] give their field: the text is written already.
+/// Empty text is never JSON, so it cannot be mistaken for a value.
+const WRITTEN: Value = Value::Binary(Bytes::new());
+
+impl<'a> Below<'a> {
+    /// The object `v` with the fields of this selection set, written in place.
     pub fn object<T: Direct>(&self, v: &T) -> Option<Value> {
-        let mut map = IndexMap::with_capacity(self.set.items.len());
-        self.collect(v, self.set, &mut map)?;
-        Some(Value::Object(map))
+        self.write_object(v)?;
+        Some(WRITTEN)
     }
 
     /// An object that may be null.
@@ -52,20 +59,42 @@ impl Below<'_> {
         v.map_or(Some(Value::Null), |v| self.object(v))
     }
 
-    /// A list of objects.
+    /// A list of objects, written in place.
     pub fn list<T: Direct>(&self, items: &[T]) -> Option<Value> {
-        items
-            .iter()
-            .map(|v| self.object(v))
-            .collect::<Option<Vec<Value>>>()
-            .map(Value::List)
+        self.write_list(items)?;
+        Some(WRITTEN)
+    }
+
+    fn push(&self, text: &[u8]) {
+        self.out.borrow_mut().extend_from_slice(text);
+    }
+
+    fn write_list<T: Direct>(&self, items: &[T]) -> Option<()> {
+        self.push(b"[");
+        for (i, v) in items.iter().enumerate() {
+            if i > 0 {
+                self.push(b",");
+            }
+            self.write_object(v)?;
+        }
+        self.push(b"]");
+        Some(())
+    }
+
+    fn write_object<T: Direct>(&self, v: &T) -> Option<()> {
+        // The response keys written so far: an object has a handful, so a list beats a map.
+        let mut keys: Vec<&Name> = Vec::with_capacity(self.set.items.len());
+        self.push(b"{");
+        self.collect(v, self.set, &mut keys)?;
+        self.push(b"}");
+        Some(())
     }
 
     fn collect<T: Direct>(
         &self,
         v: &T,
-        set: &SelectionSet,
-        map: &mut IndexMap<Name, Value>,
+        set: &'a SelectionSet,
+        keys: &mut Vec<&'a Name>,
     ) -> Option<()> {
         for selection in &set.items {
             match &selection.node {
@@ -74,20 +103,36 @@ impl Below<'_> {
                     if !f.arguments.is_empty() || !f.directives.is_empty() {
                         return None;
                     }
+                    // async-graphql merges a key asked twice; that is its way's to do.
+                    let key = &f.response_key().node;
+                    if keys.contains(&key) {
+                        return None;
+                    }
+                    {
+                        // A GraphQL name is `[_A-Za-z][_0-9A-Za-z]*`: nothing in it to escape.
+                        // The key goes first: a field that cannot be written sends the whole
+                        // list the usual way, so what is written then does not matter.
+                        let mut out = self.out.borrow_mut();
+                        if !keys.is_empty() {
+                            out.push(b',');
+                        }
+                        out.push(b'"');
+                        out.extend_from_slice(key.as_bytes());
+                        out.extend_from_slice(b"\":");
+                    }
+                    keys.push(key);
                     let value = if f.name.node == "__typename" {
                         Value::String(v.introspection_type_name().into_owned())
                     } else {
                         let below = Below {
                             set: &f.selection_set.node,
                             fragments: self.fragments,
+                            out: self.out,
                         };
                         v.field(&f.name.node, &below)?
                     };
-                    match map.entry(f.response_key().node.clone()) {
-                        Entry::Vacant(e) => {
-                            e.insert(value);
-                        }
-                        Entry::Occupied(_) => return None,
+                    if !matches!(&value, Value::Binary(b) if b.is_empty()) {
+                        serde_json::to_writer(&mut *self.out.borrow_mut(), &value).ok()?;
                     }
                 }
                 Selection::InlineFragment(fragment) => {
@@ -99,7 +144,7 @@ impl Below<'_> {
                     if !applies || !fragment.directives.is_empty() {
                         return None;
                     }
-                    self.collect(v, &fragment.selection_set.node, map)?;
+                    self.collect(v, &fragment.selection_set.node, keys)?;
                 }
                 Selection::FragmentSpread(spread) => {
                     let fragment = &self.fragments.get(&spread.node.fragment_name.node)?.node;
@@ -108,12 +153,41 @@ impl Below<'_> {
                     {
                         return None;
                     }
-                    self.collect(v, &fragment.selection_set.node, map)?;
+                    self.collect(v, &fragment.selection_set.node, keys)?;
                 }
             }
         }
         Some(())
     }
+}
+
+/// Request data: the response will be serialized with [`to_json_text`], so a directly written
+/// list may stay JSON text. Without it (a query over WebSocket, a test's `Schema::execute`) the
+/// text is parsed back into values, which any serializer writes alike.
+///
+/// Why text: a hit written as async-graphql `Value`s is an `IndexMap` per object, a SipHash and
+/// a `Name` clone per key, a walk to put the keys in order, one to serialize and one to drop;
+/// the text is written once, in selection order (issue 21's figures, `benches/README.md`).
+/// async-graphql has no raw-JSON value; its `Binary` is the one variant no field of this schema
+/// gives, and serde_json lets a formatter write bytes as it likes.
+#[derive(Clone, Copy)]
+pub struct JsonText;
+
+/// Serializes a response (or several) with the lists written as [`JsonText`] in place.
+pub fn to_json_text<T: serde::Serialize + ?Sized>(v: &T) -> serde_json::Result<Vec<u8>> {
+    struct Raw;
+    impl serde_json::ser::Formatter for Raw {
+        fn write_byte_array<W: ?Sized + std::io::Write>(
+            &mut self,
+            writer: &mut W,
+            value: &[u8],
+        ) -> std::io::Result<()> {
+            writer.write_all(value)
+        }
+    }
+    let mut out = Vec::with_capacity(4096);
+    v.serialize(&mut serde_json::Serializer::with_formatter(&mut out, Raw))?;
+    Ok(out)
 }
 
 /// A scalar's value, as async-graphql would give it.
@@ -135,7 +209,6 @@ pub fn nullable<T>(v: Option<T>, f: impl FnOnce(T) -> Value) -> Value {
 /// writes a few enums per hit; a kept one costs a reference count where a new one costs an
 /// allocation and its free (issue 21's figures, `benches/README.md`).
 pub fn enumeration<E: EnumType>(e: E) -> Value {
-    use std::cell::RefCell;
     thread_local! {
         static NAMES: RefCell<Vec<(usize, Name)>> = const { RefCell::new(Vec::new()) };
     }
@@ -179,16 +252,25 @@ impl<T: Direct> OutputType for DirectList<T> {
         ctx: &ContextSelectionSet<'_>,
         field: &Positioned<Field>,
     ) -> ServerResult<Value> {
-        let below = Below {
-            set: &ctx.item.node,
-            fragments: &ctx.query_env.fragments,
+        let text = {
+            let out = RefCell::new(Vec::with_capacity(1024 * self.0.len()));
+            let below = Below {
+                set: &ctx.item.node,
+                fragments: &ctx.query_env.fragments,
+                out: &out,
+            };
+            below.write_list(&self.0).map(|()| out.into_inner())
         };
-        let direct: Option<Vec<Value>> = self.0.iter().map(|item| below.object(item)).collect();
-        match direct {
-            Some(items) => Ok(Value::List(items)),
-            // Every item the usual way, concurrently (so DataLoaders batch across them).
-            None => resolve_list(ctx, field, &self.0, Some(self.0.len())).await,
+        if let Some(text) = text {
+            if ctx.data_opt::<JsonText>().is_some() {
+                return Ok(Value::Binary(text.into()));
+            }
+            if let Ok(v) = serde_json::from_slice::<Value>(&text) {
+                return Ok(v);
+            }
         }
+        // Every item the usual way, concurrently (so DataLoaders batch across them).
+        resolve_list(ctx, field, &self.0, Some(self.0.len())).await
     }
 }
 
@@ -203,9 +285,11 @@ pub fn not_direct<T: Direct>(v: &T) -> Vec<String> {
         return vec![format!("{} is not an object", T::type_name())];
     };
     let (set, fragments) = (SelectionSet::default(), HashMap::new());
+    let out = RefCell::new(Vec::new());
     let below = Below {
         set: &set,
         fragments: &fragments,
+        out: &out,
     };
     fields
         .keys()

@@ -8,12 +8,13 @@
 use super::rate_limit::Authenticated;
 use super::response_cache::{self, Entry, Lookup, Parts};
 use super::Http;
+use crate::graphql::direct::{to_json_text, JsonText};
 use crate::graphql::limits::limit_error;
 use crate::graphql::{loaders, messages, nesting};
 use async_graphql::{ErrorExtensionValues, Response as GqlResponse, ServerError, Variables};
 use axum::body::Bytes;
 use axum::extract::{Extension, RawQuery, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -548,7 +549,7 @@ async fn run(
     };
     let operation = prepared.request.operation_name.clone();
     let req = std::mem::replace(&mut prepared.request, async_graphql::Request::new(""));
-    let req = loaders::per_request(&h.state.db, req.data(viewer));
+    let req = loaders::per_request(&h.state.db, req.data(viewer).data(JsonText));
     let mut resp = h.gate.execute(&h.schema, req, &prepared).await;
     // Nothing to order when nothing ran (a refusal, a timeout): the plan's walk is skipped.
     if resp.data != async_graphql::Value::Null {
@@ -643,7 +644,8 @@ fn code_of_ext(ext: &ErrorExtensionValues) -> Option<()> {
     ext.get("code").map(|_| ())
 }
 
-/// A response as it is sent: serialized straight from async-graphql's values, whose objects
+/// A response as it is sent: serialized straight from async-graphql's values (a directly
+/// written list as the text it already is, `direct::JsonText`), whose objects
 /// keep the order of the selection set (GraphQL spec 7.1: a response's keys SHOULD follow it;
 /// a trip through `serde_json::Value` would sort them). A request error has no `data` entry at
 /// all (GraphQL over HTTP).
@@ -668,7 +670,7 @@ impl<'a> Body<'a> {
 }
 
 fn response_body(resp: &GqlResponse) -> serde_json::Result<Vec<u8>> {
-    serde_json::to_vec(&Body::of(resp))
+    to_json_text(&Body::of(resp))
 }
 
 /// A request error: nothing was executed (parse, validation, limits).
@@ -851,7 +853,7 @@ async fn execute_batch(
         }
     }
     let bodies: Vec<Body<'_>> = out.iter().map(Body::of).collect();
-    let body = match serde_json::to_vec(&bodies) {
+    let body = match to_json_text(&bodies) {
         Ok(b) => b,
         Err(_) => return internal(media),
     };
