@@ -17,6 +17,8 @@ pub struct AppState {
     /// Postnumre and towns to search from (issue 21).
     pub steder: Arc<crate::domain::sted::StedIndex>,
     pub auth: Arc<Authenticator>,
+    /// The identity provider of the console's login (`None`: the login is off).
+    pub oidc: Option<Arc<crate::oidc::Client>>,
     pub statements: StatementCounter,
     /// The public side: snapshot, moment, sync and the change feed (the search reads only this).
     pub read_model: Arc<crate::readmodel::ReadModel>,
@@ -44,8 +46,13 @@ impl AppState {
         store::migrate(&db).await?;
         store::kommune::ensure_reference(&db).await?;
         let read_model = Arc::new(crate::readmodel::ReadModel::load(&db).await?);
+        let oidc = match &config.oidc.issuer {
+            Some(_) => Some(Arc::new(crate::oidc::Client::discover(&config).await?)),
+            None => None,
+        };
         let state = AppState {
             auth: Arc::new(Authenticator::from_config(&config).await?),
+            oidc,
             db,
             config: Arc::new(config),
             clock: clock.unwrap_or_else(|| Arc::new(SystemClock)),

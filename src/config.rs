@@ -102,6 +102,37 @@ pub struct Config {
     pub max_subscriptions_per_client: usize,
     /// How often an idle subscription hears a heartbeat (proxies close silent streams).
     pub subscription_heartbeat: Duration,
+    /// The service's address as browsers see it (`https://plejeoverblik.example.dk`): the
+    /// login's redirect URI is built from it.
+    pub public_url: Option<String>,
+    /// The console's login through the identity provider (issue 22).
+    pub oidc: OidcConfig,
+}
+
+/// The OpenID Connect login of the console (issue 22); off without an issuer.
+#[derive(Clone, Debug)]
+pub struct OidcConfig {
+    pub issuer: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    pub scopes: String,
+    /// A session's absolute lifetime.
+    pub session_max: Duration,
+    /// A session unused this long ends.
+    pub session_idle: Duration,
+}
+
+impl Default for OidcConfig {
+    fn default() -> Self {
+        OidcConfig {
+            issuer: None,
+            client_id: None,
+            client_secret: None,
+            scopes: "openid profile offline_access".into(),
+            session_max: Duration::from_secs(12 * 3600),
+            session_idle: Duration::from_secs(30 * 60),
+        }
+    }
 }
 
 impl Default for Config {
@@ -155,6 +186,8 @@ impl Default for Config {
             max_subscriptions: 20_000,
             max_subscriptions_per_client: 50,
             subscription_heartbeat: Duration::from_secs(15),
+            public_url: None,
+            oidc: OidcConfig::default(),
         }
     }
 }

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 /// Deliberately not `Display`: async-graphql turns any `Display` error into a client message via
 /// `?`, which would drop the code and could leak internals. Conversion goes through
 /// `into_graphql` only.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum AppError {
     Unauthenticated(String),
     Forbidden(String),
@@ -26,6 +26,11 @@ pub enum AppError {
     CursorExpired(String),
     /// A subscriber that fell too far behind the feed and was dropped.
     TooSlow(String),
+    /// A console session (issue 22) that ended: log in again.
+    SessionExpired(String),
+    /// A state-changing request with a session cookie that did not prove it came from the
+    /// console (CSRF token header, Fetch Metadata).
+    CsrfRefused(String),
     Unavailable(Outage),
     Internal(String),
 }
@@ -94,7 +99,9 @@ impl AppError {
             | AppError::NotLocked(m)
             | AppError::Conflict(m)
             | AppError::CursorExpired(m)
-            | AppError::TooSlow(m) => m.clone(),
+            | AppError::TooSlow(m)
+            | AppError::SessionExpired(m)
+            | AppError::CsrfRefused(m) => m.clone(),
             AppError::Locked {
                 holder,
                 since,
@@ -125,6 +132,8 @@ impl AppError {
             AppError::Conflict(_) => "CONFLICT",
             AppError::CursorExpired(_) => "CURSOR_EXPIRED",
             AppError::TooSlow(_) => "SUBSCRIBER_TOO_SLOW",
+            AppError::SessionExpired(_) => "SESSION_EXPIRED",
+            AppError::CsrfRefused(_) => "CSRF_REFUSED",
             AppError::Unavailable(_) => "UNAVAILABLE",
             AppError::Internal(_) => "INTERNAL",
         }

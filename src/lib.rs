@@ -12,6 +12,7 @@ pub mod graphql;
 pub mod http;
 pub mod imaging;
 pub mod import;
+pub mod oidc;
 pub mod readmodel;
 pub mod seed;
 pub mod service;

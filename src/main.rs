@@ -76,6 +76,55 @@ enum Command {
     },
 }
 
+/// The console's login through the identity provider (OpenID Connect, issue 22): one group,
+/// turned into `config::OidcConfig` in one place.
+#[derive(clap::Args)]
+struct LoginArgs {
+    /// The service's address as browsers see it (https://…); the login's redirect URI is
+    /// `<public-url>/auth/callback`.
+    #[arg(long, env = "PLEJEOVERBLIK_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// The identity provider (its discovery document is read at start). Turns the login on.
+    #[arg(long, env = "PLEJEOVERBLIK_OIDC_ISSUER")]
+    oidc_issuer: Option<String>,
+    /// This service's client id at the identity provider.
+    #[arg(long, env = "PLEJEOVERBLIK_OIDC_CLIENT_ID")]
+    oidc_client_id: Option<String>,
+    /// The client secret (client_secret_basic). Give it by environment, not on the command line.
+    #[arg(long, env = "PLEJEOVERBLIK_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    oidc_client_secret: Option<String>,
+    /// Scopes asked for (offline_access: a refresh token renews the session while in use).
+    #[arg(
+        long,
+        env = "PLEJEOVERBLIK_OIDC_SCOPES",
+        default_value = "openid profile offline_access"
+    )]
+    oidc_scopes: String,
+    /// A console session's absolute lifetime in seconds.
+    #[arg(long, env = "PLEJEOVERBLIK_SESSION_MAX_SECS", default_value_t = 12 * 3600)]
+    session_max_secs: u64,
+    /// Seconds without a request after which a console session ends.
+    #[arg(long, env = "PLEJEOVERBLIK_SESSION_IDLE_SECS", default_value_t = 30 * 60)]
+    session_idle_secs: u64,
+}
+
+impl LoginArgs {
+    fn config(self) -> (Option<String>, plejeoverblik::config::OidcConfig) {
+        let secs = |s: u64| std::time::Duration::from_secs(s.max(1));
+        (
+            self.public_url.filter(|u| !u.trim().is_empty()),
+            plejeoverblik::config::OidcConfig {
+                issuer: self.oidc_issuer.filter(|u| !u.trim().is_empty()),
+                client_id: self.oidc_client_id,
+                client_secret: self.oidc_client_secret,
+                scopes: self.oidc_scopes,
+                session_max: secs(self.session_max_secs),
+                session_idle: secs(self.session_idle_secs),
+            },
+        )
+    }
+}
+
 #[derive(clap::Args)]
 struct ServeArgs {
     /// Address to listen on.
@@ -259,6 +308,8 @@ struct ServeArgs {
         default_value_t = 15
     )]
     subscription_heartbeat_secs: u64,
+    #[command(flatten)]
+    login: LoginArgs,
     /// Per-request timeout in seconds.
     #[arg(long, env = "PLEJEOVERBLIK_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     request_timeout_secs: u64,
@@ -377,7 +428,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(a) => {
             let a = *a;
+            let (public_url, oidc) = a.login.config();
             serve(Config {
+                public_url,
+                oidc,
                 bind: a.bind,
                 dev_tokens: a.dev_tokens,
                 dev_key: a.dev_key,

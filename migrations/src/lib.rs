@@ -8,6 +8,7 @@ mod m20261126_000004_data_version;
 mod m20261206_000005_change_log;
 mod m20261207_000006_enhed_find_key;
 mod m20261207_000007_profil_foto_tilsyn;
+mod m20261207_000008_login_session;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000005_change_log::Migration),
             Box::new(m20261207_000006_enhed_find_key::Migration),
             Box::new(m20261207_000007_profil_foto_tilsyn::Migration),
+            Box::new(m20261207_000008_login_session::Migration),
         ]
     }
 }

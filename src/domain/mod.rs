@@ -12,6 +12,7 @@ pub mod map;
 pub mod profil;
 pub mod search;
 pub mod serviceleverance;
+pub mod session;
 pub mod sted;
 pub mod text;
 pub mod tilsyn;

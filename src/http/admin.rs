@@ -66,11 +66,14 @@ pub fn asset_paths() -> Vec<(String, &'static str)> {
         .collect()
 }
 
-/// The console page; `dev_login` shows the development login form.
-pub fn admin_html(dev_login: bool) -> String {
+/// The console page; `dev_login` shows the development login form, `oidc` the login through
+/// the identity provider.
+pub fn admin_html(dev_login: bool, oidc: bool) -> String {
+    let flag = |b: bool| if b { "true" } else { "false" };
     include_str!("../../admin/index.html")
         .replace("{{ASSETS}}", &format!("/admin/assets/{}", *VERSION))
-        .replace("{{DEV_LOGIN}}", if dev_login { "true" } else { "false" })
+        .replace("{{DEV_LOGIN}}", flag(dev_login))
+        .replace("{{OIDC}}", flag(oidc))
 }
 
 /// The routes of the console; `dev_tokens` adds the development login endpoint.
@@ -88,7 +91,7 @@ pub(crate) fn routes(dev_tokens: bool) -> Router<Http> {
 
 async fn page(State(h): State<Http>) -> Response {
     page::html_response(
-        admin_html(h.state.config.dev_tokens),
+        admin_html(h.state.config.dev_tokens, h.state.oidc.is_some()),
         CONTENT_SECURITY_POLICY,
     )
 }

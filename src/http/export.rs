@@ -13,7 +13,7 @@ use crate::service::{self, audit::Entry, Cx};
 use async_graphql::futures_util::StreamExt;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use std::collections::HashMap;
@@ -21,8 +21,8 @@ use std::collections::HashMap;
 /// An error as JSON in the GraphQL error shape, with the HTTP status of its kind.
 pub(super) fn refused(e: AppError) -> Response {
     let status = match &e {
-        AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+        AppError::Unauthenticated(_) | AppError::SessionExpired(_) => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden(_) | AppError::CsrfRefused(_) => StatusCode::FORBIDDEN,
         AppError::NotFound(_) => StatusCode::NOT_FOUND,
         AppError::Validation(_) => StatusCode::BAD_REQUEST,
         AppError::Locked { .. } => StatusCode::LOCKED,
@@ -99,10 +99,10 @@ pub(super) async fn log(
             ))
         }
     };
-    let auth = authentication(&h, &headers, pre.map(|Extension(a)| a)).await;
+    let auth = authentication(&h, &headers, pre.map(|Extension(a)| a), &Method::GET).await;
     let v = match auth.0.as_ref() {
         Ok(v) => v.clone(),
-        Err(e) => return refused(AppError::Unauthenticated(e.message())),
+        Err(e) => return refused(e.clone()),
     };
     if let Err(e) = service::audit::allowed(&v) {
         return refused(e);
@@ -300,10 +300,10 @@ pub(super) async fn serviceleverancer(
     pre: Option<Extension<Authenticated>>,
     headers: HeaderMap,
 ) -> Response {
-    let auth = authentication(&h, &headers, pre.map(|Extension(a)| a)).await;
+    let auth = authentication(&h, &headers, pre.map(|Extension(a)| a), &Method::GET).await;
     let v = match auth.0.as_ref() {
         Ok(v) => v.clone(),
-        Err(e) => return refused(AppError::Unauthenticated(e.message())),
+        Err(e) => return refused(e.clone()),
     };
     let cx = Cx::new(&h.state, &v);
     let all = match service::casework::assessed(cx).await {

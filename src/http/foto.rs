@@ -11,7 +11,7 @@ use crate::imaging::MAX_BYTES;
 use crate::service::{self, Cx};
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use quick_cache::sync::Cache;
@@ -141,10 +141,10 @@ pub(super) async fn upload(
     RawQuery(q): RawQuery,
     body: Body,
 ) -> Response {
-    let auth = authentication(&h, &headers, pre.map(|Extension(a)| a)).await;
+    let auth = authentication(&h, &headers, pre.map(|Extension(a)| a), &Method::PUT).await;
     let v = match auth.0.as_ref() {
         Ok(v) => v.clone(),
-        Err(e) => return refused(AppError::Unauthenticated(e.message())),
+        Err(e) => return refused(e.clone()),
     };
     let alt = query_pairs(q.as_deref().unwrap_or(""))
         .and_then(|p| p.into_iter().find(|(k, _)| k == "alt").map(|(_, v)| v))

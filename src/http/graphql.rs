@@ -401,9 +401,9 @@ pub(super) async fn get(
     execute_one(&h, &headers, pre, req, media, true, parts).await
 }
 
-/// An anonymous request (no `Authorization` header at all).
+/// An anonymous request (no `Authorization` header at all, no session cookie).
 fn is_anonymous(headers: &HeaderMap) -> bool {
-    headers.get(header::AUTHORIZATION).is_none()
+    headers.get(header::AUTHORIZATION).is_none() && super::login::session_cookie(headers).is_none()
 }
 
 /// The cache key's request parts, for anonymous requests while the response cache is on.
@@ -479,15 +479,36 @@ pub(super) async fn authentication(
     h: &Http,
     headers: &HeaderMap,
     pre: Option<Authenticated>,
+    method: &Method,
 ) -> Authenticated {
     match pre {
         Some(a) => a,
-        None => Authenticated(Arc::new(
-            h.state
-                .auth
-                .authenticate(authorization_header(headers).as_deref())
-                .await,
-        )),
+        None => Authenticated(Arc::new(authenticate(h, headers, method).await)),
+    }
+}
+
+/// Whether a request carries credentials: a bearer token or a console session's cookie.
+pub(super) fn has_credentials(headers: &HeaderMap) -> bool {
+    authorization_header(headers).is_some_and(|a| !a.trim().is_empty())
+        || super::login::session_cookie(headers).is_some()
+}
+
+/// The viewer of a request: its bearer token, else the console session its cookie names (with
+/// the CSRF check for a method that may change state, `login::viewer`), else anonymous. A
+/// request with both is the token's: a program's header wins over a browser's cookie.
+pub(super) async fn authenticate(
+    h: &Http,
+    headers: &HeaderMap,
+    method: &Method,
+) -> Result<crate::domain::access::Viewer, crate::error::AppError> {
+    match authorization_header(headers).filter(|a| !a.trim().is_empty()) {
+        Some(a) => h.state.auth.authenticate(Some(&a)).await,
+        None => match super::login::session_cookie(headers) {
+            Some(id) if h.state.oidc.is_some() => {
+                super::login::viewer(h, &id, headers, method).await
+            }
+            _ => Ok(crate::domain::access::Viewer::anonymous()),
+        },
     }
 }
 
@@ -513,7 +534,7 @@ async fn run(
         Err(e) => {
             let media = negotiate(headers).unwrap_or(Media::Json);
             return Err(http_error(
-                StatusCode::UNAUTHORIZED,
+                super::login::status_of(e),
                 e.code(),
                 &e.message(),
                 media,
@@ -788,7 +809,8 @@ async fn execute_one(
             None => h.metrics.response_cache(Lookup::Miss),
         }
     }
-    let auth = authentication(h, headers, pre).await;
+    let method = if is_get { Method::GET } else { Method::POST };
+    let auth = authentication(h, headers, pre, &method).await;
     let Ran { resp, query } = match run(h, headers, &auth, req, is_get).await {
         Ok(r) => r,
         Err(http) => return http,
@@ -844,7 +866,7 @@ async fn execute_batch(
     reqs: Vec<async_graphql::Request>,
     media: Media,
 ) -> Response {
-    let auth = authentication(h, headers, pre).await;
+    let auth = authentication(h, headers, pre, &Method::POST).await;
     let mut out = Vec::with_capacity(reqs.len());
     for r in reqs {
         match run(h, headers, &auth, r, false).await {

@@ -11,6 +11,7 @@ mod enhed_profil;
 mod export;
 mod foto;
 mod graphql;
+mod login;
 pub mod metrics;
 pub mod open_data;
 pub mod page;
@@ -128,6 +129,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/graphql/ws", get(subscriptions::ws))
         .route("/enhed/{id}/fotos", axum::routing::put(foto::upload))
+        .merge(login::routes())
         .route_layer(axum::middleware::from_fn_with_state(
             h.clone(),
             rate_limit::layer,

@@ -341,10 +341,9 @@ pub(super) async fn layer(State(h): State<Http>, mut req: Request, next: Next) -
     let Some(limits) = h.rate_limits.clone() else {
         return next.run(req).await;
     };
-    let authorization = super::graphql::authorization_header(req.headers());
     let mut subject = None;
-    if let Some(a) = authorization.filter(|a| !a.trim().is_empty()) {
-        let outcome = h.state.auth.authenticate(Some(&a)).await;
+    if super::graphql::has_credentials(req.headers()) {
+        let outcome = super::graphql::authenticate(&h, req.headers(), req.method()).await;
         subject = outcome.as_ref().ok().and_then(|v| v.subject.clone());
         req.extensions_mut()
             .insert(Authenticated(Arc::new(outcome)));

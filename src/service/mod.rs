@@ -11,6 +11,7 @@ pub mod enhed;
 pub mod feed;
 pub mod foto;
 pub mod kommune;
+pub mod login;
 pub mod serviceleverance;
 pub mod tilsyn;
 

@@ -8,6 +8,7 @@ pub mod foto;
 pub mod health;
 pub mod kommune;
 pub mod serviceleverance;
+pub mod session;
 pub mod tilsyn;
 
 use migration::{Migrator, MigratorTrait};

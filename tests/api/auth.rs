@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-struct Idp {
+pub(crate) struct Idp {
     private_pem: String,
     public_pem: String,
     jwks: String,
@@ -19,7 +19,7 @@ struct Idp {
     y: String,
 }
 
-fn idp() -> Idp {
+pub(crate) fn idp() -> Idp {
     let key = SigningKey::random(&mut rand_core::OsRng);
     let private_pem = key.to_pkcs8_pem(LineEnding::LF).expect("pkcs8").to_string();
     let public_pem = key
@@ -40,7 +40,7 @@ fn idp() -> Idp {
 }
 
 /// A JWKS document with these keys and key ids.
-fn jwks(keys: &[(&Idp, &str)]) -> String {
+pub(crate) fn jwks(keys: &[(&Idp, &str)]) -> String {
     let keys: Vec<Value> = keys
         .iter()
         .map(|(k, kid)| json!({ "kty": "EC", "crv": "P-256", "kid": kid, "alg": "ES256", "use": "sig", "x": k.x, "y": k.y }))
@@ -48,7 +48,7 @@ fn jwks(keys: &[(&Idp, &str)]) -> String {
     json!({ "keys": keys }).to_string()
 }
 
-fn sign(idp: &Idp, kid: Option<&str>, claims: Value) -> String {
+pub(crate) fn sign(idp: &Idp, kid: Option<&str>, claims: Value) -> String {
     let mut h = Header::new(Algorithm::ES256);
     h.kid = kid.map(str::to_string);
     encode(

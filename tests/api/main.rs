@@ -20,6 +20,7 @@ mod hardening;
 mod hostile;
 mod integrity;
 mod language;
+mod login;
 mod perimeter;
 mod playground;
 mod preview_issues;
