@@ -11,8 +11,11 @@ pub trait Clock: Send + Sync + 'static {
 pub struct SystemClock;
 
 impl Clock for SystemClock {
+    /// To the microsecond: what PostgreSQL's `timestamptz` keeps, so that a time the service
+    /// wrote reads back the same on either database, and `copy-data` moves it unchanged.
     fn now(&self) -> DateTime<Utc> {
-        Utc::now()
+        use chrono::SubsecRound;
+        Utc::now().trunc_subsecs(6)
     }
 }
 

@@ -2,6 +2,7 @@
 //! No rules live here; where a query mirrors a rule (the lock condition, R11) it says which.
 pub mod audit;
 pub mod change_log;
+pub mod copy;
 pub mod enhed;
 pub mod entity;
 pub mod foto;

@@ -11,6 +11,7 @@ mod auth;
 mod bounds;
 mod casework;
 mod cli;
+mod copy_data;
 mod disk_full;
 mod enhed_contact;
 mod feed;
