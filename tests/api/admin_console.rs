@@ -111,9 +111,12 @@ async fn admin_page_and_modules_are_served_under_a_strict_csp() {
             assert!(
                 arg.starts_with("'/graphql'")
                     || arg.starts_with("'/admin/dev-token'")
+                    // The login through the identity provider (issue 22): this origin's session.
+                    || arg.starts_with("'/auth/session'")
+                    || arg.starts_with("'/auth/logout'")
                     || export
                     || photo,
-                "{path} fetches only /graphql, /export/, photo uploads and the dev login"
+                "{path} fetches only /graphql, /export/, photo uploads, the session and the dev login"
             );
         }
         assert!(!body.contains("XMLHttpRequest") && !body.contains("WebSocket"));

@@ -201,6 +201,11 @@ impl TestApp {
         .await
     }
 
+    /// An instance on a database the test made and cleans up itself (the failover test's).
+    pub async fn on_url(url: String, kind: Db, opts: Options) -> TestApp {
+        Self::start(url, kind, opts, None, None).await
+    }
+
     pub fn set_now(&self, t: DateTime<Utc>) {
         *self.clock.0.lock().unwrap_or_else(|e| e.into_inner()) = t;
     }

@@ -14,6 +14,7 @@ mod cli;
 mod copy_data;
 mod disk_full;
 mod enhed_contact;
+mod failover;
 mod feed;
 mod foto;
 mod foundation;
