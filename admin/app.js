@@ -1,7 +1,7 @@
 // The admin console: login, the menu for the viewer's roles, and the views behind #/ routes.
-import { ApiError, getToken, gql, setToken } from './api.js';
+import { ApiError, endSession, forgetSession, getToken, gql, inSession, onSessionExpired, readSession, setToken } from './api.js';
 import { ROLE_LABEL, choose, clearMessages, focus, h, showError, status } from './dom.js';
-import { logout, renderLogin } from './login.js';
+import { announceLogin, askToLogInAgain, logout, renderLogin } from './login.js';
 import { CHECK_IN_ONLY, MY_LOCKS, renderSlDetail, renderSlList } from './serviceleverancer.js';
 import { renderEnhed, renderEnhedList, renderTilsynEnhed, renderTilsynList } from './enheder.js';
 import { renderAeldretilsyn, renderAudit, renderKommuner } from './system.js';
@@ -12,6 +12,9 @@ const VIEWER = `query Viewer { viewer { authenticated subject name cvr roles kom
 const main = document.getElementById('indhold');
 const menu = document.getElementById('menu');
 const devLogin = document.body.dataset.devLogin === 'true';
+// The server logs in through OpenID Connect (/auth/login) and keeps a session.
+const oidc = document.body.dataset.oidc === 'true';
+const NO_ROLES = 'Din bruger har ingen af rollerne driftsoverenskomstansvarlig, redaktør, ældretilsyn eller administrator. Kontakt din SEB-brugeradministrator.';
 
 /** What every view gets: the viewer, its roles, and navigation. */
 const app = {
@@ -47,8 +50,14 @@ const app = {
   guardLock(fn) {
     held = fn;
   },
-  /** Called by a view when it finds the session gone (UNAUTHENTICATED). */
+  /** Called by a view when it finds the session gone (UNAUTHENTICATED; SESSION_EXPIRED when
+   * the person did not log in again). */
   expired(e) {
+    if (inSession()) {
+      forgetSession();
+      start('Din session er udløbet. Log ind igen.');
+      return;
+    }
     setToken('');
     start(e?.message ?? 'Du er blevet logget ud.');
   },
@@ -74,8 +83,7 @@ function renderMenu(shown) {
   })));
 }
 
-function renderUser() {
-  const v = app.viewer;
+function renderUser(v = app.viewer) {
   const roles = v.roles.map((r) => ROLE_LABEL[r] ?? r).join(', ');
   const org = v.kommune ? `${v.kommune.officieltNavn}, CVR ${v.cvr}` : v.cvr ? `CVR ${v.cvr}` : '';
   document.getElementById('bruger-tekst').textContent = [v.name ?? v.subject, roles, org].filter(Boolean).join(' · ');
@@ -128,7 +136,7 @@ async function route() {
     }
   } catch (e) {
     if (mine !== routing) return;
-    if (e instanceof ApiError && e.code === 'UNAUTHENTICATED') return app.expired(e);
+    if (e instanceof ApiError && (e.code === 'UNAUTHENTICATED' || e.code === 'SESSION_EXPIRED')) return app.expired(e);
     main.replaceChildren(h('h1', { id: 'side-titel', tabindex: '-1' }, 'Der opstod en fejl'), h('p', {}, e.message));
     showError(e);
   }
@@ -148,14 +156,35 @@ function titleFromHeading() {
 async function start(message) {
   app.viewer = null;
   let viewer = null;
+  forgetSession();
+  if (oidc) {
+    // A session (OpenID Connect login) comes first: it replaces a token this tab may hold.
+    try {
+      await readSession();
+    } catch (e) {
+      message ??= e.message;
+    }
+  }
   try {
     // Without a token of our own: a gateway in front may add Authorization itself.
-    viewer = (await gql(VIEWER)).viewer;
+    viewer = (await gql(VIEWER, {}, { quiet: true })).viewer;
   } catch (e) {
-    if (getToken()) {
+    if (inSession()) {
+      forgetSession();
+      message = 'Din session er udløbet. Log ind igen.';
+    } else if (getToken()) {
       setToken('');
       message = e.message;
     }
+  }
+  if (viewer?.authenticated && inSession() && !viewer.roles.length) {
+    // Logged in at the identity provider, but no role here: say so, with Log ud at hand.
+    renderUser(viewer);
+    menu.hidden = true;
+    document.title = 'Ingen adgang – Plejeoverblik administration';
+    main.replaceChildren(h('h1', { id: 'side-titel', tabindex: '-1' }, 'Ingen adgang'), h('p', {}, NO_ROLES));
+    focus(document.getElementById('side-titel'));
+    return;
   }
   if (viewer?.authenticated) {
     app.viewer = viewer;
@@ -169,13 +198,14 @@ async function start(message) {
   document.title = 'Log ind – Plejeoverblik administration';
   renderLogin(main, {
     devLogin,
+    oidc,
     async onToken(token) {
       setToken(token);
       const v = (await gql(VIEWER)).viewer;
       if (!v.authenticated) throw new ApiError([{ message: 'Tokenet gav ikke adgang.' }]);
       if (!v.roles.length) {
         setToken('');
-        throw new ApiError([{ message: 'Din bruger har ingen af rollerne driftsoverenskomstansvarlig, redaktør, ældretilsyn eller administrator. Kontakt din SEB-brugeradministrator.' }]);
+        throw new ApiError([{ message: NO_ROLES }]);
       }
       app.viewer = v;
       clearMessages();
@@ -269,7 +299,7 @@ document.getElementById('log-ud').addEventListener('click', async (ev) => {
   held = () => null;
   let mine = [];
   try {
-    mine = await myLocks();
+    mine = app.viewer ? await myLocks() : [];
   } catch {
     // Logging out does not wait for a list it cannot get.
   }
@@ -298,20 +328,37 @@ document.getElementById('log-ud').addEventListener('click', async (ev) => {
     }
   }
   app.keepAlive(null);
+  if (inSession()) {
+    // The server ends the session at once; then the identity provider's own log out.
+    let to = null;
+    try {
+      to = await endSession();
+    } catch (e) {
+      showError(e);
+      return;
+    }
+    if (to) {
+      location.assign(to);
+      return;
+    }
+  }
   logout();
   location.hash = '';
-  start();
+  await start();
   status('Du er logget ud.');
 });
 
 /** The serviceleverancer the viewer holds the lock of (the first 100 locked ones in scope). */
 async function myLocks() {
   if (app.isTilsynOnly) return [];
-  const d = await gql(MY_LOCKS);
+  const d = await gql(MY_LOCKS, {}, { quiet: true });
   return d.serviceleverancer.nodes.filter((sl) => sl.laas?.subject === app.viewer?.subject);
 }
 document.getElementById('skip').addEventListener('click', (ev) => {
   ev.preventDefault();
   focus(main);
 });
-start();
+// A session that ends while the person works: log in again in a popup, then go on.
+onSessionExpired(() => askToLogInAgain({ subject: app.viewer?.subject ?? null }));
+// The console in that popup, back from the login, tells its opener and closes.
+if (!(location.hash === '#logget-ind' && announceLogin(main))) start();

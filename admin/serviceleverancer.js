@@ -469,7 +469,8 @@ class SlView {
   /** R28: the heartbeat. Locking again renews the lock; a refusal means it is gone. */
   async renew() {
     try {
-      const sl = (await gql(LOCK, { id: this.sl.id })).lockServiceleverance;
+      // Quiet: a session that has ended is told when the person saves, not by the heartbeat.
+      const sl = (await gql(LOCK, { id: this.sl.id }, { quiet: true })).lockServiceleverance;
       this.sl = { ...this.sl, laas: sl.laas };
     } catch (e) {
       if (!(e instanceof ApiError) || !['LOCKED', 'NOT_FOUND', 'FORBIDDEN'].includes(e.code)) return;

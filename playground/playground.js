@@ -62,7 +62,15 @@
     return Object.keys(headers).some(function (k) { return k.toLowerCase() === 'authorization'; });
   }
 
-  var base = GraphiQL.createFetcher({ url: new URL('/graphql', window.location.href).toString() });
+  // Without cookies: the playground speaks for its token (or nobody), never for a console session
+  // of the same browser, whose cookie /graphql would refuse without the console's CSRF token.
+  function fetchWithoutCookies(url, init) {
+    return window.fetch(url, Object.assign({}, init, { credentials: 'omit' }));
+  }
+  var base = GraphiQL.createFetcher({
+    url: new URL('/graphql', window.location.href).toString(),
+    fetch: fetchWithoutCookies,
+  });
   // Adds the token to every request, unless the tab's own Headers pane sets Authorization.
   // Subscriptions go to /graphql/stream over graphql-sse.
   function fetcher(params, opts) {
@@ -114,6 +122,7 @@
       headers: Object.assign({ 'Content-Type': 'application/json', Accept: 'text/event-stream' }, headers),
       body: JSON.stringify(params),
       signal: controller.signal,
+      credentials: 'omit',
     }).then(function (resp) {
       if (!resp.ok || !resp.body) {
         return resp.json().then(push, function () {

@@ -8,6 +8,7 @@
 import { spawn, execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -21,15 +22,30 @@ export const BIN = process.env.PLEJEOVERBLIK_BIN ?? path.join(ROOT, 'target', 'd
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const require = createRequire(import.meta.url);
 
+/** A free TCP port on `host`: listens on port 0, closes, returns the port (for a server whose
+ * URL must be known before it starts, e.g. `--public-url`; another process could take the port
+ * in between, but the window is short). */
+export function freePort(host = '127.0.0.1') {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.unref();
+    s.once('error', reject);
+    s.listen(0, host, () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
 /**
- * Starts `plejeoverblik serve` on 127.0.0.1 with a free port and a temporary SQLite database
- * (demo data load on the first start). Resolves once the server has printed its URL and
- * /readyz answers. `stop()` sends SIGTERM, waits for the exit and removes the database.
+ * Starts `plejeoverblik serve` on 127.0.0.1 with a free port (or `port`) and a temporary SQLite
+ * database (demo data load on the first start). Resolves once the server has printed its URL
+ * and /readyz answers. `stop()` sends SIGTERM, waits for the exit and removes the database.
  */
-export async function startServer({ devTokens = true, extraArgs = [], timeoutMs = 60_000 } = {}) {
+export async function startServer({ devTokens = true, extraArgs = [], timeoutMs = 60_000, port = 0 } = {}) {
   const dir = await mkdtemp(path.join(tmpdir(), 'plejeoverblik-browser-'));
   const db = `sqlite://${path.join(dir, 'browser.db')}?mode=rwc`;
-  const args = ['--database-url', db, 'serve', '--bind', '127.0.0.1:0', ...(devTokens ? ['--dev-tokens'] : []), ...extraArgs];
+  const args = ['--database-url', db, 'serve', '--bind', `127.0.0.1:${port}`, ...(devTokens ? ['--dev-tokens'] : []), ...extraArgs];
   const child = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' } });
   let stderr = '';
   child.stderr.on('data', (d) => { stderr = (stderr + d).slice(-4000); });
@@ -93,13 +109,15 @@ export function launchBrowser() {
 }
 
 /**
- * A new page in a fresh context that may talk to `baseUrl` only: every request to another
- * origin is aborted and recorded. Also records console errors, uncaught page errors and CSP
- * violations. `problems()` lists all of them (empty is good).
+ * A new page in a fresh context that may talk to `baseUrl` only (and to the origins in `allow`,
+ * e.g. a test's identity provider): every request to another origin is aborted and recorded.
+ * Also records console errors, uncaught page errors and CSP violations. `problems()` lists all
+ * of them (empty is good).
  */
-export async function openPage(browser, baseUrl, { viewport = { width: 1400, height: 900 } } = {}) {
+export async function openPage(browser, baseUrl, { viewport = { width: 1400, height: 900 }, allow = [] } = {}) {
   const context = await browser.newContext({ viewport, locale: 'da-DK', serviceWorkers: 'block' });
   const origin = new URL(baseUrl).origin;
+  const origins = new Set([origin, ...allow.map((u) => new URL(u).origin)]);
   const foreign = [];
   const consoleErrors = [];
   const pageErrors = [];
@@ -107,7 +125,7 @@ export async function openPage(browser, baseUrl, { viewport = { width: 1400, hei
     const url = route.request().url();
     let allowed = false;
     try {
-      allowed = new URL(url).origin === origin || url.startsWith('data:') || url.startsWith('blob:');
+      allowed = origins.has(new URL(url).origin) || url.startsWith('data:') || url.startsWith('blob:');
     } catch {
       allowed = false;
     }
