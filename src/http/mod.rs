@@ -198,26 +198,13 @@ async fn metrics_endpoint(State(h): State<Http>) -> Response {
         ("persisted_queries", persisted),
         ("open_data", h.files.bytes()),
     ];
-    let mut body = h
+    let now = metrics::Now {
+        subscriptions_open: h.subscriptions.open() as u64,
+        change_feed_head: h.state.read_model.feed.head() as u64,
+    };
+    let body = h
         .metrics
-        .render(&h.state, h.cache.as_deref(), &caches)
+        .render(&h.state, h.cache.as_deref(), &caches, now)
         .await;
-    body.push_str(&format!(
-        "# HELP plejeoverblik_subscriptions_open Open subscriptions (WebSocket and SSE).\n\
-         # TYPE plejeoverblik_subscriptions_open gauge\n\
-         plejeoverblik_subscriptions_open {}\n\
-         # HELP plejeoverblik_change_feed_head The last change-log sequence number fanned out.\n\
-         # TYPE plejeoverblik_change_feed_head gauge\n\
-         plejeoverblik_change_feed_head {}\n",
-        h.subscriptions.open(),
-        h.state.read_model.feed.head()
-    ));
-    (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        body,
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, metrics::CONTENT_TYPE)], body).into_response()
 }

@@ -194,7 +194,9 @@ db_test!(
         let m = c.get(format!("{}/metrics", app.addr)).send().await.expect("metrics").text().await.expect("text");
         assert!(m.contains("plejeoverblik_graphql_requests_total{operation=\"Ping\",outcome=\"ok\"} 1"), "{m}");
         assert!(m.contains("plejeoverblik_graphql_requests_total{operation=\"Bad\",outcome=\"VALIDATION\"} 1"));
-        assert!(m.contains("plejeoverblik_graphql_duration_seconds_bucket{operation=\"Ping\",le=\"+Inf\"} 1"));
+        // (OpenMetrics text from prometheus-client: `le` first; label order carries no meaning.)
+        assert!(m.contains("plejeoverblik_graphql_duration_seconds_bucket{le=\"+Inf\",operation=\"Ping\"} 1"), "{m}");
+        assert!(m.trim_end().ends_with("# EOF"), "{m}");
         assert!(m.contains("plejeoverblik_db_pool_connections{state=\"open\"}"));
         assert!(m.contains("plejeoverblik_locks_active 0"));
         assert!(m.contains("plejeoverblik_db_up 1"));
