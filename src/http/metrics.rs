@@ -291,7 +291,7 @@ impl Metrics {
         self.subscriptions_open.set(gauge(now.subscriptions_open));
         self.change_feed_head.set(gauge(now.change_feed_head));
         let (bytes, entries) = cache.map_or((0, 0), |c| (c.bytes(), c.len()));
-        self.response_cache_bytes.set(gauge(bytes as u64));
+        self.response_cache_bytes.set(gauge(bytes));
         self.response_cache_entries.set(gauge(entries as u64));
         for (name, bytes) in caches {
             self.cache_bytes
@@ -317,7 +317,7 @@ impl Metrics {
             if let Ok(n) =
                 crate::store::serviceleverance::active_locks(&st.db, st.clock.now()).await
             {
-                self.locks_active.set(gauge(n as u64));
+                self.locks_active.set(gauge(n));
             }
         }
         let mut out = String::new();
