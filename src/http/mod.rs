@@ -151,8 +151,14 @@ pub fn router(state: AppState) -> Router {
         .layer(cors)
         .layer(axum::middleware::from_fn_with_state(
             metrics,
-            request_id::layer,
+            request_id::count,
         ))
+        // Outermost first for a request: an insane id dropped, an id set (kept or new), the
+        // span and access log with it, and the id given back in the response.
+        .layer(request_id::propagate())
+        .layer(request_id::trace())
+        .layer(request_id::set())
+        .layer(axum::middleware::from_fn(request_id::drop_insane))
         // gzip or brotli by Accept-Encoding, with `Vary: Accept-Encoding`; leaves alone the
         // cached answers that already carry their Content-Encoding, and 304s (no body).
         .layer(CompressionLayer::new())

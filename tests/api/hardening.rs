@@ -190,6 +190,12 @@ db_test!(
         assert_eq!(r.headers()["x-request-id"], "abc-123");
         let r = c.get(format!("{}/healthz", app.addr)).send().await.expect("get");
         assert!(r.headers().get("x-request-id").is_some());
+        // An id that could break a log line (too long, odd characters) is replaced by a new one.
+        for insane in ["x".repeat(200), "a b;c".to_string()] {
+            let r = c.get(format!("{}/healthz", app.addr)).header("x-request-id", &insane).send().await.expect("get");
+            let id = r.headers()["x-request-id"].to_str().expect("id").to_string();
+            assert!(id != insane && uuid::Uuid::parse_str(&id).is_ok(), "{id}");
+        }
         app.err(None, "query Bad { search(kommune: \"Korsbæk\") { totalCount } }", json!({}), "VALIDATION").await;
         let m = c.get(format!("{}/metrics", app.addr)).send().await.expect("metrics").text().await.expect("text");
         assert!(m.contains("plejeoverblik_graphql_requests_total{operation=\"Ping\",outcome=\"ok\"} 1"), "{m}");
