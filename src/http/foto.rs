@@ -66,10 +66,7 @@ pub(super) async fn get(
         return not_found();
     }
     let tag = etag(hash);
-    let fresh = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
+    let fresh = super::page::not_modified(&headers, &tag);
     let mut r = if fresh {
         StatusCode::NOT_MODIFIED.into_response()
     } else {

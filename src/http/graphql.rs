@@ -755,11 +755,7 @@ fn answer(h: &Http, headers: &HeaderMap, entry: &Entry, media: Media, is_get: bo
 }
 
 fn not_modified(headers: &HeaderMap, entry: &Entry) -> bool {
-    headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| entry.matches(v))
+    super::page::not_modified(headers, &entry.etag)
 }
 
 fn not_modified_response(h: &Http, entry: &Entry) -> Response {

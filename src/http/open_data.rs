@@ -444,13 +444,7 @@ pub(super) async fn tilbud(
         }
     };
     let (body, etag) = (&entry.0, &entry.1);
-    let matches = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .any(|t| t.trim().trim_start_matches("W/") == etag)
-        });
+    let matches = super::page::not_modified(&headers, etag);
     let mut resp = if matches {
         StatusCode::NOT_MODIFIED.into_response()
     } else {

@@ -143,6 +143,18 @@ pub fn asset_response(found: Option<(&'static str, &'static [u8])>) -> Response 
     resp
 }
 
+/// Whether a request's `If-None-Match` (every such header, weak comparison, `*`; RFC 9110
+/// §13.1.2) matches `etag`, so that the answer is 304. Parsed by the `headers` crate's types.
+pub fn not_modified(headers: &axum::http::HeaderMap, etag: &str) -> bool {
+    use headers::HeaderMapExt;
+    let Ok(tag) = etag.parse::<headers::ETag>() else {
+        return false;
+    };
+    headers
+        .typed_get::<headers::IfNoneMatch>()
+        .is_some_and(|inm| !inm.precondition_passes(&tag))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
