@@ -92,6 +92,9 @@ enum Command {
 
 /// The console's login through the identity provider (OpenID Connect, issue 22): one group,
 /// turned into `config::OidcConfig` in one place.
+/// Every default of the flags is `Config::default()`'s: written once, in `config.rs`.
+static DEFAULTS: std::sync::LazyLock<Config> = std::sync::LazyLock::new(Config::default);
+
 #[derive(clap::Args)]
 struct LoginArgs {
     /// The service's address as browsers see it (https://…); the login's redirect URI is
@@ -111,14 +114,14 @@ struct LoginArgs {
     #[arg(
         long,
         env = "PLEJEOVERBLIK_OIDC_SCOPES",
-        default_value = "openid profile offline_access"
+        default_value_t = DEFAULTS.oidc.scopes.clone()
     )]
     oidc_scopes: String,
     /// A console session's absolute lifetime in seconds.
-    #[arg(long, env = "PLEJEOVERBLIK_SESSION_MAX_SECS", default_value_t = 12 * 3600)]
+    #[arg(long, env = "PLEJEOVERBLIK_SESSION_MAX_SECS", default_value_t = DEFAULTS.oidc.session_max.as_secs())]
     session_max_secs: u64,
     /// Seconds without a request after which a console session ends.
-    #[arg(long, env = "PLEJEOVERBLIK_SESSION_IDLE_SECS", default_value_t = 30 * 60)]
+    #[arg(long, env = "PLEJEOVERBLIK_SESSION_IDLE_SECS", default_value_t = DEFAULTS.oidc.session_idle.as_secs())]
     session_idle_secs: u64,
 }
 
@@ -142,10 +145,10 @@ impl LoginArgs {
 #[derive(clap::Args)]
 struct ServeArgs {
     /// Address to listen on.
-    #[arg(long, env = "PLEJEOVERBLIK_BIND", default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "PLEJEOVERBLIK_BIND", default_value_t = DEFAULTS.bind)]
     bind: SocketAddr,
     /// Accept development tokens (HS256, development key). Never in production.
-    #[arg(long, env = "PLEJEOVERBLIK_DEV_TOKENS", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    #[arg(long, env = "PLEJEOVERBLIK_DEV_TOKENS", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = DEFAULTS.dev_tokens, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     dev_tokens: bool,
     #[arg(long, env = "PLEJEOVERBLIK_DEV_KEY", default_value = DEFAULT_DEV_KEY, hide_default_value = true)]
     dev_key: String,
@@ -164,7 +167,7 @@ struct ServeArgs {
     #[arg(
         long,
         env = "PLEJEOVERBLIK_AUTH_JWKS_REFRESH_SECS",
-        default_value_t = 300
+        default_value_t = DEFAULTS.auth_jwks_refresh_secs
     )]
     auth_jwks_refresh_secs: u64,
     /// Required token issuer (iss).
@@ -174,19 +177,19 @@ struct ServeArgs {
     #[arg(long, env = "PLEJEOVERBLIK_AUTH_AUDIENCE")]
     auth_audience: Option<String>,
     /// Claim that carries the organisation's CVR.
-    #[arg(long, env = "PLEJEOVERBLIK_CLAIM_CVR", default_value = "cvr")]
+    #[arg(long, env = "PLEJEOVERBLIK_CLAIM_CVR", default_value_t = DEFAULTS.claim_cvr.clone())]
     claim_cvr: String,
     /// Claim that carries the roles.
-    #[arg(long, env = "PLEJEOVERBLIK_CLAIM_ROLES", default_value = "roles")]
+    #[arg(long, env = "PLEJEOVERBLIK_CLAIM_ROLES", default_value_t = DEFAULTS.claim_roles.clone())]
     claim_roles: String,
     /// Minutes a lock lasts at most from when it was taken (R14).
-    #[arg(long, env = "PLEJEOVERBLIK_LOCK_TTL_MINUTES", default_value_t = 480)]
+    #[arg(long, env = "PLEJEOVERBLIK_LOCK_TTL_MINUTES", default_value_t = DEFAULTS.lock_ttl_minutes)]
     lock_ttl_minutes: i64,
     /// Minutes without a heartbeat from the holder's editor before a lock expires (R28).
     #[arg(
         long,
         env = "PLEJEOVERBLIK_LOCK_PRESENCE_MINUTES",
-        default_value_t = 15
+        default_value_t = DEFAULTS.lock_presence_minutes
     )]
     lock_presence_minutes: i64,
     /// Do not load demo data into an empty SQLite database on its first start.
@@ -200,36 +203,36 @@ struct ServeArgs {
     #[arg(long, env = "PLEJEOVERBLIK_NO_INTROSPECTION")]
     no_introspection: bool,
     /// Maximum query depth.
-    #[arg(long, env = "PLEJEOVERBLIK_MAX_DEPTH", default_value_t = 16)]
+    #[arg(long, env = "PLEJEOVERBLIK_MAX_DEPTH", default_value_t = DEFAULTS.max_depth)]
     max_depth: usize,
     /// Maximum query complexity.
-    #[arg(long, env = "PLEJEOVERBLIK_MAX_COMPLEXITY", default_value_t = 5000)]
+    #[arg(long, env = "PLEJEOVERBLIK_MAX_COMPLEXITY", default_value_t = DEFAULTS.max_complexity)]
     max_complexity: usize,
     /// Maximum number of aliases in a query.
-    #[arg(long, env = "PLEJEOVERBLIK_MAX_ALIASES", default_value_t = 30)]
+    #[arg(long, env = "PLEJEOVERBLIK_MAX_ALIASES", default_value_t = DEFAULTS.max_aliases)]
     max_aliases: usize,
     /// Maximum number of root fields in an operation.
-    #[arg(long, env = "PLEJEOVERBLIK_MAX_ROOT_FIELDS", default_value_t = 20)]
+    #[arg(long, env = "PLEJEOVERBLIK_MAX_ROOT_FIELDS", default_value_t = DEFAULTS.max_root_fields)]
     max_root_fields: usize,
     /// Maximum number of directives on a field.
-    #[arg(long, env = "PLEJEOVERBLIK_MAX_DIRECTIVES", default_value_t = 5)]
+    #[arg(long, env = "PLEJEOVERBLIK_MAX_DIRECTIVES", default_value_t = DEFAULTS.max_directives)]
     max_directives: usize,
     /// Maximum nesting of { [ ( in a query document and of variables (checked before parsing).
-    #[arg(long, env = "PLEJEOVERBLIK_MAX_NESTING", default_value_t = 64)]
+    #[arg(long, env = "PLEJEOVERBLIK_MAX_NESTING", default_value_t = DEFAULTS.max_nesting)]
     max_nesting: usize,
     /// Maximum number of fields of a query with its fragments expanded.
-    #[arg(long, env = "PLEJEOVERBLIK_MAX_FIELDS", default_value_t = 1000)]
+    #[arg(long, env = "PLEJEOVERBLIK_MAX_FIELDS", default_value_t = DEFAULTS.max_fields)]
     max_fields: usize,
     /// Maximum number of fragment spreads (...Name) in a query document.
     #[arg(
         long,
         env = "PLEJEOVERBLIK_MAX_FRAGMENT_SPREADS",
-        default_value_t = 100
+        default_value_t = DEFAULTS.max_fragment_spreads
     )]
     max_fragment_spreads: usize,
     /// Maximum number of nodes (selections, directives, argument values) of a query with its
     /// fragments expanded: what validating it walks.
-    #[arg(long, env = "PLEJEOVERBLIK_MAX_EXPANDED_NODES", default_value_t = 5000)]
+    #[arg(long, env = "PLEJEOVERBLIK_MAX_EXPANDED_NODES", default_value_t = DEFAULTS.max_expanded_nodes)]
     max_expanded_nodes: usize,
     /// How many new query documents are parsed and validated at once (default: half the cores).
     #[arg(long, env = "PLEJEOVERBLIK_VALIDATION_WORKERS")]
@@ -238,11 +241,11 @@ struct ServeArgs {
     #[arg(
         long,
         env = "PLEJEOVERBLIK_MAX_DOCUMENT_BYTES",
-        default_value_t = 32768
+        default_value_t = DEFAULTS.max_document_bytes
     )]
     max_document_bytes: usize,
     /// Maximum number of operations in a batched request.
-    #[arg(long, env = "PLEJEOVERBLIK_MAX_BATCH", default_value_t = 10)]
+    #[arg(long, env = "PLEJEOVERBLIK_MAX_BATCH", default_value_t = DEFAULTS.max_batch)]
     max_batch: usize,
     /// Origins allowed by CORS, comma separated (the citizen site's), e.g. https://plejeoverblik.dk
     #[arg(long, env = "PLEJEOVERBLIK_CORS_ORIGINS", value_delimiter = ',')]
@@ -250,51 +253,51 @@ struct ServeArgs {
     /// Seconds shared caches may use an anonymous GET query response without revalidating it
     /// (Cache-Control: public, max-age=N). 0: public, no-cache (revalidate every time with the
     /// ETag, so no cache shows an answer older than the last save).
-    #[arg(long, env = "PLEJEOVERBLIK_CACHE_MAX_AGE_SECS", default_value_t = 0)]
+    #[arg(long, env = "PLEJEOVERBLIK_CACHE_MAX_AGE_SECS", default_value_t = DEFAULTS.cache_max_age_secs)]
     cache_max_age_secs: u64,
     /// Bytes the in-memory response cache of anonymous queries may hold; 0 turns it off.
     #[arg(
         long,
         env = "PLEJEOVERBLIK_RESPONSE_CACHE_BYTES",
-        default_value_t = 33554432
+        default_value_t = DEFAULTS.response_cache_bytes
     )]
     response_cache_bytes: u64,
     /// Maximum request body in bytes.
-    #[arg(long, env = "PLEJEOVERBLIK_MAX_BODY_BYTES", default_value_t = 262144)]
+    #[arg(long, env = "PLEJEOVERBLIK_MAX_BODY_BYTES", default_value_t = DEFAULTS.max_body_bytes)]
     max_body_bytes: usize,
     /// Seconds a client has to send a request's headers once it has started.
     #[arg(
         long,
         env = "PLEJEOVERBLIK_HEADER_READ_TIMEOUT_SECS",
-        default_value_t = 10
+        default_value_t = DEFAULTS.header_read_timeout.as_secs()
     )]
     header_read_timeout_secs: u64,
     /// Seconds a client has to send a request's body.
     #[arg(
         long,
         env = "PLEJEOVERBLIK_BODY_READ_TIMEOUT_SECS",
-        default_value_t = 30
+        default_value_t = DEFAULTS.body_read_timeout.as_secs()
     )]
     body_read_timeout_secs: u64,
     /// Seconds before an idle keep-alive connection is closed.
-    #[arg(long, env = "PLEJEOVERBLIK_IDLE_TIMEOUT_SECS", default_value_t = 60)]
+    #[arg(long, env = "PLEJEOVERBLIK_IDLE_TIMEOUT_SECS", default_value_t = DEFAULTS.idle_timeout.as_secs())]
     idle_timeout_secs: u64,
     /// Seconds requests in flight get to finish on shutdown (SIGTERM, Ctrl-C).
     #[arg(
         long,
         env = "PLEJEOVERBLIK_SHUTDOWN_TIMEOUT_SECS",
-        default_value_t = 30
+        default_value_t = DEFAULTS.shutdown_timeout.as_secs()
     )]
     shutdown_timeout_secs: u64,
     /// Seconds between comparisons of the read model's data version with the database's.
-    #[arg(long, env = "PLEJEOVERBLIK_VERSION_CHECK_SECS", default_value_t = 5)]
+    #[arg(long, env = "PLEJEOVERBLIK_VERSION_CHECK_SECS", default_value_t = DEFAULTS.version_check_interval.as_secs())]
     version_check_secs: u64,
     /// Days the change log keeps its events; a client's older cursor is refused (reload from
     /// /data/tilbud.json).
     #[arg(
         long,
         env = "PLEJEOVERBLIK_CHANGE_LOG_RETENTION_DAYS",
-        default_value_t = 400
+        default_value_t = DEFAULTS.change_log_retention_days
     )]
     change_log_retention_days: u32,
     /// R34: delete audit entries older than this many days (a daily job, in batches, by one
@@ -305,52 +308,52 @@ struct ServeArgs {
     #[arg(
         long,
         env = "PLEJEOVERBLIK_MAX_SUBSCRIPTIONS",
-        default_value_t = 20_000
+        default_value_t = DEFAULTS.max_subscriptions
     )]
     max_subscriptions: usize,
     /// Open subscriptions of one client (address) at once.
     #[arg(
         long,
         env = "PLEJEOVERBLIK_MAX_SUBSCRIPTIONS_PER_CLIENT",
-        default_value_t = 50
+        default_value_t = DEFAULTS.max_subscriptions_per_client
     )]
     max_subscriptions_per_client: usize,
     /// Seconds between heartbeats on an idle subscription.
     #[arg(
         long,
         env = "PLEJEOVERBLIK_SUBSCRIPTION_HEARTBEAT_SECS",
-        default_value_t = 15
+        default_value_t = DEFAULTS.subscription_heartbeat.as_secs()
     )]
     subscription_heartbeat_secs: u64,
     #[command(flatten)]
     login: LoginArgs,
     /// Per-request timeout in seconds.
-    #[arg(long, env = "PLEJEOVERBLIK_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    #[arg(long, env = "PLEJEOVERBLIK_REQUEST_TIMEOUT_SECS", default_value_t = DEFAULTS.request_timeout_secs)]
     request_timeout_secs: u64,
     /// Sustained requests per second of one anonymous client (address) on /graphql; 0 turns
     /// rate limiting off altogether.
     #[arg(
         long,
         env = "PLEJEOVERBLIK_RATE_LIMIT_PER_SECOND",
-        default_value_t = 50
+        default_value_t = DEFAULTS.rate_limit_per_second
     )]
     rate_limit_per_second: u32,
     /// Requests one anonymous client may send at once (bucket size, at least 1).
-    #[arg(long, env = "PLEJEOVERBLIK_RATE_LIMIT_BURST", default_value_t = 200)]
+    #[arg(long, env = "PLEJEOVERBLIK_RATE_LIMIT_BURST", default_value_t = DEFAULTS.rate_limit_burst)]
     rate_limit_burst: u32,
     /// Sustained requests per second of one authenticated client (token subject); 0: requests
     /// with a valid token are not limited.
     #[arg(
         long,
         env = "PLEJEOVERBLIK_RATE_LIMIT_AUTHENTICATED_PER_SECOND",
-        default_value_t = 100
+        default_value_t = DEFAULTS.rate_limit_authenticated_per_second
     )]
     rate_limit_authenticated_per_second: u32,
     /// Requests one authenticated client may send at once (bucket size, at least 1).
     #[arg(
         long,
         env = "PLEJEOVERBLIK_RATE_LIMIT_AUTHENTICATED_BURST",
-        default_value_t = 400
+        default_value_t = DEFAULTS.rate_limit_authenticated_burst
     )]
     rate_limit_authenticated_burst: u32,
     /// Proxies whose X-Forwarded-For is believed, comma separated: addresses or CIDR ranges,
