@@ -147,6 +147,65 @@ struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "PLEJEOVERBLIK_BIND", default_value_t = DEFAULTS.bind)]
     bind: SocketAddr,
+    /// Minutes a lock lasts at most from when it was taken (R14).
+    #[arg(long, env = "PLEJEOVERBLIK_LOCK_TTL_MINUTES", default_value_t = DEFAULTS.lock_ttl_minutes)]
+    lock_ttl_minutes: i64,
+    /// Minutes without a heartbeat from the holder's editor before a lock expires (R28).
+    #[arg(
+        long,
+        env = "PLEJEOVERBLIK_LOCK_PRESENCE_MINUTES",
+        default_value_t = DEFAULTS.lock_presence_minutes
+    )]
+    lock_presence_minutes: i64,
+    /// Do not load demo data into an empty SQLite database on its first start.
+    #[arg(long, env = "PLEJEOVERBLIK_NO_DEMO_DATA", conflicts_with = "demo_data")]
+    no_demo_data: bool,
+    /// Load demo data into an empty database of any kind, PostgreSQL too (without it only the
+    /// embedded SQLite database gets them).
+    #[arg(long, env = "PLEJEOVERBLIK_DEMO_DATA")]
+    demo_data: bool,
+    /// Turn introspection (and field suggestions) off.
+    #[arg(long, env = "PLEJEOVERBLIK_NO_INTROSPECTION")]
+    no_introspection: bool,
+    /// Origins allowed by CORS, comma separated (the citizen site's), e.g. https://plejeoverblik.dk
+    #[arg(long, env = "PLEJEOVERBLIK_CORS_ORIGINS", value_delimiter = ',')]
+    cors_origins: Vec<String>,
+    /// Seconds shared caches may use an anonymous GET query response without revalidating it
+    /// (Cache-Control: public, max-age=N). 0: public, no-cache (revalidate every time with the
+    /// ETag, so no cache shows an answer older than the last save).
+    #[arg(long, env = "PLEJEOVERBLIK_CACHE_MAX_AGE_SECS", default_value_t = DEFAULTS.cache_max_age_secs)]
+    cache_max_age_secs: u64,
+    /// Bytes the in-memory response cache of anonymous queries may hold; 0 turns it off.
+    #[arg(
+        long,
+        env = "PLEJEOVERBLIK_RESPONSE_CACHE_BYTES",
+        default_value_t = DEFAULTS.response_cache_bytes
+    )]
+    response_cache_bytes: u64,
+    /// Seconds between comparisons of the read model's data version with the database's.
+    #[arg(long, env = "PLEJEOVERBLIK_VERSION_CHECK_SECS", default_value_t = DEFAULTS.version_check_interval.as_secs())]
+    version_check_secs: u64,
+    /// R34: delete audit entries older than this many days (a daily job, in batches, by one
+    /// instance; the deletion is itself an entry). Unset: keep everything.
+    #[arg(long, env = "PLEJEOVERBLIK_AUDIT_RETENTION_DAYS", value_parser = clap::value_parser!(u32).range(1..))]
+    audit_retention_days: Option<u32>,
+    #[command(flatten)]
+    login: LoginArgs,
+    #[command(flatten)]
+    auth: AuthArgs,
+    #[command(flatten)]
+    limits: LimitArgs,
+    #[command(flatten)]
+    timeouts: TimeoutArgs,
+    #[command(flatten)]
+    rate: RateLimitArgs,
+    #[command(flatten)]
+    subscriptions: SubscriptionArgs,
+}
+
+/// Who may ask: development tokens and the identity provider's tokens.
+#[derive(clap::Args)]
+struct AuthArgs {
     /// Accept development tokens (HS256, development key). Never in production.
     #[arg(long, env = "PLEJEOVERBLIK_DEV_TOKENS", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = DEFAULTS.dev_tokens, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     dev_tokens: bool,
@@ -182,26 +241,11 @@ struct ServeArgs {
     /// Claim that carries the roles.
     #[arg(long, env = "PLEJEOVERBLIK_CLAIM_ROLES", default_value_t = DEFAULTS.claim_roles.clone())]
     claim_roles: String,
-    /// Minutes a lock lasts at most from when it was taken (R14).
-    #[arg(long, env = "PLEJEOVERBLIK_LOCK_TTL_MINUTES", default_value_t = DEFAULTS.lock_ttl_minutes)]
-    lock_ttl_minutes: i64,
-    /// Minutes without a heartbeat from the holder's editor before a lock expires (R28).
-    #[arg(
-        long,
-        env = "PLEJEOVERBLIK_LOCK_PRESENCE_MINUTES",
-        default_value_t = DEFAULTS.lock_presence_minutes
-    )]
-    lock_presence_minutes: i64,
-    /// Do not load demo data into an empty SQLite database on its first start.
-    #[arg(long, env = "PLEJEOVERBLIK_NO_DEMO_DATA", conflicts_with = "demo_data")]
-    no_demo_data: bool,
-    /// Load demo data into an empty database of any kind, PostgreSQL too (without it only the
-    /// embedded SQLite database gets them).
-    #[arg(long, env = "PLEJEOVERBLIK_DEMO_DATA")]
-    demo_data: bool,
-    /// Turn introspection (and field suggestions) off.
-    #[arg(long, env = "PLEJEOVERBLIK_NO_INTROSPECTION")]
-    no_introspection: bool,
+}
+
+/// What one request may ask: the document limits and sizes.
+#[derive(clap::Args)]
+struct LimitArgs {
     /// Maximum query depth.
     #[arg(long, env = "PLEJEOVERBLIK_MAX_DEPTH", default_value_t = DEFAULTS.max_depth)]
     max_depth: usize,
@@ -247,24 +291,14 @@ struct ServeArgs {
     /// Maximum number of operations in a batched request.
     #[arg(long, env = "PLEJEOVERBLIK_MAX_BATCH", default_value_t = DEFAULTS.max_batch)]
     max_batch: usize,
-    /// Origins allowed by CORS, comma separated (the citizen site's), e.g. https://plejeoverblik.dk
-    #[arg(long, env = "PLEJEOVERBLIK_CORS_ORIGINS", value_delimiter = ',')]
-    cors_origins: Vec<String>,
-    /// Seconds shared caches may use an anonymous GET query response without revalidating it
-    /// (Cache-Control: public, max-age=N). 0: public, no-cache (revalidate every time with the
-    /// ETag, so no cache shows an answer older than the last save).
-    #[arg(long, env = "PLEJEOVERBLIK_CACHE_MAX_AGE_SECS", default_value_t = DEFAULTS.cache_max_age_secs)]
-    cache_max_age_secs: u64,
-    /// Bytes the in-memory response cache of anonymous queries may hold; 0 turns it off.
-    #[arg(
-        long,
-        env = "PLEJEOVERBLIK_RESPONSE_CACHE_BYTES",
-        default_value_t = DEFAULTS.response_cache_bytes
-    )]
-    response_cache_bytes: u64,
     /// Maximum request body in bytes.
     #[arg(long, env = "PLEJEOVERBLIK_MAX_BODY_BYTES", default_value_t = DEFAULTS.max_body_bytes)]
     max_body_bytes: usize,
+}
+
+/// How long the server waits.
+#[derive(clap::Args)]
+struct TimeoutArgs {
     /// Seconds a client has to send a request's headers once it has started.
     #[arg(
         long,
@@ -289,47 +323,14 @@ struct ServeArgs {
         default_value_t = DEFAULTS.shutdown_timeout.as_secs()
     )]
     shutdown_timeout_secs: u64,
-    /// Seconds between comparisons of the read model's data version with the database's.
-    #[arg(long, env = "PLEJEOVERBLIK_VERSION_CHECK_SECS", default_value_t = DEFAULTS.version_check_interval.as_secs())]
-    version_check_secs: u64,
-    /// Days the change log keeps its events; a client's older cursor is refused (reload from
-    /// /data/tilbud.json).
-    #[arg(
-        long,
-        env = "PLEJEOVERBLIK_CHANGE_LOG_RETENTION_DAYS",
-        default_value_t = DEFAULTS.change_log_retention_days
-    )]
-    change_log_retention_days: u32,
-    /// R34: delete audit entries older than this many days (a daily job, in batches, by one
-    /// instance; the deletion is itself an entry). Unset: keep everything.
-    #[arg(long, env = "PLEJEOVERBLIK_AUDIT_RETENTION_DAYS", value_parser = clap::value_parser!(u32).range(1..))]
-    audit_retention_days: Option<u32>,
-    /// Open subscriptions (WebSocket and SSE) this instance serves at once.
-    #[arg(
-        long,
-        env = "PLEJEOVERBLIK_MAX_SUBSCRIPTIONS",
-        default_value_t = DEFAULTS.max_subscriptions
-    )]
-    max_subscriptions: usize,
-    /// Open subscriptions of one client (address) at once.
-    #[arg(
-        long,
-        env = "PLEJEOVERBLIK_MAX_SUBSCRIPTIONS_PER_CLIENT",
-        default_value_t = DEFAULTS.max_subscriptions_per_client
-    )]
-    max_subscriptions_per_client: usize,
-    /// Seconds between heartbeats on an idle subscription.
-    #[arg(
-        long,
-        env = "PLEJEOVERBLIK_SUBSCRIPTION_HEARTBEAT_SECS",
-        default_value_t = DEFAULTS.subscription_heartbeat.as_secs()
-    )]
-    subscription_heartbeat_secs: u64,
-    #[command(flatten)]
-    login: LoginArgs,
     /// Per-request timeout in seconds.
     #[arg(long, env = "PLEJEOVERBLIK_REQUEST_TIMEOUT_SECS", default_value_t = DEFAULTS.request_timeout_secs)]
     request_timeout_secs: u64,
+}
+
+/// Rate limits per client, and the proxies whose X-Forwarded-For is believed.
+#[derive(clap::Args)]
+struct RateLimitArgs {
     /// Sustained requests per second of one anonymous client (address) on /graphql; 0 turns
     /// rate limiting off altogether.
     #[arg(
@@ -365,6 +366,40 @@ struct ServeArgs {
         value_parser = parse_proxy
     )]
     trusted_proxies: Vec<Option<ipnet::IpNet>>,
+}
+
+/// Subscriptions and the change feed.
+#[derive(clap::Args)]
+struct SubscriptionArgs {
+    /// Days the change log keeps its events; a client's older cursor is refused (reload from
+    /// /data/tilbud.json).
+    #[arg(
+        long,
+        env = "PLEJEOVERBLIK_CHANGE_LOG_RETENTION_DAYS",
+        default_value_t = DEFAULTS.change_log_retention_days
+    )]
+    change_log_retention_days: u32,
+    /// Open subscriptions (WebSocket and SSE) this instance serves at once.
+    #[arg(
+        long,
+        env = "PLEJEOVERBLIK_MAX_SUBSCRIPTIONS",
+        default_value_t = DEFAULTS.max_subscriptions
+    )]
+    max_subscriptions: usize,
+    /// Open subscriptions of one client (address) at once.
+    #[arg(
+        long,
+        env = "PLEJEOVERBLIK_MAX_SUBSCRIPTIONS_PER_CLIENT",
+        default_value_t = DEFAULTS.max_subscriptions_per_client
+    )]
+    max_subscriptions_per_client: usize,
+    /// Seconds between heartbeats on an idle subscription.
+    #[arg(
+        long,
+        env = "PLEJEOVERBLIK_SUBSCRIPTION_HEARTBEAT_SECS",
+        default_value_t = DEFAULTS.subscription_heartbeat.as_secs()
+    )]
+    subscription_heartbeat_secs: u64,
 }
 
 /// A `--trusted-proxies` entry; an empty one (a trailing comma, an empty variable) is skipped.
@@ -507,15 +542,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 public_url,
                 oidc,
                 bind: a.bind,
-                dev_tokens: a.dev_tokens,
-                dev_key: a.dev_key,
-                auth_keys: a.auth_jwks,
-                auth_jwks_url: a.auth_jwks_url.filter(|u| !u.trim().is_empty()),
-                auth_jwks_refresh_secs: a.auth_jwks_refresh_secs.max(1),
-                auth_issuer: a.auth_issuer,
-                auth_audience: a.auth_audience,
-                claim_cvr: a.claim_cvr,
-                claim_roles: a.claim_roles,
+                dev_tokens: a.auth.dev_tokens,
+                dev_key: a.auth.dev_key,
+                auth_keys: a.auth.auth_jwks,
+                auth_jwks_url: a.auth.auth_jwks_url.filter(|u| !u.trim().is_empty()),
+                auth_jwks_refresh_secs: a.auth.auth_jwks_refresh_secs.max(1),
+                auth_issuer: a.auth.auth_issuer,
+                auth_audience: a.auth.auth_audience,
+                claim_cvr: a.auth.claim_cvr,
+                claim_roles: a.auth.claim_roles,
                 lock_ttl_minutes: a.lock_ttl_minutes.max(1),
                 lock_presence_minutes: a.lock_presence_minutes.max(1),
                 seed_if_empty: plejeoverblik::config::demo_data_on_start(
@@ -524,21 +559,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     a.no_demo_data,
                 ),
                 introspection: !a.no_introspection,
-                max_depth: a.max_depth,
-                max_complexity: a.max_complexity,
-                max_aliases: a.max_aliases,
-                max_root_fields: a.max_root_fields,
-                max_directives: a.max_directives,
-                max_nesting: a.max_nesting.max(1),
-                max_fields: a.max_fields.max(1),
-                max_fragment_spreads: a.max_fragment_spreads,
-                max_expanded_nodes: a.max_expanded_nodes.max(1),
+                max_depth: a.limits.max_depth,
+                max_complexity: a.limits.max_complexity,
+                max_aliases: a.limits.max_aliases,
+                max_root_fields: a.limits.max_root_fields,
+                max_directives: a.limits.max_directives,
+                max_nesting: a.limits.max_nesting.max(1),
+                max_fields: a.limits.max_fields.max(1),
+                max_fragment_spreads: a.limits.max_fragment_spreads,
+                max_expanded_nodes: a.limits.max_expanded_nodes.max(1),
                 validation_workers: a
+                    .limits
                     .validation_workers
                     .unwrap_or_else(plejeoverblik::config::default_validation_workers)
                     .max(1),
-                max_document_bytes: a.max_document_bytes,
-                max_batch: a.max_batch.max(1),
+                max_document_bytes: a.limits.max_document_bytes,
+                max_batch: a.limits.max_batch.max(1),
                 cors_origins: a
                     .cors_origins
                     .into_iter()
@@ -546,23 +582,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     .collect(),
                 cache_max_age_secs: a.cache_max_age_secs,
                 response_cache_bytes: a.response_cache_bytes,
-                max_body_bytes: a.max_body_bytes,
-                request_timeout_secs: a.request_timeout_secs.max(1),
-                header_read_timeout: secs(a.header_read_timeout_secs),
-                body_read_timeout: secs(a.body_read_timeout_secs),
-                idle_timeout: secs(a.idle_timeout_secs),
-                shutdown_timeout: std::time::Duration::from_secs(a.shutdown_timeout_secs),
+                max_body_bytes: a.limits.max_body_bytes,
+                request_timeout_secs: a.timeouts.request_timeout_secs.max(1),
+                header_read_timeout: secs(a.timeouts.header_read_timeout_secs),
+                body_read_timeout: secs(a.timeouts.body_read_timeout_secs),
+                idle_timeout: secs(a.timeouts.idle_timeout_secs),
+                shutdown_timeout: std::time::Duration::from_secs(a.timeouts.shutdown_timeout_secs),
                 version_check_interval: secs(a.version_check_secs),
-                rate_limit_per_second: a.rate_limit_per_second,
-                rate_limit_burst: a.rate_limit_burst.max(1),
-                rate_limit_authenticated_per_second: a.rate_limit_authenticated_per_second,
-                rate_limit_authenticated_burst: a.rate_limit_authenticated_burst.max(1),
-                trusted_proxies: a.trusted_proxies.into_iter().flatten().collect(),
-                change_log_retention_days: a.change_log_retention_days.max(1),
+                rate_limit_per_second: a.rate.rate_limit_per_second,
+                rate_limit_burst: a.rate.rate_limit_burst.max(1),
+                rate_limit_authenticated_per_second: a.rate.rate_limit_authenticated_per_second,
+                rate_limit_authenticated_burst: a.rate.rate_limit_authenticated_burst.max(1),
+                trusted_proxies: a.rate.trusted_proxies.into_iter().flatten().collect(),
+                change_log_retention_days: a.subscriptions.change_log_retention_days.max(1),
                 audit_retention_days: a.audit_retention_days,
-                max_subscriptions: a.max_subscriptions,
-                max_subscriptions_per_client: a.max_subscriptions_per_client,
-                subscription_heartbeat: secs(a.subscription_heartbeat_secs),
+                max_subscriptions: a.subscriptions.max_subscriptions,
+                max_subscriptions_per_client: a.subscriptions.max_subscriptions_per_client,
+                subscription_heartbeat: secs(a.subscriptions.subscription_heartbeat_secs),
                 ..base
             })
             .await
