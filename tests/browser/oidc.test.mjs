@@ -14,6 +14,9 @@
 // - a session that ends while an agreement is edited: saving asks to log in again in a popup,
 //   the typed value stays, and the save goes through after the login (also when the dialog was
 //   closed first);
+// - the playground at / in a browser logged in to the console: its queries (and introspection)
+//   go without the session cookie, so they are answered (anonymous, or the token in its field)
+//   and never refused as CSRF;
 // - axe-core on the login page (with the new card), the failed login's page, "Ingen adgang" and
 //   the dialog.
 //
@@ -526,6 +529,82 @@ test('CSRF: a page of another origin cannot make the session post a mutation (fo
     await p.close();
     await sameSite.stop();
     await crossSite.stop();
+  }
+});
+
+/** In the playground at `/`: clicks the tab titled `title`, runs its operation and returns
+ * the answer of /graphql (status, the request's headers) and what the result pane shows. */
+async function runInPlayground(page, title) {
+  await page.locator('.graphiql-tab-button', { hasText: title }).click();
+  // GraphiQL parses the new tab's document a moment after the switch (as in playground.test.mjs).
+  await page.waitForFunction(
+    (t) => document.querySelector('.graphiql-tab-active .graphiql-tab-button')?.textContent === t
+      && document.querySelector('.graphiql-query-editor .CodeMirror')?.CodeMirror?.operationName === t,
+    title,
+  );
+  const pane = () => page.evaluate(() => document.querySelector('.result-window .CodeMirror')?.CodeMirror?.getValue() ?? '');
+  const before = await pane();
+  const response = page.waitForResponse((r) => r.url() === `${main.base}/graphql` && r.request().method() === 'POST'
+    && !(r.request().postData() ?? '').includes('IntrospectionQuery'));
+  await page.locator('.graphiql-execute-button').click();
+  const r = await response;
+  await page.waitForFunction((b) => {
+    const v = (document.querySelector('.result-window .CodeMirror')?.CodeMirror?.getValue() ?? '').trim();
+    return v !== b.trim() && v.startsWith('{');
+  }, before, { timeout: 10_000 });
+  const shown = await pane();
+  return { status: r.status(), headers: await r.request().allHeaders(), shown, body: JSON.parse(shown) };
+}
+
+test('the playground works for someone logged in to the console (its requests carry no session cookie, so no CSRF_REFUSED)', async () => {
+  const p = await login(main, 'kommune');
+  try {
+    const { page, context } = p;
+    assert.ok((await context.cookies(main.base)).some((c) => c.name === SESSION_COOKIE), 'the browser has the console\'s session cookie');
+    // Every POST to /graphql from the playground, introspection included.
+    const answers = [];
+    page.on('response', (r) => {
+      if (r.url() === `${main.base}/graphql` && r.request().method() === 'POST') answers.push(r.status());
+    });
+    const resp = await page.goto(`${main.base}/`);
+    assert.equal(resp.status(), 200);
+    await page.locator('.graphiql-tab').first().waitFor({ timeout: 30_000 });
+
+    // A public query: data, not 403 CSRF_REFUSED.
+    const kommuner = await runInPlayground(page, 'Kommuner');
+    assert.doesNotMatch(kommuner.shown, /CSRF_REFUSED/, 'the playground\'s query was refused as CSRF');
+    assert.equal(kommuner.status, 200, kommuner.shown);
+    assert.equal(kommuner.body.errors, undefined, kommuner.shown);
+    assert.equal(kommuner.body.data.kommuner.length, 98);
+    assert.equal(kommuner.headers.cookie, undefined, 'no cookie sent by the playground');
+    assert.equal(kommuner.headers['x-csrf-token'], undefined);
+
+    // The viewer: the playground speaks for nobody (no token in the field), not for the session…
+    let viewer = await runInPlayground(page, 'Hvem_er_jeg');
+    assert.doesNotMatch(viewer.shown, /CSRF_REFUSED/);
+    assert.equal(viewer.status, 200, viewer.shown);
+    assert.equal(viewer.body.errors, undefined, viewer.shown);
+    assert.equal(viewer.body.data.viewer.subject, null, 'anonymous, not the console\'s person');
+    // …and for the token in its field, with the session cookie still in the browser.
+    await page.getByLabel('Token (udvikling)').fill(`Bearer ${checker}`);
+    viewer = await runInPlayground(page, 'Hvem_er_jeg');
+    assert.equal(viewer.status, 200, viewer.shown);
+    assert.equal(viewer.body.errors, undefined, viewer.shown);
+    assert.equal(viewer.body.data.viewer.subject, 'kontrol');
+    assert.equal(viewer.headers.authorization, `Bearer ${checker}`);
+    assert.equal(viewer.headers.cookie, undefined);
+    await page.getByRole('button', { name: 'Ryd' }).click();
+
+    // The introspection (the schema for the docs and completion) was not refused either.
+    assert.ok(answers.length >= 4, `the introspection and three queries: ${answers}`);
+    assert.deepEqual(answers.filter((s) => s !== 200), [], `every answer of /graphql: ${answers}`);
+    // The console's session is untouched, and the console still works in the same browser.
+    assert.equal((await sessionOf(page)).status, 200);
+    await page.goto(`${main.base}/admin/`);
+    await page.getByRole('heading', { name: 'Serviceleverancer', level: 1 }).waitFor();
+    await noProblems(p);
+  } finally {
+    await p.close();
   }
 });
 
