@@ -24,7 +24,7 @@
 //   cd tests/browser && node --test oidc.test.mjs     (ADMIN_FROM_DISK=1 as in admin.test.mjs)
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { readFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { ROOT, axeViolations, freePort, launchBrowser, makeToken, openPage, startServer } from './harness.mjs';
@@ -231,6 +231,16 @@ test('log in through the provider, see the kommune, edit an agreement, log out: 
     assert.equal((await sessionOf(page)).status, 401, 'no session before the login');
     assert.equal((await sessionOf(page)).body?.code, 'UNAUTHENTICATED');
     await noAxeViolations(page, 'the login page with the provider\'s card');
+    // The picture for the README (without the focus ring of the heading the console focuses on
+    // load; the next step loads another view anyway).
+    await page.evaluate(() => document.activeElement?.blur());
+    await mkdir(path.join(ROOT, 'tests', 'browser', 'out'), { recursive: true });
+    const shot = path.join(ROOT, 'tests', 'browser', 'out', 'admin-login-oidc.png');
+    await page.screenshot({ path: shot, fullPage: false });
+    if (process.env.UPDATE_SCREENSHOTS === '1') {
+      await mkdir(path.join(ROOT, 'docs', 'screenshots'), { recursive: true });
+      await copyFile(shot, path.join(ROOT, 'docs', 'screenshots', 'admin-login-oidc.png'));
+    }
 
     // Back at the view one came from.
     await page.goto(`${main.base}/admin/#/handling`);
