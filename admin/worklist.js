@@ -36,7 +36,8 @@ export async function renderWorklist(main, app) {
           h('span', { class: 'reason' }, i.reason)))),
       g.count > g.items.length ? h('p', { class: 'count' }, `Viser ${g.items.length} af ${g.count}.`) : null);
   });
-  main.replaceChildren(
+  // replaceChildren writes a null as the text "null": the optional parts are filtered out.
+  main.replaceChildren(...[
     h('h1', { id: 'side-titel', tabindex: '-1' }, 'Kræver handling'),
     h('p', { class: 'lead' }, intro),
     w.fritValg ? h('p', { class: 'notice', id: 'frit-valg' }, w.fritValg.message) : null,
@@ -48,5 +49,6 @@ export async function renderWorklist(main, app) {
       ? h('section', { class: 'card work-group', 'aria-labelledby': 'handling-intet' },
         h('h2', { id: 'handling-intet' }, 'Intet at gøre'),
         h('ul', { class: 'worklist-summary', id: 'handling-tomme' }, empty.map((g) => h('li', {}, `${g.title}: 0`))))
-      : null);
+      : null,
+  ].filter(Boolean));
 }

@@ -653,6 +653,9 @@ test('Kræver handling, the kommune\'s enheder tree and the log are usable and a
     await page.locator('#menu').getByRole('link', { name: 'Kræver handling' }).click();
     await page.getByRole('heading', { name: 'Kræver handling', level: 1 }).waitFor();
     assert.equal(await page.title(), 'Kræver handling – Plejeoverblik administration');
+    // No stray "null" where an optional part (the frit valg warning) is absent.
+    const shown = (await page.locator('#indhold').innerText()).split('\n').map((l) => l.trim());
+    assert.ok(!shown.includes('null'), shown.join(' | '));
     // Every kind is named: as a card with its count when something needs it, else in the one
     // line of kinds with nothing (which depends on what earlier tests did to the demo data).
     for (const kind of ['Venter på leverandørens beskrivelse', 'Udløber inden for 30 dage', 'Ikke tjekket ind i over et døgn']) {
