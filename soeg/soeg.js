@@ -619,11 +619,12 @@ function updateCompare() {
   if (current) q.set('kommune', current.kommuneKode);
   for (const id of chosen.keys()) q.append('enhed', id);
   const names = [...chosen.values()].join(', ');
+  // replaceChildren writes a null as the text "null": the note is added only when it applies.
   compareBar.replaceChildren(
     chosen.size < 2
       ? `Valgt til sammenligning: ${names}. Vælg én til.`
       : el('a', { href: `/soeg/sammenlign?${q}`, class: 'button-primary' }, `Sammenlign ${chosen.size}: ${names}`),
-    full ? el('span', { class: 'note' }, ` Du kan sammenligne højst ${COMPARE_MAX} ad gangen.`) : null);
+    ...(full ? [el('span', { class: 'note' }, ` Du kan sammenligne højst ${COMPARE_MAX} ad gangen.`)] : []));
 }
 
 // ---- The map: the kommune's outline and the hits as numbered points (no tiles, no other host) --

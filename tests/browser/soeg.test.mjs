@@ -457,6 +457,9 @@ test('compare up to three hits side by side: chosen in the list, the address as 
     for (let i = 0; i < 3; i++) {
       names.push((await page.locator('#hits > li h3').nth(i).textContent()).trim());
       await boxes.nth(i).check();
+      // The bar says what is chosen, and no stray "null" where the limit's note is absent.
+      const bar = await page.locator('#sammenlign').innerText();
+      assert.ok(!bar.includes('null'), bar);
     }
     // A fourth cannot be chosen, and the page says why.
     assert.equal(await boxes.nth(3).isDisabled(), true);
