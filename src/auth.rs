@@ -221,8 +221,14 @@ impl RemoteJwks {
 /// a local development identity provider). Keys fetched without TLS over a network could be
 /// replaced by anyone on the way, and with them every token.
 fn jwks_url(s: &str) -> anyhow::Result<reqwest::Url> {
+    secure_url(s, "--auth-jwks-url")
+}
+
+/// A URL of the identity provider (or this service) named by `what`: https, or plain http to
+/// this machine only (the JWKS above; the OpenID Connect endpoints, `oidc`).
+pub fn secure_url(s: &str, what: &str) -> anyhow::Result<reqwest::Url> {
     let url = reqwest::Url::parse(s.trim())
-        .map_err(|e| anyhow::anyhow!("--auth-jwks-url '{s}' er ikke en gyldig URL: {e}"))?;
+        .map_err(|e| anyhow::anyhow!("{what} '{s}' er ikke en gyldig URL: {e}"))?;
     let loopback = match url.host_str() {
         Some(h) if h.eq_ignore_ascii_case("localhost") => true,
         Some(h) => h
@@ -235,9 +241,7 @@ fn jwks_url(s: &str) -> anyhow::Result<reqwest::Url> {
     match url.scheme() {
         "https" => Ok(url),
         "http" if loopback => Ok(url),
-        _ => anyhow::bail!(
-            "--auth-jwks-url skal bruge https (http kun til localhost/127.0.0.1): {url}"
-        ),
+        _ => anyhow::bail!("{what} skal bruge https (http kun til localhost/127.0.0.1): {url}"),
     }
 }
 

@@ -769,3 +769,24 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> {
         let _ = tokio::signal::ctrl_c().await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn copy_data_prints_no_password() {
+        assert_eq!(
+            redact("postgres://plejeoverblik:hemmelig@db.example/p"),
+            "postgres://plejeoverblik:***@db.example/p"
+        );
+        assert_eq!(
+            redact("postgres://postgres@127.0.0.1/p"),
+            "postgres://postgres@127.0.0.1/p"
+        );
+        assert_eq!(
+            redact("sqlite://plejeoverblik.db"),
+            "sqlite://plejeoverblik.db"
+        );
+    }
+}

@@ -18,7 +18,7 @@ use anyhow::Context as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::time::Duration;
 
@@ -66,12 +66,6 @@ struct TokenError {
     error: String,
 }
 
-/// A verified ID token.
-pub struct IdToken {
-    pub viewer: Viewer,
-    pub claims: Map<String, Value>,
-}
-
 /// Random bytes as base64url text (state, nonce, PKCE verifier, session id, CSRF token).
 pub fn random_token() -> String {
     use rand_core::RngCore;
@@ -95,13 +89,7 @@ pub fn challenge(verifier: &str) -> String {
 
 /// An https URL, or plain http to this machine (a local identity provider in tests).
 fn endpoint(s: &str, what: &str) -> anyhow::Result<reqwest::Url> {
-    let url = reqwest::Url::parse(s).with_context(|| format!("{what} er ikke en URL: {s}"))?;
-    let local = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
-    anyhow::ensure!(
-        url.scheme() == "https" || (url.scheme() == "http" && local),
-        "{what} skal bruge https (http kun til localhost/127.0.0.1): {s}"
-    );
-    Ok(url)
+    crate::auth::secure_url(s, what)
 }
 
 async fn read_json<T: serde::de::DeserializeOwned>(
@@ -255,7 +243,7 @@ impl Client {
         &self,
         id_token: &str,
         nonce: Option<&str>,
-    ) -> Result<IdToken, crate::error::AppError> {
+    ) -> Result<Viewer, crate::error::AppError> {
         let (viewer, claims) = self.tokens.id_token(id_token).await?;
         if let Some(n) = nonce {
             if claims.get("nonce").and_then(Value::as_str) != Some(n) {
@@ -264,7 +252,7 @@ impl Client {
                 ));
             }
         }
-        Ok(IdToken { viewer, claims })
+        Ok(viewer)
     }
 
     /// Where the browser goes to end the session at the issuer too (RP-Initiated Logout §2).

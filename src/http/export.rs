@@ -19,8 +19,10 @@ use axum::Extension;
 use std::collections::HashMap;
 
 /// An error as JSON in the GraphQL error shape, with the HTTP status of its kind.
-pub(super) fn refused(e: AppError) -> Response {
-    let status = match &e {
+/// The HTTP status of an error of the endpoints outside GraphQL (exports, photos, the login)
+/// and of a request refused before it reaches GraphQL (its credentials).
+pub(super) fn status_of(e: &AppError) -> StatusCode {
+    match e {
         AppError::Unauthenticated(_) | AppError::SessionExpired(_) => StatusCode::UNAUTHORIZED,
         AppError::Forbidden(_) | AppError::CsrfRefused(_) => StatusCode::FORBIDDEN,
         AppError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -29,7 +31,11 @@ pub(super) fn refused(e: AppError) -> Response {
         AppError::NotLocked(_) | AppError::Conflict(_) => StatusCode::CONFLICT,
         AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
-    };
+    }
+}
+
+pub(super) fn refused(e: AppError) -> Response {
+    let status = status_of(&e);
     let g = e.into_graphql();
     let body =
         serde_json::json!({ "errors": [{ "message": g.message, "extensions": g.extensions }] });

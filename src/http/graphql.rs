@@ -534,7 +534,7 @@ async fn run(
         Err(e) => {
             let media = negotiate(headers).unwrap_or(Media::Json);
             return Err(http_error(
-                super::login::status_of(e),
+                super::export::status_of(e),
                 e.code(),
                 &e.message(),
                 media,

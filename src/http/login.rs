@@ -16,6 +16,7 @@
 //! the browser sends Fetch Metadata, `Sec-Fetch-Site: same-origin`. A form of another site
 //! cannot set headers; another site's `fetch` cannot read the token. SameSite=Lax keeps the
 //! cookie off cross-site subresource requests as well.
+use super::export::status_of;
 use super::Http;
 use crate::domain::access::Viewer;
 use crate::error::AppError;
@@ -112,17 +113,6 @@ fn json_error(status: StatusCode, e: &AppError) -> Response {
         )
             .into_response(),
     )
-}
-
-/// The status of an error of the login's endpoints.
-pub(crate) fn status_of(e: &AppError) -> StatusCode {
-    match e {
-        AppError::CsrfRefused(_) | AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-        AppError::NotFound(_) => StatusCode::NOT_FOUND,
-        AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-        AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        _ => StatusCode::UNAUTHORIZED,
-    }
 }
 
 fn see_other(location: &str) -> Response {

@@ -107,10 +107,10 @@ pub async fn finish(
     let config = &st.config.oidc;
     let s = Session {
         id_hash: oidc::hash(&session_id),
-        subject: verified.viewer.subject.clone().unwrap_or_default(),
-        name: verified.viewer.name.clone(),
-        cvr: verified.viewer.cvr.clone(),
-        roles: roles_text(&verified.viewer.roles),
+        subject: verified.subject.clone().unwrap_or_default(),
+        name: verified.name.clone(),
+        cvr: verified.cvr.clone(),
+        roles: roles_text(&verified.roles),
         csrf: oidc::random_token(),
         id_token,
         refresh_token: tokens.refresh_token,
@@ -120,7 +120,7 @@ pub async fn finish(
         expires_at: now + chrono_duration(config.session_max),
     };
     store::create(&st.db, s, now).await.map_err(storage)?;
-    tracing::info!(issuer = c.issuer(), subject = ?verified.viewer.subject, "login");
+    tracing::info!(issuer = c.issuer(), subject = ?verified.subject, "login");
     Ok(LoggedIn {
         session_id,
         return_to: attempt.return_to,
@@ -203,13 +203,13 @@ async fn renew(st: &AppState, c: &Client, s: Session, now: DateTime<Utc>) -> App
     if let Some(id_token) = tokens.id_token {
         let v = c.verify(&id_token, None).await?;
         // Core §12.2: the renewed ID token is about the same user.
-        if v.viewer.subject.as_deref() != Some(s.subject.as_str()) {
+        if v.subject.as_deref() != Some(s.subject.as_str()) {
             store::end(&st.db, &s.id_hash).await.map_err(storage)?;
             return Err(expired());
         }
-        renewed.name = v.viewer.name;
-        renewed.cvr = v.viewer.cvr;
-        renewed.roles = roles_text(&v.viewer.roles);
+        renewed.name = v.name;
+        renewed.cvr = v.cvr;
+        renewed.roles = roles_text(&v.roles);
         renewed.id_token = id_token;
     }
     if store::renew(&st.db, &renewed, &used)
@@ -248,7 +248,8 @@ fn chrono_duration(d: std::time::Duration) -> Duration {
     Duration::from_std(d).unwrap_or(Duration::hours(12))
 }
 
-/// Compares secrets in time that does not depend on where they differ.
+/// Compares secrets in time that does not depend on where they differ. Two lines by hand
+/// rather than a crate: the CSRF token and the login's state are all it compares.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
