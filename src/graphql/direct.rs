@@ -16,7 +16,15 @@
 //! text (`tests/api/search.rs`), and a unit test that every field of these types but those that
 //! need the request is written directly (`types.rs`). No crate does this; async-graphql has no
 //! hook between a list and its items' fields.
+//!
+//! **Rendered objects.** A type may name what its text depends on ([`Direct::identity`]: a
+//! search hit's enhed is its row in one snapshot on one day). Its text is then kept per document
+//! and selection set ([`Rendered`], bounded in bytes), so the next page that shows the same
+//! enhed with the same document copies it instead of writing it again: a public site sends a few
+//! documents with different kommuner and points, over a few thousand enheder (issue 21's
+//! figures, `benches/README.md`).
 use async_graphql::parser::types::{Field, FragmentDefinition, Selection, SelectionSet};
+use async_graphql::parser::Pos;
 use async_graphql::registry::Registry;
 use async_graphql::resolver_utils::{enum_value, resolve_list, EnumType};
 use async_graphql::{
@@ -26,17 +34,87 @@ use bytes::Bytes;
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// A type whose fields (most of them) are data in memory.
 pub trait Direct: OutputType {
     /// The value of the field `name`, with `below` the field's own selection set (for an
     /// object); `None` when the field cannot be given without the request.
     fn field(&self, name: &str, below: &Below<'_>) -> Option<Value>;
+
+    /// Everything this object's text depends on besides the selection set, when that is known
+    /// and fixed: its text may then be kept in [`Rendered`] and copied. `None`: written anew.
+    fn identity(&self) -> Option<Identity> {
+        None
+    }
+}
+
+/// What an object's text depends on: a row of one read-model snapshot (by address: the
+/// snapshot keeps its rows, and a later snapshot has another serial), on one day.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct Identity {
+    /// The snapshot's serial (`readmodel::Snapshot::serial`, never 0 for a served one).
+    pub snapshot: u64,
+    /// The row's address in that snapshot.
+    pub row: usize,
+    /// The day the object is shown for (days since the common era).
+    pub day: i32,
+}
+
+/// Where a kept text belongs: a document (its serial in the document cache), one selection
+/// set in it (its position), and the object.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct Key {
+    doc: u64,
+    line: usize,
+    column: usize,
+    item: Identity,
+}
+
+#[derive(Clone)]
+struct TextWeight;
+
+impl quick_cache::Weighter<Key, Bytes> for TextWeight {
+    fn weight(&self, _k: &Key, v: &Bytes) -> u64 {
+        (v.len() + std::mem::size_of::<Key>() + 64) as u64
+    }
+}
+
+/// The JSON text of objects written before, bounded in bytes (`quick_cache`'s S3-FIFO: an
+/// entry of an old snapshot or document is never asked for again and goes first).
+pub struct Rendered {
+    cache: quick_cache::sync::Cache<Key, Bytes, TextWeight>,
+}
+
+/// The bytes [`Rendered`] may hold: the demo data's enheder with a few documents each.
+pub const RENDERED_CACHE_BYTES: u64 = 16 << 20;
+
+impl Rendered {
+    pub fn new(bytes: u64) -> Rendered {
+        Rendered {
+            cache: quick_cache::sync::Cache::with_weighter(8192, bytes, TextWeight),
+        }
+    }
+
+    /// The bytes held (for `/metrics`).
+    pub fn bytes(&self) -> u64 {
+        self.cache.weight()
+    }
+}
+
+/// Request data: the document that runs (its serial) and where its objects' texts are kept.
+#[derive(Clone)]
+pub struct Cached {
+    pub rendered: Arc<Rendered>,
+    pub doc: u64,
 }
 
 /// A selection set to write, with the document's fragments.
 pub struct Below<'a> {
     set: &'a SelectionSet,
+    /// Where `set` starts in the document (a kept text's key).
+    pos: Pos,
+    cached: Option<&'a Cached>,
     fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
     /// The list's JSON text, written in place: an object below is written where it goes rather
     /// than into a buffer of its own that its parent would copy (each level once more).
@@ -82,11 +160,31 @@ impl<'a> Below<'a> {
     }
 
     fn write_object<T: Direct>(&self, v: &T) -> Option<()> {
+        let kept = self.cached.zip(v.identity()).map(|(c, item)| {
+            let key = Key {
+                doc: c.doc,
+                line: self.pos.line,
+                column: self.pos.column,
+                item,
+            };
+            (c, key)
+        });
+        if let Some((c, key)) = &kept {
+            if let Some(text) = c.rendered.cache.get(key) {
+                self.push(&text);
+                return Some(());
+            }
+        }
+        let start = self.out.borrow().len();
         // The response keys written so far: an object has a handful, so a list beats a map.
         let mut keys: Vec<&Name> = Vec::with_capacity(self.set.items.len());
         self.push(b"{");
         self.collect(v, self.set, &mut keys)?;
         self.push(b"}");
+        if let Some((c, key)) = kept {
+            let text = Bytes::copy_from_slice(&self.out.borrow()[start..]);
+            c.rendered.cache.insert(key, text);
+        }
         Some(())
     }
 
@@ -126,6 +224,8 @@ impl<'a> Below<'a> {
                     } else {
                         let below = Below {
                             set: &f.selection_set.node,
+                            pos: f.selection_set.pos,
+                            cached: self.cached,
                             fragments: self.fragments,
                             out: self.out,
                         };
@@ -256,6 +356,8 @@ impl<T: Direct> OutputType for DirectList<T> {
             let out = RefCell::new(Vec::with_capacity(1024 * self.0.len()));
             let below = Below {
                 set: &ctx.item.node,
+                pos: ctx.item.pos,
+                cached: ctx.data_opt::<Cached>(),
                 fragments: &ctx.query_env.fragments,
                 out: &out,
             };
@@ -288,6 +390,8 @@ pub fn not_direct<T: Direct>(v: &T) -> Vec<String> {
     let out = RefCell::new(Vec::new());
     let below = Below {
         set: &set,
+        pos: Pos::default(),
+        cached: None,
         fragments: &fragments,
         out: &out,
     };

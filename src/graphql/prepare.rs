@@ -46,6 +46,9 @@ pub struct Checked {
     bytes: usize,
     /// The response key order of each operation, built when first needed.
     plans: Mutex<HashMap<Option<String>, Arc<Plan>>>,
+    /// Names this document for the texts kept of its objects (`direct::Rendered`): unique in
+    /// the process, where an address could be reused once the document is dropped.
+    pub serial: u64,
 }
 
 impl Checked {
@@ -301,10 +304,12 @@ impl Gate {
             self.on_pool(move |_| check_counted(&limits, &text))
                 .await??
         };
+        static SERIAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         let checked = Arc::new(Checked {
             doc,
             bytes,
             plans: Mutex::default(),
+            serial: SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         });
         Ok((checked, nodes <= SMALL_NODES))
     }

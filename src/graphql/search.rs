@@ -316,6 +316,7 @@ impl SearchQuery {
                     Some(super::types::HitDay {
                         day,
                         tilsyn: item.offer.tilsyn.clone(),
+                        snapshot: snap.serial,
                     }),
                 ),
                 HitFields {

@@ -239,6 +239,8 @@ pub struct Enhed(
 pub struct HitDay {
     pub day: chrono::NaiveDate,
     pub tilsyn: Option<Arc<crate::readmodel::TilsynInfo>>,
+    /// The serial of the snapshot the row, its kommune and tilsyn come from.
+    pub snapshot: u64,
 }
 
 impl Enhed {
@@ -315,6 +317,17 @@ impl Direct for Enhed {
             }
             // `laas` depends on the viewer, `tilbydesAf` counts through a loader.
             _ => return None,
+        })
+    }
+
+    /// A search hit's enhed: its row, kommune and tilsyn are the snapshot's, on the hit's day.
+    fn identity(&self) -> Option<direct::Identity> {
+        use chrono::Datelike;
+        let hit = self.2.as_ref().filter(|h| h.snapshot != 0)?;
+        Some(direct::Identity {
+            snapshot: hit.snapshot,
+            row: Arc::as_ptr(&self.0) as usize,
+            day: hit.day.num_days_from_ce(),
         })
     }
 }
@@ -589,6 +602,7 @@ mod tests {
             Some(HitDay {
                 day: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).expect("day"),
                 tilsyn: None,
+                snapshot: 0,
             }),
         );
         assert_eq!(not_direct(&hit), vec!["laas", "tilbydesAf"]);

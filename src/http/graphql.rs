@@ -8,7 +8,7 @@
 use super::rate_limit::Authenticated;
 use super::response_cache::{self, Entry, Lookup, Parts};
 use super::Http;
-use crate::graphql::direct::{to_json_text, JsonText};
+use crate::graphql::direct::{to_json_text, Cached, JsonText};
 use crate::graphql::limits::limit_error;
 use crate::graphql::{loaders, messages, nesting};
 use async_graphql::{ErrorExtensionValues, Response as GqlResponse, ServerError, Variables};
@@ -570,7 +570,11 @@ async fn run(
     };
     let operation = prepared.request.operation_name.clone();
     let req = std::mem::replace(&mut prepared.request, async_graphql::Request::new(""));
-    let req = loaders::per_request(&h.state.db, req.data(viewer).data(JsonText));
+    let cached = Cached {
+        rendered: h.rendered.clone(),
+        doc: prepared.doc.serial,
+    };
+    let req = loaders::per_request(&h.state.db, req.data(viewer).data(JsonText).data(cached));
     let mut resp = h.gate.execute(&h.schema, req, &prepared).await;
     // Nothing to order when nothing ran (a refusal, a timeout): the plan's walk is skipped.
     if resp.data != async_graphql::Value::Null {

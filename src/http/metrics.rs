@@ -156,7 +156,7 @@ impl Default for Metrics {
         );
         r.register(
             "plejeoverblik_cache_bytes",
-            "Bytes held by the other bounded caches: parsed documents, persisted queries, open-data files",
+            "Bytes held by the other bounded caches: parsed documents, persisted queries, open-data files, rendered search hits",
             m.cache_bytes.clone(),
         );
         r.register(

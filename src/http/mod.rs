@@ -65,6 +65,8 @@ pub(crate) struct HttpState {
     pub subscriptions: Arc<subscriptions::Subscriptions>,
     /// Live SSE subscriptions that share an execution.
     pub shared: Arc<subscriptions::Shared>,
+    /// The texts of search hits' enheder written before (`graphql::direct`).
+    pub rendered: Arc<crate::graphql::direct::Rendered>,
 }
 
 pub use rate_limit::parse_trusted_proxy;
@@ -101,6 +103,9 @@ pub fn router(state: AppState) -> Router {
             c.max_subscriptions_per_client,
         ),
         shared: Arc::default(),
+        rendered: Arc::new(crate::graphql::direct::Rendered::new(
+            crate::graphql::direct::RENDERED_CACHE_BYTES,
+        )),
     }));
     let origins: Vec<HeaderValue> = c
         .cors_origins
@@ -215,6 +220,7 @@ async fn metrics_endpoint(State(h): State<Http>) -> Response {
         ("documents", documents),
         ("persisted_queries", persisted),
         ("open_data", h.files.bytes()),
+        ("rendered_hits", h.rendered.bytes()),
     ];
     let now = metrics::Now {
         subscriptions_open: h.subscriptions.open() as u64,

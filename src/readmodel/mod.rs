@@ -91,7 +91,9 @@ impl ReadModel {
 
     /// Swaps in a new snapshot and advances the moment (after the swap: an answer computed
     /// from the old snapshot is filed under the old moment).
-    fn swap(&self, s: Snapshot) {
+    fn swap(&self, mut s: Snapshot) {
+        static SERIAL: AtomicU64 = AtomicU64::new(1);
+        s.serial = SERIAL.fetch_add(1, Ordering::Relaxed);
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(s);
         self.moment.fetch_add(1, Ordering::AcqRel);
     }

@@ -304,6 +304,9 @@ pub type Map<V> = imbl::HashMap<String, V>;
 #[derive(Default, Clone)]
 pub struct Snapshot {
     pub version: i64,
+    /// Unique per snapshot served by this process (from 1; 0: never served): what a text
+    /// rendered from its rows is kept under (`graphql::direct::Identity`).
+    pub serial: u64,
     pub kommuner: Map<Arc<Kommune>>,
     pub enheder: Map<Arc<Enhed>>,
     /// Agreements that may be public, by id.
@@ -467,6 +470,7 @@ pub(super) async fn full(db: &DatabaseConnection) -> Result<Snapshot, DbErr> {
             .push(Arc::new(sk));
     }
     let mut s = Snapshot {
+        serial: 0,
         tilsyn: tilsyn.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),
         version,
         kommuner: kommuner

@@ -234,6 +234,82 @@ db_test!(
     }
 );
 
+const HITS: &str = "query($k: String!, $near: PunktInput, $d: Date) {
+  search(kommune: $k, near: $near, date: $d, first: 10) {
+    edges { distanceKm node { navn profil { huslejeTekst } tilsyn { paabudForbud { type } } } }
+  }
+}";
+
+/// The hits' enheder, by name, as (husleje in words, påbud/forbud in force).
+fn shown(d: &Value, list: &str) -> Vec<(String, Value, Value)> {
+    d[list]["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|e| {
+            let n = &e["node"];
+            let navn = n["navn"].as_str().unwrap_or_default().to_string();
+            (
+                navn,
+                n["profil"]["huslejeTekst"].clone(),
+                n["tilsyn"]["paabudForbud"].clone(),
+            )
+        })
+        .collect()
+}
+
+db_test!(
+    /// R31/R32 with the kept texts of hits (issue 21's performance): a page that shows an enhed
+    /// again with the same document copies its text, so that text must follow everything it
+    /// depends on: a profile edited since (R31), the day asked for (a påbud in force on one
+    /// day and lifted by another, R32), and the selection set (two in one document, and another
+    /// document). Every request has a new point, so the response cache answers none of them.
+    r31_r32_kept_hit_texts_follow_the_data,
+    |app: TestApp| async move {
+        let red = app.token(Role::Redaktoer, PROVIDER, "rikke");
+        let admin = app.token(Role::Administrator, ADMIN_CVR, "admin");
+        let a = pleje(&app, "Asken", 30).await;
+        create_agreement(&app, ROSKILDE, &a, "DRIFTSOVERENSKOMST", "2026-01-01", None).await;
+        edit(&app, &red, &a, json!({ "huslejeFra": 7000 })).await;
+        let given = app.ok(Some(&admin), "mutation($e: String!) { givePaabudForbud(enhedId: $e, input: { type: PAABUD, tekst: \"Medicinhåndtering\", givet: \"2026-05-02\" }) { id } }", json!({ "e": a })).await;
+        let sid = given["givePaabudForbud"]["id"].as_str().expect("id").to_string();
+        let mut lat = 55.60;
+        let mut ask = |d: &str| {
+            lat += 0.001;
+            json!({ "k": ROSKILDE, "near": { "lat": lat, "lon": 12.08 }, "d": d })
+        };
+        let paabud = json!([{ "type": "PAABUD" }]);
+        let first = app.ok(None, HITS, ask("2026-05-10")).await;
+        assert_eq!(shown(&first, "search"), [("Asken".into(), json!("7.000 kr. om måneden"), paabud.clone())]);
+        let again = app.ok(None, HITS, ask("2026-05-10")).await;
+        assert_ne!(first["search"]["edges"][0]["distanceKm"], again["search"]["edges"][0]["distanceKm"]);
+        assert_eq!(shown(&again, "search"), shown(&first, "search"));
+        // The profile edited: the next page shows the new husleje.
+        edit(&app, &red, &a, json!({ "huslejeFra": 8000 })).await;
+        let d = app.ok(None, HITS, ask("2026-05-10")).await;
+        assert_eq!(shown(&d, "search"), [("Asken".into(), json!("8.000 kr. om måneden"), paabud.clone())]);
+        // Lifted from 1 June: in force on 10 May, not on 10 June, in the same data.
+        app.ok(Some(&admin), "mutation($id: String!) { liftPaabudForbud(id: $id, ophaevet: \"2026-06-01\") { ophaevet } }", json!({ "id": sid })).await;
+        for _ in 0..2 {
+            let may = app.ok(None, HITS, ask("2026-05-10")).await;
+            assert_eq!(shown(&may, "search")[0].2, paabud);
+            let june = app.ok(None, HITS, ask("2026-06-10")).await;
+            assert_eq!(shown(&june, "search")[0].2, json!([]));
+        }
+        // Two selection sets for the same enheder in one document, and then another document.
+        let two = "query($k: String!, $near: PunktInput) {
+          x: search(kommune: $k, near: $near) { edges { node { navn } } }
+          y: search(kommune: $k, near: $near) { edges { node { navn profil { huslejeTekst } tilsyn { paabudForbud { type } } } } }
+        }";
+        let d = app.ok(None, two, ask("2026-05-10")).await;
+        assert_eq!(d["x"]["edges"][0]["node"], json!({ "navn": "Asken" }));
+        assert_eq!(shown(&d, "y")[0].1, json!("8.000 kr. om måneden"));
+        let other = "query($k: String!, $near: PunktInput) { search(kommune: $k, near: $near) { edges { node { huslejeFra: navn } } } }";
+        let d = app.ok(None, other, ask("2026-05-10")).await;
+        assert_eq!(d["search"]["edges"][0]["node"], json!({ "huslejeFra": "Asken" }));
+    }
+);
+
 db_test!(
     /// R32 access table: only the ældretilsyn of the enhed's kommune and administrators write
     /// tilsyn and påbud/forbud; the enhed's own redaktør, the kommune and an ældretilsyn of
