@@ -86,7 +86,8 @@ pub struct Rendered {
     cache: quick_cache::sync::Cache<Key, Bytes, TextWeight>,
 }
 
-/// The bytes [`Rendered`] may hold: the demo data's enheder with a few documents each.
+/// The bytes [`Rendered`] may hold: every hit of the demo data with issue 21's fields is 385 KB
+/// a document (`benches/README.md`), so this holds all of Denmark for some 40 documents.
 pub const RENDERED_CACHE_BYTES: u64 = 16 << 20;
 
 impl Rendered {
