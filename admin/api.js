@@ -219,13 +219,24 @@ function lastSegment(path) {
 }
 
 /** Runs a GraphQL operation; resolves to `data` or throws an ApiError. `quiet`: a request
- * nobody waits for (a heartbeat) never asks the person to log in again. */
-export function gql(query, variables = {}, { quiet = false } = {}) {
-  return withSession(() => gqlOnce(query, variables), { quiet });
+ * nobody waits for (a heartbeat) never asks the person to log in again. `background`: the
+ * console sends it on its own (the lock's heartbeat), so unless the person has touched the page
+ * since the last request it says so, and the session's idle timeout runs on (issue 22). */
+export function gql(query, variables = {}, { quiet = false, background = false } = {}) {
+  return withSession(() => gqlOnce(query, variables, background), { quiet });
 }
 
-async function gqlOnce(query, variables) {
+// The last key, click or scroll on the page, and the last request that counted as use.
+let touchedAt = 0;
+let usedAt = Date.now();
+for (const type of ['keydown', 'pointerdown', 'input', 'wheel']) {
+  addEventListener(type, () => { touchedAt = Date.now(); }, { capture: true, passive: true });
+}
+
+async function gqlOnce(query, variables, background = false) {
   const headers = { 'Content-Type': 'application/json', Accept: 'application/json' };
+  if (background && touchedAt <= usedAt) headers['Plejeoverblik-Background'] = '1';
+  else usedAt = Date.now();
   const credentials = who(headers);
   let response;
   try {

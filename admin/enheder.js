@@ -563,7 +563,7 @@ function renderForm(main, app, e, focusId) {
   // R28: the heartbeat renews the lock while the form is open; a refusal means it is gone.
   app.keepAlive(mine ? async () => {
     try {
-      await gql(HEARTBEAT, { id: e.enhedId }, { quiet: true });
+      await gql(HEARTBEAT, { id: e.enhedId }, { quiet: true, background: true });
     } catch (err) {
       if (!(err instanceof ApiError) || !['LOCKED', 'NOT_FOUND', 'FORBIDDEN'].includes(err.code)) return;
       app.keepAlive(null);

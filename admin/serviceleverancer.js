@@ -470,7 +470,7 @@ class SlView {
   async renew() {
     try {
       // Quiet: a session that has ended is told when the person saves, not by the heartbeat.
-      const sl = (await gql(LOCK, { id: this.sl.id }, { quiet: true })).lockServiceleverance;
+      const sl = (await gql(LOCK, { id: this.sl.id }, { quiet: true, background: true })).lockServiceleverance;
       this.sl = { ...this.sl, laas: sl.laas };
     } catch (e) {
       if (!(e instanceof ApiError) || !['LOCKED', 'NOT_FOUND', 'FORBIDDEN'].includes(e.code)) return;

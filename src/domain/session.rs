@@ -33,6 +33,23 @@ pub fn standing(
     }
 }
 
+/// What a request is to its session's idle timeout, which counts from the last *use*: whatever
+/// a person does, but not a request the console sends on its own while nobody touches it (the
+/// lock's heartbeat). Otherwise an editor left open on an unattended desk would keep its
+/// session until the absolute end (OWASP's session management: polling must not renew it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Use {
+    Person,
+    Background,
+}
+
+impl Use {
+    /// Does the request count as use of the session?
+    pub fn counts(self) -> bool {
+        self == Use::Person
+    }
+}
+
 /// A path of the console to return to after the login: a same-origin path under `/admin`
 /// (anything else, such as `//evil.example` or `https://…`, goes to the console's start).
 pub fn return_path(p: Option<&str>) -> String {

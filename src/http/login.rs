@@ -19,6 +19,7 @@
 use super::export::status_of;
 use super::Http;
 use crate::domain::access::Viewer;
+use crate::domain::session::Use;
 use crate::error::AppError;
 use crate::service::login;
 use axum::extract::{Query, State};
@@ -35,6 +36,9 @@ pub const SESSION_COOKIE: &str = "__Host-plejeoverblik-session";
 const LOGIN_COOKIE: &str = "__Host-plejeoverblik-login";
 /// The header that proves a cookie-authenticated request comes from the console.
 pub const CSRF_HEADER: &str = "x-csrf-token";
+/// Sent by the console with a request it makes on its own (the lock's heartbeat) while nobody
+/// has touched the page since its last request: no use of the session (`domain::session::Use`).
+pub const BACKGROUND_HEADER: &str = "plejeoverblik-background";
 
 pub(crate) fn routes() -> Router<Http> {
     Router::new()
@@ -77,7 +81,12 @@ pub(crate) async fn viewer(
     headers: &HeaderMap,
     method: &Method,
 ) -> Result<Viewer, AppError> {
-    let current = login::current(&h.state, session_id).await?;
+    let by = if headers.contains_key(BACKGROUND_HEADER) {
+        Use::Background
+    } else {
+        Use::Person
+    };
+    let current = login::current(&h.state, session_id, by).await?;
     if !(method == Method::GET || method == Method::HEAD) {
         csrf_check(headers, &current.csrf)?;
     }
@@ -227,7 +236,7 @@ async fn session(State(h): State<Http>, headers: HeaderMap) -> Response {
             &AppError::Unauthenticated("Du er ikke logget ind.".into()),
         );
     };
-    match login::current(&h.state, &id).await {
+    match login::current(&h.state, &id, Use::Person).await {
         Ok(c) => no_store(
             (
                 StatusCode::OK,
@@ -256,7 +265,7 @@ async fn logout(State(h): State<Http>, headers: HeaderMap) -> Response {
         );
     };
     // Logging someone out is a state change like any other: the console must ask for it.
-    let checked = match login::current(&h.state, &id).await {
+    let checked = match login::current(&h.state, &id, Use::Person).await {
         Ok(c) => csrf_check(&headers, &c.csrf),
         Err(AppError::SessionExpired(_)) => Ok(()),
         Err(e) => Err(e),

@@ -4,7 +4,7 @@
 //! protocol is `oidc`; when a session serves is `domain::session`.
 use crate::app::AppState;
 use crate::domain::access::{Role, Viewer};
-use crate::domain::session::{self, Standing};
+use crate::domain::session::{self, Standing, Use};
 use crate::error::{AppError, AppResult};
 use crate::oidc::{self, Client};
 use crate::store::session::{self as store, LoginAttempt, Session};
@@ -135,8 +135,9 @@ pub struct Current {
 }
 
 /// The session a cookie names, renewed with the refresh token when the provider's tokens have
-/// expired; `SESSION_EXPIRED` when there is none (any more).
-pub async fn current(st: &AppState, session_id: &str) -> AppResult<Current> {
+/// expired; `SESSION_EXPIRED` when there is none (any more). `by`: whether the request is a use
+/// of the session (its idle timeout starts again) or the console's own background request.
+pub async fn current(st: &AppState, session_id: &str, by: Use) -> AppResult<Current> {
     let c = client(st)?;
     let id_hash = oidc::hash(session_id);
     let mut s = store::find(&st.db, &id_hash)
@@ -160,7 +161,7 @@ pub async fn current(st: &AppState, session_id: &str) -> AppResult<Current> {
         }
         Standing::Renew => s = renew(st, c, s, now).await?,
     }
-    if now - s.last_seen_at >= Duration::seconds(TOUCH_EVERY_SECS) {
+    if by.counts() && now - s.last_seen_at >= Duration::seconds(TOUCH_EVERY_SECS) {
         store::touch(&st.db, &id_hash, now).await.map_err(storage)?;
     }
     Ok(Current {

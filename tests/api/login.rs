@@ -604,6 +604,70 @@ async fn an_idle_session_ends() {
     assert_eq!((status, v["code"].as_str()), (401, Some("SESSION_EXPIRED")));
 }
 
+/// The console's heartbeat alone (`Plejeoverblik-Background: 1`, sent while nobody touches the
+/// page) is no use of the session: an editor left open on an unattended desk idles out like
+/// any other session, and its heartbeat is then refused with `SESSION_EXPIRED` (before, each
+/// heartbeat renewed the session until its absolute end). A person's request in between keeps it.
+async fn heartbeats_alone_do_not_keep_a_session(db: Db) {
+    let op = Op::start().await;
+    let Some(app) = app_with_op(db, &op, 600).await else {
+        return;
+    };
+    for person_in_between in [false, true] {
+        let session = log_in(&app, &op, karen()).await;
+        let (_, s) = session_json(&app, &session).await;
+        let csrf = s["csrf"].as_str().expect("csrf").to_string();
+        let t0 = plejeoverblik::domain::day::Clock::now(app.clock.as_ref());
+        let beat = |minutes: i64| {
+            let (app, session, csrf) = (&app, &session, &csrf);
+            async move {
+                app.set_now(t0 + chrono::Duration::minutes(minutes));
+                let headers = [
+                    ("x-csrf-token", csrf.as_str()),
+                    ("plejeoverblik-background", "1"),
+                ];
+                gql_cookie(app, session, &headers, WHO).await
+            }
+        };
+        for minutes in [3, 6, 9] {
+            let (status, v) = beat(minutes).await;
+            assert_eq!(
+                status, 200,
+                "[{:?}] heartbeat at {minutes} min: {v}",
+                app.db_kind
+            );
+            assert_eq!(v["data"]["viewer"]["name"], "Karen Kommune", "{v}");
+        }
+        if person_in_between {
+            app.set_now(t0 + chrono::Duration::minutes(9));
+            let (status, _) = gql_cookie(&app, &session, &[("x-csrf-token", &csrf)], WHO).await;
+            assert_eq!(status, 200);
+        }
+        let (status, v) = beat(11).await;
+        if person_in_between {
+            assert_eq!(status, 200, "[{:?}] used at 9 min: {v}", app.db_kind);
+        } else {
+            assert_eq!(
+                (status, v["errors"][0]["extensions"]["code"].as_str()),
+                (401, Some("SESSION_EXPIRED")),
+                "[{:?}] only heartbeats for 11 min: {v}",
+                app.db_kind
+            );
+        }
+        app.set_now(t0);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn heartbeats_alone_do_not_keep_a_session_sqlite() {
+    heartbeats_alone_do_not_keep_a_session(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn heartbeats_alone_do_not_keep_a_session_postgres() {
+    heartbeats_alone_do_not_keep_a_session(Db::Postgres).await;
+}
+
 /// Without the login configured there is no `/auth/*` login and a session cookie is nobody.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_oidc_there_is_no_login() {

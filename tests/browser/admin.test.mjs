@@ -748,8 +748,25 @@ test('a lock lives while its holder\'s editor is open and lapses after the prese
     await first.click();
     await a.getByRole('button', { name: 'Lås og rediger' }).click();
     await a.getByRole('button', { name: 'Gem' }).waitFor();
+    // The heartbeats: sent as the console's own (`Plejeoverblik-Background: 1`, no use of a
+    // session, issue 22) while Anne does not touch the page; after a key press, the next one
+    // counts as use.
+    const beats = [];
+    a.on('request', (r) => {
+      if (r.url().endsWith('/graphql') && (r.postData() ?? '').includes('mutation Laas(')) {
+        beats.push({ at: Date.now(), background: r.headers()['plejeoverblik-background'] ?? null });
+      }
+    });
     // Past the presence time with the editor open: the heartbeat has kept the lock.
-    await a.waitForTimeout(70_000);
+    await a.waitForTimeout(45_000);
+    const pressed = Date.now();
+    await a.keyboard.press('Shift');
+    await a.waitForTimeout(25_000);
+    const before = beats.filter((b) => b.at < pressed);
+    const after = beats.filter((b) => b.at > pressed);
+    assert.ok(before.length >= 2, `heartbeats before the key: ${JSON.stringify(beats)}`);
+    assert.ok(before.every((b) => b.background === '1'), JSON.stringify(beats));
+    assert.equal(after[0]?.background, null, JSON.stringify(beats));
     bo = await open('Bo Bech');
     await bo.page.goto(`${short.baseUrl}/admin${href}`);
     await bo.page.getByRole('heading', { name: navn, level: 1 }).waitFor();
