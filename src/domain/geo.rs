@@ -63,22 +63,47 @@ pub fn chord2_of_km(km: f64) -> f64 {
     .powi(2)
 }
 
-/// Points (by their index in a list) in a uniform grid of cells, to visit them nearest first
-/// from any point: [`Grid::by_distance`] orders the cells by a lower bound of the squared chord
-/// from the point to anything in them, so a search for the nearest few reads the cells near the
-/// point and stops where the next cell is surely farther than what it has (R23,
-/// `search::nearest_in_cells`), instead of measuring every point.
+/// Points (by their index in a list) in cells, to visit them nearest first from any point:
+/// [`Grid::by_distance`] gives the cells by a lower bound of the squared chord from the point to
+/// anything in them, so a search for the nearest few reads the cells near the point and stops
+/// where the next cell is surely farther than what it has (R23, `search::nearest_in_cells`),
+/// instead of measuring every point.
 ///
-/// Each cell keeps the box of its own points (not its share of the grid): that box surely
-/// holds them, whatever the rounding when they were placed.
+/// The cells are the leaves of a k-d tree, and the tree is kept: a visit goes down from the root,
+/// best bound first, so it bounds the few nodes on the way to the cells it reads rather than
+/// every cell (a kommune at a hundred times Denmark's data has some 700 cells; bounding them all
+/// was most of what a nearest-first page costs more there, `benches/README.md`).
+///
+/// Each node keeps the box of its own points (not its share of the plane): that box surely
+/// holds them, whatever the rounding when they were placed, and a node's box holds its
+/// children's, so a node's bound is never above theirs.
 #[derive(Clone, Debug, Default)]
 pub struct Grid {
     /// Cell `c`'s points are `items[start[c]..start[c + 1]]`, in ascending index.
     start: Vec<u32>,
     items: Vec<u32>,
-    boxes: Vec<BBox>,
-    /// The smaller cosine of a cell's box's edge latitudes (for its bound).
-    cos_min: Vec<f64>,
+    /// The tree, children before their parent; the root last.
+    nodes: Vec<Node>,
+}
+
+#[derive(Clone, Debug)]
+struct Node {
+    b: BBox,
+    /// The smaller cosine of the box's edge latitudes (for its bound).
+    cos_min: f64,
+    kind: NodeKind,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum NodeKind {
+    Cell(u32),
+    Split(u32, u32),
+}
+
+/// How [`halve`] split the points: a leaf (its index in the leaves) or two halves.
+enum Shape {
+    Leaf(usize),
+    Split(Box<Shape>, Box<Shape>),
 }
 
 impl Grid {
@@ -95,15 +120,18 @@ impl Grid {
             .filter_map(|(i, p)| Some((u32::try_from(i).ok()?, (*p)?)))
             .collect();
         let mut leaves = Vec::new();
-        halve(&mut placed, per_cell.max(1), true, 0, &mut leaves);
+        let shape = halve(&mut placed, per_cell.max(1), true, 0, &mut leaves);
         let mut grid = Grid {
             start: vec![0],
             ..Grid::default()
         };
+        // Each leaf's node (none for an empty one).
+        let mut leaf_nodes: Vec<Option<u32>> = Vec::with_capacity(leaves.len());
         for range in leaves {
             let cell = &mut placed[range];
             cell.sort_unstable_by_key(|(i, _)| *i);
             let Some(&(_, first)) = cell.first() else {
+                leaf_nodes.push(None);
                 continue;
             };
             let mut b = BBox {
@@ -119,17 +147,45 @@ impl Grid {
                 b.max_lon = b.max_lon.max(p.lon);
                 grid.items.push(*i);
             }
+            let c = grid.start.len() as u32 - 1;
             grid.start.push(grid.items.len() as u32);
-            grid.cos_min.push(
-                b.min_lat
-                    .to_radians()
-                    .cos()
-                    .min(b.max_lat.to_radians().cos())
-                    .max(0.0),
-            );
-            grid.boxes.push(b);
+            leaf_nodes.push(Some(grid.push(b, NodeKind::Cell(c))));
         }
+        grid.build(&shape, &leaf_nodes);
         grid
+    }
+
+    fn push(&mut self, b: BBox, kind: NodeKind) -> u32 {
+        let cos_min = b
+            .min_lat
+            .to_radians()
+            .cos()
+            .min(b.max_lat.to_radians().cos())
+            .max(0.0);
+        self.nodes.push(Node { b, cos_min, kind });
+        self.nodes.len() as u32 - 1
+    }
+
+    /// The nodes above the leaves, children first (so the root is pushed last).
+    fn build(&mut self, shape: &Shape, leaf_nodes: &[Option<u32>]) -> Option<u32> {
+        match shape {
+            Shape::Leaf(l) => leaf_nodes.get(*l).copied().flatten(),
+            Shape::Split(left, right) => {
+                match (self.build(left, leaf_nodes), self.build(right, leaf_nodes)) {
+                    (Some(a), Some(b)) => {
+                        let (x, y) = (self.nodes[a as usize].b, self.nodes[b as usize].b);
+                        let union = BBox {
+                            min_lat: x.min_lat.min(y.min_lat),
+                            min_lon: x.min_lon.min(y.min_lon),
+                            max_lat: x.max_lat.max(y.max_lat),
+                            max_lon: x.max_lon.max(y.max_lon),
+                        };
+                        Some(self.push(union, NodeKind::Split(a, b)))
+                    }
+                    (one, None) | (None, one) => one,
+                }
+            }
+        }
     }
 
     /// The points of all cells, cell after cell ([`Grid::by_distance`] gives ranges of it).
@@ -138,44 +194,60 @@ impl Grid {
     }
 
     /// The cells as (a lower bound of the squared chord from `p` to any of their points, the
-    /// range of [`Grid::items`] that holds their points), nearest bound first. The cells are
-    /// ordered as they are taken (a heap), so a search that stops after a few pays for the
-    /// bounds, not for sorting them all.
+    /// range of [`Grid::items`] that holds their points), nearest bound first: the tree's nodes
+    /// in a heap by bound, a node replaced by its children when taken, so a search that stops
+    /// after a few cells pays for the nodes on their way, not for every cell.
     pub fn by_distance(
         &self,
         p: LatLon,
     ) -> impl Iterator<Item = (f64, std::ops::Range<usize>)> + '_ {
         let cos_p = p.lat.to_radians().cos().max(0.0);
-        let heap: std::collections::BinaryHeap<Cell> = self
-            .boxes
-            .iter()
-            .zip(&self.cos_min)
-            .enumerate()
-            .map(|(c, (b, cos_box))| Cell(chord2_lower_bound(p, cos_p, b, *cos_box), c as u32))
-            .collect();
-        let mut heap = heap;
-        std::iter::from_fn(move || {
-            let Cell(bound, c) = heap.pop()?;
-            let c = c as usize;
-            Some((bound, self.start[c] as usize..self.start[c + 1] as usize))
+        let bound = move |n: u32| {
+            let node = &self.nodes[n as usize];
+            Cell(chord2_lower_bound(p, cos_p, &node.b, node.cos_min), n)
+        };
+        let mut heap = std::collections::BinaryHeap::with_capacity(64);
+        if let Some(root) = self.nodes.len().checked_sub(1) {
+            heap.push(bound(root as u32));
+        }
+        std::iter::from_fn(move || loop {
+            let Cell(b, n) = heap.pop()?;
+            match self.nodes[n as usize].kind {
+                NodeKind::Cell(c) => {
+                    let c = c as usize;
+                    return Some((b, self.start[c] as usize..self.start[c + 1] as usize));
+                }
+                NodeKind::Split(left, right) => {
+                    // A node's bound holds for its children's points too, and keeps the cells
+                    // in order where the formula is not monotone (gaps near 180°).
+                    for child in [left, right] {
+                        let Cell(cb, child) = bound(child);
+                        heap.push(Cell(cb.max(b), child));
+                    }
+                }
+            }
         })
     }
 }
 
 /// Splits `points` (at `base` in the whole list) at the median place along latitude (`lat`) or
 /// longitude until each part has at most `per_cell` points or all its points are at one place,
-/// and adds the parts' ranges to `leaves`. Points at the same place stay on one side.
+/// and adds the parts' ranges to `leaves`; gives the splits made. Points at the same place stay
+/// on one side.
 fn halve(
     points: &mut [(u32, LatLon)],
     per_cell: usize,
     lat: bool,
     base: usize,
     leaves: &mut Vec<std::ops::Range<usize>>,
-) {
+) -> Shape {
     let n = points.len();
-    if n <= per_cell {
+    let leaf = |leaves: &mut Vec<std::ops::Range<usize>>| {
         leaves.push(base..base + n);
-        return;
+        Shape::Leaf(leaves.len() - 1)
+    };
+    if n <= per_cell {
+        return leaf(leaves);
     }
     let order = |a: &LatLon, b: &LatLon| {
         let (a, b) = if lat {
@@ -197,12 +269,12 @@ fn halve(
     };
     if split == 0 || split == n {
         // All at one place: one cell, however many.
-        leaves.push(base..base + n);
-        return;
+        return leaf(leaves);
     }
     let (left, right) = points.split_at_mut(split);
-    halve(left, per_cell, !lat, base, leaves);
-    halve(right, per_cell, !lat, base + split, leaves);
+    let left = halve(left, per_cell, !lat, base, leaves);
+    let right = halve(right, per_cell, !lat, base + split, leaves);
+    Shape::Split(Box::new(left), Box::new(right))
 }
 
 /// Moves the items for which `first` holds to the front; how many there are. (The standard
@@ -218,7 +290,7 @@ fn partition<T>(items: &mut [T], first: impl Fn(&T) -> bool) -> usize {
     k
 }
 
-/// A cell in the heap of [`Grid::by_distance`]: the nearest bound on top.
+/// A node in the heap of [`Grid::by_distance`]: the nearest bound on top.
 struct Cell(f64, u32);
 
 impl PartialEq for Cell {

@@ -694,6 +694,8 @@ mod tests {
             (p(56.31, 10.29), Some(5.0)),
             (p(56.2, 10.4), Some(60.0)),
             (p(56.0, 10.0), Some(0.5)),
+            // Across the date line: bounds near 180° of longitude, where the formula is flat.
+            (p(-40.0, -170.0), None),
         ];
         for (near, radius_km) in queries {
             let q = Query {
