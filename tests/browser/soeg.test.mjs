@@ -841,6 +841,9 @@ test("an enhed's page shows its profile, photo and tilsyn in words; the påbud n
     await page.getByRole('heading', { name: a.navn, level: 1 }).waitFor();
     const img = page.getByRole('img', { name: 'Fællesstuen med udsigt til haven' });
     await img.waitFor();
+    // Lazy and decoded off the main thread: wait for it to load (or fail) before asking.
+    await img.scrollIntoViewIfNeeded();
+    await page.waitForFunction((i) => i.complete, await img.elementHandle(), { timeout: 10_000 }).catch(() => {});
     assert.ok(await img.evaluate((i) => i.complete && i.naturalWidth === 4), 'the photo loads from this origin');
     const facts = Object.fromEntries(await page.$$eval('#profil dt', (dts) => dts.map((dt) => [dt.textContent, dt.nextElementSibling.textContent])));
     assert.equal(facts.Husleje, '7.000 kr. om måneden');
